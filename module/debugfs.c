@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "debugfs.h"
+#include "probes.h"
+#include "record.h"
+#include "ring.h"
+#include "search.h"
+
+/* Longest write `control` takes: a few key=value words. */
+#define CONTROL_MAX 128
+/* Only root reads the trace: it names processes and their sockets. */
+#define ROOT_READ 0400
+#define ROOT_READ_WRITE 0600
+
+static struct dentry *ephport_dir;
+
+/* events: a snapshot of what is buffered, up to what existed at open. */
+struct events_iter {
+	u64 end;
+	struct ephport_record rec;
+};
+
+static void *events_fetch(struct seq_file *m, loff_t *pos)
+{
+	struct events_iter *iter = m->private;
+	u64 cursor = *pos;
+
+	if (!ephport_ring_peek(&cursor, &iter->rec) || iter->rec.seq >= iter->end)
+		return NULL;
+	*pos = iter->rec.seq;
+	return iter;
+}
+
+static void *events_start(struct seq_file *m, loff_t *pos)
+{
+	return events_fetch(m, pos);
+}
+
+static void *events_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	struct events_iter *iter = v;
+
+	*pos = iter->rec.seq + 1;
+	return events_fetch(m, pos);
+}
+
+static void events_stop(struct seq_file *m, void *v)
+{
+}
+
+static int events_show(struct seq_file *m, void *v)
+{
+	struct events_iter *iter = v;
+	char line[EPHPORT_LINE_MAX];
+	int len = ephport_record_format(&iter->rec, line, sizeof(line));
+
+	seq_write(m, line, len);
+	return 0;
+}
+
+static const struct seq_operations events_seq_ops = {
+	.start = events_start,
+	.next = events_next,
+	.stop = events_stop,
+	.show = events_show,
+};
+
+static int events_open(struct inode *inode, struct file *file)
+{
+	struct events_iter *iter;
+
+	iter = __seq_open_private(file, &events_seq_ops, sizeof(*iter));
+	if (!iter)
+		return -ENOMEM;
+	iter->end = ephport_ring_next_seq();
+	return 0;
+}
+
+static const struct file_operations events_fops = {
+	.owner = THIS_MODULE,
+	.open = events_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = seq_release_private,
+};
+
+/*
+ * events_pipe: consumes records as whole lines; blocks until there is one
+ * unless O_NONBLOCK.  A buffer too small for the next line gets -EINVAL,
+ * and the record stays for a larger read.
+ */
+static ssize_t pipe_read(struct file *file, char __user *ubuf, size_t count,
+			 loff_t *ppos)
+{
+	char line[EPHPORT_LINE_MAX];
+	struct ephport_record rec;
+	size_t copied = 0;
+	int err;
+
+	for (;;) {
+		u64 cursor = 0;
+		size_t len;
+
+		if (!ephport_ring_peek(&cursor, &rec)) {
+			if (copied)
+				break;
+			if (file->f_flags & O_NONBLOCK)
+				return -EAGAIN;
+			err = wait_event_interruptible(ephport_ring_wait,
+						       !ephport_ring_empty());
+			if (err)
+				return err;
+			continue;
+		}
+		len = ephport_record_format(&rec, line, sizeof(line));
+		if (len > count - copied)
+			return copied ? copied : -EINVAL;
+		/* overwritten since the peek: already counted as dropped */
+		if (!ephport_ring_consume(rec.seq))
+			continue;
+		if (copy_to_user(ubuf + copied, line, len))
+			return copied ? copied : -EFAULT;
+		copied += len;
+	}
+	return copied;
+}
+
+static __poll_t pipe_poll(struct file *file, struct poll_table_struct *wait)
+{
+	poll_wait(file, &ephport_ring_wait, wait);
+	return ephport_ring_empty() ? 0 : EPOLLIN | EPOLLRDNORM;
+}
+
+static const struct file_operations events_pipe_fops = {
+	.owner = THIS_MODULE,
+	.open = nonseekable_open,
+	.read = pipe_read,
+	.poll = pipe_poll,
+	.llseek = no_llseek,
+};
+
+static int stats_show(struct seq_file *m, void *v)
+{
+	struct ephport_search_stats search;
+	struct ephport_ring_stats ring;
+
+	ephport_search_get_stats(&search);
+	ephport_ring_get_stats(&ring);
+	seq_printf(m, "format_version %d\n", EPHPORT_FORMAT_VERSION);
+	seq_printf(m, "searches %llu\n", search.searches);
+	seq_printf(m, "passes %llu\n", search.passes);
+	seq_printf(m, "candidates %llu\n", search.candidates);
+	seq_printf(m, "found %llu\n", search.found);
+	seq_printf(m, "failed %llu\n", search.failed);
+	seq_printf(m, "untracked %llu\n", search.untracked);
+	seq_printf(m, "incomplete %llu\n", search.incomplete);
+	seq_printf(m, "model_mismatch %llu\n", search.model_mismatch);
+	seq_printf(m, "records_written %llu\n", ring.written);
+	seq_printf(m, "records_dropped %llu\n", ring.dropped);
+	seq_printf(m, "records_buffered %llu\n", ring.buffered);
+	seq_printf(m, "ring_size %u\n", ring.size);
+	ephport_probes_show_stats(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(stats);
+
+static int probes_show(struct seq_file *m, void *v)
+{
+	ephport_probes_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(probes);
+
+static int control_show(struct seq_file *m, void *v)
+{
+	struct ephport_config config;
+
+	ephport_config_get(&config);
+	seq_printf(m, "detail=%s pid=%d netns=%u\n",
+		   ephport_detail_names[config.detail], config.pid,
+		   config.netns);
+	return 0;
+}
+
+static int control_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, control_show, NULL);
+}
+
+static int parse_word(char *word, struct ephport_config *config, bool *clear)
+{
+	char *value;
+	int detail;
+
+	if (!strcmp(word, "clear")) {
+		*clear = true;
+		return 0;
+	}
+	value = strchr(word, '=');
+	if (!value)
+		return -EINVAL;
+	*value++ = '\0';
+	if (!strcmp(word, "detail")) {
+		detail = match_string(ephport_detail_names, EPHPORT_DETAIL_COUNT,
+				      value);
+		if (detail < 0)
+			return -EINVAL;
+		config->detail = detail;
+		return 0;
+	}
+	/* kstrto*() say -ERANGE for overflow: control says -EINVAL for all */
+	if (!strcmp(word, "pid"))
+		return kstrtoint(value, 10, &config->pid) || config->pid < 0 ?
+		       -EINVAL : 0;
+	if (!strcmp(word, "netns"))
+		return kstrtou32(value, 10, &config->netns) ? -EINVAL : 0;
+	return -EINVAL;
+}
+
+/* All words are checked before any takes effect. */
+static ssize_t control_write(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	struct ephport_config config;
+	char buf[CONTROL_MAX];
+	char *cursor = buf, *word;
+	bool clear = false, any = false;
+	int err;
+
+	if (!count || count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+
+	ephport_config_get(&config);
+	while ((word = strsep(&cursor, " \t\n"))) {
+		if (!*word)
+			continue;
+		err = parse_word(word, &config, &clear);
+		if (err)
+			return err;
+		any = true;
+	}
+	if (!any)
+		return -EINVAL;
+
+	ephport_probes_set_detail(config.detail);
+	ephport_config_set(&config);
+	if (clear)
+		ephport_ring_clear();
+	return count;
+}
+
+static const struct file_operations control_fops = {
+	.owner = THIS_MODULE,
+	.open = control_open,
+	.read = seq_read,
+	.write = control_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+int ephport_debugfs_init(void)
+{
+	ephport_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	if (IS_ERR(ephport_dir))
+		return PTR_ERR(ephport_dir);
+	debugfs_create_file("events", ROOT_READ, ephport_dir, NULL, &events_fops);
+	debugfs_create_file("events_pipe", ROOT_READ, ephport_dir, NULL,
+			    &events_pipe_fops);
+	debugfs_create_file("stats", ROOT_READ, ephport_dir, NULL, &stats_fops);
+	debugfs_create_file("probes", ROOT_READ, ephport_dir, NULL, &probes_fops);
+	debugfs_create_file("control", ROOT_READ_WRITE, ephport_dir, NULL,
+			    &control_fops);
+	return 0;
+}
+
+void ephport_debugfs_exit(void)
+{
+	debugfs_remove_recursive(ephport_dir);
+}

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ephport: shows step by step how the kernel picks an ephemeral port when
+ * a socket binds or listens on port 0 (inet_csk_get_port()).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/string.h>
+
+#include "debugfs.h"
+#include "probes.h"
+#include "ring.h"
+#include "search.h"
+
+#define EPHPORT_RING_DEFAULT 8192
+
+static unsigned int ring_size = EPHPORT_RING_DEFAULT;
+module_param(ring_size, uint, 0444);
+MODULE_PARM_DESC(ring_size,
+		 "records the ring holds, rounded up to a power of two (64..1048576, default 8192)");
+
+static char *detail = "passes";
+module_param(detail, charp, 0444);
+MODULE_PARM_DESC(detail,
+		 "initial detail: searches, passes (default) or candidates; change it in control");
+
+static int __init ephport_init(void)
+{
+	struct ephport_config config = {};
+	int err;
+
+	err = match_string(ephport_detail_names, EPHPORT_DETAIL_COUNT, detail);
+	if (err < 0) {
+		pr_err("detail=%s: expected searches, passes or candidates\n",
+		       detail);
+		return -EINVAL;
+	}
+	config.detail = err;
+	if (ring_size < EPHPORT_RING_MIN || ring_size > EPHPORT_RING_MAX) {
+		pr_err("ring_size=%u: expected %u..%u\n", ring_size,
+		       EPHPORT_RING_MIN, EPHPORT_RING_MAX);
+		return -EINVAL;
+	}
+	ephport_config_set(&config);
+
+	err = ephport_ring_init(ring_size);
+	if (err)
+		return err;
+	err = ephport_probes_register(config.detail);
+	if (err)
+		goto free_ring;
+	err = ephport_debugfs_init();
+	if (err)
+		goto unregister;
+	pr_info("tracing port-0 searches, detail=%s, ring of %u records\n",
+		detail, roundup_pow_of_two(ring_size));
+	return 0;
+
+unregister:
+	ephport_probes_unregister();
+free_ring:
+	ephport_ring_exit();
+	return err;
+}
+
+static void __exit ephport_exit(void)
+{
+	ephport_debugfs_exit();
+	ephport_probes_unregister();
+	ephport_ring_exit();
+}
+
+module_init(ephport_init);
+module_exit(ephport_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Trace how the kernel picks an ephemeral port for bind/listen on port 0");
+MODULE_VERSION(EPHPORT_VERSION);

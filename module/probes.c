@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/kprobes.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/ptrace.h>
+#include <linux/sched.h>
+
+#include "probes.h"
+#include "search.h"
+
+enum ephport_probe_id {
+	PROBE_GET_PORT,
+	PROBE_FIND_OPEN_PORT,
+	PROBE_RANGE,
+	PROBE_DRAW,
+	PROBE_LOOKUP,
+	PROBE_COUNT,
+};
+
+/* Argument positions in the probed functions' signatures. */
+#define ARG_SK		0
+#define ARG_SNUM	1
+#define ARG_RANGE_LOW	1
+#define ARG_RANGE_HIGH	2
+#define ARG_DRAW_CEIL	0
+#define ARG_LOOKUP_PORT	2
+#define ARG_PORT_RET	4
+
+/* Draw instances per CPU: task, softirq and hardirq may nest on one CPU. */
+#define DRAW_INSTANCES_PER_CPU 4
+
+struct ephport_probe {
+	/* candidate symbols, best first: the first that exists is used */
+	const char *const *symbols;
+	const char *purpose;
+	bool required;
+	bool is_kretprobe;
+	struct kretprobe rp;
+	struct kprobe kp;
+	const char *symbol;	/* the one attached, or NULL */
+	int err;		/* why none attached */
+};
+
+static DEFINE_PER_CPU(u64[PROBE_COUNT], probe_hits);
+/* Serialises enable/disable of the lookup probe against unregistering. */
+static DEFINE_MUTEX(probes_mutex);
+static bool lookup_enabled;
+
+struct get_port_data {
+	struct ephport_search *search;
+};
+
+struct find_open_port_data {
+	struct ephport_search *search;
+	int *port_ret;
+};
+
+struct range_data {
+	struct ephport_search *search;
+	int *low;
+	int *high;
+};
+
+struct draw_data {
+	struct ephport_search *search;
+};
+
+static int get_port_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct get_port_data *data = (void *)ri->data;
+	struct sock *sk = (void *)regs_get_kernel_argument(regs, ARG_SK);
+
+	this_cpu_inc(probe_hits[PROBE_GET_PORT]);
+	/* listen() calls again with the bound port: only 0 is a search */
+	if ((unsigned short)regs_get_kernel_argument(regs, ARG_SNUM))
+		return 1;
+	data->search = ephport_search_begin(sk);
+	return data->search ? 0 : 1;
+}
+
+static int get_port_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct get_port_data *data = (void *)ri->data;
+
+	ephport_search_end(data->search, (int)regs_return_value(regs),
+			   READ_ONCE(lookup_enabled));
+	return 0;
+}
+
+static int find_open_port_entry(struct kretprobe_instance *ri,
+				struct pt_regs *regs)
+{
+	struct find_open_port_data *data = (void *)ri->data;
+
+	this_cpu_inc(probe_hits[PROBE_FIND_OPEN_PORT]);
+	data->search = ephport_search_current();
+	data->port_ret = (int *)regs_get_kernel_argument(regs, ARG_PORT_RET);
+	return data->search ? 0 : 1;
+}
+
+/* Where find_open_port exists, its port survives a later failure in get_port. */
+static int find_open_port_return(struct kretprobe_instance *ri,
+				 struct pt_regs *regs)
+{
+	struct find_open_port_data *data = (void *)ri->data;
+
+	if (regs_return_value(regs))
+		data->search->found_port = *data->port_ret;
+	return 0;
+}
+
+static int range_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct range_data *data = (void *)ri->data;
+
+	this_cpu_inc(probe_hits[PROBE_RANGE]);
+	data->search = ephport_search_current();
+	data->low = (int *)regs_get_kernel_argument(regs, ARG_RANGE_LOW);
+	data->high = (int *)regs_get_kernel_argument(regs, ARG_RANGE_HIGH);
+	return data->search ? 0 : 1;
+}
+
+static int range_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct range_data *data = (void *)ri->data;
+
+	ephport_search_range(data->search, *data->low, *data->high);
+	return 0;
+}
+
+static int draw_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct draw_data *data = (void *)ri->data;
+	u32 ceil = regs_get_kernel_argument(regs, ARG_DRAW_CEIL);
+
+	this_cpu_inc(probe_hits[PROBE_DRAW]);
+	data->search = ephport_search_current();
+	if (!data->search || !ephport_search_wants_draw(data->search, ceil))
+		return 1;
+	return 0;
+}
+
+static int draw_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct draw_data *data = (void *)ri->data;
+
+	ephport_search_draw(data->search, (u32)regs_return_value(regs));
+	return 0;
+}
+
+static int lookup_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct ephport_search *s = ephport_search_current();
+
+	this_cpu_inc(probe_hits[PROBE_LOOKUP]);
+	if (s)
+		s->probed++;
+	return 0;
+}
+
+static const char *const get_port_symbols[] = { "inet_csk_get_port", NULL };
+static const char *const find_open_port_symbols[] = {
+	"inet_csk_find_open_port", NULL
+};
+
+/* 6.3+ (and 6.1.y backports) read the per-socket range; older kernels not. */
+static const char *const range_symbols[] = {
+	"inet_sk_get_local_port_range", "inet_get_local_port_range", NULL
+};
+
+static const char *const draw_symbols[] = { "__get_random_u32_below", NULL };
+static const char *const lookup_symbols[] = { "inet_bind2_bucket_find", NULL };
+
+#define EPHPORT_KRETPROBE(entry, ret, data_type, active)	\
+	{						\
+		.entry_handler = (entry),		\
+		.handler = (ret),			\
+		.data_size = sizeof(data_type),		\
+		.maxactive = (active),			\
+	}
+
+static struct ephport_probe probes[PROBE_COUNT] = {
+	[PROBE_GET_PORT] = {
+		.symbols = get_port_symbols,
+		.purpose = "search start (snum == 0) and result (return value, inet_num)",
+		.required = true,
+		.is_kretprobe = true,
+		.rp = EPHPORT_KRETPROBE(get_port_entry, get_port_return,
+					struct get_port_data, EPHPORT_MAX_SEARCHES),
+	},
+	[PROBE_FIND_OPEN_PORT] = {
+		.symbols = find_open_port_symbols,
+		.purpose = "port found by the scan, before get_port creates its buckets",
+		.is_kretprobe = true,
+		.rp = EPHPORT_KRETPROBE(find_open_port_entry, find_open_port_return,
+					struct find_open_port_data,
+					EPHPORT_MAX_SEARCHES),
+	},
+	[PROBE_RANGE] = {
+		.symbols = range_symbols,
+		.purpose = "one call per half pass: the range it scans",
+		.is_kretprobe = true,
+		.rp = EPHPORT_KRETPROBE(range_entry, range_return,
+					struct range_data, EPHPORT_MAX_SEARCHES),
+	},
+	[PROBE_DRAW] = {
+		.symbols = draw_symbols,
+		.purpose = "random offset of each half pass (argument = its width)",
+		.is_kretprobe = true,
+		/* maxactive set at load: the draw is called from everywhere */
+		.rp = EPHPORT_KRETPROBE(draw_entry, draw_return,
+					struct draw_data, 0),
+	},
+	[PROBE_LOOKUP] = {
+		.symbols = lookup_symbols,
+		.purpose = "detail=candidates only: counts bucket lookups to check the model",
+		.kp = { .pre_handler = lookup_pre },
+	},
+};
+
+static int register_one(struct ephport_probe *p, bool enabled)
+{
+	const char *const *symbol;
+	int err = -ENOENT;
+
+	for (symbol = p->symbols; *symbol; symbol++) {
+		if (p->is_kretprobe) {
+			p->rp.kp.symbol_name = *symbol;
+			p->rp.kp.addr = NULL;
+			p->rp.kp.flags = 0;
+			err = register_kretprobe(&p->rp);
+		} else {
+			p->kp.symbol_name = *symbol;
+			p->kp.addr = NULL;
+			p->kp.flags = enabled ? 0 : KPROBE_FLAG_DISABLED;
+			err = register_kprobe(&p->kp);
+		}
+		if (!err) {
+			p->symbol = *symbol;
+			return 0;
+		}
+	}
+	p->err = err;
+	return err;
+}
+
+static void unregister_one(struct ephport_probe *p)
+{
+	if (!p->symbol)
+		return;
+	if (p->is_kretprobe)
+		unregister_kretprobe(&p->rp);
+	else
+		unregister_kprobe(&p->kp);
+	p->symbol = NULL;
+}
+
+int ephport_probes_register(enum ephport_detail detail)
+{
+	bool lookup = detail == EPHPORT_DETAIL_CANDIDATES;
+	int i, err;
+
+	mutex_lock(&probes_mutex);
+	probes[PROBE_DRAW].rp.maxactive = DRAW_INSTANCES_PER_CPU * num_possible_cpus();
+	/* One by one: register_kprobes() would fail all for one missing. */
+	for (i = PROBE_COUNT - 1; i >= 0; i--) {
+		err = register_one(&probes[i], lookup);
+		if (err && probes[i].required) {
+			pr_err("cannot probe %s: %d\n", probes[i].symbols[0], err);
+			goto unwind;
+		}
+		if (err)
+			pr_info("%s not probed (%d): %s unavailable\n",
+				probes[i].symbols[0], err, probes[i].purpose);
+	}
+	lookup_enabled = lookup && probes[PROBE_LOOKUP].symbol;
+	mutex_unlock(&probes_mutex);
+	return 0;
+
+unwind:
+	for (i++; i < PROBE_COUNT; i++)
+		unregister_one(&probes[i]);
+	mutex_unlock(&probes_mutex);
+	return err;
+}
+
+void ephport_probes_unregister(void)
+{
+	int i;
+
+	mutex_lock(&probes_mutex);
+	/* The search boundaries go first, so no new search starts. */
+	for (i = 0; i < PROBE_COUNT; i++)
+		unregister_one(&probes[i]);
+	lookup_enabled = false;
+	mutex_unlock(&probes_mutex);
+}
+
+void ephport_probes_set_detail(enum ephport_detail detail)
+{
+	struct ephport_probe *p = &probes[PROBE_LOOKUP];
+	bool want = detail == EPHPORT_DETAIL_CANDIDATES;
+
+	mutex_lock(&probes_mutex);
+	if (p->symbol && want != lookup_enabled) {
+		if (want)
+			lookup_enabled = !enable_kprobe(&p->kp);
+		else
+			lookup_enabled = !!disable_kprobe(&p->kp);
+	}
+	mutex_unlock(&probes_mutex);
+}
+
+void ephport_probes_show(struct seq_file *m)
+{
+	int i;
+
+	mutex_lock(&probes_mutex);
+	for (i = 0; i < PROBE_COUNT; i++) {
+		const struct ephport_probe *p = &probes[i];
+		const char *kind = p->is_kretprobe ? "kretprobe" : "kprobe";
+
+		if (p->symbol)
+			seq_printf(m, "%s %s attached%s: %s\n", p->symbol, kind,
+				   !p->is_kretprobe && !lookup_enabled ?
+				   " (disabled until detail=candidates)" : "",
+				   p->purpose);
+		else
+			seq_printf(m, "%s %s missing (%pe%s): %s\n",
+				   p->symbols[0], kind, ERR_PTR(p->err),
+				   p->required ? ", required" :
+				   p->err == -ENOENT ? ", no such symbol: inlined or absent" : "",
+				   p->purpose);
+	}
+	mutex_unlock(&probes_mutex);
+}
+
+void ephport_probes_show_stats(struct seq_file *m)
+{
+	int i, cpu;
+
+	for (i = 0; i < PROBE_COUNT; i++) {
+		const struct ephport_probe *p = &probes[i];
+		unsigned long missed;
+		u64 hits = 0;
+
+		for_each_possible_cpu(cpu)
+			hits += per_cpu(probe_hits, cpu)[i];
+		missed = p->is_kretprobe ? p->rp.nmissed + p->rp.kp.nmissed :
+					   p->kp.nmissed;
+		seq_printf(m, "probe %s hits %llu missed %lu\n",
+			   p->symbol ?: p->symbols[0], hits, missed);
+	}
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Probe points: which kernel functions the module attaches to, what each
+ * one tells the search tracker, and which of them this kernel has.
+ */
+#ifndef EPHPORT_PROBES_H
+#define EPHPORT_PROBES_H
+
+#include <linux/seq_file.h>
+
+#include "search.h"
+
+/* Fails only when the one required probe, inet_csk_get_port, is missing. */
+int ephport_probes_register(enum ephport_detail detail);
+void ephport_probes_unregister(void);
+/* The candidate lookups are counted only at detail=candidates. */
+void ephport_probes_set_detail(enum ephport_detail detail);
+void ephport_probes_show(struct seq_file *m);
+void ephport_probes_show_stats(struct seq_file *m);
+
+#endif /* EPHPORT_PROBES_H */

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Records: the fixed-size binary form kept in the ring, and the text line
+ * each one becomes when read (the format documented in README.md).
+ */
+#ifndef EPHPORT_RECORD_H
+#define EPHPORT_RECORD_H
+
+#include <linux/sched.h>
+#include <linux/types.h>
+
+/* Bumped whenever a key changes meaning or disappears. */
+#define EPHPORT_FORMAT_VERSION 1
+/* Longest line a record can format to, newline included. */
+#define EPHPORT_LINE_MAX 256
+
+enum ephport_record_type {
+	EPHPORT_REC_BEGIN,
+	EPHPORT_REC_PASS,
+	EPHPORT_REC_CAND,
+	EPHPORT_REC_END,
+};
+
+enum ephport_verdict {
+	EPHPORT_FREE,
+	EPHPORT_INUSE,
+	EPHPORT_RESERVED,
+};
+
+struct ephport_begin {
+	pid_t pid;
+	pid_t tid;
+	u32 netns;
+	u16 family;
+	u8 proto;
+	u8 reuse;
+	u8 reuseport;
+	u16 range_low, range_high;
+	u16 sock_low, sock_high;	/* 0-0 when the socket sets none */
+	u8 addr[16];			/* IPv4 in the first 4 bytes */
+	char comm[TASK_COMM_LEN];
+};
+
+struct ephport_pass_rec {
+	u8 pass;		/* 1-based, counting every parity sweep */
+	u8 half;		/* enum ephport_half */
+	u8 relax;
+	u8 offset_known;	/* the random draw was observed */
+	int low, high;		/* high exclusive */
+	u32 offset;
+	int start;
+	u32 examined;
+};
+
+struct ephport_cand_rec {
+	u16 port;
+	u8 pass;
+	u8 verdict;		/* enum ephport_verdict */
+};
+
+struct ephport_end_rec {
+	u16 port;
+	u8 passes;
+	u8 incomplete;		/* a helper probe missed: passes are partial */
+	int err;
+	u32 examined;
+	u32 probed;		/* candidates the kernel looked up, if counted */
+	u8 probed_valid;
+	u64 ns;
+};
+
+struct ephport_record {
+	u64 seq;
+	u64 search;
+	u8 type;		/* enum ephport_record_type */
+	union {
+		struct ephport_begin begin;
+		struct ephport_pass_rec pass;
+		struct ephport_cand_rec cand;
+		struct ephport_end_rec end;
+	};
+};
+
+/* Formats one record as a newline-terminated line; returns its length. */
+int ephport_record_format(const struct ephport_record *rec, char *buf, size_t size);
+
+#endif /* EPHPORT_RECORD_H */

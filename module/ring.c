@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/irq_work.h>
+#include <linux/log2.h>
+#include <linux/spinlock.h>
+#include <linux/vmalloc.h>
+
+#include "ring.h"
+
+static struct ephport_record *records;
+static u32 ring_mask;
+/* seq of the next record to write; seq 0 is never used */
+static u64 ring_head = 1;
+/* seq of the oldest unconsumed record still held */
+static u64 ring_tail = 1;
+static u64 ring_dropped;
+static DEFINE_RAW_SPINLOCK(ring_lock);
+
+DECLARE_WAIT_QUEUE_HEAD(ephport_ring_wait);
+
+static void ring_wake(struct irq_work *work)
+{
+	wake_up_interruptible(&ephport_ring_wait);
+}
+
+static DEFINE_IRQ_WORK(ring_wakeup, ring_wake);
+
+int ephport_ring_init(unsigned int size)
+{
+	size = roundup_pow_of_two(size);
+	records = vzalloc(array_size(size, sizeof(*records)));
+	if (!records)
+		return -ENOMEM;
+	ring_mask = size - 1;
+	return 0;
+}
+
+void ephport_ring_exit(void)
+{
+	irq_work_sync(&ring_wakeup);
+	vfree(records);
+	records = NULL;
+}
+
+void ephport_ring_write(struct ephport_record *rec)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&ring_lock, flags);
+	rec->seq = ring_head++;
+	if (ring_head - ring_tail > ring_mask + 1) {
+		ring_tail++;
+		ring_dropped++;
+	}
+	records[rec->seq & ring_mask] = *rec;
+	raw_spin_unlock_irqrestore(&ring_lock, flags);
+}
+
+void ephport_ring_kick(void)
+{
+	/* No wake_up() here: the waitqueue path itself may be probed. */
+	if (wq_has_sleeper(&ephport_ring_wait))
+		irq_work_queue(&ring_wakeup);
+}
+
+bool ephport_ring_peek(u64 *cursor, struct ephport_record *rec)
+{
+	unsigned long flags;
+	bool found = false;
+
+	raw_spin_lock_irqsave(&ring_lock, flags);
+	if (*cursor < ring_tail)
+		*cursor = ring_tail;
+	if (*cursor < ring_head) {
+		*rec = records[*cursor & ring_mask];
+		++*cursor;
+		found = true;
+	}
+	raw_spin_unlock_irqrestore(&ring_lock, flags);
+	return found;
+}
+
+bool ephport_ring_consume(u64 seq)
+{
+	unsigned long flags;
+	bool consumed = false;
+
+	raw_spin_lock_irqsave(&ring_lock, flags);
+	if (ring_tail == seq) {
+		ring_tail++;
+		consumed = true;
+	}
+	raw_spin_unlock_irqrestore(&ring_lock, flags);
+	return consumed;
+}
+
+bool ephport_ring_empty(void)
+{
+	unsigned long flags;
+	bool empty;
+
+	raw_spin_lock_irqsave(&ring_lock, flags);
+	empty = ring_tail == ring_head;
+	raw_spin_unlock_irqrestore(&ring_lock, flags);
+	return empty;
+}
+
+u64 ephport_ring_next_seq(void)
+{
+	unsigned long flags;
+	u64 head;
+
+	raw_spin_lock_irqsave(&ring_lock, flags);
+	head = ring_head;
+	raw_spin_unlock_irqrestore(&ring_lock, flags);
+	return head;
+}
+
+void ephport_ring_clear(void)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&ring_lock, flags);
+	ring_tail = ring_head;
+	raw_spin_unlock_irqrestore(&ring_lock, flags);
+}
+
+void ephport_ring_get_stats(struct ephport_ring_stats *stats)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&ring_lock, flags);
+	stats->written = ring_head - 1;
+	stats->dropped = ring_dropped;
+	stats->buffered = ring_head - ring_tail;
+	stats->size = ring_mask + 1;
+	raw_spin_unlock_irqrestore(&ring_lock, flags);
+}

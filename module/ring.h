@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The record buffer: a fixed ring that probe handlers write without
+ * sleeping or allocating.  When it is full the oldest unread record is
+ * overwritten and counted as dropped; seq numbers every record ever
+ * produced, so a reader sees each loss as a gap.
+ */
+#ifndef EPHPORT_RING_H
+#define EPHPORT_RING_H
+
+#include <linux/types.h>
+#include <linux/wait.h>
+
+#include "record.h"
+
+#define EPHPORT_RING_MIN 64
+#define EPHPORT_RING_MAX (1U << 20)
+
+struct ephport_ring_stats {
+	u64 written;
+	u64 dropped;
+	u64 buffered;
+	u32 size;
+};
+
+int ephport_ring_init(unsigned int records);
+void ephport_ring_exit(void);
+
+/* Probe context: stamps @rec with the next seq and stores it. */
+void ephport_ring_write(struct ephport_record *rec);
+/* Wakes pipe readers; deferred, so safe from any probe handler. */
+void ephport_ring_kick(void);
+
+/*
+ * Copies the oldest buffered record at or after *@cursor; advances
+ * *@cursor past it.  Returns false when there is none.
+ */
+bool ephport_ring_peek(u64 *cursor, struct ephport_record *rec);
+/* Consumes @seq if it is still the oldest record; false if overwritten. */
+bool ephport_ring_consume(u64 seq);
+bool ephport_ring_empty(void);
+/* seq the next record will get: where a snapshot read stops. */
+u64 ephport_ring_next_seq(void);
+void ephport_ring_clear(void);
+void ephport_ring_get_stats(struct ephport_ring_stats *stats);
+
+extern wait_queue_head_t ephport_ring_wait;
+
+#endif /* EPHPORT_RING_H */

@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/ctype.h>
+#include <linux/errno.h>
+#include <linux/ktime.h>
+#include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
+#include <net/inet_hashtables.h>
+#include <net/inet_sock.h>
+#include <net/ip.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+
+#include "record.h"
+#include "ring.h"
+#include "search.h"
+
+const char *const ephport_detail_names[EPHPORT_DETAIL_COUNT] = {
+	[EPHPORT_DETAIL_SEARCHES] = "searches",
+	[EPHPORT_DETAIL_PASSES] = "passes",
+	[EPHPORT_DETAIL_CANDIDATES] = "candidates",
+};
+
+static struct ephport_search slots[EPHPORT_MAX_SEARCHES];
+/* Slots in use: lets helper probes bail out without scanning. */
+static atomic_t active = ATOMIC_INIT(0);
+static atomic64_t next_search_id = ATOMIC64_INIT(0);
+static DEFINE_PER_CPU(struct ephport_search_stats, search_stats);
+
+/* Plain words so probe handlers never wait on a lock (spinlocks sleep on RT). */
+static enum ephport_detail config_detail = EPHPORT_DETAIL_PASSES;
+static pid_t config_pid;
+static u32 config_netns;
+
+#define count(field) this_cpu_inc(search_stats.field)
+
+void ephport_config_get(struct ephport_config *config)
+{
+	config->detail = READ_ONCE(config_detail);
+	config->pid = READ_ONCE(config_pid);
+	config->netns = READ_ONCE(config_netns);
+}
+
+void ephport_config_set(const struct ephport_config *config)
+{
+	WRITE_ONCE(config_detail, config->detail);
+	WRITE_ONCE(config_pid, config->pid);
+	WRITE_ONCE(config_netns, config->netns);
+}
+
+/*
+ * comm goes into a space-separated line: keep it one printable word.
+ * Copied without task_lock(), which sleeps on PREEMPT_RT, as ftrace does.
+ */
+static void copy_comm(char *dst)
+{
+	int i;
+
+	memcpy(dst, current->comm, TASK_COMM_LEN);
+	dst[TASK_COMM_LEN - 1] = '\0';
+	for (i = 0; i < TASK_COMM_LEN && dst[i]; i++)
+		if (!isgraph(dst[i]) || dst[i] == '=')
+			dst[i] = '?';
+}
+
+static void emit_begin(const struct ephport_search *s)
+{
+	struct ephport_record rec = {
+		.search = s->id,
+		.type = EPHPORT_REC_BEGIN,
+	};
+	struct ephport_begin *b = &rec.begin;
+	const struct sock *sk = s->sk;
+	int low, high;
+
+	b->pid = task_tgid_nr(current);
+	b->tid = task_pid_nr(current);
+	b->netns = s->net->ns.inum;
+	b->family = sk->sk_family;
+	b->proto = sk->sk_protocol;
+	b->reuse = s->walk.reuse;
+	b->reuseport = sk->sk_reuseport;
+	inet_get_local_port_range(s->net, &low, &high);
+	b->range_low = low;
+	b->range_high = high;
+#ifdef EPHPORT_HAVE_SOCK_RANGE
+	b->sock_low = inet_sk(sk)->local_port_range.lo;
+	b->sock_high = inet_sk(sk)->local_port_range.hi;
+#endif
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6)
+		memcpy(b->addr, &sk->sk_v6_rcv_saddr, sizeof(struct in6_addr));
+	else
+#endif
+		memcpy(b->addr, &sk->sk_rcv_saddr, sizeof(sk->sk_rcv_saddr));
+	copy_comm(b->comm);
+	ephport_ring_write(&rec);
+}
+
+struct ephport_search *ephport_search_begin(struct sock *sk)
+{
+	struct ephport_config config;
+	struct ephport_search *s;
+	struct net *net = sock_net(sk);
+	int i;
+
+	ephport_config_get(&config);
+	if (config.pid && config.pid != task_tgid_nr(current))
+		return NULL;
+	if (config.netns && config.netns != net->ns.inum)
+		return NULL;
+
+	for (i = 0; i < EPHPORT_MAX_SEARCHES; i++)
+		if (!cmpxchg(&slots[i].task, NULL, current))
+			break;
+	if (i == EPHPORT_MAX_SEARCHES) {
+		count(untracked);
+		return NULL;
+	}
+	s = &slots[i];
+	s->id = atomic64_inc_return(&next_search_id);
+	s->begin_ns = ktime_get_ns();
+	s->sk = sk;
+	s->net = net;
+	s->detail = config.detail;
+	ephport_walk_init(&s->walk, sk->sk_reuse == SK_CAN_REUSE);
+	s->nr_half = 0;
+	s->found_port = 0;
+	s->probed = 0;
+	s->incomplete = false;
+	count(searches);
+	emit_begin(s);
+	atomic_inc(&active);
+	return s;
+}
+
+struct ephport_search *ephport_search_current(void)
+{
+	int i;
+
+	if (likely(!atomic_read(&active)) || !in_task())
+		return NULL;
+	for (i = 0; i < EPHPORT_MAX_SEARCHES; i++)
+		if (READ_ONCE(slots[i].task) == current)
+			return &slots[i];
+	return NULL;
+}
+
+void ephport_search_range(struct ephport_search *s, int low, int high)
+{
+	unsigned int n = s->nr_half;
+
+	if (n == EPHPORT_MAX_HALF_PASSES) {
+		s->incomplete = true;
+		return;
+	}
+	/* A new read of the range means the previous half pass ran dry. */
+	if (n)
+		ephport_half_pass_end(&s->walk, true);
+	ephport_half_pass_begin(&s->walk, low, high, &s->half[n]);
+	s->draw_known[n] = false;
+	s->nr_half = n + 1;
+}
+
+bool ephport_search_wants_draw(const struct ephport_search *s, u32 ceil)
+{
+	unsigned int n = s->nr_half;
+
+	return n && !s->draw_known[n - 1] && s->half[n - 1].remaining == ceil;
+}
+
+void ephport_search_draw(struct ephport_search *s, u32 draw)
+{
+	s->draw[s->nr_half - 1] = draw;
+	s->draw_known[s->nr_half - 1] = true;
+}
+
+static void emit_candidates(const struct ephport_search *s,
+			    const struct ephport_half_pass *hp,
+			    unsigned int offset, unsigned int count,
+			    int chosen_index, u8 pass_no, u32 *reserved)
+{
+	struct ephport_record rec = {
+		.search = s->id,
+		.type = EPHPORT_REC_CAND,
+		.cand.pass = pass_no,
+	};
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		int port = ephport_candidate(hp, offset, i);
+
+		rec.cand.port = port;
+		if (i == chosen_index)
+			rec.cand.verdict = EPHPORT_FREE;
+		else if (inet_is_local_reserved_port(s->net, port))
+			rec.cand.verdict = EPHPORT_RESERVED;
+		else
+			rec.cand.verdict = EPHPORT_INUSE;
+		*reserved += rec.cand.verdict == EPHPORT_RESERVED;
+		ephport_ring_write(&rec);
+	}
+}
+
+/*
+ * Every pass of one half pass, derived from its range and draw: a pass
+ * runs until the chosen port (@chosen, or -1) or to its end.  Returns
+ * false once the chosen port is reached.
+ */
+static bool emit_half_pass(const struct ephport_search *s, unsigned int h,
+			   int chosen, u8 *pass_no, u32 *examined, u32 *reserved)
+{
+	const struct ephport_half_pass *hp = &s->half[h];
+	struct ephport_record rec = {
+		.search = s->id,
+		.type = EPHPORT_REC_PASS,
+		.pass.half = hp->half,
+		.pass.relax = hp->relax,
+		.pass.low = hp->low,
+		.pass.high = hp->high,
+	};
+	unsigned int parity;
+
+	for (parity = 0; parity < EPHPORT_PARITY_PASSES; parity++) {
+		unsigned int offset = ephport_pass_offset(s->draw[h], parity);
+		int index = chosen < 0 ? -1 : ephport_candidate_index(hp, offset, chosen);
+		unsigned int count = index < 0 ? ephport_pass_length(hp) : index + 1;
+
+		rec.pass.pass = ++*pass_no;
+		rec.pass.offset_known = 1;
+		rec.pass.offset = offset;
+		rec.pass.start = ephport_candidate(hp, offset, 0);
+		rec.pass.examined = count;
+		if (s->detail >= EPHPORT_DETAIL_PASSES)
+			ephport_ring_write(&rec);
+		if (s->detail == EPHPORT_DETAIL_CANDIDATES)
+			emit_candidates(s, hp, offset, count, index, *pass_no,
+					reserved);
+		*examined += count;
+		if (index >= 0)
+			return false;
+	}
+	return true;
+}
+
+static void emit_unknown_pass(const struct ephport_search *s, unsigned int h,
+			      u8 *pass_no)
+{
+	const struct ephport_half_pass *hp = &s->half[h];
+	struct ephport_record rec = {
+		.search = s->id,
+		.type = EPHPORT_REC_PASS,
+		.pass.pass = ++*pass_no,
+		.pass.half = hp->half,
+		.pass.relax = hp->relax,
+		.pass.low = hp->low,
+		.pass.high = hp->high,
+	};
+
+	if (s->detail >= EPHPORT_DETAIL_PASSES)
+		ephport_ring_write(&rec);
+}
+
+static void release(struct ephport_search *s)
+{
+	atomic_dec(&active);
+	smp_store_release(&s->task, NULL);
+}
+
+/*
+ * inet_csk_get_port() returned @ret: 0 with the port in inet_num, an errno,
+ * or 1 on kernels before 6.0, which meant EADDRINUSE.
+ */
+void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
+{
+	struct ephport_record rec = {
+		.search = s->id,
+		.type = EPHPORT_REC_END,
+	};
+	struct ephport_end_rec *e = &rec.end;
+	bool incomplete = s->incomplete;
+	int chosen = s->found_port;
+	u32 examined = 0, reserved = 0;
+	u8 pass_no = 0;
+	unsigned int h;
+
+	e->ns = ktime_get_ns() - s->begin_ns;
+	if (!ret && !chosen)
+		chosen = inet_sk(s->sk)->inet_num;
+	e->err = ret > 0 ? -EADDRINUSE : ret;
+	e->port = ret ? 0 : chosen;
+	if (!chosen)
+		chosen = -1;
+	if (!s->nr_half)
+		incomplete = true;
+
+	for (h = 0; h < s->nr_half; h++) {
+		bool last = h == s->nr_half - 1;
+		bool exhausted;
+
+		if (!s->draw_known[h]) {
+			emit_unknown_pass(s, h, &pass_no);
+			incomplete = true;
+			continue;
+		}
+		exhausted = emit_half_pass(s, h, last ? chosen : -1, &pass_no,
+					   &examined, &reserved);
+		/* found by the model where the kernel found nothing, or the reverse */
+		if (last && exhausted == (chosen >= 0))
+			incomplete = true;
+	}
+
+	e->passes = pass_no;
+	e->examined = examined;
+	e->incomplete = incomplete;
+	if (probed_valid && s->detail == EPHPORT_DETAIL_CANDIDATES &&
+	    !inet_use_hash2_on_bind(s->sk)) {
+		e->probed_valid = 1;
+		e->probed = s->probed;
+		if (!incomplete && s->probed != examined - reserved)
+			count(model_mismatch);
+	}
+	ephport_ring_write(&rec);
+	ephport_ring_kick();
+
+	this_cpu_add(search_stats.passes, pass_no);
+	this_cpu_add(search_stats.candidates, examined);
+	if (e->err)
+		count(failed);
+	else
+		count(found);
+	if (incomplete)
+		count(incomplete);
+	release(s);
+}
+
+void ephport_search_get_stats(struct ephport_search_stats *stats)
+{
+	int cpu;
+
+	memset(stats, 0, sizeof(*stats));
+	for_each_possible_cpu(cpu) {
+		const struct ephport_search_stats *c = per_cpu_ptr(&search_stats, cpu);
+
+		stats->searches += c->searches;
+		stats->passes += c->passes;
+		stats->candidates += c->candidates;
+		stats->found += c->found;
+		stats->failed += c->failed;
+		stats->untracked += c->untracked;
+		stats->incomplete += c->incomplete;
+		stats->model_mismatch += c->model_mismatch;
+	}
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Search tracking: one slot per port-0 search in flight, found by the task
+ * that runs it (the search drops its locks and may resched onto another
+ * CPU between candidates, so per-CPU state would not do).
+ */
+#ifndef EPHPORT_SEARCH_H
+#define EPHPORT_SEARCH_H
+
+#include <linux/types.h>
+
+#include "ephport_model.h"
+
+/* Searches traced at once; also the get_port kretprobe's maxactive. */
+#define EPHPORT_MAX_SEARCHES 64
+
+enum ephport_detail {
+	EPHPORT_DETAIL_SEARCHES,
+	EPHPORT_DETAIL_PASSES,
+	EPHPORT_DETAIL_CANDIDATES,
+	EPHPORT_DETAIL_COUNT,
+};
+
+extern const char *const ephport_detail_names[EPHPORT_DETAIL_COUNT];
+
+struct sock;
+struct net;
+
+struct ephport_search {
+	struct task_struct *task;	/* owner; NULL while the slot is free */
+	u64 id;
+	u64 begin_ns;
+	struct sock *sk;
+	struct net *net;
+	enum ephport_detail detail;
+	struct ephport_walk walk;
+	unsigned int nr_half;
+	struct ephport_half_pass half[EPHPORT_MAX_HALF_PASSES];
+	u32 draw[EPHPORT_MAX_HALF_PASSES];
+	bool draw_known[EPHPORT_MAX_HALF_PASSES];
+	int found_port;			/* from find_open_port, if probed */
+	u32 probed;			/* candidate lookups seen */
+	bool incomplete;
+};
+
+struct ephport_search_stats {
+	u64 searches;
+	u64 passes;
+	u64 candidates;
+	u64 found;
+	u64 failed;
+	u64 untracked;		/* no free slot */
+	u64 incomplete;
+	u64 model_mismatch;	/* probed lookups disagree with the model */
+};
+
+/* What `control` sets; read once at the start of each search. */
+struct ephport_config {
+	enum ephport_detail detail;
+	pid_t pid;		/* 0: every process */
+	u32 netns;		/* 0: every namespace */
+};
+
+void ephport_config_get(struct ephport_config *config);
+void ephport_config_set(const struct ephport_config *config);
+
+/* inet_csk_get_port(sk, 0) entry: NULL when this search is not traced. */
+struct ephport_search *ephport_search_begin(struct sock *sk);
+/* The owning task's search in flight, or NULL: the helpers' cheap check. */
+struct ephport_search *ephport_search_current(void);
+void ephport_search_range(struct ephport_search *s, int low, int high);
+/* Whether a random draw below @ceil is the offset of the current pass. */
+bool ephport_search_wants_draw(const struct ephport_search *s, u32 ceil);
+void ephport_search_draw(struct ephport_search *s, u32 draw);
+void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid);
+
+void ephport_search_get_stats(struct ephport_search_stats *stats);
+
+#endif /* EPHPORT_SEARCH_H */

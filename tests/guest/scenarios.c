@@ -1,0 +1,797 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest scenarios: runs inside the test VM with ephport loaded and checks
+ * the trace against what the kernel itself reports (getsockname(), errno).
+ * Prints "ok - NAME" or "not ok - NAME: why" per scenario, then a count.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../module/ephport_model.h"
+#include "../../userspace/record.h"
+
+#ifndef IP_LOCAL_PORT_RANGE
+#define IP_LOCAL_PORT_RANGE 51
+#endif
+
+#define DEBUGFS "/sys/kernel/debug/ephport/"
+#define PORT_RANGE "/proc/sys/net/ipv4/ip_local_port_range"
+#define RESERVED "/proc/sys/net/ipv4/ip_local_reserved_ports"
+#define AUTOBIND "/proc/sys/net/ipv4/ip_autobind_reuse"
+#define MAX_SOCKETS 64
+#define MAX_RECORDS 65536
+#define MAX_SEARCHES 4096
+#define MAX_PASSES 8
+
+static int passed, failed;
+static char why[512];
+
+/* A scenario fails with the first broken expectation it meets. */
+#define EXPECT(cond, ...)						\
+	do {								\
+		if (!(cond)) {						\
+			snprintf(why, sizeof(why), __VA_ARGS__);	\
+			return false;					\
+		}							\
+	} while (0)
+
+struct search {
+	unsigned long long id;
+	struct ep_record begin, end;
+	bool has_begin, has_end;
+	struct ep_record pass[MAX_PASSES];
+	int npass;
+	int ncand, ncand_reserved, ncand_free;
+};
+
+struct trace {
+	struct search s[MAX_SEARCHES];
+	int n;
+	int bad_lines;
+	unsigned long long first_seq, last_seq, nrec;
+};
+
+static struct trace trace;
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+	int err;
+
+	if (fd < 0)
+		return errno;
+	n = write(fd, text, strlen(text));
+	err = n < 0 ? errno : 0;
+	close(fd);
+	return err;
+}
+
+static bool read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return false;
+	buf[n] = '\0';
+	return true;
+}
+
+static void control(const char *words)
+{
+	if (write_file(DEBUGFS "control", words))
+		fprintf(stderr, "control %s: %s\n", words, strerror(errno));
+}
+
+static void set_range(int low, int high)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%d %d", low, high);
+	write_file(PORT_RANGE, text);
+}
+
+static struct search *search_of(unsigned long long id)
+{
+	int i;
+
+	for (i = 0; i < trace.n; i++)
+		if (trace.s[i].id == id)
+			return &trace.s[i];
+	if (trace.n == MAX_SEARCHES)
+		return NULL;
+	memset(&trace.s[trace.n], 0, sizeof(trace.s[0]));
+	trace.s[trace.n].id = id;
+	return &trace.s[trace.n++];
+}
+
+/* Reads the whole buffered trace (events does not consume it). */
+static bool load_trace(void)
+{
+	FILE *f = fopen(DEBUGFS "events", "r");
+	static char line[512];
+	struct ep_record rec;
+
+	memset(&trace, 0, sizeof(trace));
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		struct search *s;
+
+		if (ep_record_parse(line, &rec)) {
+			trace.bad_lines++;
+			continue;
+		}
+		if (!trace.nrec++)
+			trace.first_seq = rec.seq;
+		trace.last_seq = rec.seq;
+		s = search_of(rec.search);
+		if (!s)
+			continue;
+		switch (rec.type) {
+		case EP_BEGIN:
+			s->begin = rec;
+			s->has_begin = true;
+			break;
+		case EP_PASS:
+			if (s->npass < MAX_PASSES)
+				s->pass[s->npass++] = rec;
+			break;
+		case EP_CAND:
+			s->ncand++;
+			s->ncand_reserved += !strcmp(rec.verdict, "reserved");
+			s->ncand_free += !strcmp(rec.verdict, "free");
+			break;
+		case EP_END:
+			s->end = rec;
+			s->has_end = true;
+			break;
+		}
+	}
+	fclose(f);
+	return true;
+}
+
+/* The traced search that ended on @port (0: the n-th failed one). */
+static struct search *search_ending(int port, int nth_failure)
+{
+	int i;
+
+	for (i = 0; i < trace.n; i++) {
+		struct search *s = &trace.s[i];
+
+		if (!s->has_end)
+			continue;
+		if (port && s->end.port == port && !s->end.err)
+			return s;
+		if (!port && s->end.err && !nth_failure--)
+			return s;
+	}
+	return NULL;
+}
+
+struct bound {
+	int fd;
+	int port;	/* from getsockname(), or 0 */
+	int err;	/* errno of bind(), or 0 */
+};
+
+/* socket + options + bind(port) + optional listen: what Node.js does. */
+static struct bound bind_socket(int family, int type, int port, bool reuse,
+				bool do_listen, int sock_low, int sock_high)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len = sizeof(ss);
+	struct bound b = { .fd = -1 };
+	int one = 1;
+
+	b.fd = socket(family, type, type == SOCK_DCCP ? IPPROTO_DCCP : 0);
+	if (b.fd < 0) {
+		b.err = errno;
+		return b;
+	}
+	if (reuse)
+		setsockopt(b.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (sock_low || sock_high) {
+		unsigned int range = (unsigned int)sock_high << 16 | sock_low;
+
+		if (setsockopt(b.fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &range,
+			       sizeof(range)))
+			b.err = errno;
+	}
+	ss.ss_family = family;
+	if (family == AF_INET6)
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)&ss)->sin_port = htons(port);
+	if (!b.err && bind(b.fd, (struct sockaddr *)&ss,
+			   family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+						sizeof(struct sockaddr_in)))
+		b.err = errno;
+	if (!b.err && do_listen && listen(b.fd, 1))
+		b.err = errno;
+	if (!b.err && !getsockname(b.fd, (struct sockaddr *)&ss, &len))
+		b.port = ntohs(family == AF_INET6 ?
+			       ((struct sockaddr_in6 *)&ss)->sin6_port :
+			       ((struct sockaddr_in *)&ss)->sin_port);
+	return b;
+}
+
+static void close_all(struct bound *b, int n)
+{
+	while (n--)
+		if (b[n].fd >= 0)
+			close(b[n].fd);
+}
+
+/* The lower half's end, as the kernel splits [low, high]. */
+static int half_point(int low, int high)
+{
+	struct ephport_walk walk;
+	struct ephport_half_pass hp;
+
+	ephport_walk_init(&walk, true);
+	ephport_half_pass_begin(&walk, low, high, &hp);
+	return hp.high;
+}
+
+static bool check_search_matches(const struct search *s, int port)
+{
+	EXPECT(s, "no traced search ended on port %d", port);
+	EXPECT(s->has_begin, "search %llu: no begin record", s->id);
+	EXPECT(s->begin.pid == getpid(), "search %llu: pid %d, expected %d",
+	       s->id, s->begin.pid, getpid());
+	EXPECT(!s->end.incomplete, "search %llu incomplete", s->id);
+	EXPECT(s->npass == s->end.passes, "search %llu: %d pass records, end says %d",
+	       s->id, s->npass, s->end.passes);
+	return true;
+}
+
+/* The blog post: listen(0) with SO_REUSEADDR, as Node.js does. */
+static bool seed_family(int family)
+{
+	const int count = 24;
+	struct bound b[MAX_SOCKETS];
+	int i, mid = half_point(32768, 60999);
+
+	set_range(32768, 60999);
+	control("clear detail=passes");
+	for (i = 0; i < count; i++)
+		b[i] = bind_socket(family, SOCK_STREAM, 0, true, true, 0, 0);
+	load_trace();
+	close_all(b, count);
+	EXPECT(!trace.bad_lines, "%d unparsable lines", trace.bad_lines);
+	for (i = 0; i < count; i++) {
+		struct search *s = search_ending(b[i].port, 0);
+
+		EXPECT(!b[i].err, "listen: %s", strerror(b[i].err));
+		EXPECT(b[i].port & 1, "port %d is even", b[i].port);
+		EXPECT(b[i].port < mid, "port %d not below the half point %d",
+		       b[i].port, mid);
+		if (!check_search_matches(s, b[i].port))
+			return false;
+		EXPECT(!strcmp(s->begin.family, family == AF_INET6 ? "inet6" : "inet"),
+		       "family %s", s->begin.family);
+		EXPECT(s->begin.reuse == 1, "reuse=%d", s->begin.reuse);
+		EXPECT(!strcmp(s->pass[0].half, "lower") &&
+		       !strcmp(s->pass[0].parity, "odd") && s->pass[0].pass == 1,
+		       "pass 1 is half=%s parity=%s", s->pass[0].half,
+		       s->pass[0].parity);
+		EXPECT(s->pass[0].low == 32768 && s->pass[0].high == mid,
+		       "pass 1 covers %d-%d", s->pass[0].low, s->pass[0].high);
+	}
+	/* one search per listen(): the bound port's second call is not one */
+	EXPECT(trace.n == count, "%d searches traced for %d sockets", trace.n, count);
+	return true;
+}
+
+static bool seed_ipv6(void)
+{
+	return seed_family(AF_INET6);
+}
+
+static bool seed_ipv4(void)
+{
+	return seed_family(AF_INET);
+}
+
+static bool whole_range_without_reuse(void)
+{
+	struct bound b;
+	struct search *s;
+
+	set_range(32768, 60999);
+	control("clear");
+	b = bind_socket(AF_INET, SOCK_STREAM, 0, false, true, 0, 0);
+	load_trace();
+	close_all(&b, 1);
+	EXPECT(!b.err, "bind: %s", strerror(b.err));
+	s = search_ending(b.port, 0);
+	if (!check_search_matches(s, b.port))
+		return false;
+	EXPECT(!strcmp(s->pass[0].half, "whole") && s->pass[0].low == 32768 &&
+	       s->pass[0].high == 61000, "pass 1 half=%s %d-%d",
+	       s->pass[0].half, s->pass[0].low, s->pass[0].high);
+	EXPECT(s->begin.reuse == 0, "reuse=%d", s->begin.reuse);
+	return true;
+}
+
+/* The blog post's second experiment, plus the relax rerun. */
+static bool one_port_range(bool autobind)
+{
+	struct bound b[2];
+	struct search *s;
+	int expect_passes = autobind ? 4 : 2, i;
+
+	set_range(32768, 32768);
+	write_file(AUTOBIND, autobind ? "1" : "0");
+	control("clear");
+	b[0] = bind_socket(AF_INET6, SOCK_STREAM, 0, true, true, 0, 0);
+	b[1] = bind_socket(AF_INET6, SOCK_STREAM, 0, true, true, 0, 0);
+	load_trace();
+	close_all(b, 2);
+	write_file(AUTOBIND, "0");
+	set_range(32768, 60999);
+	EXPECT(!b[0].err && b[0].port == 32768, "first: port %d, %s", b[0].port,
+	       strerror(b[0].err));
+	EXPECT(b[1].err == EADDRINUSE, "second: %s", strerror(b[1].err));
+	s = search_ending(32768, 0);
+	if (!check_search_matches(s, 32768))
+		return false;
+	s = search_ending(0, 0);
+	EXPECT(s && s->end.err == -EADDRINUSE, "no failed search traced");
+	EXPECT(s->end.passes == expect_passes && s->npass == expect_passes,
+	       "failed search made %d passes, expected %d", s->end.passes,
+	       expect_passes);
+	for (i = 0; i < s->npass; i++) {
+		EXPECT(!strcmp(s->pass[i].half, "whole") &&
+		       s->pass[i].start == 32768 && s->pass[i].examined == 1,
+		       "pass %d: half=%s start=%lld examined=%lld", i + 1,
+		       s->pass[i].half, s->pass[i].start, s->pass[i].examined);
+		EXPECT(s->pass[i].relax == (i >= 2), "pass %d relax=%d", i + 1,
+		       s->pass[i].relax);
+	}
+	return true;
+}
+
+static bool one_port_fails(void)
+{
+	return one_port_range(false);
+}
+
+static bool one_port_relax(void)
+{
+	return one_port_range(true);
+}
+
+/* Ten ports, four reserved: six binds succeed, none on a reserved port. */
+static bool reserved_skipped(void)
+{
+	static const int reserved[] = { 40001, 40004, 40005, 40008 };
+	const int low = 40000, high = 40009;
+	struct bound b[MAX_SOCKETS];
+	int n, i, j, cand_reserved = 0;
+
+	set_range(low, high);
+	write_file(RESERVED, "40001,40004-40005,40008");
+	control("clear detail=candidates");
+	for (n = 0; n < 8; n++) {
+		b[n] = bind_socket(AF_INET, SOCK_STREAM, 0, false, true, 0, 0);
+		if (b[n].err)
+			break;
+	}
+	load_trace();
+	close_all(b, n + 1);
+	write_file(RESERVED, "");
+	set_range(32768, 60999);
+	control("detail=passes");
+	EXPECT(n == 6, "%d binds succeeded, expected 6", n);
+	EXPECT(b[n].err == EADDRINUSE, "bind 7: %s", strerror(b[n].err));
+	for (i = 0; i < n; i++) {
+		struct search *s = search_ending(b[i].port, 0);
+
+		for (j = 0; j < 4; j++)
+			EXPECT(b[i].port != reserved[j], "got reserved port %d",
+			       b[i].port);
+		if (!check_search_matches(s, b[i].port))
+			return false;
+		EXPECT(s->ncand_free == 1 && s->ncand == s->end.examined,
+		       "search %llu: %d candidates, %d free, examined %lld",
+		       s->id, s->ncand, s->ncand_free, s->end.examined);
+		cand_reserved += s->ncand_reserved;
+	}
+	EXPECT(cand_reserved > 0, "no candidate was marked reserved");
+	EXPECT(search_ending(0, 0) && search_ending(0, 0)->ncand_reserved == 4,
+	       "the failed search did not see the 4 reserved ports once each");
+	return true;
+}
+
+static bool socket_range(void)
+{
+	struct bound b;
+	struct search *s;
+
+	set_range(32768, 60999);
+	control("clear");
+	b = bind_socket(AF_INET, SOCK_STREAM, 0, false, true, 50000, 50099);
+	load_trace();
+	close_all(&b, 1);
+	EXPECT(!b.err, "bind: %s", strerror(b.err));
+	EXPECT(b.port >= 50000 && b.port <= 50099, "port %d outside 50000-50099",
+	       b.port);
+	s = search_ending(b.port, 0);
+	if (!check_search_matches(s, b.port))
+		return false;
+	EXPECT(s->begin.sock_low == 50000 && s->begin.sock_high == 50099,
+	       "sockrange=%d-%d", s->begin.sock_low, s->begin.sock_high);
+	EXPECT(s->begin.range_low == 32768 && s->begin.range_high == 60999,
+	       "range=%d-%d", s->begin.range_low, s->begin.range_high);
+	EXPECT(s->pass[0].low == 50000 && s->pass[0].high == 50100,
+	       "pass 1 covers %d-%d", s->pass[0].low, s->pass[0].high);
+	return true;
+}
+
+/* Lower half 40000-40003 held by explicit binds: the search goes up. */
+static bool upper_half(void)
+{
+	struct bound held[4], b;
+	struct search *s;
+	int i;
+
+	set_range(40000, 40007);
+	control("clear");
+	for (i = 0; i < 4; i++)
+		held[i] = bind_socket(AF_INET, SOCK_STREAM, 40000 + i, false,
+				      true, 0, 0);
+	b = bind_socket(AF_INET, SOCK_STREAM, 0, true, true, 0, 0);
+	load_trace();
+	close_all(held, 4);
+	close_all(&b, 1);
+	set_range(32768, 60999);
+	for (i = 0; i < 4; i++)
+		EXPECT(!held[i].err, "explicit bind %d: %s", 40000 + i,
+		       strerror(held[i].err));
+	EXPECT(!b.err && b.port >= 40004 && b.port <= 40007,
+	       "port %d (%s), expected the upper half", b.port, strerror(b.err));
+	s = search_ending(b.port, 0);
+	if (!check_search_matches(s, b.port))
+		return false;
+	EXPECT(trace.n == 1, "%d searches: explicit binds must not search", trace.n);
+	EXPECT(s->npass >= 3 && !strcmp(s->pass[0].half, "lower") &&
+	       !strcmp(s->pass[1].half, "lower") &&
+	       !strcmp(s->pass[2].half, "upper") && s->pass[2].low == 40004,
+	       "passes do not go lower, lower, upper");
+	EXPECT(s->pass[0].examined == 2 && s->pass[1].examined == 2,
+	       "lower passes examined %lld and %lld ports", s->pass[0].examined,
+	       s->pass[1].examined);
+	return true;
+}
+
+static bool explicit_binds_no_search(void)
+{
+	struct bound b[2];
+
+	control("clear");
+	b[0] = bind_socket(AF_INET, SOCK_STREAM, 45000, true, true, 0, 0);
+	b[1] = bind_socket(AF_INET6, SOCK_STREAM, 45001, false, true, 0, 0);
+	load_trace();
+	close_all(b, 2);
+	EXPECT(!b[0].err && !b[1].err, "explicit bind failed");
+	EXPECT(trace.nrec == 0, "%llu records for explicit binds", trace.nrec);
+	return true;
+}
+
+static bool dccp(void)
+{
+	struct bound b;
+	struct search *s;
+
+	control("clear");
+	b = bind_socket(AF_INET, SOCK_DCCP, 0, false, false, 0, 0);
+	load_trace();
+	close_all(&b, 1);
+	EXPECT(!b.err, "dccp bind: %s", strerror(b.err));
+	s = search_ending(b.port, 0);
+	if (!check_search_matches(s, b.port))
+		return false;
+	EXPECT(!strcmp(s->begin.proto, "dccp"), "proto=%s", s->begin.proto);
+	return true;
+}
+
+/* Several processes at once: each search once, under its own pid. */
+static bool concurrent(void)
+{
+	enum { CHILDREN = 4, EACH = 12 };
+	int fds[2], i, j, status, got = 0;
+	pid_t pids[CHILDREN];
+
+	set_range(32768, 60999);
+	control("clear");
+	if (pipe(fds))
+		return false;
+	for (i = 0; i < CHILDREN; i++) {
+		pids[i] = fork();
+		if (!pids[i]) {
+			struct bound b[EACH];
+			int record[2];
+
+			close(fds[0]);
+			for (j = 0; j < EACH; j++)
+				b[j] = bind_socket(j & 1 ? AF_INET : AF_INET6,
+						   SOCK_STREAM, 0, j % 3 == 0,
+						   true, 0, 0);
+			for (j = 0; j < EACH; j++) {
+				record[0] = getpid();
+				record[1] = b[j].err ? -b[j].err : b[j].port;
+				if (write(fds[1], record, sizeof(record)) < 0)
+					_exit(1);
+			}
+			_exit(0);
+		}
+	}
+	close(fds[1]);
+	for (i = 0; i < CHILDREN; i++)
+		waitpid(pids[i], &status, 0);
+	load_trace();
+	for (;;) {
+		int record[2];
+		struct search *s;
+
+		if (read(fds[0], record, sizeof(record)) != sizeof(record))
+			break;
+		got++;
+		EXPECT(record[1] > 0, "child %d: bind failed: %s", record[0],
+		       strerror(-record[1]));
+		s = search_ending(record[1], 0);
+		EXPECT(s && s->has_begin, "port %d: no traced search", record[1]);
+		EXPECT(s->begin.pid == record[0], "port %d: traced pid %d, bound by %d",
+		       record[1], s->begin.pid, record[0]);
+		EXPECT(!s->end.incomplete, "port %d: incomplete", record[1]);
+	}
+	close(fds[0]);
+	EXPECT(got == CHILDREN * EACH, "%d results from children", got);
+	EXPECT(trace.n == CHILDREN * EACH, "%d searches traced, expected %d",
+	       trace.n, CHILDREN * EACH);
+	return true;
+}
+
+static bool bad_control(void)
+{
+	static const char *const bad[] = {
+		"detail=bogus", "frobnicate", "pid=-1", "pid=abc", "netns=",
+		"detail=candidates pid=xyz", "clear bogus", " ", "detail",
+		"pid=99999999999999999999",
+	};
+	char before[128], after[128], longline[300];
+	size_t i;
+	int err;
+
+	control("detail=passes pid=0 netns=0");
+	read_file(DEBUGFS "control", before, sizeof(before));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err = write_file(DEBUGFS "control", bad[i]);
+		EXPECT(err == EINVAL, "'%s' gave %s, expected EINVAL", bad[i],
+		       strerror(err));
+	}
+	memset(longline, 'x', sizeof(longline) - 1);
+	longline[sizeof(longline) - 1] = '\0';
+	err = write_file(DEBUGFS "control", longline);
+	EXPECT(err == EINVAL, "long write gave %s", strerror(err));
+	read_file(DEBUGFS "control", after, sizeof(after));
+	EXPECT(!strcmp(before, after), "control changed: '%s' -> '%s'", before,
+	       after);
+	return true;
+}
+
+/* pid= filters at the start of a search: another process is not traced. */
+static bool pid_filter(void)
+{
+	char words[64];
+	struct bound b;
+	pid_t child;
+	int status;
+
+	snprintf(words, sizeof(words), "clear pid=%d", getpid());
+	control(words);
+	child = fork();
+	if (!child) {
+		b = bind_socket(AF_INET, SOCK_STREAM, 0, false, true, 0, 0);
+		_exit(b.err ? 1 : 0);
+	}
+	waitpid(child, &status, 0);
+	b = bind_socket(AF_INET, SOCK_STREAM, 0, false, true, 0, 0);
+	load_trace();
+	close_all(&b, 1);
+	control("pid=0");
+	EXPECT(WIFEXITED(status) && !WEXITSTATUS(status), "child bind failed");
+	EXPECT(trace.n == 1 && search_ending(b.port, 0),
+	       "%d searches traced with pid filter", trace.n);
+	return true;
+}
+
+/* events_pipe hands out whole lines only, and consumes them. */
+static bool pipe_whole_lines(void)
+{
+	struct bound b[4];
+	char buf[4096];
+	int fd, i, lines = 0;
+	ssize_t n;
+
+	control("clear detail=passes");
+	for (i = 0; i < 4; i++)
+		b[i] = bind_socket(AF_INET, SOCK_STREAM, 0, true, true, 0, 0);
+	close_all(b, 4);
+	fd = open(DEBUGFS "events_pipe", O_RDONLY | O_NONBLOCK);
+	EXPECT(fd >= 0, "open events_pipe: %s", strerror(errno));
+	n = read(fd, buf, 8);
+	EXPECT(n < 0 && errno == EINVAL, "8-byte read gave %zd (%s)", n,
+	       strerror(errno));
+	/* 300 bytes hold a line or two, never a line and a half */
+	while ((n = read(fd, buf, 300)) > 0) {
+		struct ep_record rec;
+		char *line, *cursor = buf;
+
+		buf[n] = '\0';
+		EXPECT(buf[n - 1] == '\n', "read ends mid-line: %.200s", buf);
+		while ((line = strsep(&cursor, "\n")) && *line) {
+			EXPECT(!ep_record_parse(line, &rec), "unparsable: %.200s", line);
+			lines++;
+		}
+	}
+	EXPECT(n < 0 && errno == EAGAIN, "drained pipe gave %zd (%s)", n,
+	       strerror(errno));
+	close(fd);
+	EXPECT(lines == 4 * 3, "%d lines, expected 12", lines);
+	load_trace();
+	EXPECT(trace.nrec == 0, "events still holds %llu consumed records",
+	       trace.nrec);
+	return true;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+}
+
+/* A blocked pipe reader: a signal interrupts it; it pins the module. */
+static bool blocked_reader(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART */
+	int fds[2], status, result = -1;
+	pid_t child;
+	char buf[512];
+
+	control("clear");
+	if (pipe(fds))
+		return false;
+	child = fork();
+	if (!child) {
+		int fd = open(DEBUGFS "events_pipe", O_RDONLY);
+		ssize_t n;
+
+		sigaction(SIGUSR1, &sa, NULL);
+		n = read(fd, buf, sizeof(buf));
+		result = n < 0 ? errno : 0;
+		if (write(fds[1], &result, sizeof(result)) < 0)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(fds[1]);
+	sleep(1);
+	EXPECT(syscall(SYS_delete_module, "ephport", O_NONBLOCK) < 0 &&
+	       (errno == EWOULDBLOCK || errno == EBUSY),
+	       "rmmod with a blocked reader: %s", strerror(errno));
+	kill(child, SIGUSR1);
+	EXPECT(read(fds[0], &result, sizeof(result)) == sizeof(result),
+	       "reader did not return after a signal");
+	EXPECT(result == EINTR, "read returned %s, expected EINTR",
+	       strerror(result));
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	close(fds[0]);
+	return true;
+}
+
+/* A ring of 64 records overflows: drops are counted, seq shows the gap. */
+static bool ring_overflow(void)
+{
+	struct bound b;
+	char stats[2048], *p;
+	unsigned long long dropped = 0;
+	int i;
+
+	if (!read_file(DEBUGFS "stats", stats, sizeof(stats)) ||
+	    !strstr(stats, "ring_size 64\n")) {
+		snprintf(why, sizeof(why), "needs ring_size=64");
+		return false;
+	}
+	control("clear detail=searches");
+	for (i = 0; i < 50; i++) {
+		b = bind_socket(AF_INET, SOCK_STREAM, 0, false, false, 0, 0);
+		close_all(&b, 1);
+	}
+	load_trace();
+	read_file(DEBUGFS "stats", stats, sizeof(stats));
+	p = strstr(stats, "records_dropped ");
+	if (p)
+		dropped = strtoull(p + strlen("records_dropped "), NULL, 10);
+	control("detail=passes");
+	EXPECT(trace.nrec == 64, "%llu records buffered", trace.nrec);
+	EXPECT(trace.last_seq - trace.first_seq == 63, "buffer is not contiguous");
+	EXPECT(dropped >= 100 - 64, "%llu dropped, expected at least 36", dropped);
+	return true;
+}
+
+struct scenario {
+	const char *name;
+	bool (*run)(void);
+};
+
+static const struct scenario scenarios[] = {
+	{ "seed-ipv6", seed_ipv6 },
+	{ "seed-ipv4", seed_ipv4 },
+	{ "whole-range-without-reuse", whole_range_without_reuse },
+	{ "one-port-range", one_port_fails },
+	{ "one-port-range-relax", one_port_relax },
+	{ "reserved-ports", reserved_skipped },
+	{ "socket-range", socket_range },
+	{ "upper-half", upper_half },
+	{ "explicit-binds", explicit_binds_no_search },
+	{ "dccp", dccp },
+	{ "concurrent", concurrent },
+	{ "bad-control", bad_control },
+	{ "pid-filter", pid_filter },
+	{ "pipe-whole-lines", pipe_whole_lines },
+	{ "blocked-reader", blocked_reader },
+	{ "ring-overflow", ring_overflow },
+};
+
+int main(int argc, char **argv)
+{
+	size_t i;
+	int a;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s all|NAME...\n", argv[0]);
+		return 2;
+	}
+	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+		bool wanted = false;
+
+		for (a = 1; a < argc; a++)
+			wanted |= !strcmp(argv[a], scenarios[i].name) ||
+				  (!strcmp(argv[a], "all") &&
+				   strcmp(scenarios[i].name, "ring-overflow"));
+		if (!wanted)
+			continue;
+		why[0] = '\0';
+		if (scenarios[i].run()) {
+			printf("ok - %s\n", scenarios[i].name);
+			passed++;
+		} else {
+			printf("not ok - %s: %s\n", scenarios[i].name, why);
+			failed++;
+		}
+		fflush(stdout);
+	}
+	return failed ? 1 : 0;
+}

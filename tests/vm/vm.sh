@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The test VM: Debian 12's own kernel under qemu (TCG), an initramfs with
+# busybox, the module and statically linked guest programs.
+#
+#   tests/vm/vm.sh setup            install packages, fetch the kernel (idempotent)
+#   tests/vm/vm.sh run JOB [OUT]    boot with tests/guest/JOB.sh as the job;
+#                                   the console goes to OUT (default: stdout only)
+#
+# Environment: EPHPORT_CACHE (default .cache in the tree) holds the kernel;
+# EPHPORT_FLAVOUR picks amd64 (default), cloud-amd64 or rt-amd64;
+# EPHPORT_VM_TIMEOUT bounds one boot in seconds (default 900).
+# Exit status of run: 0 when the job passed and the console shows no
+# Oops, BUG, WARNING or lockdep report; 1 otherwise; 2 on a setup error.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cache=${EPHPORT_CACHE:-$top/.cache}
+flavour=${EPHPORT_FLAVOUR:-amd64}
+timeout=${EPHPORT_VM_TIMEOUT:-900}
+packages=(qemu-system-x86 busybox-static cpio gcc make libc6-dev kmod)
+
+die() { echo "vm.sh: $*" >&2; exit 2; }
+
+# The ABI that linux-headers-amd64 points to today, e.g. 6.1.0-56.
+kernel_abi() {
+	local dep
+	dep=$(apt-cache depends linux-headers-amd64 2>/dev/null |
+	      sed -n 's/.*Depends: linux-headers-\(.*\)-amd64$/\1/p' | head -n 1)
+	if [ -z "$dep" ]; then
+		apt-get update -q >/dev/null
+		dep=$(apt-cache depends linux-headers-amd64 |
+		      sed -n 's/.*Depends: linux-headers-\(.*\)-amd64$/\1/p' | head -n 1)
+	fi
+	[ -n "$dep" ] || die "cannot find the kernel behind linux-headers-amd64"
+	echo "$dep"
+}
+
+kver() { echo "$(kernel_abi)-$flavour"; }
+
+install_packages() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "vm.sh: installing ${missing[*]}"
+	apt-get update -q >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		"${missing[@]}" >/dev/null
+}
+
+setup() {
+	local v dir deb
+	v=$(kver)
+	install_packages "${packages[@]}" "linux-headers-$v"
+	dir=$cache/kernel-$v
+	if [ ! -f "$dir/vmlinuz" ]; then
+		rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+		(cd "$dir.tmp" && apt-get download -q "linux-image-$v-unsigned" >/dev/null 2>&1 ||
+		 apt-get download -q "linux-image-$v" >/dev/null)
+		deb=$(ls "$dir.tmp"/linux-image-*.deb)
+		dpkg-deb -x "$deb" "$dir.tmp/x"
+		cp "$dir.tmp/x/boot/vmlinuz-$v" "$dir.tmp/vmlinuz"
+		mkdir -p "$dir.tmp/dccp"
+		cp "$dir.tmp/x/lib/modules/$v/kernel/net/dccp/"dccp{,_ipv4,_ipv6}.ko "$dir.tmp/dccp/"
+		rm -rf "$dir.tmp/x" "$deb"
+		rm -rf "$dir" && mv "$dir.tmp" "$dir"
+	fi
+	echo "$dir"
+}
+
+# Guest programs: static, so the initramfs needs no libc.
+build_guest() {
+	local out=$1
+	mkdir -p "$out"
+	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/scenarios" \
+		"$top/tests/guest/scenarios.c" "$top/userspace/record.c"
+	if [ -f "$top/userspace/Makefile" ]; then
+		make -s -C "$top/userspace" static >/dev/null
+		cp "$top/userspace/ephport-static" "$out/ephport"
+	fi
+}
+
+run() {
+	local job=$1 out=${2:-} v dir work rc
+	[ -f "$top/tests/guest/$job.sh" ] || die "no job tests/guest/$job.sh"
+	v=$(kver)
+	dir=$(setup | tail -n 1)
+	work=$(mktemp -d)
+	trap 'rm -rf "$work"' RETURN
+
+	make -s -C "$top" module KDIR="/usr/src/linux-headers-$v" >/dev/null
+	mkdir -p "$work/root"/{bin,dev,proc,sys,tmp,modules}
+	cp /bin/busybox "$work/root/bin/busybox"
+	cp "$top/ephport.ko" "$dir/dccp/"*.ko "$work/root/modules/"
+	build_guest "$work/root/bin"
+	cp "$top/tests/guest/init" "$work/root/init"
+	cp "$top/tests/guest/$job.sh" "$work/root/job.sh"
+	chmod +x "$work/root/init"
+	(cd "$work/root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd.gz"
+
+	: "${out:=$work/console.log}"
+	rc=0
+	timeout "$timeout" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 512 \
+		-kernel "$dir/vmlinuz" -initrd "$work/initrd.gz" \
+		-append "console=ttyS0 panic=-1 oops=panic loglevel=4" \
+		-nographic -no-reboot -monitor none -serial stdio </dev/null |
+		tr -d '\r' | tee "$out" || rc=$?
+	[ $rc -eq 0 ] || echo "vm.sh: qemu ended with status $rc (timeout: $timeout s)"
+	check_console "$out"
+}
+
+# A job passes when it printed its end marker with status 0 and the kernel
+# complained about nothing.
+check_console() {
+	local log=$1 bad
+	bad=$(grep -E 'Oops|BUG:|WARNING:|Kernel panic|lockdep|possible recursive locking|circular locking|Call Trace' "$log" || true)
+	if [ -n "$bad" ]; then
+		echo "vm.sh: the kernel complained:"
+		echo "$bad" | head -n 20
+		return 1
+	fi
+	grep -q '^=== job status 0$' "$log"
+}
+
+case ${1:-} in
+setup) setup >/dev/null ;;
+run) shift; run "$@" ;;
+*) die "usage: vm.sh setup | run JOB [CONSOLE_LOG]" ;;
+esac

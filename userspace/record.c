@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "record.h"
+
+/* Key bits: which keys a line carried, to check the ones its type needs. */
+enum {
+	K_SEQ = 1 << 0, K_SEARCH = 1 << 1, K_TYPE = 1 << 2, K_PID = 1 << 3,
+	K_COMM = 1 << 4, K_FAMILY = 1 << 5, K_PROTO = 1 << 6, K_RANGE = 1 << 7,
+	K_REUSE = 1 << 8, K_PASS = 1 << 9, K_HALF = 1 << 10, K_LOW = 1 << 11,
+	K_HIGH = 1 << 12, K_OFFSET = 1 << 13, K_START = 1 << 14,
+	K_PORT = 1 << 15, K_VERDICT = 1 << 16, K_ERR = 1 << 17,
+	K_PASSES = 1 << 18, K_EXAMINED = 1 << 19, K_NS = 1 << 20,
+	K_PARITY = 1 << 21, K_RELAX = 1 << 22,
+};
+
+static const unsigned long required[] = {
+	[EP_BEGIN] = K_PID | K_COMM | K_FAMILY | K_PROTO | K_RANGE | K_REUSE,
+	[EP_PASS] = K_PASS | K_HALF | K_LOW | K_HIGH | K_OFFSET | K_START |
+		    K_PARITY | K_RELAX,
+	[EP_CAND] = K_PASS | K_PORT | K_VERDICT,
+	[EP_END] = K_PORT | K_ERR | K_PASSES | K_EXAMINED | K_NS,
+};
+
+static bool parse_ll(const char *s, size_t n, long long min, long long max,
+		     long long *out)
+{
+	char buf[24], *end;
+	long long v;
+
+	if (!n || n >= sizeof(buf))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	errno = 0;
+	v = strtoll(buf, &end, 10);
+	if (errno || *end || end == buf || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool parse_int(const char *s, size_t n, long long min, long long max, int *out)
+{
+	long long v;
+
+	if (!parse_ll(s, n, min, max, &v))
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+/* "unknown" is a valid value for a draw the module did not see. */
+static bool parse_opt(const char *s, size_t n, long long *out)
+{
+	if (n == strlen("unknown") && !memcmp(s, "unknown", n)) {
+		*out = -1;
+		return true;
+	}
+	return parse_ll(s, n, 0, LLONG_MAX, out);
+}
+
+static bool parse_ull(const char *s, size_t n, unsigned long long *out)
+{
+	long long v;
+
+	if (!parse_ll(s, n, 0, LLONG_MAX, &v))
+		return false;
+	*out = (unsigned long long)v;
+	return true;
+}
+
+static bool copy_word(const char *s, size_t n, char *dst, size_t size)
+{
+	if (!n || n >= size)
+		return false;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+	return true;
+}
+
+static bool one_of(const char *s, size_t n, const char *const *words, char *dst)
+{
+	for (; *words; words++)
+		if (strlen(*words) == n && !memcmp(s, *words, n))
+			return copy_word(s, n, dst, EP_WORD_MAX);
+	return false;
+}
+
+static bool parse_range(const char *s, size_t n, int *low, int *high)
+{
+	const char *dash = memchr(s, '-', n);
+
+	if (!dash)
+		return false;
+	return parse_int(s, dash - s, 0, 65535, low) &&
+	       parse_int(dash + 1, n - (dash - s) - 1, 0, 65535, high);
+}
+
+static const char *const families[] = { "inet", "inet6", NULL };
+static const char *const protos[] = { "tcp", "dccp", NULL };
+static const char *const halves[] = { "whole", "lower", "upper", NULL };
+static const char *const parities[] = { "odd", "even", "unknown", NULL };
+static const char *const verdicts[] = { "free", "inuse", "reserved", NULL };
+static const char *const types[] = { "begin", "pass", "cand", "end", NULL };
+
+#define KEY(name) (klen == strlen(name) && !memcmp(key, name, klen))
+
+static bool parse_pair(const char *key, size_t klen, const char *v, size_t n,
+		       struct ep_record *r, unsigned long *seen)
+{
+	char word[EP_WORD_MAX];
+	long long ll;
+
+	if (KEY("seq"))
+		return (*seen |= K_SEQ), parse_ull(v, n, &r->seq);
+	if (KEY("search"))
+		return (*seen |= K_SEARCH), parse_ull(v, n, &r->search);
+	if (KEY("type")) {
+		*seen |= K_TYPE;
+		if (!one_of(v, n, types, word))
+			return false;
+		for (r->type = EP_BEGIN; strcmp(types[r->type], word); r->type++)
+			;
+		return true;
+	}
+	if (KEY("pid"))
+		return (*seen |= K_PID), parse_int(v, n, 0, INT_MAX, &r->pid);
+	if (KEY("tid"))
+		return parse_int(v, n, 0, INT_MAX, &r->tid);
+	if (KEY("netns"))
+		return parse_ll(v, n, 0, UINT_MAX, &ll) && ((r->netns = ll), true);
+	if (KEY("comm"))
+		return (*seen |= K_COMM), copy_word(v, n, r->comm, sizeof(r->comm));
+	if (KEY("family"))
+		return (*seen |= K_FAMILY), one_of(v, n, families, r->family);
+	if (KEY("proto"))
+		return (*seen |= K_PROTO), one_of(v, n, protos, r->proto);
+	if (KEY("addr"))
+		return copy_word(v, n, r->addr, sizeof(r->addr));
+	if (KEY("reuse"))
+		return (*seen |= K_REUSE), parse_int(v, n, 0, 1, &r->reuse);
+	if (KEY("reuseport"))
+		return parse_int(v, n, 0, 1, &r->reuseport);
+	if (KEY("range"))
+		return (*seen |= K_RANGE), parse_range(v, n, &r->range_low, &r->range_high);
+	if (KEY("sockrange")) {
+		if (n == strlen("none") && !memcmp(v, "none", n))
+			return true;
+		return parse_range(v, n, &r->sock_low, &r->sock_high);
+	}
+	if (KEY("pass"))
+		return (*seen |= K_PASS), parse_int(v, n, 1, 255, &r->pass);
+	if (KEY("half"))
+		return (*seen |= K_HALF), one_of(v, n, halves, r->half);
+	if (KEY("parity"))
+		return (*seen |= K_PARITY), one_of(v, n, parities, r->parity);
+	if (KEY("low"))
+		return (*seen |= K_LOW), parse_int(v, n, 0, 65536, &r->low);
+	if (KEY("high"))
+		return (*seen |= K_HIGH), parse_int(v, n, 0, 65536, &r->high);
+	if (KEY("offset"))
+		return (*seen |= K_OFFSET), parse_opt(v, n, &r->offset);
+	if (KEY("start"))
+		return (*seen |= K_START), parse_opt(v, n, &r->start);
+	if (KEY("relax"))
+		return (*seen |= K_RELAX), parse_int(v, n, 0, 1, &r->relax);
+	if (KEY("examined"))
+		return (*seen |= K_EXAMINED), parse_opt(v, n, &r->examined);
+	if (KEY("port"))
+		return (*seen |= K_PORT), parse_int(v, n, 0, 65535, &r->port);
+	if (KEY("verdict"))
+		return (*seen |= K_VERDICT), one_of(v, n, verdicts, r->verdict);
+	if (KEY("err"))
+		return (*seen |= K_ERR), parse_int(v, n, -4095, 0, &r->err);
+	if (KEY("passes"))
+		return (*seen |= K_PASSES), parse_int(v, n, 0, 255, &r->passes);
+	if (KEY("ns"))
+		return (*seen |= K_NS), parse_ull(v, n, &r->ns);
+	if (KEY("incomplete"))
+		return parse_int(v, n, 0, 1, &r->incomplete);
+	if (KEY("probed"))
+		return parse_opt(v, n, &r->probed);
+	return true;
+}
+
+int ep_record_parse(const char *line, struct ep_record *rec)
+{
+	unsigned long seen = 0;
+	const char *p = line;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->offset = rec->start = rec->examined = rec->probed = -1;
+	while (*p && *p != '\n') {
+		const char *word = p, *eq;
+		size_t len;
+
+		while (*p && *p != ' ' && *p != '\n')
+			p++;
+		len = p - word;
+		while (*p == ' ')
+			p++;
+		if (!len)
+			continue;
+		eq = memchr(word, '=', len);
+		if (!eq || eq == word)
+			return -1;
+		if (!parse_pair(word, eq - word, eq + 1, len - (eq - word) - 1,
+				rec, &seen))
+			return -1;
+	}
+	if ((seen & (K_SEQ | K_SEARCH | K_TYPE)) != (K_SEQ | K_SEARCH | K_TYPE))
+		return -1;
+	if ((seen & required[rec->type]) != required[rec->type])
+		return -1;
+	return 0;
+}

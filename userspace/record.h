@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Parser for the module's record lines (format 1, see README.md). */
+#ifndef EPHPORT_USER_RECORD_H
+#define EPHPORT_USER_RECORD_H
+
+#include <stdbool.h>
+
+#define EP_COMM_MAX 16
+#define EP_ADDR_MAX 48
+#define EP_WORD_MAX 16
+
+enum ep_type { EP_BEGIN, EP_PASS, EP_CAND, EP_END };
+
+struct ep_record {
+	unsigned long long seq;
+	unsigned long long search;
+	enum ep_type type;
+	/* begin */
+	int pid, tid;
+	unsigned long netns;
+	char comm[EP_COMM_MAX + 1];
+	char family[EP_WORD_MAX];	/* inet, inet6 */
+	char proto[EP_WORD_MAX];	/* tcp, dccp */
+	char addr[EP_ADDR_MAX];
+	int reuse, reuseport;
+	int range_low, range_high;
+	int sock_low, sock_high;	/* both 0 for sockrange=none */
+	/* pass */
+	int pass;
+	char half[EP_WORD_MAX];		/* whole, lower, upper */
+	char parity[EP_WORD_MAX];	/* odd, even, unknown */
+	int low, high;			/* high exclusive */
+	long long offset, start;	/* -1 when unknown */
+	int relax;
+	long long examined;		/* pass and end; -1 when unknown */
+	/* cand */
+	int port;			/* cand and end */
+	char verdict[EP_WORD_MAX];	/* free, inuse, reserved */
+	/* end */
+	int err;
+	int passes;
+	unsigned long long ns;
+	int incomplete;
+	long long probed;		/* -1 when not counted */
+};
+
+/*
+ * Parses one line (with or without its newline).  Returns 0, or -1 when
+ * the line is not a record of format 1: a key is missing or malformed.
+ * Unknown keys are skipped so that newer modules stay readable.
+ */
+int ep_record_parse(const char *line, struct ep_record *rec);
+
+#endif /* EPHPORT_USER_RECORD_H */
