@@ -39,7 +39,7 @@ static int __init ephport_init(void)
 	}
 	config.detail = err;
 	if (ring_size < EPHPORT_RING_MIN || ring_size > EPHPORT_RING_MAX) {
-		pr_err("ring_size=%u: expected %u..%u\n", ring_size,
+		pr_err("ring_size=%u: expected %u..%lu\n", ring_size,
 		       EPHPORT_RING_MIN, EPHPORT_RING_MAX);
 		return -EINVAL;
 	}
@@ -54,7 +54,7 @@ static int __init ephport_init(void)
 	err = ephport_debugfs_init();
 	if (err)
 		goto unregister;
-	pr_info("tracing port-0 searches, detail=%s, ring of %u records\n",
+	pr_info("tracing port-0 searches, detail=%s, ring of %lu records\n",
 		detail, roundup_pow_of_two(ring_size));
 	return 0;
 

@@ -8,13 +8,14 @@
 #ifndef EPHPORT_RING_H
 #define EPHPORT_RING_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
 #include "record.h"
 
 #define EPHPORT_RING_MIN 64
-#define EPHPORT_RING_MAX (1U << 20)
+#define EPHPORT_RING_MAX BIT(20)
 
 struct ephport_ring_stats {
 	u64 written;

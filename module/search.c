@@ -267,6 +267,7 @@ static void emit_unknown_pass(const struct ephport_search *s, unsigned int h,
 static void release(struct ephport_search *s)
 {
 	atomic_dec(&active);
+	/* the slot's contents are done with before another task claims it */
 	smp_store_release(&s->task, NULL);
 }
 
@@ -283,6 +284,7 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 	struct ephport_end_rec *e = &rec.end;
 	bool incomplete = s->incomplete;
 	int chosen = s->found_port;
+	bool found;
 	u32 examined = 0, reserved = 0;
 	u8 pass_no = 0;
 	unsigned int h;
@@ -292,7 +294,8 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 		chosen = inet_sk(s->sk)->inet_num;
 	e->err = ret > 0 ? -EADDRINUSE : ret;
 	e->port = ret ? 0 : chosen;
-	if (!chosen)
+	found = chosen > 0;
+	if (!found)
 		chosen = -1;
 	if (!s->nr_half)
 		incomplete = true;
@@ -309,7 +312,7 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 		exhausted = emit_half_pass(s, h, last ? chosen : -1, &pass_no,
 					   &examined, &reserved);
 		/* found by the model where the kernel found nothing, or the reverse */
-		if (last && exhausted == (chosen >= 0))
+		if (last && exhausted == found)
 			incomplete = true;
 	}
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -217,4 +218,57 @@ int ep_record_parse(const char *line, struct ep_record *rec)
 	if ((seen & required[rec->type]) != required[rec->type])
 		return -1;
 	return 0;
+}
+
+static const char *opt(long long v, char *buf, int size)
+{
+	if (v < 0)
+		return "unknown";
+	snprintf(buf, size, "%lld", v);
+	return buf;
+}
+
+int ep_record_format(const struct ep_record *r, char *buf, int size)
+{
+	char offset[24], start[24], examined[24], sockrange[16];
+	int len = snprintf(buf, size, "seq=%llu search=%llu type=%s ", r->seq,
+			   r->search, types[r->type]);
+
+	switch (r->type) {
+	case EP_BEGIN:
+		if (r->sock_low || r->sock_high)
+			snprintf(sockrange, sizeof(sockrange), "%d-%d",
+				 r->sock_low, r->sock_high);
+		else
+			snprintf(sockrange, sizeof(sockrange), "none");
+		len += snprintf(buf + len, size - len,
+				"pid=%d tid=%d comm=%s netns=%lu family=%s proto=%s addr=%s reuse=%d reuseport=%d range=%d-%d sockrange=%s\n",
+				r->pid, r->tid, r->comm, r->netns, r->family,
+				r->proto, r->addr, r->reuse, r->reuseport,
+				r->range_low, r->range_high, sockrange);
+		break;
+	case EP_PASS:
+		len += snprintf(buf + len, size - len,
+				"pass=%d half=%s low=%d high=%d relax=%d parity=%s offset=%s start=%s examined=%s\n",
+				r->pass, r->half, r->low, r->high, r->relax,
+				r->parity, opt(r->offset, offset, sizeof(offset)),
+				opt(r->start, start, sizeof(start)),
+				opt(r->examined, examined, sizeof(examined)));
+		break;
+	case EP_CAND:
+		len += snprintf(buf + len, size - len, "pass=%d port=%d verdict=%s\n",
+				r->pass, r->port, r->verdict);
+		break;
+	case EP_END:
+		len += snprintf(buf + len, size - len,
+				"port=%d err=%d passes=%d examined=%lld ns=%llu incomplete=%d",
+				r->port, r->err, r->passes, r->examined, r->ns,
+				r->incomplete);
+		if (r->probed >= 0)
+			len += snprintf(buf + len, size - len, " probed=%lld",
+					r->probed);
+		len += snprintf(buf + len, size - len, "\n");
+		break;
+	}
+	return len;
 }

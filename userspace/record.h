@@ -51,4 +51,7 @@ struct ep_record {
  */
 int ep_record_parse(const char *line, struct ep_record *rec);
 
+/* The module's line for @rec, newline included; returns its length. */
+int ep_record_format(const struct ep_record *rec, char *buf, int size);
+
 #endif /* EPHPORT_USER_RECORD_H */

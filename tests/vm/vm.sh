@@ -4,10 +4,12 @@
 # busybox, the module and statically linked guest programs.
 #
 #   tests/vm/vm.sh setup            install packages, fetch the kernel (idempotent)
+#   tests/vm/vm.sh abi              the kernel ABI linux-headers-amd64 points to
 #   tests/vm/vm.sh run JOB [OUT]    boot with tests/guest/JOB.sh as the job;
 #                                   the console goes to OUT (default: stdout only)
 #
-# Environment: EPHPORT_CACHE (default .cache in the tree) holds the kernel;
+# Environment: EPHPORT_CACHE (default /var/cache/ephport) holds the kernel
+# (outside the tree: kbuild's clean deletes every .ko below M=);
 # EPHPORT_FLAVOUR picks amd64 (default), cloud-amd64 or rt-amd64;
 # EPHPORT_VM_TIMEOUT bounds one boot in seconds (default 900).
 # Exit status of run: 0 when the job passed and the console shows no
@@ -15,7 +17,7 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-cache=${EPHPORT_CACHE:-$top/.cache}
+cache=${EPHPORT_CACHE:-/var/cache/ephport}
 flavour=${EPHPORT_FLAVOUR:-amd64}
 timeout=${EPHPORT_VM_TIMEOUT:-900}
 packages=(qemu-system-x86 busybox-static cpio gcc make libc6-dev kmod)
@@ -77,6 +79,8 @@ build_guest() {
 	mkdir -p "$out"
 	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/scenarios" \
 		"$top/tests/guest/scenarios.c" "$top/userspace/record.c"
+	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/two-servers" \
+		"$top/tests/guest/two_servers.c"
 	if [ -f "$top/userspace/Makefile" ]; then
 		make -s -C "$top/userspace" static >/dev/null
 		cp "$top/userspace/ephport-static" "$out/ephport"
@@ -127,6 +131,7 @@ check_console() {
 
 case ${1:-} in
 setup) setup >/dev/null ;;
+abi) kernel_abi ;;
 run) shift; run "$@" ;;
 *) die "usage: vm.sh setup | run JOB [CONSOLE_LOG]" ;;
 esac

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The record parser: the module's lines, their round trip, and bad input. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../../userspace/record.h"
+#include "check.h"
+
+/* Lines as module/record.c writes them. */
+static const char *const good[] = {
+	"seq=1 search=1 type=begin pid=120 tid=121 comm=node netns=4026531840 family=inet6 proto=tcp addr=:: reuse=1 reuseport=0 range=32768-60999 sockrange=none\n",
+	"seq=2 search=1 type=pass pass=1 half=lower low=32768 high=46884 relax=0 parity=odd offset=4521 start=37289 examined=1\n",
+	"seq=3 search=1 type=cand pass=1 port=37289 verdict=free\n",
+	"seq=4 search=1 type=end port=37289 err=0 passes=1 examined=1 ns=48211 incomplete=0 probed=1\n",
+	"seq=5 search=2 type=begin pid=1 tid=1 comm=a?b netns=1 family=inet proto=dccp addr=10.0.0.1 reuse=0 reuseport=1 range=1024-65535 sockrange=50000-50099\n",
+	"seq=6 search=2 type=pass pass=1 half=whole low=1024 high=65536 relax=1 parity=unknown offset=unknown start=unknown examined=unknown\n",
+	"seq=7 search=2 type=end port=0 err=-98 passes=4 examined=8 ns=1 incomplete=1\n",
+	"seq=8 search=2 type=end port=0 err=-98 passes=4 examined=8 ns=1 future=key\n",
+};
+
+static const char *const bad[] = {
+	"",
+	"\n",
+	"garbage",
+	"seq=1 search=1",
+	"seq=1 search=1 type=bogus",
+	"seq=x search=1 type=end port=1 err=0 passes=1 examined=1 ns=1",
+	"seq=1 search=1 type=end port=1 err=0 passes=1 examined=1",
+	"seq=1 search=1 type=end port=70000 err=0 passes=1 examined=1 ns=1",
+	"seq=1 search=1 type=end port=1 err=5 passes=1 examined=1 ns=1",
+	"seq=1 search=1 type=cand pass=1 port=5 verdict=maybe",
+	"seq=1 search=1 type=cand pass=0 port=5 verdict=free",
+	"seq=1 search=1 type=begin pid=1 comm=x family=inet proto=tcp reuse=1 range=5",
+	"seq=1 search=1 type=begin pid=1 comm=x family=inet proto=tcp reuse=1 range=1-2-3",
+	"seq=1 search=1 type=begin pid=1 comm=xxxxxxxxxxxxxxxxxxxxx family=inet proto=tcp reuse=1 range=1-2",
+	"seq=1 search=1 type=pass pass=1 half=lower low=1 high=2 relax=0 parity=odd offset=-3 start=1",
+	"seq=99999999999999999999999 search=1 type=end port=1 err=0 passes=1 examined=1 ns=1",
+	"=1 seq=1 search=1 type=end port=1 err=0 passes=1 examined=1 ns=1",
+};
+
+int main(void)
+{
+	struct ep_record rec, again;
+	char line[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		CHECK(!ep_record_parse(good[i], &rec), "rejected: %s", good[i]);
+		ep_record_format(&rec, line, sizeof(line));
+		CHECK(!ep_record_parse(line, &again) &&
+		      !memcmp(&rec, &again, sizeof(rec)),
+		      "round trip changed: %s", good[i]);
+		if (i < 7)
+			CHECK(!strcmp(line, good[i]), "format differs:\n%s%s",
+			      good[i], line);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(ep_record_parse(bad[i], &rec), "accepted: %s", bad[i]);
+
+	CHECK(!ep_record_parse(good[1], &rec) && rec.type == EP_PASS &&
+	      rec.low == 32768 && rec.high == 46884 && rec.offset == 4521 &&
+	      !strcmp(rec.half, "lower") && !strcmp(rec.parity, "odd"),
+	      "pass fields");
+	CHECK(!ep_record_parse(good[4], &rec) && rec.sock_low == 50000 &&
+	      rec.sock_high == 50099 && !strcmp(rec.proto, "dccp"),
+	      "begin fields");
+	CHECK(!ep_record_parse(good[5], &rec) && rec.offset == -1 &&
+	      rec.examined == -1, "unknown values");
+	return check_summary("record");
+}

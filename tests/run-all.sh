@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Every test: host unit tests under ASan/UBSan, then the guest scenarios in
+# the test VM.  Ends with "N passed, N failed"; exits 1 if any failed.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+log=${EPHPORT_RESULTS:-$top/results}
+mkdir -p "$log"
+passed=0 failed=0
+
+tally() {
+	local line
+	while IFS= read -r line; do
+		echo "$line"
+		case $line in
+		"ok - "*) passed=$((passed + 1)) ;;
+		"not ok - "*) failed=$((failed + 1)) ;;
+		esac
+	done
+}
+
+result() {
+	if [ "$2" -eq 0 ]; then echo "ok - $1"; else echo "not ok - $1"; fi
+}
+
+"$top/tests/vm/vm.sh" setup || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+
+make -s -C "$top/tests/host" all > "$log/host-build.out" 2>&1
+rc=$?
+tally < <(result host-build $rc)
+[ $rc -eq 0 ] && tally < <(make -s -C "$top/tests/host" check 2>&1)
+[ $rc -eq 0 ] || cat "$log/host-build.out"
+
+tally < <("$top/tests/lint.sh" 2>&1)
+
+"$top/tests/vm/vm.sh" run tests "$log/console-tests.log" > "$log/vm-tests.out" 2>&1
+rc=$?
+tally < <(grep -E '^(not )?ok - ' "$log/vm-tests.out")
+tally < <(result vm-console-clean $rc)
+[ $rc -eq 0 ] || tail -n 40 "$log/vm-tests.out"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
