@@ -188,13 +188,19 @@ static bool parse_pair(const char *key, size_t klen, const char *v, size_t n,
 	return true;
 }
 
+void ep_record_init(struct ep_record *rec, enum ep_type type)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->type = type;
+	rec->offset = rec->start = rec->examined = rec->probed = -1;
+}
+
 int ep_record_parse(const char *line, struct ep_record *rec)
 {
 	unsigned long seen = 0;
 	const char *p = line;
 
-	memset(rec, 0, sizeof(*rec));
-	rec->offset = rec->start = rec->examined = rec->probed = -1;
+	ep_record_init(rec, EP_BEGIN);
 	while (*p && *p != '\n') {
 		const char *word = p, *eq;
 		size_t len;

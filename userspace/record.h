@@ -51,6 +51,9 @@ struct ep_record {
  */
 int ep_record_parse(const char *line, struct ep_record *rec);
 
+/* An empty record of @type: optional numbers unknown (-1). */
+void ep_record_init(struct ep_record *rec, enum ep_type type);
+
 /* The module's line for @rec, newline included; returns its length. */
 int ep_record_format(const struct ep_record *rec, char *buf, int size);
 

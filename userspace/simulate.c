@@ -35,10 +35,11 @@ static int sweep(struct sim_run *run, const struct ephport_half_pass *hp,
 {
 	const struct ep_sim *sim = run->sim;
 	unsigned int i, length = ephport_pass_length(hp);
-	struct ep_record pass = { .type = EP_PASS };
-	struct ep_record cand = { .type = EP_CAND };
+	struct ep_record pass, cand;
 	int found = -1;
 
+	ep_record_init(&pass, EP_PASS);
+	ep_record_init(&cand, EP_CAND);
 	pass.pass = cand.pass = ++run->pass_no;
 	snprintf(pass.half, sizeof(pass.half), "%s", half_names[hp->half]);
 	pass.low = hp->low;
@@ -77,10 +78,21 @@ int ep_simulate(const struct ep_sim *sim, bool candidates, ep_sim_emit emit_fn,
 	struct sim_run run = {
 		.sim = sim, .candidates = candidates, .emit = emit_fn, .ctx = ctx,
 	};
-	struct ep_record end = { .type = EP_END };
+	struct ep_record begin, end;
 	struct ephport_walk walk;
 	int half_no = 0, found = -1;
 
+	/* who and where are the simulator's own: an IPv4 TCP socket */
+	ep_record_init(&begin, EP_BEGIN);
+	snprintf(begin.comm, sizeof(begin.comm), "simulate");
+	snprintf(begin.family, sizeof(begin.family), "inet");
+	snprintf(begin.proto, sizeof(begin.proto), "tcp");
+	snprintf(begin.addr, sizeof(begin.addr), "0.0.0.0");
+	begin.reuse = sim->reuse;
+	begin.range_low = sim->low;
+	begin.range_high = sim->high;
+	emit(&run, &begin);
+	ep_record_init(&end, EP_END);
 	ephport_walk_init(&walk, sim->reuse);
 	do {
 		struct ephport_half_pass hp;

@@ -87,7 +87,7 @@ static void collect(const struct ep_record *rec, void *ctx)
 		c->tried[c->ntried++] = rec->port;
 	else if (rec->type == EP_END)
 		c->end = *rec;
-	else
+	else if (rec->type == EP_PASS)
 		c->passes++;
 }
 
@@ -155,7 +155,8 @@ static void record(const struct ep_record *rec, void *ctx)
 {
 	struct recorder *r = ctx;
 
-	if (r->n < 64)
+	/* the edge cases index passes and candidates from 0 */
+	if (rec->type != EP_BEGIN && r->n < 64)
 		r->rec[r->n++] = *rec;
 }
 

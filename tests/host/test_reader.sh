@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The reader on the host, built with ASan/UBSan, against a fixture folder
+# that stands in for /sys/kernel/debug/ephport.  Prints one ok/not ok each.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+bin=$here/ephport-asan
+fix=$here/fixtures
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export ASAN_OPTIONS=exitcode=99 UBSAN_OPTIONS=exitcode=99
+
+t() {
+	local name=$1
+	shift
+	if "$@" >"$work/why" 2>&1; then echo "ok - reader-$name"; else
+		echo "not ok - reader-$name: $(head -c 400 "$work/why")"; fi
+}
+
+run() { # expected-exit, args...: output in $work/out, stderr in $work/err
+	local want=$1 rc
+	shift
+	"$bin" "$@" >"$work/out" 2>"$work/err"
+	rc=$?
+	[ "$rc" -eq "$want" ] || { echo "exit $rc, expected $want: $(cat "$work/err")"; return 1; }
+}
+
+has() { grep -q -- "$1" "$work/out" || { echo "no '$1' in:"; cat "$work/out"; return 1; }; }
+has_err() { grep -q -- "$1" "$work/err" || { echo "no '$1' in stderr:"; cat "$work/err"; return 1; }; }
+
+human() {
+	run 7 show --dir "$fix" --no-color &&
+	has '#5 node\[120\] inet6 tcp \[::\]:0  SO_REUSEADDR' &&
+	has 'range 32768-60999 (net.ipv4.ip_local_port_range)' &&
+	has 'pass 1  lower odd  32768-46883  start 37289  tried 2' &&
+	has '37289:inuse 37291:free' && has '=> port 37291 (2 tried, 48.2 us)' &&
+	has '=> EADDRINUSE after 2 passes, 2 ports tried' &&
+	has '!! 3 records lost before seq 22' &&
+	has_err '1 records could not be parsed'
+}
+
+json() {
+	run 7 show --dir "$fix" --json &&
+	python3 - "$work/out" <<'PY'
+import json, sys
+objs = [json.loads(line) for line in open(sys.argv[1])]
+searches = [o for o in objs if "search" in o]
+lost = [o for o in objs if "lost" in o]
+assert [s["search"] for s in searches] == [5, 6, 8], searches
+assert lost == [{"lost": 3, "before_seq": 22}], lost
+s = searches[0]
+for key, kind in [("pid", int), ("tid", int), ("comm", str), ("netns", int), ("family", str),
+                  ("proto", str), ("addr", str), ("reuse", bool), ("reuseport", bool),
+                  ("range", list), ("passes", list), ("port", int), ("err", int),
+                  ("examined", int), ("ns", int), ("incomplete", bool), ("complete", bool)]:
+    assert isinstance(s[key], kind), (key, s[key])
+assert s["sockrange"] is None and s["error"] is None and s["port"] == 37291
+p = s["passes"][0]
+assert (p["half"], p["parity"], p["low"], p["high"], p["start"], p["offset"]) == \
+    ("lower", "odd", 32768, 46884, 37289, 4521), p
+assert p["candidates"] == [{"port": 37289, "verdict": "inuse"}, {"port": 37291, "verdict": "free"}]
+f = searches[2]
+assert f["error"] == "EADDRINUSE" and f["err"] == -98 and len(f["passes"]) == 2
+PY
+}
+
+raw() {
+	run 7 show --dir "$fix" --raw &&
+	[ "$(grep -c . "$work/out")" -eq 13 ] &&
+	grep -q '^seq=13 search=5 type=cand pass=1 port=37289 verdict=inuse$' "$work/out"
+}
+
+filters() {
+	run 7 show --dir "$fix" --json --errors && [ "$(grep -c '"search"' "$work/out")" -eq 1 ] &&
+	has '"search":8' &&
+	run 7 show --dir "$fix" --json --family inet && has '"search":6' &&
+	! grep -q '"search":5' "$work/out" &&
+	run 7 show --dir "$fix" --json --port 37000-38000 && has '"search":5' &&
+	! grep -q '"search":6' "$work/out" &&
+	run 7 show --dir "$fix" --json --pid 130 && has '"search":8' &&
+	run 7 show --dir "$fix" --json --comm two-servers && has '"search":8'
+}
+
+explain() {
+	run 7 explain --dir "$fix" 5 &&
+	has 'SO_REUSEADDR, so the kernel scanned only the lower half of the range first, 32768-46883' &&
+	has 'made it odd (4521), so it started at port 37289 and walked odd ports' &&
+	has '1 in use, 0 skipped as ip_local_reserved_ports' && has 'Port 37291 was free' &&
+	run 7 explain --dir "$fix" --failed &&
+	has 'never split' && has 'No even port was free, so it tried the even ones' &&
+	has 'failed with EADDRINUSE' && has 'ip_autobind_reuse is off' &&
+	run 1 explain --dir "$fix" 99 && has_err 'no such search'
+}
+
+stats() {
+	run 7 stats --dir "$fix" --svg "$work/h.svg" &&
+	has 'records_dropped 3' && has 'ports chosen in 3 searches over 32768-60999' &&
+	has "'|' marks the half point 46884" && has 'odd       2 #' && has 'even      0' &&
+	python3 -c "import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); assert len(d.getElementsByTagName('rect')) == 65" "$work/h.svg"
+}
+
+simulate() {
+	run 0 simulate --range 32768-60999 --reuse --offset 4520 &&
+	has 'type=pass pass=1 half=lower low=32768 high=46884 relax=0 parity=odd offset=4521 start=37289 examined=1' &&
+	has 'type=end port=37289 err=0' &&
+	run 0 simulate --range 40000-40003 --reuse --used 40000-40001 --offset 0,1 &&
+	has 'pass=3 half=upper low=40002 high=40004' && has 'type=end port=40003' &&
+	run 0 simulate --range 32768-32768 --used 32768 --autobind-reuse &&
+	has 'passes=4' && has 'err=-98' && has 'pass=4 half=whole low=32768 high=32769 relax=1'
+}
+
+usage() {
+	run 2 simulate && has_err 'needs --range' &&
+	run 2 simulate --range 5-4 && run 2 simulate --range 1-2 --offset x &&
+	run 2 simulate --range 1-2 --used 1,,2 && run 2 --bogus && run 2 frobnicate &&
+	run 2 show --raw --pid 3 && run 2 show --count 3 && run 2 watch --port 9 &&
+	run 2 watch --family ipx && run 2 explain 1 2 && run 0 --help && has 'Exit status' &&
+	run 0 explain --help && run 0 stats --help && run 0 simulate --help && run 0 watch --help
+}
+
+errors() {
+	run 3 show --dir "$work/none" && has_err "No such file" &&
+	EPHPORT_DIR="$fix" "$bin" show --json >/dev/null 2>&1; [ $? -eq 7 ]
+}
+
+watch_file() {
+	# a regular file as events_pipe: watch reads to its end
+	mkdir -p "$work/d" && cp "$fix/events" "$work/d/events_pipe" &&
+	run 7 watch --dir "$work/d" --json && [ "$(grep -c '"search"' "$work/out")" -eq 3 ] &&
+	run 0 watch --dir "$work/d" --json --count 1 && [ "$(grep -c . "$work/out")" -eq 1 ]
+}
+
+for test in human json raw filters explain stats simulate usage errors watch_file; do
+	t "$test" "$test"
+done

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdbool.h>
+#include <string.h>
+
+#include "hist.h"
+#include "render.h"
+
+#define ROWS 8
+#define SVG_BIN_WIDTH 10
+#define SVG_HEIGHT 200
+#define SVG_MARGIN 40
+#define PARITY_BAR 40
+
+void ep_hist_init(struct ep_hist *h)
+{
+	memset(h, 0, sizeof(*h));
+}
+
+static int bin_of(const struct ep_hist *h, int port)
+{
+	long long span = (long long)h->high - h->low + 1;
+
+	return (int)((long long)(port - h->low) * EP_HIST_BINS / span);
+}
+
+void ep_hist_add(struct ep_hist *h, const struct ep_search *s)
+{
+	int i;
+
+	if (!s->has_begin || !s->has_end)
+		return;
+	if (!h->searches++) {
+		ep_effective_range(s, &h->low, &h->high);
+		for (i = 0; i < s->npass; i++)
+			if (!strcmp(s->passes[i].rec.half, "lower"))
+				h->half = s->passes[i].rec.high;
+	}
+	if (s->end.err) {
+		h->failed++;
+		return;
+	}
+	if (s->end.port < h->low || s->end.port > h->high) {
+		h->outside++;
+		return;
+	}
+	h->bins[bin_of(h, s->end.port)]++;
+	if (s->end.port & 1)
+		h->odd++;
+	else
+		h->even++;
+}
+
+static unsigned long tallest(const struct ep_hist *h)
+{
+	unsigned long max = 1;
+	int i;
+
+	for (i = 0; i < EP_HIST_BINS; i++)
+		if (h->bins[i] > max)
+			max = h->bins[i];
+	return max;
+}
+
+static void parity_bar(FILE *out, const char *name, unsigned long n,
+		       unsigned long total)
+{
+	unsigned long i, len = total ? n * PARITY_BAR / total : 0;
+
+	fprintf(out, "  %-4s %6lu ", name, n);
+	for (i = 0; i < len; i++)
+		fputc('#', out);
+	fputc('\n', out);
+}
+
+void ep_hist_print(FILE *out, const struct ep_hist *h)
+{
+	unsigned long max = tallest(h), chosen = h->odd + h->even;
+	int row, i, half_bin = h->half ? bin_of(h, h->half) : -1;
+
+	if (!h->searches) {
+		fprintf(out, "no searches buffered: bind some sockets to port 0, or raise the detail\n");
+		return;
+	}
+	fprintf(out, "ports chosen in %lu searches over %d-%d (%d ports a column)",
+		h->searches, h->low, h->high,
+		(h->high - h->low + EP_HIST_BINS) / EP_HIST_BINS);
+	if (h->half)
+		fprintf(out, ", '|' marks the half point %d", h->half);
+	fprintf(out, "\n");
+	for (row = ROWS; row > 0; row--) {
+		if (row == ROWS)
+			fprintf(out, "  %6lu ", max);
+		else
+			fprintf(out, "%9s", "");
+		for (i = 0; i < EP_HIST_BINS; i++) {
+			bool filled = h->bins[i] * ROWS >= (unsigned long)row * max &&
+				      h->bins[i];
+
+			fputc(filled ? '#' : i == half_bin ? '|' : ' ', out);
+		}
+		fputc('\n', out);
+	}
+	fprintf(out, "         %-*d%d\n", EP_HIST_BINS - 5, h->low, h->high);
+	parity_bar(out, "odd", h->odd, chosen);
+	parity_bar(out, "even", h->even, chosen);
+	if (h->failed || h->outside)
+		fprintf(out, "  %lu failed, %lu outside the first search's range\n",
+			h->failed, h->outside);
+}
+
+void ep_hist_svg(FILE *out, const struct ep_hist *h)
+{
+	int width = EP_HIST_BINS * SVG_BIN_WIDTH + 2 * SVG_MARGIN;
+	int height = SVG_HEIGHT + 3 * SVG_MARGIN, i;
+	unsigned long max = tallest(h), chosen = h->odd + h->even;
+
+	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"monospace\" font-size=\"12\">\n",
+		width, height);
+	fprintf(out, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
+	fprintf(out, "<text x=\"%d\" y=\"20\">ports chosen in %lu searches over %d-%d</text>\n",
+		SVG_MARGIN, h->searches, h->low, h->high);
+	for (i = 0; i < EP_HIST_BINS; i++) {
+		int bar = (int)(h->bins[i] * SVG_HEIGHT / max);
+
+		fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"steelblue\"><title>%lu</title></rect>\n",
+			SVG_MARGIN + i * SVG_BIN_WIDTH,
+			SVG_MARGIN + SVG_HEIGHT - bar, SVG_BIN_WIDTH - 1, bar,
+			h->bins[i]);
+	}
+	if (h->half) {
+		int x = SVG_MARGIN + bin_of(h, h->half) * SVG_BIN_WIDTH;
+
+		fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"red\" stroke-dasharray=\"4\"/>\n",
+			x, SVG_MARGIN, x, SVG_MARGIN + SVG_HEIGHT);
+		fprintf(out, "<text x=\"%d\" y=\"%d\" fill=\"red\">half %d</text>\n",
+			x + 4, SVG_MARGIN + 12, h->half);
+	}
+	fprintf(out, "<text x=\"%d\" y=\"%d\">%d</text>\n", SVG_MARGIN,
+		SVG_MARGIN + SVG_HEIGHT + 16, h->low);
+	fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%d</text>\n",
+		width - SVG_MARGIN, SVG_MARGIN + SVG_HEIGHT + 16, h->high);
+	fprintf(out, "<text x=\"%d\" y=\"%d\">odd %lu (%lu%%)  even %lu (%lu%%)</text>\n",
+		SVG_MARGIN, SVG_MARGIN + SVG_HEIGHT + 40, h->odd,
+		chosen ? h->odd * 100 / chosen : 0, h->even,
+		chosen ? h->even * 100 / chosen : 0);
+	fprintf(out, "</svg>\n");
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Histogram of the ports chosen over the range: terminal and SVG. */
+#ifndef EPHPORT_HIST_H
+#define EPHPORT_HIST_H
+
+#include <stdio.h>
+
+#include "search.h"
+
+#define EP_HIST_BINS 64
+
+struct ep_hist {
+	int low, high;		/* the range of the first search seen */
+	int half;		/* first port of the upper half, 0 if none */
+	unsigned long bins[EP_HIST_BINS];
+	unsigned long odd, even, failed, outside, searches;
+};
+
+void ep_hist_init(struct ep_hist *h);
+void ep_hist_add(struct ep_hist *h, const struct ep_search *s);
+void ep_hist_print(FILE *out, const struct ep_hist *h);
+void ep_hist_svg(FILE *out, const struct ep_hist *h);
+
+#endif /* EPHPORT_HIST_H */

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../module/ephport_model.h"
+#include "render.h"
+
+#define BAR_WIDTH 56
+#define NS_PER_US 1000.0
+
+static const char *bold(int color)
+{
+	return color ? "\033[1m" : "";
+}
+
+static const char *plain(int color)
+{
+	return color ? "\033[0m" : "";
+}
+
+void ep_effective_range(const struct ep_search *s, int *low, int *high)
+{
+	const struct ep_record *b = &s->begin;
+
+	*low = b->range_low;
+	*high = b->range_high;
+	/* as inet_sk_get_local_port_range(): each end only if inside */
+	if (b->sock_low && *low <= b->sock_low && b->sock_low <= *high)
+		*low = b->sock_low;
+	if (b->sock_high && *low <= b->sock_high && b->sock_high <= *high)
+		*high = b->sock_high;
+}
+
+static const char *err_name(int err)
+{
+	return err == -EADDRINUSE ? "EADDRINUSE" : strerror(-err);
+}
+
+static int column(int port, int low, int high)
+{
+	long long span = (long long)high - low + 1;
+
+	if (port < low || port > high)
+		return -1;
+	return (int)((long long)(port - low) * BAR_WIDTH / span);
+}
+
+/* The range as a bar: '=' what the passes covered, 'S' start, 'P' port. */
+static void draw_bar(FILE *out, const struct ep_search *s, int low, int high)
+{
+	char bar[BAR_WIDTH + 1];
+	int i, c;
+
+	memset(bar, '.', BAR_WIDTH);
+	bar[BAR_WIDTH] = '\0';
+	for (i = 0; i < s->npass; i++) {
+		const struct ep_record *p = &s->passes[i].rec;
+		int from = column(p->low, low, high);
+		int to = column(p->high - 1, low, high);
+
+		for (c = from; c >= 0 && c <= to; c++)
+			bar[c] = '=';
+	}
+	for (i = 0; i < s->npass; i++)
+		if (!strcmp(s->passes[i].rec.half, "lower") &&
+		    (c = column(s->passes[i].rec.high, low, high)) >= 0)
+			bar[c] = '|';
+	if (s->npass && s->passes[0].rec.start >= 0 &&
+	    (c = column((int)s->passes[0].rec.start, low, high)) >= 0)
+		bar[c] = 'S';
+	if (s->has_end && !s->end.err && (c = column(s->end.port, low, high)) >= 0)
+		bar[c] = 'P';
+	fprintf(out, "  %5d [%s] %d\n", low, bar, high);
+}
+
+void ep_render_human(FILE *out, const struct ep_search *s, int color)
+{
+	const struct ep_record *b = &s->begin;
+	int low, high, i;
+
+	if (s->has_begin) {
+		fprintf(out, "%s#%llu %s[%d]%s %s %s %s%s%s:0%s%s netns %lu\n",
+			bold(color), s->id, b->comm, b->pid, plain(color),
+			b->family, b->proto,
+			!strcmp(b->family, "inet6") ? "[" : "", b->addr,
+			!strcmp(b->family, "inet6") ? "]" : "",
+			b->reuse ? "  SO_REUSEADDR" : "",
+			b->reuseport ? "  SO_REUSEPORT" : "", b->netns);
+		ep_effective_range(s, &low, &high);
+		fprintf(out, "  range %d-%d", low, high);
+		if (b->sock_low || b->sock_high)
+			fprintf(out, " (IP_LOCAL_PORT_RANGE %d-%d within sysctl %d-%d)\n",
+				b->sock_low, b->sock_high, b->range_low, b->range_high);
+		else
+			fprintf(out, " (net.ipv4.ip_local_port_range)\n");
+		draw_bar(out, s, low, high);
+	} else {
+		fprintf(out, "%s#%llu%s (start of the search lost)\n", bold(color),
+			s->id, plain(color));
+	}
+	for (i = 0; i < s->npass; i++) {
+		const struct ep_record *p = &s->passes[i].rec;
+
+		fprintf(out, "  pass %d  %-5s %-4s %5d-%-5d", p->pass, p->half,
+			p->parity, p->low, p->high - 1);
+		if (p->start >= 0)
+			fprintf(out, "  start %-5lld  tried %lld", p->start,
+				p->examined);
+		else
+			fprintf(out, "  (random offset not seen)");
+		fprintf(out, "%s\n", p->relax ? "  relax" : "");
+		if (s->passes[i].ncand) {
+			int j;
+
+			fprintf(out, "         ");
+			for (j = 0; j < s->passes[i].ncand; j++)
+				fprintf(out, " %d:%s", s->passes[i].cands[j].port,
+					s->passes[i].cands[j].verdict);
+			fprintf(out, "\n");
+		}
+	}
+	if (!s->has_end) {
+		fprintf(out, "  => end of the search lost or not yet seen\n\n");
+		return;
+	}
+	if (s->end.err)
+		fprintf(out, "  => %s%s%s after %d passes, %lld ports tried (%.1f us)",
+			bold(color), err_name(s->end.err), plain(color),
+			s->end.passes, s->end.examined, s->end.ns / NS_PER_US);
+	else
+		fprintf(out, "  => port %s%d%s (%lld tried, %.1f us)", bold(color),
+			s->end.port, plain(color), s->end.examined,
+			s->end.ns / NS_PER_US);
+	fprintf(out, "%s\n\n", s->end.incomplete ?
+		"  [incomplete: a helper probe missed]" : "");
+}
+
+static void json_string(FILE *out, const char *key, const char *value)
+{
+	fprintf(out, "\"%s\":\"", key);
+	for (; *value; value++) {
+		unsigned char ch = (unsigned char)*value;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			fprintf(out, "\\u%04x", ch);
+		else
+			fputc(ch, out);
+	}
+	fputc('"', out);
+}
+
+static void json_opt(FILE *out, const char *key, long long value)
+{
+	if (value < 0)
+		fprintf(out, ",\"%s\":null", key);
+	else
+		fprintf(out, ",\"%s\":%lld", key, value);
+}
+
+static void json_pass(FILE *out, const struct ep_pass *p)
+{
+	const struct ep_record *r = &p->rec;
+	int j;
+
+	fprintf(out, "{\"pass\":%d,", r->pass);
+	json_string(out, "half", r->half);
+	fputc(',', out);
+	json_string(out, "parity", r->parity);
+	fprintf(out, ",\"low\":%d,\"high\":%d,\"relax\":%s", r->low, r->high,
+		r->relax ? "true" : "false");
+	json_opt(out, "offset", r->offset);
+	json_opt(out, "start", r->start);
+	json_opt(out, "examined", r->examined);
+	fprintf(out, ",\"candidates\":[");
+	for (j = 0; j < p->ncand; j++) {
+		fprintf(out, "%s{\"port\":%d,", j ? "," : "", p->cands[j].port);
+		json_string(out, "verdict", p->cands[j].verdict);
+		fputc('}', out);
+	}
+	fprintf(out, "]}");
+}
+
+void ep_render_json(FILE *out, const struct ep_search *s)
+{
+	const struct ep_record *b = &s->begin;
+	int i;
+
+	fprintf(out, "{\"search\":%llu", s->id);
+	if (s->has_begin) {
+		fprintf(out, ",\"pid\":%d,\"tid\":%d,", b->pid, b->tid);
+		json_string(out, "comm", b->comm);
+		fprintf(out, ",\"netns\":%lu,", b->netns);
+		json_string(out, "family", b->family);
+		fputc(',', out);
+		json_string(out, "proto", b->proto);
+		fputc(',', out);
+		json_string(out, "addr", b->addr);
+		fprintf(out, ",\"reuse\":%s,\"reuseport\":%s,\"range\":[%d,%d]",
+			b->reuse ? "true" : "false",
+			b->reuseport ? "true" : "false", b->range_low,
+			b->range_high);
+		if (b->sock_low || b->sock_high)
+			fprintf(out, ",\"sockrange\":[%d,%d]", b->sock_low,
+				b->sock_high);
+		else
+			fprintf(out, ",\"sockrange\":null");
+	}
+	fprintf(out, ",\"passes\":[");
+	for (i = 0; i < s->npass; i++) {
+		if (i)
+			fputc(',', out);
+		json_pass(out, &s->passes[i]);
+	}
+	fputc(']', out);
+	if (s->has_end) {
+		fprintf(out, ",\"port\":%d,\"err\":%d,\"error\":",
+			s->end.err ? 0 : s->end.port, s->end.err);
+		if (s->end.err)
+			fprintf(out, "\"%s\"", err_name(s->end.err));
+		else
+			fprintf(out, "null");
+		fprintf(out, ",\"examined\":%lld,\"ns\":%llu,\"incomplete\":%s",
+			s->end.examined, s->end.ns,
+			s->end.incomplete ? "true" : "false");
+	}
+	fprintf(out, ",\"complete\":%s}\n",
+		s->has_begin && s->has_end ? "true" : "false");
+}
+
+void ep_render_lost(FILE *out, unsigned long long lost, unsigned long long seq,
+		    int json)
+{
+	if (json)
+		fprintf(out, "{\"lost\":%llu,\"before_seq\":%llu}\n", lost, seq);
+	else
+		fprintf(out, "!! %llu records lost before seq %llu (ring overflow: read faster or raise ring_size)\n\n",
+			lost, seq);
+}
+
+static void explain_range(FILE *out, const struct ep_search *s)
+{
+	const struct ep_record *b = &s->begin;
+	int low, high;
+
+	ep_effective_range(s, &low, &high);
+	fprintf(out, "The range came from net.ipv4.ip_local_port_range, %d-%d.",
+		b->range_low, b->range_high);
+	if (b->sock_low || b->sock_high) {
+		if (low != b->range_low || high != b->range_high)
+			fprintf(out, " The socket narrowed it with IP_LOCAL_PORT_RANGE (%d-%d) to %d-%d.",
+				b->sock_low, b->sock_high, low, high);
+		else
+			fprintf(out, " The socket's IP_LOCAL_PORT_RANGE (%d-%d) lies outside it, so the kernel ignored it.",
+				b->sock_low, b->sock_high);
+	}
+	fprintf(out, "\n");
+}
+
+static void explain_half(FILE *out, const struct ep_search *s)
+{
+	const struct ep_record *first = &s->passes[0].rec;
+	int low, high;
+
+	ep_effective_range(s, &low, &high);
+	if (!strcmp(first->half, "lower"))
+		fprintf(out, "The socket has SO_REUSEADDR, so the kernel scanned only the lower half of the range first, %d-%d, keeping %d-%d for a second round.\n",
+			first->low, first->high - 1, first->high, high);
+	else if (s->begin.reuse)
+		fprintf(out, "The socket has SO_REUSEADDR, but a range of fewer than %d ports is never split, so the kernel scanned all of it, %d-%d.\n",
+			EPHPORT_MIN_SPLIT_WIDTH, first->low, first->high - 1);
+	else
+		fprintf(out, "Without SO_REUSEADDR the kernel scans the whole range at once, %d-%d.\n",
+			first->low, first->high - 1);
+}
+
+static void explain_passes(FILE *out, const struct ep_search *s)
+{
+	const struct ep_record *first = &s->passes[0].rec;
+	int i, j;
+
+	if (first->start < 0) {
+		fprintf(out, "The random starting point was not seen (a probe missed), so the ports tried are unknown.\n");
+		return;
+	}
+	fprintf(out, "It drew a random offset and made it odd (%lld), so it started at port %lld and walked %s ports in steps of 2, wrapping around at the top: connect() starts from the other parity, and this keeps bind() out of its way.\n",
+		first->offset, first->start, first->parity);
+	for (i = 0; i < s->npass; i++) {
+		const struct ep_pass *p = &s->passes[i];
+		int reserved = 0, inuse = 0;
+
+		for (j = 0; j < p->ncand; j++) {
+			reserved += !strcmp(p->cands[j].verdict, "reserved");
+			inuse += !strcmp(p->cands[j].verdict, "inuse");
+		}
+		fprintf(out, "Pass %d (%s half, %s ports%s) tried %lld port%s from %lld",
+			p->rec.pass, p->rec.half, p->rec.parity,
+			p->rec.relax ? ", relaxed" : "", p->rec.examined,
+			p->rec.examined == 1 ? "" : "s", p->rec.start);
+		if (p->ncand)
+			fprintf(out, ": %d in use, %d skipped as ip_local_reserved_ports",
+				inuse, reserved);
+		fprintf(out, ".\n");
+		if (i + 1 < s->npass) {
+			const struct ep_record *next = &s->passes[i + 1].rec;
+
+			if (next->relax && !p->rec.relax)
+				fprintf(out, "Every port was taken, but net.ipv4.ip_autobind_reuse is set, so the kernel started over with relax: a port held by SO_REUSEADDR sockets that are not listening may now be shared.\n");
+			else if (strcmp(next->half, p->rec.half))
+				fprintf(out, "The lower half was full, so the kernel moved on to the upper half, %d-%d.\n",
+					next->low, next->high - 1);
+			else
+				fprintf(out, "No %s port was free, so it tried the %s ones.\n",
+					p->rec.parity, next->parity);
+		}
+	}
+}
+
+void ep_explain(FILE *out, const struct ep_search *s)
+{
+	const struct ep_record *b = &s->begin;
+
+	fprintf(out, "Search #%llu", s->id);
+	if (s->has_begin)
+		fprintf(out, ": %s (pid %d) bound an %s %s socket at %s to port 0, so the kernel picked a port in inet_csk_get_port().\n",
+			b->comm, b->pid, b->family, b->proto, b->addr);
+	else
+		fprintf(out, ": its first record was lost, so who asked is unknown.\n");
+	if (s->has_begin)
+		explain_range(out, s);
+	if (s->npass) {
+		if (s->has_begin)
+			explain_half(out, s);
+		explain_passes(out, s);
+	} else {
+		fprintf(out, "No pass was recorded: the module ran at detail=searches, or the records were lost.\n");
+	}
+	if (!s->has_end)
+		fprintf(out, "Its end was not seen.\n");
+	else if (s->end.err == -EADDRINUSE)
+		fprintf(out, "All %lld ports it tried were in use or reserved%s, so bind()/listen() failed with EADDRINUSE.\n",
+			s->end.examined,
+			s->npass && s->passes[s->npass - 1].rec.relax ?
+			", even in the relaxed round" :
+			" and net.ipv4.ip_autobind_reuse is off, so there was no relaxed round");
+	else if (s->end.err)
+		fprintf(out, "inet_csk_get_port() failed with %s.\n", err_name(s->end.err));
+	else
+		fprintf(out, "Port %d was free, so the socket got it after %lld tr%s in %.1f us.\n",
+			s->end.port, s->end.examined,
+			s->end.examined == 1 ? "y" : "ies", s->end.ns / NS_PER_US);
+}

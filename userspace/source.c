@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "source.h"
+
+#define DEBUGFS_ROOT "/sys/kernel/debug"
+#define DEBUGFS_MAGIC 0x64626720
+#define LOCKDOWN_FILE "/sys/kernel/security/lockdown"
+
+const char *ep_dir = EP_DEFAULT_DIR;
+
+static bool debugfs_mounted(void)
+{
+	struct statfs st;
+
+	return !statfs(DEBUGFS_ROOT, &st) && st.f_type == DEBUGFS_MAGIC;
+}
+
+/* "none [integrity] confidentiality": the bracketed word is in force. */
+static bool locked_down(char *mode, size_t size)
+{
+	char buf[128], *open_b, *close_b;
+	FILE *f = fopen(LOCKDOWN_FILE, "r");
+	bool locked = false;
+
+	if (!f)
+		return false;
+	if (fgets(buf, sizeof(buf), f)) {
+		open_b = strchr(buf, '[');
+		close_b = open_b ? strchr(open_b, ']') : NULL;
+		if (close_b) {
+			*close_b = '\0';
+			snprintf(mode, size, "%s", open_b + 1);
+			locked = strcmp(open_b + 1, "none") != 0;
+		}
+	}
+	fclose(f);
+	return locked;
+}
+
+static int explain_errno(const char *path, int err)
+{
+	bool default_dir = !strcmp(ep_dir, EP_DEFAULT_DIR);
+	char mode[32];
+
+	if (err == ENOENT && default_dir && !debugfs_mounted()) {
+		fprintf(stderr, "ephport: debugfs is not mounted on %s: mount it with 'mount -t debugfs none %s'.\n",
+			DEBUGFS_ROOT, DEBUGFS_ROOT);
+		return EP_EXIT_NO_DEBUGFS;
+	}
+	if (err == ENOENT && default_dir) {
+		fprintf(stderr, "ephport: the ephport module is not loaded: load it with 'modprobe ephport' (or insmod ephport.ko).\n");
+		return EP_EXIT_NO_MODULE;
+	}
+	if ((err == EPERM || err == EACCES) && geteuid() == 0 &&
+	    locked_down(mode, sizeof(mode))) {
+		fprintf(stderr, "ephport: the kernel is in lockdown (%s), which closes debugfs: boot without lockdown (Secure Boot off, or lockdown=none) to trace.\n",
+			mode);
+		return EP_EXIT_LOCKDOWN;
+	}
+	if (err == EPERM || err == EACCES) {
+		fprintf(stderr, "ephport: permission denied on %s: debugfs is for root, run ephport with sudo.\n",
+			path);
+		return EP_EXIT_PERMISSION;
+	}
+	fprintf(stderr, "ephport: %s: %s\n", path, strerror(err));
+	return err == ENOENT ? EP_EXIT_NO_MODULE : EP_EXIT_FAIL;
+}
+
+int ep_open(const char *name, int flags, int *code)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", ep_dir, name);
+	fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0)
+		*code = explain_errno(path, errno);
+	return fd;
+}
+
+char *ep_read_all(const char *name, int *code)
+{
+	size_t len = 0, cap = 4096;
+	ssize_t n = 0;
+	char *buf;
+	int fd = ep_open(name, O_RDONLY, code);
+
+	if (fd < 0)
+		return NULL;
+	buf = malloc(cap);
+	while (buf && (n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += n;
+		if (len + 1 == cap) {
+			char *bigger = realloc(buf, cap * 2);
+
+			if (!bigger) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+	}
+	close(fd);
+	if (!buf || n < 0) {
+		fprintf(stderr, "ephport: reading %s/%s: %s\n", ep_dir, name,
+			buf ? strerror(errno) : "out of memory");
+		free(buf);
+		*code = EP_EXIT_FAIL;
+		return NULL;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+int ep_control(const char *words)
+{
+	int code = EP_EXIT_OK, fd = ep_open("control", O_WRONLY, &code);
+
+	if (fd < 0)
+		return code;
+	if (write(fd, words, strlen(words)) < 0) {
+		fprintf(stderr, "ephport: control rejected '%s': %s\n", words,
+			strerror(errno));
+		code = EP_EXIT_FAIL;
+	}
+	close(fd);
+	return code;
+}

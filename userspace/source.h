@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Where the module's files are, and why one cannot be opened, turned into
+ * one sentence and an exit code a person can act on.
+ */
+#ifndef EPHPORT_SOURCE_H
+#define EPHPORT_SOURCE_H
+
+#include <stdio.h>
+
+/* Exit codes, documented in --help and ephport(8). */
+enum ep_exit {
+	EP_EXIT_OK = 0,
+	EP_EXIT_FAIL = 1,	/* no such search, a write or read that failed */
+	EP_EXIT_USAGE = 2,
+	EP_EXIT_NO_MODULE = 3,
+	EP_EXIT_NO_DEBUGFS = 4,
+	EP_EXIT_PERMISSION = 5,
+	EP_EXIT_LOCKDOWN = 6,
+	EP_EXIT_UNPARSABLE = 7,	/* records were skipped */
+};
+
+#define EP_DEFAULT_DIR "/sys/kernel/debug/ephport"
+
+/* The module's debugfs folder: --dir, else $EPHPORT_DIR, else the default. */
+extern const char *ep_dir;
+
+/* Opens a module file; on failure prints why and returns -1 with *code set. */
+int ep_open(const char *name, int flags, int *code);
+/* Reads a whole (small) module file into a NUL-terminated malloc'd buffer. */
+char *ep_read_all(const char *name, int *code);
+/* Writes words to control; prints why and returns an exit code on failure. */
+int ep_control(const char *words);
+
+#endif /* EPHPORT_SOURCE_H */
