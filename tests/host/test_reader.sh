@@ -66,7 +66,7 @@ PY
 
 raw() {
 	run 7 show --dir "$fix" --raw &&
-	[ "$(grep -c . "$work/out")" -eq 13 ] &&
+	[ "$(grep -c . "$work/out")" -eq 12 ] &&
 	grep -q '^seq=13 search=5 type=cand pass=1 port=37289 verdict=inuse$' "$work/out"
 }
 
