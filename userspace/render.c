@@ -286,8 +286,13 @@ static void explain_passes(FILE *out, const struct ep_search *s)
 		fprintf(out, "The random starting point was not seen (a probe missed), so the ports tried are unknown.\n");
 		return;
 	}
-	fprintf(out, "It drew a random offset and made it odd (%lld), so it started at port %lld and walked %s ports in steps of 2, wrapping around at the top: connect() starts from the other parity, and this keeps bind() out of its way.\n",
-		first->offset, first->start, first->parity);
+	fprintf(out, "It drew a random offset and made it odd (%lld), so the first port tried was %lld",
+		first->offset, first->start);
+	if (first->start != first->low + first->offset)
+		fprintf(out, " (%lld wrapped around past the end)",
+			first->low + first->offset);
+	fprintf(out, "; from there it walked %s ports in steps of 2, wrapping at the top. Odd offsets from the low end are bind()'s: connect() starts on the even ones, and this keeps the two out of each other's way.\n",
+		first->parity);
 	for (i = 0; i < s->npass; i++) {
 		const struct ep_pass *p = &s->passes[i];
 		int reserved = 0, inuse = 0;
@@ -312,9 +317,11 @@ static void explain_passes(FILE *out, const struct ep_search *s)
 			else if (strcmp(next->half, p->rec.half))
 				fprintf(out, "The lower half was full, so the kernel moved on to the upper half, %d-%d.\n",
 					next->low, next->high - 1);
-			else
+			else if (strcmp(next->parity, p->rec.parity))
 				fprintf(out, "No %s port was free, so it tried the %s ones.\n",
 					p->rec.parity, next->parity);
+			else
+				fprintf(out, "Nothing was free, so it tried the even offsets, which in a range this small lead to the same port again.\n");
 		}
 	}
 }
@@ -341,11 +348,11 @@ void ep_explain(FILE *out, const struct ep_search *s)
 	if (!s->has_end)
 		fprintf(out, "Its end was not seen.\n");
 	else if (s->end.err == -EADDRINUSE)
-		fprintf(out, "All %lld ports it tried were in use or reserved%s, so bind()/listen() failed with EADDRINUSE.\n",
+		fprintf(out, "All %lld ports it tried were in use or reserved%s, and bind()/listen() failed with EADDRINUSE.\n",
 			s->end.examined,
 			s->npass && s->passes[s->npass - 1].rec.relax ?
 			", even in the relaxed round" :
-			" and net.ipv4.ip_autobind_reuse is off, so there was no relaxed round");
+			"; net.ipv4.ip_autobind_reuse is off, so there was no relaxed round");
 	else if (s->end.err)
 		fprintf(out, "inet_csk_get_port() failed with %s.\n", err_name(s->end.err));
 	else

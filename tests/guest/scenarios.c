@@ -400,7 +400,8 @@ static bool reserved_skipped(void)
 	}
 	load_trace();
 	close_all(b, n + 1);
-	write_file(RESERVED, "");
+	/* a write of nothing never reaches the sysctl handler */
+	write_file(RESERVED, "\n");
 	set_range(32768, 60999);
 	control("detail=passes");
 	EXPECT(n == 6, "%d binds succeeded, expected 6", n);
@@ -741,6 +742,164 @@ static bool ring_overflow(void)
 	return true;
 }
 
+/* Runs the reader; returns its exit status, its output in @out. */
+static int run_reader(char *out, size_t size, const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	size_t len = 0;
+	FILE *p;
+	int status;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (len + 1 < size && fgets(out + len, size - len, p))
+		len += strlen(out + len);
+	out[len] = '\0';
+	status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * The model, fed what the trace shows (range, draws) and the ports held,
+ * predicts the port the kernel chose, or EADDRINUSE.
+ */
+static bool model_predicts(void)
+{
+	enum { LOW = 40000, WIDTH = 20, ROUNDS = 12 };
+	static char out[8192];
+	unsigned int seed = 7;
+	int round;
+
+	set_range(LOW, LOW + WIDTH - 1);
+	for (round = 0; round < ROUNDS; round++) {
+		struct bound held[WIDTH], b;
+		char used[512] = "", draws[64] = "", *p;
+		int nheld = 0, i, predicted;
+		bool reuse = round & 1;
+		struct search *s;
+
+		control("clear");
+		for (i = 0; i < WIDTH; i++) {
+			seed = seed * 1103515245 + 12345;
+			/* the last rounds hold every port: EADDRINUSE */
+			if (round < ROUNDS - 2 && (seed >> 16) % 100 >= (unsigned int)round * 9)
+				continue;
+			held[nheld] = bind_socket(AF_INET, SOCK_STREAM, LOW + i,
+						  false, true, 0, 0);
+			snprintf(used + strlen(used), sizeof(used) - strlen(used),
+				 "%s%d", *used ? "," : "", LOW + i);
+			nheld++;
+		}
+		b = bind_socket(AF_INET, SOCK_STREAM, 0, reuse, true, 0, 0);
+		load_trace();
+		close_all(held, nheld);
+		close_all(&b, 1);
+		s = search_ending(b.port, 0);
+		EXPECT(s && s->npass, "round %d: no traced search", round);
+		/* the first pass of each half pass starts from draw | 1 */
+		for (i = 0; i < s->npass; i++)
+			if (s->pass[i].offset & 1)
+				snprintf(draws + strlen(draws), sizeof(draws) - strlen(draws),
+					 "%s%lld", *draws ? "," : "", s->pass[i].offset);
+		i = run_reader(out, sizeof(out),
+			       "ephport simulate --range %d-%d %s --offset %s %s%s",
+			       LOW, LOW + WIDTH - 1, reuse ? "--reuse" : "", draws,
+			       *used ? "--used " : "", used);
+		EXPECT(i == 0, "round %d: simulate exited %d", round, i);
+		p = strstr(out, "type=end port=");
+		EXPECT(p, "round %d: no end record from simulate", round);
+		predicted = atoi(p + strlen("type=end port="));
+		if (b.err)
+			EXPECT(b.err == EADDRINUSE && !predicted,
+			       "round %d: kernel %s, model port %d", round,
+			       strerror(b.err), predicted);
+		else
+			EXPECT(predicted == b.port,
+			       "round %d: kernel chose %d, model %d (draws %s, used %s, pass 1 start %lld examined %lld)",
+			       round, b.port, predicted, draws, used,
+			       s->pass[0].start, s->pass[0].examined);
+	}
+	set_range(32768, 60999);
+	return true;
+}
+
+/* ephport watch: follows live searches, sets and restores the detail. */
+static bool reader_watch(void)
+{
+	enum { COUNT = 3 };
+	static char out[65536];
+	struct bound b[COUNT];
+	char detail[128];
+	int fds[2], i, status;
+	size_t len = 0;
+	ssize_t n;
+	pid_t child;
+
+	control("clear detail=passes");
+	if (pipe(fds))
+		return false;
+	child = fork();
+	if (!child) {
+		dup2(fds[1], STDOUT_FILENO);
+		close(fds[0]);
+		execlp("ephport", "ephport", "watch", "--json", "--candidates",
+		       "--count", "3", "--duration", "60", NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	/* until the reader has switched the module to candidates */
+	for (i = 0; i < 100; i++) {
+		read_file(DEBUGFS "control", detail, sizeof(detail));
+		if (strstr(detail, "detail=candidates"))
+			break;
+		usleep(50000);
+	}
+	for (i = 0; i < COUNT; i++)
+		b[i] = bind_socket(AF_INET6, SOCK_STREAM, 0, true, true, 0, 0);
+	while (len + 1 < sizeof(out) && (n = read(fds[0], out + len, sizeof(out) - 1 - len)) > 0)
+		len += n;
+	out[len] = '\0';
+	close(fds[0]);
+	waitpid(child, &status, 0);
+	close_all(b, COUNT);
+	read_file(DEBUGFS "control", detail, sizeof(detail));
+	EXPECT(WIFEXITED(status) && !WEXITSTATUS(status), "watch exited %d",
+	       WEXITSTATUS(status));
+	for (i = 0; i < COUNT; i++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "\"port\":%d,", b[i].port);
+		EXPECT(strstr(out, key), "watch output lacks port %d:\n%.300s",
+		       b[i].port, out);
+	}
+	EXPECT(strstr(out, "\"verdict\":\"free\""), "no candidates in watch output");
+	EXPECT(strstr(detail, "detail=passes"), "detail not restored: %s", detail);
+	return true;
+}
+
+/* As an ordinary user the reader says permission denied, exit 5. */
+static bool reader_not_root(void)
+{
+	pid_t child = fork();
+	int status;
+
+	if (!child) {
+		if (setgid(65534) || setuid(65534))
+			_exit(100);
+		execlp("ephport", "ephport", "show", NULL);
+		_exit(127);
+	}
+	waitpid(child, &status, 0);
+	EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 5,
+	       "ephport as nobody exited %d, expected 5", WEXITSTATUS(status));
+	return true;
+}
+
 struct scenario {
 	const char *name;
 	bool (*run)(void);
@@ -762,6 +921,9 @@ static const struct scenario scenarios[] = {
 	{ "pid-filter", pid_filter },
 	{ "pipe-whole-lines", pipe_whole_lines },
 	{ "blocked-reader", blocked_reader },
+	{ "model-predicts", model_predicts },
+	{ "reader-watch", reader_watch },
+	{ "reader-not-root", reader_not_root },
 	{ "ring-overflow", ring_overflow },
 };
 

@@ -34,7 +34,16 @@ scenarios all || failed=1
 cat $D/stats
 check no-untracked grep -q "^untracked 0$" $D/stats
 check no-model-mismatch grep -q "^model_mismatch 0$" $D/stats
+echo "32768 32768" > /proc/sys/net/ipv4/ip_local_port_range
+two-servers > /dev/null
+echo "32768 60999" > /proc/sys/net/ipv4/ip_local_port_range
+check reader-explain-failed sh -c 'ephport explain --failed | grep -q "failed with EADDRINUSE"'
+check reader-stats sh -c 'ephport stats | grep -q "ports chosen in"'
 check rmmod rmmod ephport
+check reader-no-module sh -c 'ephport show; [ $? -eq 3 ]'
+umount /sys/kernel/debug
+check reader-no-debugfs sh -c 'ephport show; [ $? -eq 4 ]'
+mount -t debugfs debugfs /sys/kernel/debug
 check insmod-small-ring insmod /modules/ephport.ko ring_size=64 detail=searches
 scenarios ring-overflow || failed=1
 check rmmod-again rmmod ephport
