@@ -9,12 +9,7 @@ cache=${EPHPORT_CACHE:-/var/cache/ephport}
 abi=$("$top/tests/vm/vm.sh" abi)
 kdir=/usr/src/linux-headers-$abi-amd64
 
-need=()
-dpkg-query -W -f='${Status}' linux-source-6.1 2>/dev/null | grep -q "ok installed" || need+=(linux-source-6.1)
-command -v sparse >/dev/null || need+=(sparse)
-if [ ${#need[@]} -gt 0 ]; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
-fi
+"$top/tests/vm/vm.sh" setup
 
 scripts=$cache/checkpatch
 if [ ! -x "$scripts/scripts/checkpatch.pl" ]; then

@@ -33,6 +33,19 @@ tally < <(result host-build $rc)
 
 tally < <("$top/tests/lint.sh" 2>&1)
 
+# the record parser and every view under libFuzzer, for a bounded time
+fuzz_dir=$(mktemp -d)
+cp "$top/tests/host/fixtures/events" "$fuzz_dir/"
+if make -s -C "$top/userspace" fuzz > "$log/fuzz.out" 2>&1 &&
+   (cd "$log" && "$top/userspace/fuzz-record" -max_total_time="${EPHPORT_FUZZ_SECONDS:-30}" \
+	"$fuzz_dir" >> "$log/fuzz.out" 2>&1); then
+	tally < <(result fuzz-record 0)
+else
+	tally < <(result fuzz-record 1)
+	tail -n 30 "$log/fuzz.out"
+fi
+rm -rf "$fuzz_dir"
+
 "$top/tests/vm/vm.sh" run tests "$log/console-tests.log" > "$log/vm-tests.out" 2>&1
 rc=$?
 tally < <(grep -E '^(not )?ok - ' "$log/vm-tests.out")

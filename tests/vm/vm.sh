@@ -20,7 +20,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${EPHPORT_CACHE:-/var/cache/ephport}
 flavour=${EPHPORT_FLAVOUR:-amd64}
 timeout=${EPHPORT_VM_TIMEOUT:-900}
-packages=(qemu-system-x86 busybox-static cpio gcc make libc6-dev kmod)
+# the VM's, and the host tests' (JSON and SVG checks, libFuzzer, lint)
+packages=(qemu-system-x86 busybox-static cpio gcc make libc6-dev kmod python3
+	  clang libclang-rt-14-dev sparse linux-source-6.1)
 
 die() { echo "vm.sh: $*" >&2; exit 2; }
 
