@@ -3,10 +3,20 @@
 # make check        every test: host unit tests, then the test VM
 # make demo         the blog post's experiments in the test VM
 # make lint         checkpatch --strict and sparse on the module
-KDIR ?= /lib/modules/$(shell uname -r)/build
+# make install      the reader and its man page under PREFIX (/usr/local)
+# make modules_install   the module into /lib/modules/KERNELRELEASE/extra
+# make dkms-install / dkms-uninstall   the module through DKMS
+# make deb          ephport-dkms and ephport packages under build/
+KERNELRELEASE ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KERNELRELEASE)/build
 VERSION := $(shell cat VERSION)
+PREFIX ?= /usr/local
+DKMS_SRC := $(DESTDIR)/usr/src/ephport-$(VERSION)
+# what DKMS needs to build the module
+DKMS_FILES := Kbuild Makefile VERSION dkms.conf $(wildcard module/*.[ch])
 
-.PHONY: all module reader clean check demo lint
+.PHONY: all module reader clean check demo lint install modules_install \
+	dkms-source dkms-install dkms-uninstall deb
 
 all: module reader
 
@@ -26,7 +36,31 @@ demo:
 lint:
 	tests/lint.sh
 
+install: reader
+	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+modules_install: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
+
+# The source tree DKMS builds from, with its version filled in.
+dkms-source:
+	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)
+	cp --parents $(DKMS_FILES) $(DKMS_SRC)/
+	sed -i 's/#MODULE_VERSION#/$(VERSION)/' $(DKMS_SRC)/dkms.conf
+
+dkms-install: dkms-source
+	dkms add -m ephport -v $(VERSION)
+	dkms build -m ephport -v $(VERSION) -k $(KERNELRELEASE)
+	dkms install -m ephport -v $(VERSION) -k $(KERNELRELEASE)
+
+dkms-uninstall:
+	-dkms remove -m ephport -v $(VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+deb:
+	tests/dkms/make-deb.sh
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	$(MAKE) -C userspace clean
-	$(MAKE) -C tests/host clean
+	-$(MAKE) -C userspace clean
+	-$(MAKE) -C tests/host clean

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Every test: host unit tests under ASan/UBSan, then the guest scenarios in
-# the test VM.  Ends with "N passed, N failed"; exits 1 if any failed.
+# Every test: host unit tests under ASan/UBSan, lint, fuzzing, make install,
+# the guest scenarios in the test VM, DKMS on three kernel flavours and the
+# Debian packages.  Ends with "N passed, N failed"; exits 1 if any failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 log=${EPHPORT_RESULTS:-$top/results}
@@ -46,11 +47,21 @@ else
 fi
 rm -rf "$fuzz_dir"
 
+prefix=$(mktemp -d)
+make -s -C "$top" install PREFIX=/usr DESTDIR="$prefix" > "$log/install.out" 2>&1 &&
+	[ -x "$prefix/usr/sbin/ephport" ] && [ -f "$prefix/usr/share/man/man8/ephport.8" ]
+tally < <(result make-install $?)
+rm -rf "$prefix"
+
 "$top/tests/vm/vm.sh" run tests "$log/console-tests.log" > "$log/vm-tests.out" 2>&1
 rc=$?
 tally < <(grep -E '^(not )?ok - ' "$log/vm-tests.out")
 tally < <(result vm-console-clean $rc)
 [ $rc -eq 0 ] || tail -n 40 "$log/vm-tests.out"
+
+# DKMS for three kernel flavours, each booted with its installed module
+tally < <("$top/tests/dkms/run.sh" 2>&1)
+tally < <("$top/tests/dkms/deb.sh" 2>&1)
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -11,7 +11,9 @@
 # Environment: EPHPORT_CACHE (default /var/cache/ephport) holds the kernel
 # (outside the tree: kbuild's clean deletes every .ko below M=);
 # EPHPORT_FLAVOUR picks amd64 (default), cloud-amd64 or rt-amd64;
-# EPHPORT_VM_TIMEOUT bounds one boot in seconds (default 900).
+# EPHPORT_VM_TIMEOUT bounds one boot in seconds (default 900);
+# EPHPORT_MODULES=dkms boots with the module DKMS installed for that kernel
+# (/lib/modules/VERSION/updates/dkms) instead of one built from the tree.
 # Exit status of run: 0 when the job passed and the console shows no
 # Oops, BUG, WARNING or lockdep report; 1 otherwise; 2 on a setup error.
 set -euo pipefail
@@ -68,7 +70,8 @@ setup() {
 		dpkg-deb -x "$deb" "$dir.tmp/x"
 		cp "$dir.tmp/x/boot/vmlinuz-$v" "$dir.tmp/vmlinuz"
 		mkdir -p "$dir.tmp/dccp"
-		cp "$dir.tmp/x/lib/modules/$v/kernel/net/dccp/"dccp{,_ipv4,_ipv6}.ko "$dir.tmp/dccp/"
+		cp "$dir.tmp/x/lib/modules/$v/kernel/net/dccp/"dccp{,_ipv4,_ipv6}.ko "$dir.tmp/dccp/" ||
+			echo "vm.sh: $v has no DCCP modules"
 		rm -rf "$dir.tmp/x" "$deb"
 		rm -rf "$dir" && mv "$dir.tmp" "$dir"
 	fi
@@ -97,10 +100,16 @@ run() {
 	work=$(mktemp -d)
 	trap 'rm -rf "$work"' RETURN
 
-	make -s -C "$top" module KDIR="/usr/src/linux-headers-$v" >/dev/null
 	mkdir -p "$work/root"/{bin,dev,proc,sys,tmp,modules}
+	if [ "${EPHPORT_MODULES:-tree}" = dkms ]; then
+		mkdir -p "$work/root/lib/modules/$v/updates"
+		cp -r "/lib/modules/$v/updates/dkms" "$work/root/lib/modules/$v/updates/"
+	else
+		make -s -C "$top" module KDIR="/usr/src/linux-headers-$v" >/dev/null
+		cp "$top/ephport.ko" "$work/root/modules/"
+	fi
 	cp /bin/busybox "$work/root/bin/busybox"
-	cp "$top/ephport.ko" "$dir/dccp/"*.ko "$work/root/modules/"
+	cp "$dir/dccp/"*.ko "$work/root/modules/" 2>/dev/null || true
 	build_guest "$work/root/bin"
 	cp "$top/tests/guest/init" "$work/root/init"
 	cp "$top/tests/guest/$job.sh" "$work/root/job.sh"

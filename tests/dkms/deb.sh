@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make deb, then apt-get install both packages on this machine: DKMS must
+# build the module for the test kernel, and the reader and man page must be
+# in place; then remove them again.  Prints ok/not ok lines.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+version=$(cat "$top/VERSION")
+kver=$("$top/tests/vm/vm.sh" abi)-amd64
+log=${EPHPORT_RESULTS:-$top/results}
+mkdir -p "$log"
+
+result() { if [ "$2" -eq 0 ]; then echo "ok - $1"; else echo "not ok - $1"; tail -n 20 "$log/deb.out"; fi; }
+
+make -s -C "$top" deb > "$log/deb.out" 2>&1
+result make-deb $?
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	"$top/build/ephport-dkms_${version}_all.deb" \
+	"$top/build/ephport_${version}_$(dpkg --print-architecture).deb" >> "$log/deb.out" 2>&1
+result deb-install $?
+dkms status -m ephport -v "$version" -k "$kver" 2>&1 | grep -q ": installed"
+result deb-dkms-built-$kver $?
+[ -f "/lib/modules/$kver/updates/dkms/ephport.ko" ]
+result deb-module-in-updates-dkms $?
+/usr/sbin/ephport --help | grep -q "Exit status" && [ -f /usr/share/man/man8/ephport.8.gz ]
+result deb-reader-and-man-page $?
+DEBIAN_FRONTEND=noninteractive apt-get purge -y -q ephport ephport-dkms >> "$log/deb.out" 2>&1
+result deb-remove $?
+! dkms status -m ephport 2>/dev/null | grep -q . && [ ! -e /usr/src/ephport-$version ]
+result deb-remove-cleans-dkms $?

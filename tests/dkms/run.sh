@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# DKMS for real: builds and installs the module with dkms for the generic,
+# cloud and PREEMPT_RT flavours of the kernel linux-headers-amd64 points to,
+# then boots each flavour with the installed module and loads it with
+# modprobe.  Leaves DKMS as it found it.  Prints ok/not ok lines.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+version=$(cat "$top/VERSION")
+abi=$("$top/tests/vm/vm.sh" abi)
+log=${EPHPORT_RESULTS:-$top/results}
+mkdir -p "$log"
+
+result() { if [ "$2" -eq 0 ]; then echo "ok - $1"; else echo "not ok - $1"; fi; }
+
+dpkg-query -W -f='${Status}' dkms 2>/dev/null | grep -q "ok installed" ||
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends dkms >/dev/null
+
+dkms remove -m ephport -v "$version" --all >/dev/null 2>&1
+make -s -C "$top" dkms-source >/dev/null
+dkms add -m ephport -v "$version" > "$log/dkms.out" 2>&1
+result dkms-add $?
+
+for flavour in amd64 cloud-amd64 rt-amd64; do
+	kver=$abi-$flavour
+	EPHPORT_FLAVOUR=$flavour "$top/tests/vm/vm.sh" setup >> "$log/dkms.out" 2>&1
+	dkms build -m ephport -v "$version" -k "$kver" >> "$log/dkms.out" 2>&1 &&
+		dkms install -m ephport -v "$version" -k "$kver" >> "$log/dkms.out" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] && [ -f "/lib/modules/$kver/updates/dkms/ephport.ko" ] || rc=1
+	result "dkms-install-$flavour" $rc
+	[ $rc -eq 0 ] || { tail -n 20 "$log/dkms.out"; continue; }
+	EPHPORT_FLAVOUR=$flavour EPHPORT_MODULES=dkms "$top/tests/vm/vm.sh" run dkms \
+		"$log/console-dkms-$flavour.log" > "$log/vm-dkms-$flavour.out" 2>&1
+	rc=$?
+	grep -E '^(not )?ok - ' "$log/vm-dkms-$flavour.out" | sed "s/^\(\(not \)\?ok - \)/\1$flavour-/"
+	result "vm-console-clean-dkms-$flavour" $rc
+done
+
+dkms remove -m ephport -v "$version" --all >> "$log/dkms.out" 2>&1
+result dkms-remove $?
+rm -rf "/usr/src/ephport-$version"

@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: GPL-2.0
+# DKMS job: the module as DKMS installed it, loaded the way users load it.
+D=/sys/kernel/debug/ephport
+failed=0
+
+check() {
+	local name=$1
+	shift
+	if "$@" >/tmp/out 2>&1; then
+		echo "ok - $name"
+	else
+		echo "not ok - $name: $(head -c 300 /tmp/out)"
+		failed=1
+	fi
+}
+
+check depmod depmod
+check modprobe-with-parameters modprobe ephport ring_size=128 detail=searches
+check parameter-ring-size grep -qx 128 /sys/module/ephport/parameters/ring_size
+check parameter-detail grep -q "detail=searches" $D/control
+scenarios seed-ipv6 seed-ipv4 || failed=1
+check modprobe-r modprobe -r ephport
+check unloaded sh -c '! grep -q "^ephport " /proc/modules'
+exit $failed
