@@ -269,7 +269,10 @@ int ephport_probes_register(enum ephport_detail detail)
 	for (i = PROBE_COUNT - 1; i >= 0; i--) {
 		err = register_one(&probes[i], lookup);
 		if (err && probes[i].required) {
-			pr_err("cannot probe %s: %d\n", probes[i].symbols[0], err);
+			if (err == -EPERM)
+				pr_err("kprobes are closed by kernel lockdown (confidentiality)\n");
+			else
+				pr_err("cannot probe %s: %d\n", probes[i].symbols[0], err);
 			goto unwind;
 		}
 		if (err)

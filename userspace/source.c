@@ -62,8 +62,8 @@ static int explain_errno(const char *path, int err)
 	}
 	if ((err == EPERM || err == EACCES) && geteuid() == 0 &&
 	    locked_down(mode, sizeof(mode))) {
-		fprintf(stderr, "ephport: the kernel is in lockdown (%s), which closes debugfs: boot without lockdown (Secure Boot off, or lockdown=none) to trace.\n",
-			mode);
+		fprintf(stderr, "ephport: kernel lockdown (%s) closes %s: only read-only debugfs files open under lockdown; set the detail with the module parameter (options ephport detail=...) instead.\n",
+			mode, path);
 		return EP_EXIT_LOCKDOWN;
 	}
 	if (err == EPERM || err == EACCES) {

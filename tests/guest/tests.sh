@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Test job: the module's life cycle around the guest scenarios.  Every
 # check prints "ok - NAME" or "not ok - NAME"; the host counts them.
-D=/sys/kernel/debug/ephport
+export D=/sys/kernel/debug/ephport
 failed=0
 
 check() {
@@ -50,5 +50,10 @@ check rmmod-again rmmod ephport
 refuse insmod-bad-detail insmod /modules/ephport.ko detail=bogus
 refuse insmod-bad-ring insmod /modules/ephport.ko ring_size=1
 check insmod-again insmod /modules/ephport.ko
+# lockdown is one-way, so it comes last: read-only files stay open, control closes
+echo integrity > /sys/kernel/security/lockdown
+check lockdown-reads sh -c 'two-servers >/dev/null && ephport show --no-color | grep -q "=> port"'
+check lockdown-control-closed sh -c 'test -e $D/control && ! cat $D/control'
+check lockdown-reader-exit-6 sh -c 'ephport watch --candidates --count 1; [ $? -eq 6 ]'
 check rmmod-last rmmod ephport
 exit $failed
