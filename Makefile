@@ -7,6 +7,7 @@
 # make modules_install   the module into /lib/modules/KERNELRELEASE/extra
 # make dkms-install / dkms-uninstall   the module through DKMS
 # make deb          ephport-dkms and ephport packages under build/
+# make bench        tracing cost in the test VM: tables and results/bench*.csv
 KERNELRELEASE ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KERNELRELEASE)/build
 VERSION := $(shell cat VERSION)
@@ -16,7 +17,7 @@ DKMS_SRC := $(DESTDIR)/usr/src/ephport-$(VERSION)
 DKMS_FILES := Kbuild Makefile VERSION dkms.conf $(wildcard module/*.[ch])
 
 .PHONY: all module reader clean check demo lint install modules_install \
-	dkms-source dkms-install dkms-uninstall deb
+	dkms-source dkms-install dkms-uninstall deb bench
 
 all: module reader
 
@@ -59,6 +60,9 @@ dkms-uninstall:
 
 deb:
 	tests/dkms/make-deb.sh
+
+bench:
+	tests/bench/run.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

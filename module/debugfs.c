@@ -169,6 +169,7 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "records_dropped %llu\n", ring.dropped);
 	seq_printf(m, "records_buffered %llu\n", ring.buffered);
 	seq_printf(m, "ring_size %u\n", ring.size);
+	seq_printf(m, "ring_bytes %zu\n", ring.size * sizeof(struct ephport_record));
 	ephport_probes_show_stats(m);
 	return 0;
 }

@@ -14,7 +14,6 @@
 enum ephport_probe_id {
 	PROBE_GET_PORT,
 	PROBE_FIND_OPEN_PORT,
-	PROBE_RANGE,
 	PROBE_DRAW,
 	PROBE_LOOKUP,
 	PROBE_COUNT,
@@ -23,8 +22,6 @@ enum ephport_probe_id {
 /* Argument positions in the probed functions' signatures. */
 #define ARG_SK		0
 #define ARG_SNUM	1
-#define ARG_RANGE_LOW	1
-#define ARG_RANGE_HIGH	2
 #define ARG_DRAW_CEIL	0
 #define ARG_LOOKUP_PORT	2
 #define ARG_PORT_RET	4
@@ -44,6 +41,7 @@ struct ephport_probe {
 	int err;		/* why none attached */
 };
 
+static struct ephport_probe probes[PROBE_COUNT];
 static DEFINE_PER_CPU(u64[PROBE_COUNT], probe_hits);
 /* Serialises enable/disable of the lookup probe against unregistering. */
 static DEFINE_MUTEX(probes_mutex);
@@ -51,17 +49,12 @@ static bool lookup_enabled;
 
 struct get_port_data {
 	struct ephport_search *search;
+	int draw_missed;	/* the draw probe's misses at the start */
 };
 
 struct find_open_port_data {
 	struct ephport_search *search;
 	int *port_ret;
-};
-
-struct range_data {
-	struct ephport_search *search;
-	int *low;
-	int *high;
 };
 
 struct draw_data {
@@ -78,13 +71,19 @@ static int get_port_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if ((unsigned short)regs_get_kernel_argument(regs, ARG_SNUM))
 		return 1;
 	data->search = ephport_search_begin(sk);
-	return data->search ? 0 : 1;
+	if (!data->search)
+		return 1;
+	data->draw_missed = READ_ONCE(probes[PROBE_DRAW].rp.nmissed);
+	return 0;
 }
 
 static int get_port_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct get_port_data *data = (void *)ri->data;
 
+	/* a draw lost to a full instance pool may have been this search's */
+	if (READ_ONCE(probes[PROBE_DRAW].rp.nmissed) != data->draw_missed)
+		data->search->incomplete = true;
 	ephport_search_end(data->search, (int)regs_return_value(regs),
 			   READ_ONCE(lookup_enabled));
 	return 0;
@@ -112,25 +111,6 @@ static int find_open_port_return(struct kretprobe_instance *ri,
 	return 0;
 }
 
-static int range_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct range_data *data = (void *)ri->data;
-
-	this_cpu_inc(probe_hits[PROBE_RANGE]);
-	data->search = ephport_search_current();
-	data->low = (int *)regs_get_kernel_argument(regs, ARG_RANGE_LOW);
-	data->high = (int *)regs_get_kernel_argument(regs, ARG_RANGE_HIGH);
-	return data->search ? 0 : 1;
-}
-
-static int range_return(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct range_data *data = (void *)ri->data;
-
-	ephport_search_range(data->search, *data->low, *data->high);
-	return 0;
-}
-
 static int draw_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct draw_data *data = (void *)ri->data;
@@ -138,7 +118,7 @@ static int draw_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 	this_cpu_inc(probe_hits[PROBE_DRAW]);
 	data->search = ephport_search_current();
-	if (!data->search || !ephport_search_wants_draw(data->search, ceil))
+	if (!data->search || !ephport_search_half_pass(data->search, ceil))
 		return 1;
 	return 0;
 }
@@ -164,11 +144,6 @@ static int lookup_pre(struct kprobe *kp, struct pt_regs *regs)
 static const char *const get_port_symbols[] = { "inet_csk_get_port", NULL };
 static const char *const find_open_port_symbols[] = {
 	"inet_csk_find_open_port", NULL
-};
-
-/* 6.3+ (and 6.1.y backports) read the per-socket range; older kernels not. */
-static const char *const range_symbols[] = {
-	"inet_sk_get_local_port_range", "inet_get_local_port_range", NULL
 };
 
 static const char *const draw_symbols[] = { "__get_random_u32_below", NULL };
@@ -199,16 +174,9 @@ static struct ephport_probe probes[PROBE_COUNT] = {
 					struct find_open_port_data,
 					EPHPORT_MAX_SEARCHES),
 	},
-	[PROBE_RANGE] = {
-		.symbols = range_symbols,
-		.purpose = "one call per half pass: the range it scans",
-		.is_kretprobe = true,
-		.rp = EPHPORT_KRETPROBE(range_entry, range_return,
-					struct range_data, EPHPORT_MAX_SEARCHES),
-	},
 	[PROBE_DRAW] = {
 		.symbols = draw_symbols,
-		.purpose = "random offset of each half pass (argument = its width)",
+		.purpose = "once per half pass: its width (checked) and random offset",
 		.is_kretprobe = true,
 		/* maxactive set at load: the draw is called from everywhere */
 		.rp = EPHPORT_KRETPROBE(draw_entry, draw_return,

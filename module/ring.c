@@ -2,9 +2,11 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/irq_work.h>
+#include <linux/jiffies.h>
 #include <linux/log2.h>
 #include <linux/spinlock.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 
 #include "ring.h"
 
@@ -19,12 +21,35 @@ static DEFINE_RAW_SPINLOCK(ring_lock);
 
 DECLARE_WAIT_QUEUE_HEAD(ephport_ring_wait);
 
-static void ring_wake(struct irq_work *work)
+/*
+ * Readers are woken once per batch, not per search: after
+ * EPHPORT_WAKE_DELAY_MS, or at once when the ring is half full.  A wake-up
+ * per search costs a reader more than formatting the records does.
+ */
+#define EPHPORT_WAKE_DELAY_MS 10
+
+static void ring_wake(struct work_struct *work)
 {
 	wake_up_interruptible(&ephport_ring_wait);
 }
 
-static DEFINE_IRQ_WORK(ring_wakeup, ring_wake);
+static DECLARE_DELAYED_WORK(ring_wake_work, ring_wake);
+
+static bool ring_half_full(void)
+{
+	return READ_ONCE(ring_head) - READ_ONCE(ring_tail) > ring_mask / 2;
+}
+
+static void ring_schedule_wake(struct irq_work *work)
+{
+	if (ring_half_full())
+		mod_delayed_work(system_wq, &ring_wake_work, 0);
+	else
+		schedule_delayed_work(&ring_wake_work,
+				      msecs_to_jiffies(EPHPORT_WAKE_DELAY_MS));
+}
+
+static DEFINE_IRQ_WORK(ring_wakeup, ring_schedule_wake);
 
 int ephport_ring_init(unsigned int size)
 {
@@ -39,6 +64,7 @@ int ephport_ring_init(unsigned int size)
 void ephport_ring_exit(void)
 {
 	irq_work_sync(&ring_wakeup);
+	cancel_delayed_work_sync(&ring_wake_work);
 	vfree(records);
 	records = NULL;
 }
@@ -59,7 +85,7 @@ void ephport_ring_write(struct ephport_record *rec)
 
 void ephport_ring_kick(void)
 {
-	/* No wake_up() here: the waitqueue path itself may be probed. */
+	/* No wake_up() or timers here: their own paths may be probed. */
 	if (wq_has_sleeper(&ephport_ring_wait))
 		irq_work_queue(&ring_wakeup);
 }

@@ -149,27 +149,44 @@ struct ephport_search *ephport_search_current(void)
 	return NULL;
 }
 
-void ephport_search_range(struct ephport_search *s, int low, int high)
+/* The range the kernel reads at each half pass, per-socket option included. */
+static void read_range(const struct ephport_search *s, int *low, int *high)
 {
+#ifdef EPHPORT_HAVE_SOCK_RANGE
+	inet_sk_get_local_port_range(s->sk, low, high);
+#else
+	inet_get_local_port_range(s->net, low, high);
+#endif
+}
+
+/*
+ * The kernel reads the range, then draws below the half's width: a draw
+ * whose bound matches the next half pass of the model starts that pass,
+ * and any other draw is someone else's.
+ */
+bool ephport_search_half_pass(struct ephport_search *s, u32 ceil)
+{
+	struct ephport_walk walk = s->walk;
+	struct ephport_half_pass hp;
 	unsigned int n = s->nr_half;
+	int low, high;
 
 	if (n == EPHPORT_MAX_HALF_PASSES) {
 		s->incomplete = true;
-		return;
+		return false;
 	}
-	/* A new read of the range means the previous half pass ran dry. */
+	read_range(s, &low, &high);
+	/* a further draw means the previous half pass ran dry */
 	if (n)
-		ephport_half_pass_end(&s->walk, true);
-	ephport_half_pass_begin(&s->walk, low, high, &s->half[n]);
+		ephport_half_pass_end(&walk, true);
+	ephport_half_pass_begin(&walk, low, high, &hp);
+	if (hp.remaining != ceil)
+		return false;
+	s->walk = walk;
+	s->half[n] = hp;
 	s->draw_known[n] = false;
 	s->nr_half = n + 1;
-}
-
-bool ephport_search_wants_draw(const struct ephport_search *s, u32 ceil)
-{
-	unsigned int n = s->nr_half;
-
-	return n && !s->draw_known[n - 1] && s->half[n - 1].remaining == ceil;
+	return true;
 }
 
 void ephport_search_draw(struct ephport_search *s, u32 draw)

@@ -68,9 +68,9 @@ void ephport_config_set(const struct ephport_config *config);
 struct ephport_search *ephport_search_begin(struct sock *sk);
 /* The owning task's search in flight, or NULL: the helpers' cheap check. */
 struct ephport_search *ephport_search_current(void);
-void ephport_search_range(struct ephport_search *s, int low, int high);
-/* Whether a random draw below @ceil is the offset of the current pass. */
-bool ephport_search_wants_draw(const struct ephport_search *s, u32 ceil);
+/* __get_random_u32_below(@ceil) entry: does it start the next half pass? */
+bool ephport_search_half_pass(struct ephport_search *s, u32 ceil);
+/* ... and its return: the random draw of that half pass. */
 void ephport_search_draw(struct ephport_search *s, u32 draw);
 void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid);
 

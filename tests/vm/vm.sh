@@ -13,7 +13,9 @@
 # EPHPORT_FLAVOUR picks amd64 (default), cloud-amd64 or rt-amd64;
 # EPHPORT_VM_TIMEOUT bounds one boot in seconds (default 900);
 # EPHPORT_MODULES=dkms boots with the module DKMS installed for that kernel
-# (/lib/modules/VERSION/updates/dkms) instead of one built from the tree.
+# (/lib/modules/VERSION/updates/dkms) instead of one built from the tree;
+# EPHPORT_VM_ICOUNT=1 boots one CPU with -icount shift=auto (virtual time
+# per guest instruction) and tells the job so with EPHPORT_ICOUNT=1.
 # Exit status of run: 0 when the job passed and the console shows no
 # Oops, BUG, WARNING or lockdep report; 1 otherwise; 2 on a setup error.
 set -euo pipefail
@@ -86,6 +88,8 @@ build_guest() {
 		"$top/tests/guest/scenarios.c" "$top/userspace/record.c"
 	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/two-servers" \
 		"$top/tests/guest/two_servers.c"
+	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/bench" \
+		"$top/tests/guest/bench.c" "$top/userspace/record.c"
 	if [ -f "$top/userspace/Makefile" ]; then
 		make -s -C "$top/userspace" static >/dev/null
 		cp "$top/userspace/ephport-static" "$out/ephport"
@@ -117,10 +121,15 @@ run() {
 	(cd "$work/root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd.gz"
 
 	: "${out:=$work/console.log}"
+	local cpus=(-smp 2) append="console=ttyS0 panic=-1 oops=panic loglevel=4"
+	if [ "${EPHPORT_VM_ICOUNT:-0}" = 1 ]; then
+		cpus=(-smp 1 -icount shift=auto)
+		append+=" EPHPORT_ICOUNT=1"
+	fi
 	rc=0
-	timeout "$timeout" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 512 \
+	timeout "$timeout" qemu-system-x86_64 -accel tcg -cpu max "${cpus[@]}" -m 512 \
 		-kernel "$dir/vmlinuz" -initrd "$work/initrd.gz" \
-		-append "console=ttyS0 panic=-1 oops=panic loglevel=4" \
+		-append "$append" \
 		-nographic -no-reboot -monitor none -serial stdio </dev/null |
 		tr -d '\r' | tee "$out" || rc=$?
 	[ $rc -eq 0 ] || echo "vm.sh: qemu ended with status $rc (timeout: $timeout s)"
