@@ -23,10 +23,11 @@ DECLARE_WAIT_QUEUE_HEAD(ephport_ring_wait);
 
 /*
  * Readers are woken once per batch, not per search: after
- * EPHPORT_WAKE_DELAY_MS, or at once when the ring is half full.  A wake-up
- * per search costs a reader more than formatting the records does.
+ * EPHPORT_WAKE_DELAY_MS, or at once when the ring is a quarter full.  A
+ * wake-up per search costs a reader more than formatting the records does.
  */
 #define EPHPORT_WAKE_DELAY_MS 10
+#define EPHPORT_WAKE_NOW_SHIFT 2
 
 static void ring_wake(struct work_struct *work)
 {
@@ -35,14 +36,15 @@ static void ring_wake(struct work_struct *work)
 
 static DECLARE_DELAYED_WORK(ring_wake_work, ring_wake);
 
-static bool ring_half_full(void)
+static bool ring_filling(void)
 {
-	return READ_ONCE(ring_head) - READ_ONCE(ring_tail) > ring_mask / 2;
+	return READ_ONCE(ring_head) - READ_ONCE(ring_tail) >
+	       ring_mask >> EPHPORT_WAKE_NOW_SHIFT;
 }
 
 static void ring_schedule_wake(struct irq_work *work)
 {
-	if (ring_half_full())
+	if (ring_filling())
 		mod_delayed_work(system_wq, &ring_wake_work, 0);
 	else
 		schedule_delayed_work(&ring_wake_work,
@@ -69,17 +71,20 @@ void ephport_ring_exit(void)
 	records = NULL;
 }
 
-void ephport_ring_write(struct ephport_record *rec)
+void ephport_ring_write(struct ephport_record *recs, unsigned int n)
 {
 	unsigned long flags;
+	unsigned int i;
 
 	raw_spin_lock_irqsave(&ring_lock, flags);
-	rec->seq = ring_head++;
-	if (ring_head - ring_tail > ring_mask + 1) {
-		ring_tail++;
-		ring_dropped++;
+	for (i = 0; i < n; i++) {
+		recs[i].seq = ring_head++;
+		if (ring_head - ring_tail > ring_mask + 1) {
+			ring_tail++;
+			ring_dropped++;
+		}
+		records[recs[i].seq & ring_mask] = recs[i];
 	}
-	records[rec->seq & ring_mask] = *rec;
 	raw_spin_unlock_irqrestore(&ring_lock, flags);
 }
 

@@ -27,8 +27,8 @@ struct ephport_ring_stats {
 int ephport_ring_init(unsigned int records);
 void ephport_ring_exit(void);
 
-/* Probe context: stamps @rec with the next seq and stores it. */
-void ephport_ring_write(struct ephport_record *rec);
+/* Probe context: stamps @n records with the next seqs and stores them. */
+void ephport_ring_write(struct ephport_record *recs, unsigned int n);
 /* Wakes pipe readers; deferred, so safe from any probe handler. */
 void ephport_ring_kick(void);
 

@@ -4,6 +4,7 @@
 #include <linux/atomic.h>
 #include <linux/ctype.h>
 #include <linux/errno.h>
+#include <linux/hash.h>
 #include <linux/ktime.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
@@ -37,6 +38,33 @@ static u32 config_netns;
 
 #define count(field) this_cpu_inc(search_stats.field)
 
+/* Records handed to the ring under one lock: a search's begin, passes, end. */
+#define EPHPORT_BATCH 4
+
+struct batch {
+	struct ephport_record rec[EPHPORT_BATCH];
+	unsigned int n;
+};
+
+static void batch_flush(struct batch *b)
+{
+	ephport_ring_write(b->rec, b->n);
+	b->n = 0;
+}
+
+static void batch_add(struct batch *b, const struct ephport_record *rec)
+{
+	b->rec[b->n++] = *rec;
+	if (b->n == EPHPORT_BATCH)
+		batch_flush(b);
+}
+
+/* A task's slot is looked for first where its pointer hashes to. */
+static unsigned int slot_of(const struct task_struct *task, unsigned int i)
+{
+	return (hash_ptr(task, EPHPORT_SEARCH_BITS) + i) & (EPHPORT_MAX_SEARCHES - 1);
+}
+
 void ephport_config_get(struct ephport_config *config)
 {
 	config->detail = READ_ONCE(config_detail);
@@ -66,7 +94,7 @@ static void copy_comm(char *dst)
 			dst[i] = '?';
 }
 
-static void emit_begin(const struct ephport_search *s)
+static void emit_begin(const struct ephport_search *s, struct batch *batch)
 {
 	struct ephport_record rec = {
 		.search = s->id,
@@ -97,7 +125,7 @@ static void emit_begin(const struct ephport_search *s)
 #endif
 		memcpy(b->addr, &sk->sk_rcv_saddr, sizeof(sk->sk_rcv_saddr));
 	copy_comm(b->comm);
-	ephport_ring_write(&rec);
+	batch_add(batch, &rec);
 }
 
 struct ephport_search *ephport_search_begin(struct sock *sk)
@@ -114,15 +142,15 @@ struct ephport_search *ephport_search_begin(struct sock *sk)
 		return NULL;
 
 	for (i = 0; i < EPHPORT_MAX_SEARCHES; i++)
-		if (!cmpxchg(&slots[i].task, NULL, current))
+		if (!cmpxchg(&slots[slot_of(current, i)].task, NULL, current))
 			break;
 	if (i == EPHPORT_MAX_SEARCHES) {
 		count(untracked);
 		return NULL;
 	}
-	s = &slots[i];
+	s = &slots[slot_of(current, i)];
 	s->id = atomic64_inc_return(&next_search_id);
-	s->begin_ns = ktime_get_ns();
+	s->begin_ns = ktime_get_mono_fast_ns();
 	s->sk = sk;
 	s->net = net;
 	s->detail = config.detail;
@@ -132,7 +160,6 @@ struct ephport_search *ephport_search_begin(struct sock *sk)
 	s->probed = 0;
 	s->incomplete = false;
 	count(searches);
-	emit_begin(s);
 	atomic_inc(&active);
 	return s;
 }
@@ -143,9 +170,12 @@ struct ephport_search *ephport_search_current(void)
 
 	if (likely(!atomic_read(&active)) || !in_task())
 		return NULL;
-	for (i = 0; i < EPHPORT_MAX_SEARCHES; i++)
-		if (READ_ONCE(slots[i].task) == current)
-			return &slots[i];
+	for (i = 0; i < EPHPORT_MAX_SEARCHES; i++) {
+		struct ephport_search *s = &slots[slot_of(current, i)];
+
+		if (READ_ONCE(s->task) == current)
+			return s;
+	}
 	return NULL;
 }
 
@@ -195,7 +225,7 @@ void ephport_search_draw(struct ephport_search *s, u32 draw)
 	s->draw_known[s->nr_half - 1] = true;
 }
 
-static void emit_candidates(const struct ephport_search *s,
+static void emit_candidates(const struct ephport_search *s, struct batch *batch,
 			    const struct ephport_half_pass *hp,
 			    unsigned int offset, unsigned int count,
 			    int chosen_index, u8 pass_no, u32 *reserved)
@@ -218,7 +248,7 @@ static void emit_candidates(const struct ephport_search *s,
 		else
 			rec.cand.verdict = EPHPORT_INUSE;
 		*reserved += rec.cand.verdict == EPHPORT_RESERVED;
-		ephport_ring_write(&rec);
+		batch_add(batch, &rec);
 	}
 }
 
@@ -227,8 +257,9 @@ static void emit_candidates(const struct ephport_search *s,
  * runs until the chosen port (@chosen, or -1) or to its end.  Returns
  * false once the chosen port is reached.
  */
-static bool emit_half_pass(const struct ephport_search *s, unsigned int h,
-			   int chosen, u8 *pass_no, u32 *examined, u32 *reserved)
+static bool emit_half_pass(const struct ephport_search *s, struct batch *batch,
+			   unsigned int h, int chosen, u8 *pass_no, u32 *examined,
+			   u32 *reserved)
 {
 	const struct ephport_half_pass *hp = &s->half[h];
 	struct ephport_record rec = {
@@ -252,10 +283,10 @@ static bool emit_half_pass(const struct ephport_search *s, unsigned int h,
 		rec.pass.start = ephport_candidate(hp, offset, 0);
 		rec.pass.examined = count;
 		if (s->detail >= EPHPORT_DETAIL_PASSES)
-			ephport_ring_write(&rec);
+			batch_add(batch, &rec);
 		if (s->detail == EPHPORT_DETAIL_CANDIDATES)
-			emit_candidates(s, hp, offset, count, index, *pass_no,
-					reserved);
+			emit_candidates(s, batch, hp, offset, count, index,
+					*pass_no, reserved);
 		*examined += count;
 		if (index >= 0)
 			return false;
@@ -263,8 +294,8 @@ static bool emit_half_pass(const struct ephport_search *s, unsigned int h,
 	return true;
 }
 
-static void emit_unknown_pass(const struct ephport_search *s, unsigned int h,
-			      u8 *pass_no)
+static void emit_unknown_pass(const struct ephport_search *s, struct batch *batch,
+			      unsigned int h, u8 *pass_no)
 {
 	const struct ephport_half_pass *hp = &s->half[h];
 	struct ephport_record rec = {
@@ -278,7 +309,7 @@ static void emit_unknown_pass(const struct ephport_search *s, unsigned int h,
 	};
 
 	if (s->detail >= EPHPORT_DETAIL_PASSES)
-		ephport_ring_write(&rec);
+		batch_add(batch, &rec);
 }
 
 static void release(struct ephport_search *s)
@@ -299,6 +330,7 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 		.type = EPHPORT_REC_END,
 	};
 	struct ephport_end_rec *e = &rec.end;
+	struct batch batch = { .n = 0 };
 	bool incomplete = s->incomplete;
 	int chosen = s->found_port;
 	bool found;
@@ -306,7 +338,9 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 	u8 pass_no = 0;
 	unsigned int h;
 
-	e->ns = ktime_get_ns() - s->begin_ns;
+	e->ns = ktime_get_mono_fast_ns() - s->begin_ns;
+	/* begin goes with the rest: one lock round trip per few records */
+	emit_begin(s, &batch);
 	if (!ret && !chosen)
 		chosen = inet_sk(s->sk)->inet_num;
 	e->err = ret > 0 ? -EADDRINUSE : ret;
@@ -322,12 +356,12 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 		bool exhausted;
 
 		if (!s->draw_known[h]) {
-			emit_unknown_pass(s, h, &pass_no);
+			emit_unknown_pass(s, &batch, h, &pass_no);
 			incomplete = true;
 			continue;
 		}
-		exhausted = emit_half_pass(s, h, last ? chosen : -1, &pass_no,
-					   &examined, &reserved);
+		exhausted = emit_half_pass(s, &batch, h, last ? chosen : -1,
+					   &pass_no, &examined, &reserved);
 		/* found by the model where the kernel found nothing, or the reverse */
 		if (last && exhausted == found)
 			incomplete = true;
@@ -343,7 +377,8 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 		if (!incomplete && s->probed != examined - reserved)
 			count(model_mismatch);
 	}
-	ephport_ring_write(&rec);
+	batch_add(&batch, &rec);
+	batch_flush(&batch);
 	ephport_ring_kick();
 
 	this_cpu_add(search_stats.passes, pass_no);

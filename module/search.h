@@ -7,12 +7,14 @@
 #ifndef EPHPORT_SEARCH_H
 #define EPHPORT_SEARCH_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 
 #include "ephport_model.h"
 
 /* Searches traced at once; also the get_port kretprobe's maxactive. */
-#define EPHPORT_MAX_SEARCHES 64
+#define EPHPORT_SEARCH_BITS 6
+#define EPHPORT_MAX_SEARCHES BIT(EPHPORT_SEARCH_BITS)
 
 enum ephport_detail {
 	EPHPORT_DETAIL_SEARCHES,

@@ -14,8 +14,9 @@
 # EPHPORT_VM_TIMEOUT bounds one boot in seconds (default 900);
 # EPHPORT_MODULES=dkms boots with the module DKMS installed for that kernel
 # (/lib/modules/VERSION/updates/dkms) instead of one built from the tree;
-# EPHPORT_VM_ICOUNT=1 boots one CPU with -icount shift=auto (virtual time
-# per guest instruction) and tells the job so with EPHPORT_ICOUNT=1.
+# EPHPORT_VM_ICOUNT=SHIFT boots one CPU with -icount shift=SHIFT (auto, or
+# N: each guest instruction advances virtual time by 2^N ns) and tells the
+# job so with EPHPORT_ICOUNT=1.
 # Exit status of run: 0 when the job passed and the console shows no
 # Oops, BUG, WARNING or lockdep report; 1 otherwise; 2 on a setup error.
 set -euo pipefail
@@ -122,8 +123,8 @@ run() {
 
 	: "${out:=$work/console.log}"
 	local cpus=(-smp 2) append="console=ttyS0 panic=-1 oops=panic loglevel=4"
-	if [ "${EPHPORT_VM_ICOUNT:-0}" = 1 ]; then
-		cpus=(-smp 1 -icount shift=auto)
+	if [ -n "${EPHPORT_VM_ICOUNT:-}" ]; then
+		cpus=(-smp 1 -icount "shift=$EPHPORT_VM_ICOUNT,sleep=off")
 		append+=" EPHPORT_ICOUNT=1"
 	fi
 	rc=0
