@@ -46,18 +46,11 @@ static int format_begin(const struct ephport_begin *b, char *buf, size_t size)
 
 static int format_pass(const struct ephport_pass_rec *p, char *buf, size_t size)
 {
-	int len;
-
-	len = scnprintf(buf, size,
-			"type=pass pass=%u half=%s low=%d high=%d relax=%u ",
-			p->pass, half_names[p->half], p->low, p->high, p->relax);
-	if (!p->offset_known)
-		return len + scnprintf(buf + len, size - len,
-				       "parity=unknown offset=unknown start=unknown examined=unknown\n");
-	return len + scnprintf(buf + len, size - len,
-			       "parity=%s offset=%u start=%d examined=%u\n",
-			       p->start & 1 ? "odd" : "even", p->offset,
-			       p->start, p->examined);
+	return scnprintf(buf, size,
+			 "type=pass pass=%u half=%s low=%d high=%d relax=%u parity=%s offset=%u start=%d examined=%u\n",
+			 p->pass, half_names[p->half], p->low, p->high, p->relax,
+			 p->start & 1 ? "odd" : "even", p->offset, p->start,
+			 p->examined);
 }
 
 static int format_end(const struct ephport_end_rec *e, char *buf, size_t size)

@@ -45,7 +45,6 @@ struct ephport_pass_rec {
 	u8 pass;		/* 1-based, counting every parity sweep */
 	u8 half;		/* enum ephport_half */
 	u8 relax;
-	u8 offset_known;	/* the random draw was observed */
 	int low, high;		/* high exclusive */
 	u32 offset;
 	int start;

@@ -214,7 +214,6 @@ bool ephport_search_half_pass(struct ephport_search *s, u32 ceil)
 		return false;
 	s->walk = walk;
 	s->half[n] = hp;
-	s->draw_known[n] = false;
 	s->nr_half = n + 1;
 	return true;
 }
@@ -222,7 +221,6 @@ bool ephport_search_half_pass(struct ephport_search *s, u32 ceil)
 void ephport_search_draw(struct ephport_search *s, u32 draw)
 {
 	s->draw[s->nr_half - 1] = draw;
-	s->draw_known[s->nr_half - 1] = true;
 }
 
 static void emit_candidates(const struct ephport_search *s, struct batch *batch,
@@ -278,7 +276,6 @@ static bool emit_half_pass(const struct ephport_search *s, struct batch *batch,
 		unsigned int count = index < 0 ? ephport_pass_length(hp) : index + 1;
 
 		rec.pass.pass = ++*pass_no;
-		rec.pass.offset_known = 1;
 		rec.pass.offset = offset;
 		rec.pass.start = ephport_candidate(hp, offset, 0);
 		rec.pass.examined = count;
@@ -292,24 +289,6 @@ static bool emit_half_pass(const struct ephport_search *s, struct batch *batch,
 			return false;
 	}
 	return true;
-}
-
-static void emit_unknown_pass(const struct ephport_search *s, struct batch *batch,
-			      unsigned int h, u8 *pass_no)
-{
-	const struct ephport_half_pass *hp = &s->half[h];
-	struct ephport_record rec = {
-		.search = s->id,
-		.type = EPHPORT_REC_PASS,
-		.pass.pass = ++*pass_no,
-		.pass.half = hp->half,
-		.pass.relax = hp->relax,
-		.pass.low = hp->low,
-		.pass.high = hp->high,
-	};
-
-	if (s->detail >= EPHPORT_DETAIL_PASSES)
-		batch_add(batch, &rec);
 }
 
 static void release(struct ephport_search *s)
@@ -353,15 +332,8 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 
 	for (h = 0; h < s->nr_half; h++) {
 		bool last = h == s->nr_half - 1;
-		bool exhausted;
-
-		if (!s->draw_known[h]) {
-			emit_unknown_pass(s, &batch, h, &pass_no);
-			incomplete = true;
-			continue;
-		}
-		exhausted = emit_half_pass(s, &batch, h, last ? chosen : -1,
-					   &pass_no, &examined, &reserved);
+		bool exhausted = emit_half_pass(s, &batch, h, last ? chosen : -1,
+						&pass_no, &examined, &reserved);
 		/* found by the model where the kernel found nothing, or the reverse */
 		if (last && exhausted == found)
 			incomplete = true;

@@ -39,7 +39,6 @@ struct ephport_search {
 	unsigned int nr_half;
 	struct ephport_half_pass half[EPHPORT_MAX_HALF_PASSES];
 	u32 draw[EPHPORT_MAX_HALF_PASSES];
-	bool draw_known[EPHPORT_MAX_HALF_PASSES];
 	int found_port;			/* from find_open_port, if probed */
 	u32 probed;			/* candidate lookups seen */
 	bool incomplete;

@@ -54,13 +54,8 @@ static bool parse_int(const char *s, size_t n, long long min, long long max, int
 	return true;
 }
 
-/* "unknown" is a valid value for a draw the module did not see. */
-static bool parse_opt(const char *s, size_t n, long long *out)
+static bool parse_count(const char *s, size_t n, long long *out)
 {
-	if (n == strlen("unknown") && !memcmp(s, "unknown", n)) {
-		*out = -1;
-		return true;
-	}
 	return parse_ll(s, n, 0, LLONG_MAX, out);
 }
 
@@ -104,7 +99,7 @@ static bool parse_range(const char *s, size_t n, int *low, int *high)
 static const char *const families[] = { "inet", "inet6", NULL };
 static const char *const protos[] = { "tcp", "dccp", NULL };
 static const char *const halves[] = { "whole", "lower", "upper", NULL };
-static const char *const parities[] = { "odd", "even", "unknown", NULL };
+static const char *const parities[] = { "odd", "even", NULL };
 static const char *const verdicts[] = { "free", "inuse", "reserved", NULL };
 static const char *const types[] = { "begin", "pass", "cand", "end", NULL };
 
@@ -164,13 +159,13 @@ static bool parse_pair(const char *key, size_t klen, const char *v, size_t n,
 	if (KEY("high"))
 		return (*seen |= K_HIGH), parse_int(v, n, 0, 65536, &r->high);
 	if (KEY("offset"))
-		return (*seen |= K_OFFSET), parse_opt(v, n, &r->offset);
+		return (*seen |= K_OFFSET), parse_count(v, n, &r->offset);
 	if (KEY("start"))
-		return (*seen |= K_START), parse_opt(v, n, &r->start);
+		return (*seen |= K_START), parse_count(v, n, &r->start);
 	if (KEY("relax"))
 		return (*seen |= K_RELAX), parse_int(v, n, 0, 1, &r->relax);
 	if (KEY("examined"))
-		return (*seen |= K_EXAMINED), parse_opt(v, n, &r->examined);
+		return (*seen |= K_EXAMINED), parse_count(v, n, &r->examined);
 	if (KEY("port"))
 		return (*seen |= K_PORT), parse_int(v, n, 0, 65535, &r->port);
 	if (KEY("verdict"))
@@ -184,7 +179,7 @@ static bool parse_pair(const char *key, size_t klen, const char *v, size_t n,
 	if (KEY("incomplete"))
 		return parse_int(v, n, 0, 1, &r->incomplete);
 	if (KEY("probed"))
-		return parse_opt(v, n, &r->probed);
+		return parse_count(v, n, &r->probed);
 	return true;
 }
 
@@ -192,7 +187,7 @@ void ep_record_init(struct ep_record *rec, enum ep_type type)
 {
 	memset(rec, 0, sizeof(*rec));
 	rec->type = type;
-	rec->offset = rec->start = rec->examined = rec->probed = -1;
+	rec->probed = -1;
 }
 
 int ep_record_parse(const char *line, struct ep_record *rec)
@@ -226,17 +221,9 @@ int ep_record_parse(const char *line, struct ep_record *rec)
 	return 0;
 }
 
-static const char *opt(long long v, char *buf, int size)
-{
-	if (v < 0)
-		return "unknown";
-	snprintf(buf, size, "%lld", v);
-	return buf;
-}
-
 int ep_record_format(const struct ep_record *r, char *buf, int size)
 {
-	char offset[24], start[24], examined[24], sockrange[16];
+	char sockrange[16];
 	int len = snprintf(buf, size, "seq=%llu search=%llu type=%s ", r->seq,
 			   r->search, types[r->type]);
 
@@ -255,11 +242,9 @@ int ep_record_format(const struct ep_record *r, char *buf, int size)
 		break;
 	case EP_PASS:
 		len += snprintf(buf + len, size - len,
-				"pass=%d half=%s low=%d high=%d relax=%d parity=%s offset=%s start=%s examined=%s\n",
+				"pass=%d half=%s low=%d high=%d relax=%d parity=%s offset=%lld start=%lld examined=%lld\n",
 				r->pass, r->half, r->low, r->high, r->relax,
-				r->parity, opt(r->offset, offset, sizeof(offset)),
-				opt(r->start, start, sizeof(start)),
-				opt(r->examined, examined, sizeof(examined)));
+				r->parity, r->offset, r->start, r->examined);
 		break;
 	case EP_CAND:
 		len += snprintf(buf + len, size - len, "pass=%d port=%d verdict=%s\n",

@@ -28,11 +28,11 @@ struct ep_record {
 	/* pass */
 	int pass;
 	char half[EP_WORD_MAX];		/* whole, lower, upper */
-	char parity[EP_WORD_MAX];	/* odd, even, unknown */
+	char parity[EP_WORD_MAX];	/* odd, even */
 	int low, high;			/* high exclusive */
-	long long offset, start;	/* -1 when unknown */
+	long long offset, start;
 	int relax;
-	long long examined;		/* pass and end; -1 when unknown */
+	long long examined;		/* pass and end */
 	/* cand */
 	int port;			/* cand and end */
 	char verdict[EP_WORD_MAX];	/* free, inuse, reserved */
@@ -51,7 +51,7 @@ struct ep_record {
  */
 int ep_record_parse(const char *line, struct ep_record *rec);
 
-/* An empty record of @type: optional numbers unknown (-1). */
+/* An empty record of @type; probed -1: not counted. */
 void ep_record_init(struct ep_record *rec, enum ep_type type);
 
 /* The module's line for @rec, newline included; returns its length. */

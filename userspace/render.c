@@ -67,8 +67,7 @@ static void draw_bar(FILE *out, const struct ep_search *s, int low, int high)
 		if (!strcmp(s->passes[i].rec.half, "lower") &&
 		    (c = column(s->passes[i].rec.high, low, high)) >= 0)
 			bar[c] = '|';
-	if (s->npass && s->passes[0].rec.start >= 0 &&
-	    (c = column((int)s->passes[0].rec.start, low, high)) >= 0)
+	if (s->npass && (c = column((int)s->passes[0].rec.start, low, high)) >= 0)
 		bar[c] = 'S';
 	if (s->has_end && !s->end.err && (c = column(s->end.port, low, high)) >= 0)
 		bar[c] = 'P';
@@ -103,14 +102,9 @@ void ep_render_human(FILE *out, const struct ep_search *s, int color)
 	for (i = 0; i < s->npass; i++) {
 		const struct ep_record *p = &s->passes[i].rec;
 
-		fprintf(out, "  pass %d  %-5s %-4s %5d-%-5d", p->pass, p->half,
-			p->parity, p->low, p->high - 1);
-		if (p->start >= 0)
-			fprintf(out, "  start %-5lld  tried %lld", p->start,
-				p->examined);
-		else
-			fprintf(out, "  (random offset not seen)");
-		fprintf(out, "%s\n", p->relax ? "  relax" : "");
+		fprintf(out, "  pass %d  %-5s %-4s %5d-%-5d  start %-5lld  tried %lld%s\n",
+			p->pass, p->half, p->parity, p->low, p->high - 1,
+			p->start, p->examined, p->relax ? "  relax" : "");
 		if (s->passes[i].ncand) {
 			int j;
 
@@ -153,14 +147,6 @@ static void json_string(FILE *out, const char *key, const char *value)
 	fputc('"', out);
 }
 
-static void json_opt(FILE *out, const char *key, long long value)
-{
-	if (value < 0)
-		fprintf(out, ",\"%s\":null", key);
-	else
-		fprintf(out, ",\"%s\":%lld", key, value);
-}
-
 static void json_pass(FILE *out, const struct ep_pass *p)
 {
 	const struct ep_record *r = &p->rec;
@@ -170,12 +156,9 @@ static void json_pass(FILE *out, const struct ep_pass *p)
 	json_string(out, "half", r->half);
 	fputc(',', out);
 	json_string(out, "parity", r->parity);
-	fprintf(out, ",\"low\":%d,\"high\":%d,\"relax\":%s", r->low, r->high,
-		r->relax ? "true" : "false");
-	json_opt(out, "offset", r->offset);
-	json_opt(out, "start", r->start);
-	json_opt(out, "examined", r->examined);
-	fprintf(out, ",\"candidates\":[");
+	fprintf(out, ",\"low\":%d,\"high\":%d,\"relax\":%s,\"offset\":%lld,\"start\":%lld,\"examined\":%lld,\"candidates\":[",
+		r->low, r->high, r->relax ? "true" : "false", r->offset,
+		r->start, r->examined);
 	for (j = 0; j < p->ncand; j++) {
 		fprintf(out, "%s{\"port\":%d,", j ? "," : "", p->cands[j].port);
 		json_string(out, "verdict", p->cands[j].verdict);
@@ -282,10 +265,6 @@ static void explain_passes(FILE *out, const struct ep_search *s)
 	const struct ep_record *first = &s->passes[0].rec;
 	int i, j;
 
-	if (first->start < 0) {
-		fprintf(out, "The random starting point was not seen (a probe missed), so the ports tried are unknown.\n");
-		return;
-	}
 	fprintf(out, "It drew a random offset and made it odd (%lld), so the first port tried was %lld",
 		first->offset, first->start);
 	if (first->start != first->low + first->offset)
