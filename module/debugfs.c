@@ -77,12 +77,14 @@ static const struct seq_operations events_seq_ops = {
 
 static int events_open(struct inode *inode, struct file *file)
 {
+	struct ephport_ring_stats stats;
 	struct events_iter *iter;
 
 	iter = __seq_open_private(file, &events_seq_ops, sizeof(*iter));
 	if (!iter)
 		return -ENOMEM;
-	iter->end = ephport_ring_next_seq();
+	ephport_ring_get_stats(&stats);
+	iter->end = stats.written + 1;
 	return 0;
 }
 

@@ -128,24 +128,10 @@ bool ephport_ring_consume(u64 seq)
 
 bool ephport_ring_empty(void)
 {
-	unsigned long flags;
-	bool empty;
+	struct ephport_ring_stats stats;
 
-	raw_spin_lock_irqsave(&ring_lock, flags);
-	empty = ring_tail == ring_head;
-	raw_spin_unlock_irqrestore(&ring_lock, flags);
-	return empty;
-}
-
-u64 ephport_ring_next_seq(void)
-{
-	unsigned long flags;
-	u64 head;
-
-	raw_spin_lock_irqsave(&ring_lock, flags);
-	head = ring_head;
-	raw_spin_unlock_irqrestore(&ring_lock, flags);
-	return head;
+	ephport_ring_get_stats(&stats);
+	return !stats.buffered;
 }
 
 void ephport_ring_clear(void)

@@ -18,7 +18,7 @@
 #define EPHPORT_RING_MAX BIT(20)
 
 struct ephport_ring_stats {
-	u64 written;
+	u64 written;		/* also the seq of the newest record */
 	u64 dropped;
 	u64 buffered;
 	u32 size;
@@ -40,8 +40,6 @@ bool ephport_ring_peek(u64 *cursor, struct ephport_record *rec);
 /* Consumes @seq if it is still the oldest record; false if overwritten. */
 bool ephport_ring_consume(u64 seq);
 bool ephport_ring_empty(void);
-/* seq the next record will get: where a snapshot read stops. */
-u64 ephport_ring_next_seq(void);
 void ephport_ring_clear(void);
 void ephport_ring_get_stats(struct ephport_ring_stats *stats);
 

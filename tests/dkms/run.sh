@@ -16,16 +16,15 @@ result() { if [ "$2" -eq 0 ]; then echo "ok - $1"; else echo "not ok - $1"; fi; 
 dpkg-query -W -f='${Status}' dkms 2>/dev/null | grep -q "ok installed" ||
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends dkms >/dev/null
 
-dkms remove -m ephport -v "$version" --all >/dev/null 2>&1
-make -s -C "$top" dkms-source >/dev/null
-dkms add -m ephport -v "$version" > "$log/dkms.out" 2>&1
-result dkms-add $?
-
+make -s -C "$top" dkms-uninstall > "$log/dkms.out" 2>&1
 for flavour in amd64 cloud-amd64 rt-amd64; do
 	kver=$abi-$flavour
 	EPHPORT_FLAVOUR=$flavour "$top/tests/vm/vm.sh" setup >> "$log/dkms.out" 2>&1
-	dkms build -m ephport -v "$version" -k "$kver" >> "$log/dkms.out" 2>&1 &&
+	if [ $flavour = amd64 ]; then	# the user's way in, once
+		make -C "$top" dkms-install KERNELRELEASE="$kver" >> "$log/dkms.out" 2>&1
+	else
 		dkms install -m ephport -v "$version" -k "$kver" >> "$log/dkms.out" 2>&1
+	fi
 	rc=$?
 	[ $rc -eq 0 ] && [ -f "/lib/modules/$kver/updates/dkms/ephport.ko" ] || rc=1
 	result "dkms-install-$flavour" $rc
@@ -37,6 +36,6 @@ for flavour in amd64 cloud-amd64 rt-amd64; do
 	result "vm-console-clean-dkms-$flavour" $rc
 done
 
-dkms remove -m ephport -v "$version" --all >> "$log/dkms.out" 2>&1
-result dkms-remove $?
-rm -rf "/usr/src/ephport-$version"
+make -C "$top" dkms-uninstall >> "$log/dkms.out" 2>&1 &&
+	! dkms status -m ephport | grep -q . && [ ! -e "/usr/src/ephport-$version" ]
+result dkms-uninstall $?

@@ -1,18 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # DKMS job: the module as DKMS installed it, loaded the way users load it.
-D=/sys/kernel/debug/ephport
-failed=0
-
-check() {
-	local name=$1
-	shift
-	if "$@" >/tmp/out 2>&1; then
-		echo "ok - $name"
-	else
-		echo "not ok - $name: $(head -c 300 /tmp/out)"
-		failed=1
-	fi
-}
+. /lib.sh
 
 check depmod depmod
 check modprobe-with-parameters modprobe ephport ring_size=128 detail=searches

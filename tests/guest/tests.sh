@@ -1,30 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Test job: the module's life cycle around the guest scenarios.  Every
 # check prints "ok - NAME" or "not ok - NAME"; the host counts them.
-export D=/sys/kernel/debug/ephport
-failed=0
-
-check() {
-	local name=$1
-	shift
-	if "$@" >/tmp/out 2>&1; then
-		echo "ok - $name"
-	else
-		echo "not ok - $name: $(head -c 300 /tmp/out)"
-		failed=1
-	fi
-}
-
-refuse() {
-	local name=$1
-	shift
-	if "$@" >/tmp/out 2>&1; then
-		echo "not ok - $name: accepted"
-		failed=1
-	else
-		echo "ok - $name"
-	fi
-}
+. /lib.sh
 
 check insmod insmod /modules/ephport.ko
 cat $D/probes
@@ -34,6 +11,11 @@ scenarios all || failed=1
 cat $D/stats
 check no-untracked grep -q "^untracked 0$" $D/stats
 check no-model-mismatch grep -q "^model_mismatch 0$" $D/stats
+echo detail=passes > $D/control
+check reader-duration sh -c 'ephport watch --duration 1 --json > /dev/null'
+check reader-sigint-restores-detail sh -c 'ephport watch --candidates > /dev/null & p=$!
+	sleep 1; grep -q detail=candidates $D/control && kill -INT $p && wait $p &&
+	grep -q detail=passes $D/control'
 echo "32768 32768" > /proc/sys/net/ipv4/ip_local_port_range
 two-servers > /dev/null
 echo "32768 60999" > /proc/sys/net/ipv4/ip_local_port_range
@@ -47,8 +29,8 @@ mount -t debugfs debugfs /sys/kernel/debug
 check insmod-small-ring insmod /modules/ephport.ko ring_size=64 detail=searches
 scenarios ring-overflow || failed=1
 check rmmod-again rmmod ephport
-refuse insmod-bad-detail insmod /modules/ephport.ko detail=bogus
-refuse insmod-bad-ring insmod /modules/ephport.ko ring_size=1
+check insmod-bad-detail not insmod /modules/ephport.ko detail=bogus
+check insmod-bad-ring not insmod /modules/ephport.ko ring_size=1
 check insmod-again insmod /modules/ephport.ko
 # lockdown is one-way, so it comes last: read-only files stay open, control closes
 echo integrity > /sys/kernel/security/lockdown

@@ -118,6 +118,7 @@ run() {
 	build_guest "$work/root/bin"
 	cp "$top/tests/guest/init" "$work/root/init"
 	cp "$top/tests/guest/$job.sh" "$work/root/job.sh"
+	cp "$top/tests/guest/lib.sh" "$work/root/lib.sh"
 	chmod +x "$work/root/init"
 	(cd "$work/root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd.gz"
 
