@@ -16,13 +16,16 @@ DKMS_SRC := $(DESTDIR)/usr/src/ephport-$(VERSION)
 # what DKMS needs to build the module
 DKMS_FILES := Kbuild Makefile VERSION dkms.conf $(wildcard module/*.[ch])
 
-.PHONY: all module reader clean check demo lint install modules_install \
+.PHONY: all have-kdir module reader clean check demo lint install modules_install \
 	dkms-source dkms-install dkms-uninstall deb bench
 
 all: module reader
 
-module:
-	@test -d "$(KDIR)" || { echo "KDIR=$(KDIR) is not a kernel build tree: install linux-headers-$$(uname -r) or pass KDIR=" >&2; exit 2; }
+# Checked before anything is built or installed.
+have-kdir:
+	@test -d "$(KDIR)" || { echo "KDIR=$(KDIR) is not a kernel build tree: install linux-headers-$(KERNELRELEASE) or pass KDIR=" >&2; exit 2; }
+
+module: have-kdir
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 reader:
@@ -49,7 +52,7 @@ dkms-source:
 	cp --parents $(DKMS_FILES) $(DKMS_SRC)/
 	sed -i 's/#MODULE_VERSION#/$(VERSION)/' $(DKMS_SRC)/dkms.conf
 
-dkms-install: dkms-source
+dkms-install: have-kdir dkms-source
 	dkms add -m ephport -v $(VERSION)
 	dkms build -m ephport -v $(VERSION) -k $(KERNELRELEASE)
 	dkms install -m ephport -v $(VERSION) -k $(KERNELRELEASE)

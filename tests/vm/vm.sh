@@ -123,7 +123,7 @@ run() {
 	(cd "$work/root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd.gz"
 
 	: "${out:=$work/console.log}"
-	local cpus=(-smp 2) append="console=ttyS0 panic=-1 oops=panic loglevel=4"
+	local cpus=(-smp 2) append="console=ttyS0 panic=-1 oops=panic loglevel=5"
 	if [ -n "${EPHPORT_VM_ICOUNT:-}" ]; then
 		cpus=(-smp 1 -icount "shift=$EPHPORT_VM_ICOUNT,sleep=off")
 		append+=" EPHPORT_ICOUNT=1"
