@@ -53,7 +53,7 @@ make -s -C "$top" install PREFIX=/usr DESTDIR="$prefix" > "$log/install.out" 2>&
 tally < <(result make-install $?)
 rm -rf "$prefix"
 
-"$top/tests/vm/vm.sh" run tests "$log/console-tests.log" > "$log/vm-tests.out" 2>&1
+EPHPORT_VM_TIMEOUT=${EPHPORT_VM_TIMEOUT:-300} "$top/tests/vm/vm.sh" run tests "$log/console-tests.log" > "$log/vm-tests.out" 2>&1
 rc=$?
 tally < <(grep -E '^(not )?ok - ' "$log/vm-tests.out")
 tally < <(result vm-console-clean $rc)

@@ -11,7 +11,7 @@ log=${EPHPORT_RESULTS:-$top/results}
 mkdir -p "$log"
 "$top/tests/vm/vm.sh" setup || exit 2
 
-EPHPORT_VM_TIMEOUT=1800 "$top/tests/vm/vm.sh" run bench "$log/console-bench.log" \
+EPHPORT_VM_TIMEOUT=900 "$top/tests/vm/vm.sh" run bench "$log/console-bench.log" \
 	> "$log/vm-bench.out" 2>&1
 grep -q BENCH-DONE "$log/console-bench.log" || { echo "bench: the VM run did not finish"; tail -n 30 "$log/vm-bench.out"; exit 1; }
 python3 "$top/tests/bench/report.py" "$log/console-bench.log" "$log/bench.csv" \

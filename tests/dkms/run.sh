@@ -29,7 +29,8 @@ for flavour in amd64 cloud-amd64 rt-amd64; do
 	[ $rc -eq 0 ] && [ -f "/lib/modules/$kver/updates/dkms/ephport.ko" ] || rc=1
 	result "dkms-install-$flavour" $rc
 	[ $rc -eq 0 ] || { tail -n 20 "$log/dkms.out"; continue; }
-	EPHPORT_FLAVOUR=$flavour EPHPORT_MODULES=dkms "$top/tests/vm/vm.sh" run dkms \
+	EPHPORT_FLAVOUR=$flavour EPHPORT_MODULES=dkms EPHPORT_VM_TIMEOUT=${EPHPORT_VM_TIMEOUT:-300} \
+		"$top/tests/vm/vm.sh" run dkms \
 		"$log/console-dkms-$flavour.log" > "$log/vm-dkms-$flavour.out" 2>&1
 	rc=$?
 	grep -E '^(not )?ok - ' "$log/vm-dkms-$flavour.out" | sed "s/^\(\(not \)\?ok - \)/\1$flavour-/"
