@@ -90,11 +90,12 @@ def main():
         base = table.get(("none", ports, occ))
         ratio = s["median_ns"] / base["median_ns"] if base else None
         rows.append({"config": config, "ports": ports, "occupancy": occ, **s, "ratio": ratio})
+        examined = "-" if s["examined"] is None else f"{s['examined']:.2f}"
+        dropped = "-" if s["dropped"] is None else s["dropped"]
         print(f"{config:<18} {ports:>6} {occ:>4} {s['rounds']:>6} {s['median_ns'] / 1000:>10.1f} "
               f"{s['min_ns'] / 1000:>7.1f}-{s['max_ns'] / 1000:<7.1f} {s['p99_ns'] / 1000:>8.1f} "
-              f"{s['rate']:>8.0f} {s['examined'] if s['examined'] is not None else '-':>8} "
-              f"{ratio if ratio is None else f'{ratio:.3f}':>6} "
-              f"{s['dropped'] if s['dropped'] is not None else '-':>7}")
+              f"{s['rate']:>8.0f} {examined:>8} {'-' if ratio is None else f'{ratio:.3f}':>6} "
+              f"{dropped:>7}")
     with open(out, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
         writer.writeheader()
