@@ -23,7 +23,6 @@ enum ephport_probe_id {
 #define ARG_SK		0
 #define ARG_SNUM	1
 #define ARG_DRAW_CEIL	0
-#define ARG_LOOKUP_PORT	2
 #define ARG_PORT_RET	4
 
 /* Draw instances per CPU: task, softirq and hardirq may nest on one CPU. */

@@ -141,14 +141,15 @@ struct ephport_search *ephport_search_begin(struct sock *sk)
 	if (config.netns && config.netns != net->ns.inum)
 		return NULL;
 
-	for (i = 0; i < EPHPORT_MAX_SEARCHES; i++)
-		if (!cmpxchg(&slots[slot_of(current, i)].task, NULL, current))
+	for (i = 0; i < EPHPORT_MAX_SEARCHES; i++) {
+		s = &slots[slot_of(current, i)];
+		if (!cmpxchg(&s->task, NULL, current))
 			break;
+	}
 	if (i == EPHPORT_MAX_SEARCHES) {
 		count(untracked);
 		return NULL;
 	}
-	s = &slots[slot_of(current, i)];
 	s->id = atomic64_inc_return(&next_search_id);
 	s->begin_ns = ktime_get_mono_fast_ns();
 	s->sk = sk;

@@ -149,7 +149,6 @@ struct session {
 	enum view view;
 	int color;
 	long count;		/* searches still to show; -1 unbounded */
-	unsigned long shown;
 };
 
 static volatile sig_atomic_t stop;
@@ -253,7 +252,6 @@ static bool show_search(struct ep_search *s, void *ctx)
 	else if (session->view == VIEW_HUMAN)
 		ep_render_human(stdout, s, session->color);
 	fflush(stdout);
-	session->shown++;
 	if (session->count > 0 && !--session->count)
 		stop = 1;
 	return false;

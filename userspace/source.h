@@ -6,8 +6,6 @@
 #ifndef EPHPORT_SOURCE_H
 #define EPHPORT_SOURCE_H
 
-#include <stdio.h>
-
 /* Exit codes, documented in --help and ephport(8). */
 enum ep_exit {
 	EP_EXIT_OK = 0,
