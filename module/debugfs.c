@@ -10,6 +10,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "debugfs.h"
 #include "probes.h"
 #include "record.h"
@@ -148,7 +149,7 @@ static const struct file_operations events_pipe_fops = {
 	.open = nonseekable_open,
 	.read = pipe_read,
 	.poll = pipe_poll,
-	.llseek = no_llseek,
+	.llseek = ephport_no_llseek,
 };
 
 static int stats_show(struct seq_file *m, void *v)

@@ -53,6 +53,23 @@ static inline void ephport_walk_init(struct ephport_walk *walk, bool reuse)
 }
 
 /*
+ * IP_LOCAL_PORT_RANGE narrows the netns range: each end of the socket's
+ * range counts only if it lies inside the netns range (0 never does).
+ */
+static inline void ephport_apply_sock_range(int *low, int *high,
+					    int sock_low, int sock_high)
+{
+	int lo = *low, hi = *high;
+
+	if (lo <= sock_low && sock_low <= hi)
+		lo = sock_low;
+	if (lo <= sock_high && sock_high <= hi)
+		hi = sock_high;
+	*low = lo;
+	*high = hi;
+}
+
+/*
  * Start a half pass from the range the kernel just read, both ends
  * inclusive (the kernel's "high++" makes the upper end exclusive).
  */

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/kallsyms.h>
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/ptrace.h>
 #include <linux/sched.h>
+#include <linux/sched/task_stack.h>
 
 #include "probes.h"
 #include "search.h"
@@ -19,14 +21,23 @@ enum ephport_probe_id {
 	PROBE_COUNT,
 };
 
-/* Argument positions in the probed functions' signatures. */
+/*
+ * Argument positions in the probed functions' signatures.  Kbuild admits
+ * only kernels with bind2 buckets (6.1+), where find_open_port takes
+ * (sk, tb_ret, tb2_ret, head2_ret, port_ret); 5.x had three arguments.
+ */
 #define ARG_SK		0
 #define ARG_SNUM	1
 #define ARG_DRAW_CEIL	0
 #define ARG_PORT_RET	4
 
-/* Draw instances per CPU: task, softirq and hardirq may nest on one CPU. */
-#define DRAW_INSTANCES_PER_CPU 4
+/*
+ * A draw instance is held across the call only for a search's own draw
+ * (one per search in flight); any other call takes one just long enough
+ * to be turned down, and task, softirq, hardirq and NMI may nest so on
+ * one CPU.
+ */
+#define DRAW_NESTING_PER_CPU 4
 
 struct ephport_probe {
 	/* candidate symbols, best first: the first that exists is used */
@@ -41,6 +52,15 @@ struct ephport_probe {
 };
 
 static struct ephport_probe probes[PROBE_COUNT];
+
+/* Text of a function a search's draw may be called from. */
+struct text_extent {
+	unsigned long start;
+	unsigned long end;
+};
+
+/* get_port, and find_open_port where it is a function of its own */
+static struct text_extent draw_callers[2];
 static DEFINE_PER_CPU(u64[PROBE_COUNT], probe_hits);
 /* Serialises enable/disable of the lookup probe against unregistering. */
 static DEFINE_MUTEX(probes_mutex);
@@ -48,7 +68,6 @@ static bool lookup_enabled;
 
 struct get_port_data {
 	struct ephport_search *search;
-	int draw_missed;	/* the draw probe's misses at the start */
 };
 
 struct find_open_port_data {
@@ -72,7 +91,7 @@ static int get_port_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	data->search = ephport_search_begin(sk);
 	if (!data->search)
 		return 1;
-	data->draw_missed = READ_ONCE(probes[PROBE_DRAW].rp.nmissed);
+	data->search->draw_missed = READ_ONCE(probes[PROBE_DRAW].rp.nmissed);
 	return 0;
 }
 
@@ -80,9 +99,6 @@ static int get_port_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct get_port_data *data = (void *)ri->data;
 
-	/* a draw lost to a full instance pool may have been this search's */
-	if (READ_ONCE(probes[PROBE_DRAW].rp.nmissed) != data->draw_missed)
-		data->search->incomplete = true;
 	ephport_search_end(data->search, (int)regs_return_value(regs),
 			   READ_ONCE(lookup_enabled));
 	return 0;
@@ -95,8 +111,15 @@ static int find_open_port_entry(struct kretprobe_instance *ri,
 
 	this_cpu_inc(probe_hits[PROBE_FIND_OPEN_PORT]);
 	data->search = ephport_search_current();
+	if (!data->search)
+		return 1;
+	/* &port is get_port's local: anything else is not the layout built for */
 	data->port_ret = (int *)regs_get_kernel_argument(regs, ARG_PORT_RET);
-	return data->search ? 0 : 1;
+	if (!object_is_on_stack(data->port_ret)) {
+		data->search->incomplete = true;
+		return 1;
+	}
+	return 0;
 }
 
 /* Where find_open_port exists, its port survives a later failure in get_port. */
@@ -110,6 +133,24 @@ static int find_open_port_return(struct kretprobe_instance *ri,
 	return 0;
 }
 
+/*
+ * A draw is the search's own only when the search's code made it: slab
+ * freelist shuffling, for one, draws below its objects per slab from
+ * inside get_port when a bind bucket needs a new slab.  At the entry of
+ * the probed function the return address is on top of the stack.
+ */
+static bool draw_is_searchs(struct pt_regs *regs)
+{
+	unsigned long caller = regs_get_kernel_stack_nth(regs, 0);
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(draw_callers); i++)
+		if (caller - draw_callers[i].start <
+		    draw_callers[i].end - draw_callers[i].start)
+			return true;
+	return false;
+}
+
 static int draw_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct draw_data *data = (void *)ri->data;
@@ -117,9 +158,14 @@ static int draw_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 	this_cpu_inc(probe_hits[PROBE_DRAW]);
 	data->search = ephport_search_current();
-	if (!data->search || !ephport_search_half_pass(data->search, ceil))
+	if (!data->search || !draw_is_searchs(regs))
 		return 1;
-	return 0;
+	/* a draw lost to a full instance pool may have been this search's */
+	if (READ_ONCE(probes[PROBE_DRAW].rp.nmissed) != data->search->draw_missed) {
+		ephport_search_draws_lost(data->search);
+		return 1;
+	}
+	return ephport_search_half_pass(data->search, ceil) ? 0 : 1;
 }
 
 static int draw_return(struct kretprobe_instance *ri, struct pt_regs *regs)
@@ -214,6 +260,23 @@ static int register_one(struct ephport_probe *p, bool enabled)
 	return err;
 }
 
+/* The function @addr is in, from "name+0xOFF/0xSIZE" as kallsyms prints it. */
+static int text_extent_of(unsigned long addr, struct text_extent *e)
+{
+	char buf[KSYM_SYMBOL_LEN];
+	unsigned long offset, size;
+	const char *plus;
+
+	sprint_symbol(buf, addr);
+	plus = strrchr(buf, '+');
+	if (!plus || sscanf(plus, "+%lx/%lx", &offset, &size) != 2 ||
+	    offset > addr)
+		return -ENOENT;
+	e->start = addr - offset;
+	e->end = e->start + size;
+	return 0;
+}
+
 static void unregister_one(struct ephport_probe *p)
 {
 	if (!p->symbol)
@@ -231,10 +294,22 @@ int ephport_probes_register(enum ephport_detail detail)
 	int i, err;
 
 	mutex_lock(&probes_mutex);
-	probes[PROBE_DRAW].rp.maxactive = DRAW_INSTANCES_PER_CPU * num_possible_cpus();
-	/* One by one: register_kprobes() would fail all for one missing. */
+	probes[PROBE_DRAW].rp.maxactive = EPHPORT_MAX_SEARCHES +
+					  DRAW_NESTING_PER_CPU * num_possible_cpus();
+	memset(draw_callers, 0, sizeof(draw_callers));
+	/*
+	 * One by one: register_kprobes() would fail all for one missing.
+	 * get_port goes last, so no search starts before its helpers are
+	 * watched; a draw before its caller is known is turned down, and
+	 * its search ends incomplete.
+	 */
 	for (i = PROBE_COUNT - 1; i >= 0; i--) {
 		err = register_one(&probes[i], lookup);
+		if (!err && (i == PROBE_GET_PORT || i == PROBE_FIND_OPEN_PORT) &&
+		    text_extent_of((unsigned long)probes[i].rp.kp.addr,
+				   &draw_callers[i == PROBE_FIND_OPEN_PORT]))
+			pr_warn("%s: extent unknown, its draws are not followed\n",
+				probes[i].symbol);
 		if (err && probes[i].required) {
 			if (err == -EPERM)
 				pr_err("kprobes are closed by kernel lockdown (confidentiality)\n");

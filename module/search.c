@@ -15,6 +15,7 @@
 #include <net/net_namespace.h>
 #include <net/sock.h>
 
+#include "compat.h"
 #include "record.h"
 #include "ring.h"
 #include "search.h"
@@ -102,7 +103,7 @@ static void emit_begin(const struct ephport_search *s, struct batch *batch)
 	};
 	struct ephport_begin *b = &rec.begin;
 	const struct sock *sk = s->sk;
-	int low, high;
+	int low = 0, high = 0;
 
 	b->pid = task_tgid_nr(current);
 	b->tid = task_pid_nr(current);
@@ -111,13 +112,13 @@ static void emit_begin(const struct ephport_search *s, struct batch *batch)
 	b->proto = sk->sk_protocol;
 	b->reuse = s->walk.reuse;
 	b->reuseport = sk->sk_reuseport;
-	inet_get_local_port_range(s->net, &low, &high);
+	/* 0-0: a writer kept the range changing, and it is not guessed */
+	ephport_net_range(s->net, &low, &high);
 	b->range_low = low;
 	b->range_high = high;
-#ifdef EPHPORT_HAVE_SOCK_RANGE
-	b->sock_low = inet_sk(sk)->local_port_range.lo;
-	b->sock_high = inet_sk(sk)->local_port_range.hi;
-#endif
+	ephport_sock_range(sk, &low, &high);
+	b->sock_low = low;
+	b->sock_high = high;
 #if IS_ENABLED(CONFIG_IPV6)
 	if (sk->sk_family == AF_INET6)
 		memcpy(b->addr, &sk->sk_v6_rcv_saddr, sizeof(struct in6_addr));
@@ -160,6 +161,7 @@ struct ephport_search *ephport_search_begin(struct sock *sk)
 	s->found_port = 0;
 	s->probed = 0;
 	s->incomplete = false;
+	s->draws_lost = false;
 	count(searches);
 	atomic_inc(&active);
 	return s;
@@ -180,20 +182,12 @@ struct ephport_search *ephport_search_current(void)
 	return NULL;
 }
 
-/* The range the kernel reads at each half pass, per-socket option included. */
-static void read_range(const struct ephport_search *s, int *low, int *high)
-{
-#ifdef EPHPORT_HAVE_SOCK_RANGE
-	inet_sk_get_local_port_range(s->sk, low, high);
-#else
-	inet_get_local_port_range(s->net, low, high);
-#endif
-}
-
 /*
- * The kernel reads the range, then draws below the half's width: a draw
- * whose bound matches the next half pass of the model starts that pass,
- * and any other draw is someone else's.
+ * @ceil is the bound of a draw made by the search's own code (the caller
+ * is checked): the kernel has just read the range and split it, so the
+ * model's next half pass must have the same width.  When the model cannot
+ * follow (range unreadable or changed, draws lost), no further pass is
+ * reconstructed and the search ends incomplete.
  */
 bool ephport_search_half_pass(struct ephport_search *s, u32 ceil)
 {
@@ -202,21 +196,31 @@ bool ephport_search_half_pass(struct ephport_search *s, u32 ceil)
 	unsigned int n = s->nr_half;
 	int low, high;
 
-	if (n == EPHPORT_MAX_HALF_PASSES) {
-		s->incomplete = true;
+	if (s->draws_lost)
 		return false;
-	}
-	read_range(s, &low, &high);
+	if (n == EPHPORT_MAX_HALF_PASSES || !ephport_search_range(s->sk, &low, &high))
+		goto lost;
 	/* a further draw means the previous half pass ran dry */
-	if (n)
-		ephport_half_pass_end(&walk, true);
+	if (n && ephport_half_pass_end(&walk,
+				       READ_ONCE(s->net->ipv4.sysctl_ip_autobind_reuse)) ==
+		 EPHPORT_NEXT_FAIL)
+		goto lost;
 	ephport_half_pass_begin(&walk, low, high, &hp);
 	if (hp.remaining != ceil)
-		return false;
+		goto lost;
 	s->walk = walk;
 	s->half[n] = hp;
 	s->nr_half = n + 1;
 	return true;
+
+lost:
+	ephport_search_draws_lost(s);
+	return false;
+}
+
+void ephport_search_draws_lost(struct ephport_search *s)
+{
+	s->draws_lost = true;
 }
 
 void ephport_search_draw(struct ephport_search *s, u32 draw)
@@ -311,7 +315,7 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 	};
 	struct ephport_end_rec *e = &rec.end;
 	struct batch batch = { .n = 0 };
-	bool incomplete = s->incomplete;
+	bool incomplete = s->incomplete || s->draws_lost;
 	int chosen = s->found_port;
 	bool found;
 	u32 examined = 0, reserved = 0;
@@ -344,7 +348,7 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 	e->examined = examined;
 	e->incomplete = incomplete;
 	if (probed_valid && s->detail == EPHPORT_DETAIL_CANDIDATES &&
-	    !inet_use_hash2_on_bind(s->sk)) {
+	    !ephport_use_hash2_on_bind(s->sk)) {
 		e->probed_valid = 1;
 		e->probed = s->probed;
 		if (!incomplete && s->probed != examined - reserved)

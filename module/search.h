@@ -42,6 +42,8 @@ struct ephport_search {
 	int found_port;			/* from find_open_port, if probed */
 	u32 probed;			/* candidate lookups seen */
 	bool incomplete;
+	bool draws_lost;		/* later passes cannot be reconstructed */
+	int draw_missed;		/* the draw probe's misses at the start */
 };
 
 struct ephport_search_stats {
@@ -69,8 +71,10 @@ void ephport_config_set(const struct ephport_config *config);
 struct ephport_search *ephport_search_begin(struct sock *sk);
 /* The owning task's search in flight, or NULL: the helpers' cheap check. */
 struct ephport_search *ephport_search_current(void);
-/* __get_random_u32_below(@ceil) entry: does it start the next half pass? */
+/* The search's own __get_random_u32_below(@ceil): the next half pass? */
 bool ephport_search_half_pass(struct ephport_search *s, u32 ceil);
+/* A draw may have been this search's but was not seen: stop following. */
+void ephport_search_draws_lost(struct ephport_search *s);
 /* ... and its return: the random draw of that half pass. */
 void ephport_search_draw(struct ephport_search *s, u32 draw);
 void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid);

@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Every test: host unit tests under ASan/UBSan, lint, fuzzing, make install,
-# the guest scenarios in the test VM, DKMS on three kernel flavours and the
-# Debian packages.  Ends with "N passed, N failed"; exits 1 if any failed.
+# the guest scenarios in the test VM on both kernel lines, DKMS on the three
+# flavours of both, and the Debian packages.  Ends with "N passed, N failed,
+# N skipped"; exits 1 if any failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 log=${EPHPORT_RESULTS:-$top/results}
 mkdir -p "$log"
-passed=0 failed=0
+passed=0 failed=0 skipped=0
+start=$SECONDS
 
 tally() {
 	local line
 	while IFS= read -r line; do
 		echo "$line"
 		case $line in
+		"ok - "*" # SKIP "*) skipped=$((skipped + 1)) ;;
 		"ok - "*) passed=$((passed + 1)) ;;
 		"not ok - "*) failed=$((failed + 1)) ;;
 		esac
@@ -24,7 +27,12 @@ result() {
 	if [ "$2" -eq 0 ]; then echo "ok - $1"; else echo "not ok - $1"; fi
 }
 
-"$top/tests/vm/vm.sh" setup || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+read -r -a lines < <("$top/tests/vm/vm.sh" lines)
+for line in "${lines[@]}"; do
+	EPHPORT_LINE=$line "$top/tests/vm/vm.sh" setup ||
+		{ echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+	echo "# kernel line $line: $(EPHPORT_LINE=$line "$top/tests/vm/vm.sh" abi)"
+done
 
 make -s -C "$top/tests/host" all > "$log/host-build.out" 2>&1
 rc=$?
@@ -53,15 +61,23 @@ make -s -C "$top" install PREFIX=/usr DESTDIR="$prefix" > "$log/install.out" 2>&
 tally < <(result make-install $?)
 rm -rf "$prefix"
 
-EPHPORT_VM_TIMEOUT=${EPHPORT_VM_TIMEOUT:-300} "$top/tests/vm/vm.sh" run tests "$log/console-tests.log" > "$log/vm-tests.out" 2>&1
-rc=$?
-tally < <(grep -E '^(not )?ok - ' "$log/vm-tests.out")
-tally < <(result vm-console-clean $rc)
-[ $rc -eq 0 ] || tail -n 40 "$log/vm-tests.out"
+# the whole guest suite on the generic kernel of each line
+for line in "${lines[@]}"; do
+	EPHPORT_LINE=$line EPHPORT_VM_TIMEOUT=${EPHPORT_VM_TIMEOUT:-300} \
+		"$top/tests/vm/vm.sh" run tests "$log/console-tests-$line.log" \
+		> "$log/vm-tests-$line.out" 2>&1
+	rc=$?
+	echo "# $(grep -m1 '^=== job start' "$log/vm-tests-$line.out")"
+	tally < <(grep -E '^(not )?ok - ' "$log/vm-tests-$line.out" | sed -E "s/^((not )?ok - )/\1$line-/")
+	tally < <(result "$line-vm-console-clean" $rc)
+	[ $rc -eq 0 ] || tail -n 40 "$log/vm-tests-$line.out"
+done
 
-# DKMS for three kernel flavours, each booted with its installed module
+# DKMS for the three flavours of each line, each booted with its installed
+# module; then the packages, which DKMS builds for every installed kernel
 tally < <("$top/tests/dkms/run.sh" 2>&1)
 tally < <("$top/tests/dkms/deb.sh" 2>&1)
 
-echo "$passed passed, $failed failed"
+echo "# $((SECONDS - start)) s"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -26,11 +26,7 @@ void ep_effective_range(const struct ep_search *s, int *low, int *high)
 
 	*low = b->range_low;
 	*high = b->range_high;
-	/* as inet_sk_get_local_port_range(): each end only if inside */
-	if (b->sock_low && *low <= b->sock_low && b->sock_low <= *high)
-		*low = b->sock_low;
-	if (b->sock_high && *low <= b->sock_high && b->sock_high <= *high)
-		*high = b->sock_high;
+	ephport_apply_sock_range(low, high, b->sock_low, b->sock_high);
 }
 
 static const char *err_name(int err)

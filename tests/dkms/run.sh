@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # DKMS for real: builds and installs the module with dkms for the generic,
-# cloud and PREEMPT_RT flavours of the kernel linux-headers-amd64 points to,
-# then boots each flavour with the installed module and loads it with
-# modprobe.  Leaves DKMS as it found it.  Prints ok/not ok lines.
+# cloud and PREEMPT_RT flavours of both kernel lines (the kernels that
+# linux-headers-amd64 and linux-headers-6.12-amd64 point to), then boots
+# each with the installed module and loads it with modprobe.  Leaves DKMS
+# as it found it.  Prints ok/not ok lines, each named LINE-FLAVOUR-...
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 version=$(cat "$top/VERSION")
-abi=$("$top/tests/vm/vm.sh" abi)
 log=${EPHPORT_RESULTS:-$top/results}
 mkdir -p "$log"
 
@@ -17,24 +17,31 @@ dpkg-query -W -f='${Status}' dkms 2>/dev/null | grep -q "ok installed" ||
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends dkms >/dev/null
 
 make -s -C "$top" dkms-uninstall > "$log/dkms.out" 2>&1
-for flavour in amd64 cloud-amd64 rt-amd64; do
-	kver=$abi-$flavour
-	EPHPORT_FLAVOUR=$flavour "$top/tests/vm/vm.sh" setup >> "$log/dkms.out" 2>&1
-	if [ $flavour = amd64 ]; then	# the user's way in, once
-		make -C "$top" dkms-install KERNELRELEASE="$kver" >> "$log/dkms.out" 2>&1
-	else
-		dkms install -m ephport -v "$version" -k "$kver" >> "$log/dkms.out" 2>&1
-	fi
-	rc=$?
-	[ $rc -eq 0 ] && [ -f "/lib/modules/$kver/updates/dkms/ephport.ko" ] || rc=1
-	result "dkms-install-$flavour" $rc
-	[ $rc -eq 0 ] || { tail -n 20 "$log/dkms.out"; continue; }
-	EPHPORT_FLAVOUR=$flavour EPHPORT_MODULES=dkms EPHPORT_VM_TIMEOUT=${EPHPORT_VM_TIMEOUT:-300} \
-		"$top/tests/vm/vm.sh" run dkms \
-		"$log/console-dkms-$flavour.log" > "$log/vm-dkms-$flavour.out" 2>&1
-	rc=$?
-	grep -E '^(not )?ok - ' "$log/vm-dkms-$flavour.out" | sed "s/^\(\(not \)\?ok - \)/\1$flavour-/"
-	result "vm-console-clean-dkms-$flavour" $rc
+first=1
+for line in $("$top/tests/vm/vm.sh" lines); do
+	abi=$(EPHPORT_LINE=$line "$top/tests/vm/vm.sh" abi)
+	for flavour in amd64 cloud-amd64 rt-amd64; do
+		kver=$abi-$flavour name=$line-$flavour
+		echo "# dkms: $kver"
+		export EPHPORT_LINE=$line EPHPORT_FLAVOUR=$flavour
+		"$top/tests/vm/vm.sh" setup >> "$log/dkms.out" 2>&1
+		if [ $first = 1 ]; then	# the user's way in, once
+			make -C "$top" dkms-install KERNELRELEASE="$kver" >> "$log/dkms.out" 2>&1
+		else
+			dkms install -m ephport -v "$version" -k "$kver" >> "$log/dkms.out" 2>&1
+		fi
+		rc=$?
+		first=0
+		[ $rc -eq 0 ] && [ -f "/lib/modules/$kver/updates/dkms/ephport.ko" ] || rc=1
+		result "$name-dkms-install" $rc
+		[ $rc -eq 0 ] || { tail -n 20 "$log/dkms.out"; continue; }
+		EPHPORT_MODULES=dkms EPHPORT_VM_TIMEOUT=${EPHPORT_VM_TIMEOUT:-300} \
+			"$top/tests/vm/vm.sh" run dkms \
+			"$log/console-dkms-$name.log" > "$log/vm-dkms-$name.out" 2>&1
+		rc=$?
+		grep -E '^(not )?ok - ' "$log/vm-dkms-$name.out" | sed -E "s/^((not )?ok - )/\1$name-/"
+		result "$name-vm-console-clean-dkms" $rc
+	done
 done
 
 make -C "$top" dkms-uninstall >> "$log/dkms.out" 2>&1 &&

@@ -4,12 +4,16 @@
 # busybox, the module and statically linked guest programs.
 #
 #   tests/vm/vm.sh setup            install packages, fetch the kernel (idempotent)
-#   tests/vm/vm.sh abi              the kernel ABI linux-headers-amd64 points to
+#   tests/vm/vm.sh lines            the kernel lines tested: 6.1 6.12
+#   tests/vm/vm.sh abi              the kernel ABI the line's meta package points to
 #   tests/vm/vm.sh run JOB [OUT]    boot with tests/guest/JOB.sh as the job;
 #                                   the console goes to OUT (default: stdout only)
 #
 # Environment: EPHPORT_CACHE (default /var/cache/ephport) holds the kernel
 # (outside the tree: kbuild's clean deletes every .ko below M=);
+# EPHPORT_LINE picks Debian 12's kernel line: 6.1 (linux-headers-amd64, the
+# default) or 6.12 (linux-headers-6.12-amd64), at whatever version the meta
+# package points to today;
 # EPHPORT_FLAVOUR picks amd64 (default), cloud-amd64 or rt-amd64;
 # EPHPORT_VM_TIMEOUT bounds one boot in seconds (default 900);
 # EPHPORT_MODULES=dkms boots with the module DKMS installed for that kernel
@@ -24,24 +28,36 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${EPHPORT_CACHE:-/var/cache/ephport}
 flavour=${EPHPORT_FLAVOUR:-amd64}
+line=${EPHPORT_LINE:-6.1}
+lines=(6.1 6.12)
 timeout=${EPHPORT_VM_TIMEOUT:-900}
 # the VM's, and the host tests' (JSON and SVG checks, libFuzzer, lint)
 packages=(qemu-system-x86 busybox-static cpio gcc make libc6-dev kmod python3
-	  clang libclang-rt-14-dev sparse linux-source-6.1)
+	  clang libclang-rt-14-dev sparse linux-source-6.1 linux-source-6.12)
 
 die() { echo "vm.sh: $*" >&2; exit 2; }
 
-# The ABI that linux-headers-amd64 points to today, e.g. 6.1.0-56.
+meta_package() {
+	case $line in
+	6.1) echo linux-headers-amd64 ;;
+	6.12) echo linux-headers-6.12-amd64 ;;
+	*) die "EPHPORT_LINE=$line: expected one of ${lines[*]}" ;;
+	esac
+}
+
+# The ABI the line's meta package points to today, e.g. 6.1.0-56 or
+# 6.12.117+deb12.
 kernel_abi() {
-	local dep
-	dep=$(apt-cache depends linux-headers-amd64 2>/dev/null |
+	local dep meta
+	meta=$(meta_package)
+	dep=$(apt-cache depends "$meta" 2>/dev/null |
 	      sed -n 's/.*Depends: linux-headers-\(.*\)-amd64$/\1/p' | head -n 1)
 	if [ -z "$dep" ]; then
 		apt-get update -q >/dev/null
-		dep=$(apt-cache depends linux-headers-amd64 |
+		dep=$(apt-cache depends "$meta" |
 		      sed -n 's/.*Depends: linux-headers-\(.*\)-amd64$/\1/p' | head -n 1)
 	fi
-	[ -n "$dep" ] || die "cannot find the kernel behind linux-headers-amd64"
+	[ -n "$dep" ] || die "cannot find the kernel behind $meta"
 	echo "$dep"
 }
 
@@ -73,8 +89,11 @@ setup() {
 		dpkg-deb -x "$deb" "$dir.tmp/x"
 		cp "$dir.tmp/x/boot/vmlinuz-$v" "$dir.tmp/vmlinuz"
 		mkdir -p "$dir.tmp/dccp"
-		cp "$dir.tmp/x/lib/modules/$v/kernel/net/dccp/"dccp{,_ipv4,_ipv6}.ko "$dir.tmp/dccp/" ||
-			echo "vm.sh: $v has no DCCP modules"
+		if [ -d "$dir.tmp/x/lib/modules/$v/kernel/net/dccp" ]; then
+			cp "$dir.tmp/x/lib/modules/$v/kernel/net/dccp/"dccp{,_ipv4,_ipv6}.ko "$dir.tmp/dccp/"
+		else
+			echo "vm.sh: $v has no DCCP modules" >&2
+		fi
 		rm -rf "$dir.tmp/x" "$deb"
 		rm -rf "$dir" && mv "$dir.tmp" "$dir"
 	fi
@@ -153,7 +172,8 @@ check_console() {
 
 case ${1:-} in
 setup) setup >/dev/null ;;
+lines) echo "${lines[*]}" ;;
 abi) kernel_abi ;;
 run) shift; run "$@" ;;
-*) die "usage: vm.sh setup | run JOB [CONSOLE_LOG]" ;;
+*) die "usage: vm.sh setup | lines | abi | run JOB [CONSOLE_LOG]" ;;
 esac

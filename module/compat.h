@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel API differences between the lines ephport supports (Debian's 6.1
+ * and 6.12), detected by Kbuild from the headers of the kernel being built
+ * for (EPHPORT_HAVE_* and EPHPORT_*_PACKED), never from version numbers.
+ *
+ * The module reads the port ranges itself instead of calling
+ * inet_get_local_port_range() or inet_sk_get_local_port_range(): on 6.1
+ * they wait on a seqlock, which sleeps on PREEMPT_RT and spins forever
+ * behind a preempted writer, and their form changed (inline from 6.8, bool
+ * from 6.8).  Reading the fields directly sidesteps both.
+ */
+#ifndef EPHPORT_COMPAT_H
+#define EPHPORT_COMPAT_H
+
+#include <linux/fs.h>
+#include <linux/processor.h>
+#include <linux/seqlock.h>
+#include <net/inet_sock.h>
+#include <net/ipv6.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+
+#include "ephport_model.h"
+
+/* 6.12 removed no_llseek: a NULL llseek now means "not seekable". */
+#ifdef EPHPORT_HAVE_NO_LLSEEK
+#define ephport_no_llseek no_llseek
+#else
+#define ephport_no_llseek NULL
+#endif
+
+/* Times a range read retries behind a writer before it gives up. */
+#define EPHPORT_RANGE_TRIES 64
+
+/*
+ * net.ipv4.ip_local_port_range, both ends inclusive, without waiting:
+ * false when a writer kept it changing (or is preempted mid-update on RT).
+ */
+static inline bool ephport_net_range(struct net *net, int *low, int *high)
+{
+#ifdef EPHPORT_NET_RANGE_PACKED
+	/* 6.8+: one word, high << 16 | low, written with WRITE_ONCE() */
+	u32 range = READ_ONCE(net->ipv4.ip_local_ports.range);
+
+	*low = range & 0xffff;
+	*high = range >> 16;
+	return true;
+#else
+	/* the seqlock's bare seqcount: its reader never takes the lock */
+	seqcount_t *sc = &net->ipv4.ip_local_ports.lock.seqcount.seqcount;
+	unsigned int tries, seq;
+
+	for (tries = 0; tries < EPHPORT_RANGE_TRIES; tries++) {
+		seq = raw_read_seqcount(sc);
+		if (!(seq & 1)) {
+			*low = READ_ONCE(net->ipv4.ip_local_ports.range[0]);
+			*high = READ_ONCE(net->ipv4.ip_local_ports.range[1]);
+			if (!read_seqcount_retry(sc, seq))
+				return true;
+		}
+		cpu_relax();
+	}
+	return false;
+#endif
+}
+
+/* The socket's IP_LOCAL_PORT_RANGE as set, 0-0 when it sets none. */
+static inline void ephport_sock_range(const struct sock *sk, int *low,
+				      int *high)
+{
+#if defined(EPHPORT_SOCK_RANGE_PACKED)
+	u32 range = READ_ONCE(inet_sk(sk)->local_port_range);
+
+	*low = range & 0xffff;
+	*high = range >> 16;
+#elif defined(EPHPORT_HAVE_SOCK_RANGE)
+	*low = READ_ONCE(inet_sk(sk)->local_port_range.lo);
+	*high = READ_ONCE(inet_sk(sk)->local_port_range.hi);
+#else
+	*low = 0;
+	*high = 0;
+#endif
+}
+
+/* The range this socket's search uses, as inet_sk_get_local_port_range(). */
+static inline bool ephport_search_range(struct sock *sk, int *low, int *high)
+{
+	int sock_low, sock_high;
+
+	if (!ephport_net_range(sock_net(sk), low, high))
+		return false;
+	ephport_sock_range(sk, &sock_low, &sock_high);
+	ephport_apply_sock_range(low, high, sock_low, sock_high);
+	return true;
+}
+
+/*
+ * inet_use_hash2_on_bind() is in the headers only where a 2026 stable
+ * change moved it there: the same few lines, so the build does not
+ * depend on which side of that change the kernel is.
+ */
+static inline bool ephport_use_hash2_on_bind(const struct sock *sk)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6) {
+		if (ipv6_addr_any(&sk->sk_v6_rcv_saddr))
+			return false;
+		if (!ipv6_addr_v4mapped(&sk->sk_v6_rcv_saddr))
+			return true;
+	}
+#endif
+	return sk->sk_rcv_saddr != htonl(INADDR_ANY);
+}
+
+#endif /* EPHPORT_COMPAT_H */
