@@ -52,8 +52,9 @@ dkms-source:
 	cp --parents $(DKMS_FILES) $(DKMS_SRC)/
 	sed -i 's/#MODULE_VERSION#/$(VERSION)/' $(DKMS_SRC)/dkms.conf
 
+# Idempotent: the source is refreshed, and added to DKMS only once.
 dkms-install: have-kdir dkms-source
-	dkms add -m ephport -v $(VERSION)
+	dkms status -m ephport -v $(VERSION) | grep -q . || dkms add -m ephport -v $(VERSION)
 	dkms build -m ephport -v $(VERSION) -k $(KERNELRELEASE)
 	dkms install -m ephport -v $(VERSION) -k $(KERNELRELEASE)
 

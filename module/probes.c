@@ -311,10 +311,7 @@ int ephport_probes_register(enum ephport_detail detail)
 			pr_warn("%s: extent unknown, its draws are not followed\n",
 				probes[i].symbol);
 		if (err && probes[i].required) {
-			if (err == -EPERM)
-				pr_err("kprobes are closed by kernel lockdown (confidentiality)\n");
-			else
-				pr_err("cannot probe %s: %d\n", probes[i].symbols[0], err);
+			pr_err("cannot probe %s: %d\n", probes[i].symbols[0], err);
 			goto unwind;
 		}
 		if (err)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Every test: host unit tests under ASan/UBSan, lint, fuzzing, make install,
-# the guest scenarios in the test VM on both kernel lines, DKMS on the three
-# flavours of both, and the Debian packages.  Ends with "N passed, N failed,
+# the guest suite in the test VM and DKMS on the three flavours of both
+# kernel lines, and the Debian packages.  Ends with "N passed, N failed,
 # N skipped"; exits 1 if any failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,16 +61,21 @@ make -s -C "$top" install PREFIX=/usr DESTDIR="$prefix" > "$log/install.out" 2>&
 tally < <(result make-install $?)
 rm -rf "$prefix"
 
-# the whole guest suite on the generic kernel of each line
+# the whole guest suite on every flavour of each line
 for line in "${lines[@]}"; do
-	EPHPORT_LINE=$line EPHPORT_VM_TIMEOUT=${EPHPORT_VM_TIMEOUT:-300} \
-		"$top/tests/vm/vm.sh" run tests "$log/console-tests-$line.log" \
-		> "$log/vm-tests-$line.out" 2>&1
-	rc=$?
-	echo "# $(grep -m1 '^=== job start' "$log/vm-tests-$line.out")"
-	tally < <(grep -E '^(not )?ok - ' "$log/vm-tests-$line.out" | sed -E "s/^((not )?ok - )/\1$line-/")
-	tally < <(result "$line-vm-console-clean" $rc)
-	[ $rc -eq 0 ] || tail -n 40 "$log/vm-tests-$line.out"
+	for flavour in amd64 cloud-amd64 rt-amd64; do
+		name=$line-$flavour
+		EPHPORT_LINE=$line EPHPORT_FLAVOUR=$flavour \
+			EPHPORT_VM_TIMEOUT=${EPHPORT_VM_TIMEOUT:-300} \
+			"$top/tests/vm/vm.sh" run tests "$log/console-tests-$name.log" \
+			> "$log/vm-tests-$name.out" 2>&1
+		rc=$?
+		echo "# $(grep -m1 '^=== job start' "$log/vm-tests-$name.out")"
+		tally < <(grep -E '^(not )?ok - ' "$log/vm-tests-$name.out" |
+			  sed -E "s/^((not )?ok - )/\1$name-/")
+		tally < <(result "$name-vm-console-clean" $rc)
+		[ $rc -eq 0 ] || tail -n 40 "$log/vm-tests-$name.out"
+	done
 done
 
 # DKMS for the three flavours of each line, each booted with its installed

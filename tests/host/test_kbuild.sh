@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The Kbuild checks: on each line's real headers they detect what
+# module/compat.h expects, and on headers of a kernel ephport does not
+# support the build stops with one sentence saying what is missing.
+# Prints "ok - NAME" or "not ok - NAME" for each.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+fake=$(mktemp -d)
+trap 'rm -rf "$fake"' EXIT
+
+# ccflags-y as Kbuild computes it for the headers under $1 and arch $2
+flags() {
+	printf 'print:\n\t@echo $(ccflags-y)\n' |
+		make -s --no-print-directory -f "$top/Kbuild" -f - src="$top" \
+			srctree="$1" SRCARCH="$2" print 2>&1
+}
+
+expect() {
+	local name=$1 got=$2 want=$3
+	if [ "$got" = "$want" ]; then echo "ok - kbuild-$name"
+	else echo "not ok - kbuild-$name: got '$got', want '$want'"; fi
+}
+
+detected() { flags "$1" x86 | grep -o -- '-DEPHPORT_[A-Z_]*' | grep -v VERSION | sort | tr '\n' ' '; }
+
+for line in $("$top/tests/vm/vm.sh" lines); do
+	common=/usr/src/linux-headers-$(EPHPORT_LINE=$line "$top/tests/vm/vm.sh" abi)-common
+	case $line in
+	6.1) want="-DEPHPORT_HAVE_NO_LLSEEK -DEPHPORT_HAVE_SOCK_RANGE " ;;
+	*) want="-DEPHPORT_HAVE_SOCK_RANGE -DEPHPORT_NET_RANGE_PACKED -DEPHPORT_SOCK_RANGE_PACKED " ;;
+	esac
+	expect "$line-detects" "$(detected "$common")" "$want"
+done
+
+# a 5.x-like tree: prandom_u32() draws, no bind2 buckets
+mkdir -p "$fake/include/linux" "$fake/include/net"
+echo "u32 prandom_u32(void);" > "$fake/include/linux/random.h"
+echo "struct inet_bind_bucket {" > "$fake/include/net/inet_hashtables.h"
+out=$(flags "$fake" x86)
+expect 5x-refused "$(echo "$out" | grep -c 'ephport: this kernel has no __get_random_u32_below() .*supports Debian.s 6.1 and 6.12')" 1
+echo "u32 __get_random_u32_below(u32 ceil);" > "$fake/include/linux/random.h"
+out=$(flags "$fake" x86)
+expect no-bind2-refused "$(echo "$out" | grep -c 'ephport: this kernel has no bind2 buckets')" 1
+echo "struct inet_bind2_bucket {" >> "$fake/include/net/inet_hashtables.h"
+out=$(flags "$fake" arm64)
+expect other-arch-refused "$(echo "$out" | grep -c 'ephport: built for arm64.*x86_64 only')" 1
