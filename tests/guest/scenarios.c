@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -526,6 +528,97 @@ static bool dccp(void)
 	return true;
 }
 
+/* Objects per slab of a kmem cache (SLUB's sysfs follows merged caches). */
+static int slab_objects(const char *cache)
+{
+	char path[128], text[32];
+
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/objs_per_slab", cache);
+	return read_file(path, text, sizeof(text)) ? atoi(text) : 0;
+}
+
+/* Every traced pass of @s agrees with the kernel's walk that chose @port. */
+static bool passes_agree(const struct search *s, bool reuse, int range_low,
+			 int range_high)
+{
+	const struct ep_record *last = &s->pass[s->npass - 1];
+	int i, port = s->end.port;
+
+	EXPECT(s->npass, "search %llu: no passes", s->id);
+	for (i = 0; i < s->npass; i++)
+		EXPECT(!s->pass[i].relax,
+		       "search %llu: relax pass %d with ip_autobind_reuse=0", s->id,
+		       s->pass[i].pass);
+	EXPECT(port >= last->low && port < last->high && (port & 1) == (last->start & 1),
+	       "search %llu: port %d not in its last pass (%s %d-%d %s)", s->id,
+	       port, last->half, last->low, last->high, last->parity);
+	if (reuse && port < half_point(range_low, range_high))
+		for (i = 0; i < s->npass; i++)
+			EXPECT(strcmp(s->pass[i].half, "upper"),
+			       "search %llu: upper pass though port %d is in the lower half",
+			       s->id, port);
+	return true;
+}
+
+/*
+ * Draws that are not the search's: when a bind bucket needs a new slab,
+ * the freelist shuffle draws below the objects per slab, in the binding
+ * task, inside get_port.  With a range (or half) that wide, such a draw has
+ * the width of the search's next half pass.  Fresh namespaces keep the
+ * narrow range free; every traced pass must still be the kernel's.
+ */
+static bool foreign_draws(void)
+{
+	enum { NAMESPACES = 40, EACH = 16, LOW = 40000 };
+	static struct bound b[NAMESPACES][EACH];
+	static unsigned long netns[NAMESPACES];
+	int objs = slab_objects("tcp_bind_bucket");
+	int home = open("/proc/self/ns/net", O_RDONLY);
+	int n, i, j, width[2] = { objs, 2 * objs };
+	struct stat st;
+
+	EXPECT(objs >= EACH && home >= 0, "tcp_bind_bucket: %d objects per slab",
+	       objs);
+	control("clear detail=passes");
+	for (n = 0; n < NAMESPACES; n++) {
+		bool reuse = n & 1;
+
+		if (unshare(CLONE_NEWNET) || stat("/proc/self/ns/net", &st))
+			break;
+		netns[n] = st.st_ino;
+		set_range(LOW, LOW + width[reuse] - 1);
+		for (i = 0; i < EACH; i++)
+			b[n][i] = bind_socket(AF_INET, SOCK_STREAM, 0, reuse, true, 0, 0);
+	}
+	load_trace();
+	for (j = 0; j < n; j++)
+		close_all(b[j], EACH);
+	setns(home, CLONE_NEWNET);
+	close(home);
+	EXPECT(n == NAMESPACES, "unshare: %s", strerror(errno));
+	EXPECT(!trace.bad_lines, "%d unparsable lines", trace.bad_lines);
+	EXPECT(trace.n == NAMESPACES * EACH, "%d searches traced for %d binds",
+	       trace.n, NAMESPACES * EACH);
+	for (i = 0; i < trace.n; i++) {
+		const struct search *s = &trace.s[i];
+		bool bound = false;
+
+		for (n = 0; n < NAMESPACES && netns[n] != s->begin.netns; n++)
+			;
+		EXPECT(n < NAMESPACES, "search %llu in netns %lu", s->id, s->begin.netns);
+		for (j = 0; j < EACH; j++) {
+			EXPECT(!b[n][j].err, "bind: %s", strerror(b[n][j].err));
+			bound |= b[n][j].port == s->end.port;
+		}
+		EXPECT(bound, "search %llu: port %d was not bound in its netns",
+		       s->id, s->end.port);
+		if (!check_search_matches(s, s->end.port) ||
+		    !passes_agree(s, n & 1, LOW, LOW + width[n & 1] - 1))
+			return false;
+	}
+	return true;
+}
+
 /* Several processes at once: each search once, under its own pid. */
 static bool concurrent(void)
 {
@@ -925,6 +1018,7 @@ static const struct scenario scenarios[] = {
 	{ "upper-half", upper_half },
 	{ "explicit-binds", explicit_binds_no_search },
 	{ "dccp", dccp },
+	{ "foreign-draws", foreign_draws },
 	{ "concurrent", concurrent },
 	{ "bad-control", bad_control },
 	{ "pid-filter", pid_filter },
