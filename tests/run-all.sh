@@ -74,7 +74,7 @@ for line in "${lines[@]}"; do
 		tally < <(grep -E '^(not )?ok - ' "$log/vm-tests-$name.out" |
 			  sed -E "s/^((not )?ok - )/\1$name-/")
 		tally < <(result "$name-vm-console-clean" $rc)
-		[ $rc -eq 0 ] || tail -n 40 "$log/vm-tests-$name.out"
+		[ $rc -eq 0 ] || tail -n 40 "$log/vm-tests-$name.out" | sed 's/^/    /'
 	done
 done
 

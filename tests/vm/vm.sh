@@ -129,6 +129,8 @@ run() {
 		mkdir -p "$work/root/lib/modules/$v/updates"
 		cp -r "/lib/modules/$v/updates/dkms" "$work/root/lib/modules/$v/updates/"
 	else
+		# kbuild does not notice a change of KDIR: start clean each time
+		make -s -C "/usr/src/linux-headers-$v" M="$top" clean >/dev/null 2>&1
 		make -s -C "$top" module KDIR="/usr/src/linux-headers-$v" >/dev/null
 		cp "$top/ephport.ko" "$work/root/modules/"
 	fi
