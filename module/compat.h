@@ -35,7 +35,8 @@
 
 /*
  * net.ipv4.ip_local_port_range, both ends inclusive, without waiting:
- * false when a writer kept it changing (or is preempted mid-update on RT).
+ * false, with nothing stored, when a writer kept it changing (or is
+ * preempted mid-update on RT).
  */
 static inline bool ephport_net_range(struct net *net, int *low, int *high)
 {
@@ -51,13 +52,18 @@ static inline bool ephport_net_range(struct net *net, int *low, int *high)
 	seqcount_t *sc = &net->ipv4.ip_local_ports.lock.seqcount.seqcount;
 	unsigned int tries, seq;
 
+	int lo, hi;
+
 	for (tries = 0; tries < EPHPORT_RANGE_TRIES; tries++) {
 		seq = raw_read_seqcount(sc);
 		if (!(seq & 1)) {
-			*low = READ_ONCE(net->ipv4.ip_local_ports.range[0]);
-			*high = READ_ONCE(net->ipv4.ip_local_ports.range[1]);
-			if (!read_seqcount_retry(sc, seq))
+			lo = READ_ONCE(net->ipv4.ip_local_ports.range[0]);
+			hi = READ_ONCE(net->ipv4.ip_local_ports.range[1]);
+			if (!read_seqcount_retry(sc, seq)) {
+				*low = lo;
+				*high = hi;
 				return true;
+			}
 		}
 		cpu_relax();
 	}

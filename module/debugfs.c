@@ -5,6 +5,7 @@
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
@@ -100,7 +101,10 @@ static const struct file_operations events_fops = {
 /*
  * events_pipe: consumes records as whole lines; blocks until there is one
  * unless O_NONBLOCK.  A buffer too small for the next line gets -EINVAL,
- * and the record stays for a larger read.
+ * and the record stays for a larger read.  A record is consumed only once
+ * its line is in the reader's buffer, so a fault loses nothing, and of two
+ * readers that copied the same record only the one that consumes it counts
+ * it.
  */
 static ssize_t pipe_read(struct file *file, char __user *ubuf, size_t count,
 			 loff_t *ppos)
@@ -110,10 +114,13 @@ static ssize_t pipe_read(struct file *file, char __user *ubuf, size_t count,
 	size_t copied = 0;
 	int err;
 
+	if (!count)
+		return 0;
 	for (;;) {
 		u64 cursor = 0;
 		size_t len;
 
+		cond_resched();
 		if (!ephport_ring_peek(&cursor, &rec)) {
 			if (copied)
 				break;
@@ -128,12 +135,11 @@ static ssize_t pipe_read(struct file *file, char __user *ubuf, size_t count,
 		len = ephport_record_format(&rec, line, sizeof(line));
 		if (len > count - copied)
 			return copied ? copied : -EINVAL;
-		/* overwritten since the peek: already counted as dropped */
-		if (!ephport_ring_consume(rec.seq))
-			continue;
 		if (copy_to_user(ubuf + copied, line, len))
 			return copied ? copied : -EFAULT;
-		copied += len;
+		/* overwritten (counted as dropped) or taken by another reader */
+		if (ephport_ring_consume(rec.seq))
+			copied += len;
 	}
 	return copied;
 }
@@ -231,6 +237,9 @@ static int parse_word(char *word, struct ephport_config *config, bool *clear)
 	return -EINVAL;
 }
 
+/* One writer at a time, so that detail and the lookup probe stay in step. */
+static DEFINE_MUTEX(control_mutex);
+
 /* All words are checked before any takes effect. */
 static ssize_t control_write(struct file *file, const char __user *ubuf,
 			     size_t count, loff_t *ppos)
@@ -238,32 +247,37 @@ static ssize_t control_write(struct file *file, const char __user *ubuf,
 	struct ephport_config config;
 	char buf[CONTROL_MAX];
 	char *cursor = buf, *word;
-	bool clear = false, any = false;
+	bool clear = false;
 	int err;
 
 	if (!count || count >= sizeof(buf))
 		return -EINVAL;
 	if (copy_from_user(buf, ubuf, count))
 		return -EFAULT;
+	/* a NUL would hide the words after it */
+	if (memchr(buf, '\0', count))
+		return -EINVAL;
 	buf[count] = '\0';
 
+	mutex_lock(&control_mutex);
 	ephport_config_get(&config);
+	err = -EINVAL;
 	while ((word = strsep(&cursor, " \t\n"))) {
 		if (!*word)
 			continue;
 		err = parse_word(word, &config, &clear);
 		if (err)
-			return err;
-		any = true;
+			break;
 	}
-	if (!any)
-		return -EINVAL;
-
-	ephport_probes_set_detail(config.detail);
-	ephport_config_set(&config);
-	if (clear)
-		ephport_ring_clear();
-	return count;
+	/* still -EINVAL when there was no word */
+	if (!err) {
+		ephport_probes_set_detail(config.detail);
+		ephport_config_set(&config);
+		if (clear)
+			ephport_ring_clear();
+	}
+	mutex_unlock(&control_mutex);
+	return err ?: count;
 }
 
 static const struct file_operations control_fops = {

@@ -34,10 +34,11 @@ enum ephport_probe_id {
 /*
  * A draw instance is held across the call only for a search's own draw
  * (one per search in flight); any other call takes one just long enough
- * to be turned down, and task, softirq, hardirq and NMI may nest so on
- * one CPU.
+ * to be turned down, one per CPU at a time (a nested kprobe hit is only
+ * counted as missed), with a margin for 6.1's freelist nodes briefly off
+ * the list.
  */
-#define DRAW_NESTING_PER_CPU 4
+#define DRAW_TRANSIENT_PER_CPU 2
 
 struct ephport_probe {
 	/* candidate symbols, best first: the first that exists is used */
@@ -99,6 +100,9 @@ static int get_port_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct get_port_data *data = (void *)ri->data;
 
+	/* a lost draw may have been the search's last: its entry never ran */
+	if (READ_ONCE(probes[PROBE_DRAW].rp.nmissed) != data->search->draw_missed)
+		ephport_search_draws_lost(data->search);
 	ephport_search_end(data->search, (int)regs_return_value(regs),
 			   READ_ONCE(lookup_enabled));
 	return 0;
@@ -113,9 +117,10 @@ static int find_open_port_entry(struct kretprobe_instance *ri,
 	data->search = ephport_search_current();
 	if (!data->search)
 		return 1;
-	/* &port is get_port's local: anything else is not the layout built for */
+	/* &port is a local of the caller's frame: else not the layout built for */
 	data->port_ret = (int *)regs_get_kernel_argument(regs, ARG_PORT_RET);
-	if (!object_is_on_stack(data->port_ret)) {
+	if ((unsigned long)data->port_ret <= regs->sp ||
+	    !object_is_on_stack(data->port_ret)) {
 		data->search->incomplete = true;
 		return 1;
 	}
@@ -243,7 +248,7 @@ static int register_one(struct ephport_probe *p, bool enabled)
 		if (p->is_kretprobe) {
 			p->rp.kp.symbol_name = *symbol;
 			p->rp.kp.addr = NULL;
-			p->rp.kp.flags = 0;
+			p->rp.kp.flags = enabled ? 0 : KPROBE_FLAG_DISABLED;
 			err = register_kretprobe(&p->rp);
 		} else {
 			p->kp.symbol_name = *symbol;
@@ -295,21 +300,26 @@ int ephport_probes_register(enum ephport_detail detail)
 
 	mutex_lock(&probes_mutex);
 	probes[PROBE_DRAW].rp.maxactive = EPHPORT_MAX_SEARCHES +
-					  DRAW_NESTING_PER_CPU * num_possible_cpus();
+					  DRAW_TRANSIENT_PER_CPU * num_possible_cpus();
 	memset(draw_callers, 0, sizeof(draw_callers));
 	/*
 	 * One by one: register_kprobes() would fail all for one missing.
-	 * get_port goes last, so no search starts before its helpers are
-	 * watched; a draw before its caller is known is turned down, and
-	 * its search ends incomplete.
+	 * get_port goes last, and is enabled only once the draws' callers
+	 * are known, so no search starts before its helpers are watched.
 	 */
 	for (i = PROBE_COUNT - 1; i >= 0; i--) {
-		err = register_one(&probes[i], lookup);
+		err = register_one(&probes[i], i == PROBE_LOOKUP ? lookup :
+					       i != PROBE_GET_PORT);
 		if (!err && (i == PROBE_GET_PORT || i == PROBE_FIND_OPEN_PORT) &&
 		    text_extent_of((unsigned long)probes[i].rp.kp.addr,
 				   &draw_callers[i == PROBE_FIND_OPEN_PORT]))
 			pr_warn("%s: extent unknown, its draws are not followed\n",
 				probes[i].symbol);
+		if (!err && i == PROBE_GET_PORT) {
+			err = enable_kretprobe(&probes[i].rp);
+			if (err)
+				unregister_one(&probes[i]);
+		}
 		if (err && probes[i].required) {
 			pr_err("cannot probe %s: %d\n", probes[i].symbols[0], err);
 			goto unwind;

@@ -95,7 +95,8 @@ static void copy_comm(char *dst)
 			dst[i] = '?';
 }
 
-static void emit_begin(const struct ephport_search *s, struct batch *batch)
+static void emit_begin(const struct ephport_search *s, struct batch *batch,
+		       bool *incomplete)
 {
 	struct ephport_record rec = {
 		.search = s->id,
@@ -112,8 +113,9 @@ static void emit_begin(const struct ephport_search *s, struct batch *batch)
 	b->proto = sk->sk_protocol;
 	b->reuse = s->walk.reuse;
 	b->reuseport = sk->sk_reuseport;
-	/* 0-0: a writer kept the range changing, and it is not guessed */
-	ephport_net_range(s->net, &low, &high);
+	/* 0-0 (and incomplete): a writer kept the range changing */
+	if (!ephport_net_range(s->net, &low, &high))
+		*incomplete = true;
 	b->range_low = low;
 	b->range_high = high;
 	ephport_sock_range(sk, &low, &high);
@@ -324,7 +326,7 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 
 	e->ns = ktime_get_mono_fast_ns() - s->begin_ns;
 	/* begin goes with the rest: one lock round trip per few records */
-	emit_begin(s, &batch);
+	emit_begin(s, &batch, &incomplete);
 	if (!ret && !chosen)
 		chosen = inet_sk(s->sk)->inet_num;
 	e->err = ret > 0 ? -EADDRINUSE : ret;

@@ -83,6 +83,13 @@ done
 tally < <("$top/tests/dkms/run.sh" 2>&1)
 tally < <("$top/tests/dkms/deb.sh" 2>&1)
 
+# build outputs are ignored, never tracked: the tree is as it was
+if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+	dirty=$(git -C "$top" status --porcelain)
+	[ -z "$dirty" ] || echo "$dirty" | sed 's/^/    /'
+	tally < <(result git-status-clean "$([ -z "$dirty" ]; echo $?)")
+fi
+
 echo "# $((SECONDS - start)) s"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -84,12 +84,16 @@ void ep_render_human(FILE *out, const struct ep_search *s, int color)
 			b->reuse ? "  SO_REUSEADDR" : "",
 			b->reuseport ? "  SO_REUSEPORT" : "", b->netns);
 		ep_effective_range(s, &low, &high);
-		fprintf(out, "  range %d-%d", low, high);
-		if (b->sock_low || b->sock_high)
-			fprintf(out, " (IP_LOCAL_PORT_RANGE %d-%d within sysctl %d-%d)\n",
-				b->sock_low, b->sock_high, b->range_low, b->range_high);
+		/* the module writes 0-0 when it could not read the range */
+		if (!b->range_low && !b->range_high)
+			fprintf(out, "  range unknown (it kept changing while read)\n");
+		else if (b->sock_low || b->sock_high)
+			fprintf(out, "  range %d-%d (IP_LOCAL_PORT_RANGE %d-%d within sysctl %d-%d)\n",
+				low, high, b->sock_low, b->sock_high, b->range_low,
+				b->range_high);
 		else
-			fprintf(out, " (net.ipv4.ip_local_port_range)\n");
+			fprintf(out, "  range %d-%d (net.ipv4.ip_local_port_range)\n",
+				low, high);
 		draw_bar(out, s, low, high);
 	} else {
 		fprintf(out, "%s#%llu%s (start of the search lost)\n", bold(color),

@@ -84,6 +84,21 @@ static int write_file(const char *path, const char *text)
 	return err;
 }
 
+/* One write(2) of @n bytes: 0 or its errno (a short write is EIO). */
+static int write_bytes(const char *path, const char *bytes, size_t n)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t done;
+	int err;
+
+	if (fd < 0)
+		return errno;
+	done = write(fd, bytes, n);
+	err = done < 0 ? errno : (size_t)done == n ? 0 : EIO;
+	close(fd);
+	return err;
+}
+
 static bool read_file(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY);
@@ -698,9 +713,63 @@ static bool bad_control(void)
 	longline[sizeof(longline) - 1] = '\0';
 	err = write_file(DEBUGFS "control", longline);
 	EXPECT(err == EINVAL, "long write gave %s", strerror(err));
+	err = write_bytes(DEBUGFS "control", "detail=candidates\0pid=1", 24);
+	EXPECT(err == EINVAL, "a write with a NUL gave %s", strerror(err));
+	/* random bytes: never a valid word, so never a change */
+	srand(7);
+	for (i = 0; i < 500; i++) {
+		size_t j, n = 1 + rand() % (sizeof(longline) / 2);
+
+		for (j = 0; j < n; j++)
+			longline[j] = (char)(rand() % 256);
+		err = write_bytes(DEBUGFS "control", longline, n);
+		EXPECT(err == EINVAL, "random write %zu gave %s", i, strerror(err));
+	}
 	read_file(DEBUGFS "control", after, sizeof(after));
 	EXPECT(!strcmp(before, after), "control changed: '%s' -> '%s'", before,
 	       after);
+	return true;
+}
+
+/*
+ * Writers racing on control: each write is all or nothing, and the
+ * lookup probe ends enabled exactly when the detail is candidates.
+ */
+static bool control_race(void)
+{
+	static const char *const words[] = {
+		"detail=candidates pid=0", "detail=searches netns=0",
+		"detail=passes pid=0 netns=0",
+	};
+	enum { WRITERS = 3, ROUNDS = 300 };
+	char now[128], probes[2048];
+	pid_t pids[WRITERS];
+	int i, status, ok = 0;
+
+	for (i = 0; i < WRITERS; i++) {
+		pids[i] = fork();
+		if (!pids[i]) {
+			int r;
+
+			for (r = 0; r < ROUNDS; r++)
+				if (write_file(DEBUGFS "control", words[(i + r) % WRITERS]))
+					_exit(1);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < WRITERS; i++) {
+		waitpid(pids[i], &status, 0);
+		ok += WIFEXITED(status) && !WEXITSTATUS(status);
+	}
+	read_file(DEBUGFS "control", now, sizeof(now));
+	read_file(DEBUGFS "probes", probes, sizeof(probes));
+	control("detail=passes pid=0 netns=0");
+	EXPECT(ok == WRITERS, "a valid control write failed");
+	EXPECT(!strncmp(now, "detail=", 7) && strstr(now, "pid=0 netns=0"),
+	       "control after the race: %s", now);
+	EXPECT(!strstr(now, "detail=candidates") ==
+	       !!strstr(probes, "disabled until detail=candidates"),
+	       "control says %.40s but probes says:\n%.400s", now, probes);
 	return true;
 }
 
@@ -744,6 +813,8 @@ static bool pipe_whole_lines(void)
 	close_all(b, 4);
 	fd = open(DEBUGFS "events_pipe", O_RDONLY | O_NONBLOCK);
 	EXPECT(fd >= 0, "open events_pipe: %s", strerror(errno));
+	n = read(fd, buf, 0);
+	EXPECT(n == 0, "0-byte read gave %zd (%s)", n, strerror(errno));
 	n = read(fd, buf, 8);
 	EXPECT(n < 0 && errno == EINVAL, "8-byte read gave %zd (%s)", n,
 	       strerror(errno));
@@ -1021,6 +1092,7 @@ static const struct scenario scenarios[] = {
 	{ "foreign-draws", foreign_draws },
 	{ "concurrent", concurrent },
 	{ "bad-control", bad_control },
+	{ "control-race", control_race },
 	{ "pid-filter", pid_filter },
 	{ "pipe-whole-lines", pipe_whole_lines },
 	{ "blocked-reader", blocked_reader },
