@@ -62,6 +62,8 @@ struct text_extent {
 
 /* get_port, and find_open_port where it is a function of its own */
 static struct text_extent draw_callers[2];
+/* draw_callers is filled in: searches may start */
+static bool callers_known;
 static DEFINE_PER_CPU(u64[PROBE_COUNT], probe_hits);
 /* Serialises enable/disable of the lookup probe against unregistering. */
 static DEFINE_MUTEX(probes_mutex);
@@ -88,6 +90,9 @@ static int get_port_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	this_cpu_inc(probe_hits[PROBE_GET_PORT]);
 	/* listen() calls again with the bound port: only 0 is a search */
 	if ((unsigned short)regs_get_kernel_argument(regs, ARG_SNUM))
+		return 1;
+	/* pairs with the release at load: draw_callers is filled in */
+	if (!smp_load_acquire(&callers_known))
 		return 1;
 	data->search = ephport_search_begin(sk);
 	if (!data->search)
@@ -248,7 +253,7 @@ static int register_one(struct ephport_probe *p, bool enabled)
 		if (p->is_kretprobe) {
 			p->rp.kp.symbol_name = *symbol;
 			p->rp.kp.addr = NULL;
-			p->rp.kp.flags = enabled ? 0 : KPROBE_FLAG_DISABLED;
+			p->rp.kp.flags = 0;
 			err = register_kretprobe(&p->rp);
 		} else {
 			p->kp.symbol_name = *symbol;
@@ -304,22 +309,18 @@ int ephport_probes_register(enum ephport_detail detail)
 	memset(draw_callers, 0, sizeof(draw_callers));
 	/*
 	 * One by one: register_kprobes() would fail all for one missing.
-	 * get_port goes last, and is enabled only once the draws' callers
-	 * are known, so no search starts before its helpers are watched.
+	 * get_port goes last, and starts searches only once the draws'
+	 * callers are known, so no search starts before its helpers are
+	 * watched.  (Registering it disabled and enabling it later would
+	 * leave it off for good if kprobes were switched off at load.)
 	 */
 	for (i = PROBE_COUNT - 1; i >= 0; i--) {
-		err = register_one(&probes[i], i == PROBE_LOOKUP ? lookup :
-					       i != PROBE_GET_PORT);
+		err = register_one(&probes[i], lookup);
 		if (!err && (i == PROBE_GET_PORT || i == PROBE_FIND_OPEN_PORT) &&
 		    text_extent_of((unsigned long)probes[i].rp.kp.addr,
 				   &draw_callers[i == PROBE_FIND_OPEN_PORT]))
 			pr_warn("%s: extent unknown, its draws are not followed\n",
 				probes[i].symbol);
-		if (!err && i == PROBE_GET_PORT) {
-			err = enable_kretprobe(&probes[i].rp);
-			if (err)
-				unregister_one(&probes[i]);
-		}
 		if (err && probes[i].required) {
 			pr_err("cannot probe %s: %d\n", probes[i].symbols[0], err);
 			goto unwind;
@@ -329,6 +330,8 @@ int ephport_probes_register(enum ephport_detail detail)
 				probes[i].symbols[0], err, probes[i].purpose);
 	}
 	lookup_enabled = lookup && probes[PROBE_LOOKUP].symbol;
+	/* pairs with get_port_entry()'s acquire */
+	smp_store_release(&callers_known, true);
 	mutex_unlock(&probes_mutex);
 	return 0;
 
@@ -348,6 +351,7 @@ void ephport_probes_unregister(void)
 	for (i = 0; i < PROBE_COUNT; i++)
 		unregister_one(&probes[i]);
 	lookup_enabled = false;
+	WRITE_ONCE(callers_known, false);
 	mutex_unlock(&probes_mutex);
 }
 

@@ -44,6 +44,14 @@ for line in $("$top/tests/vm/vm.sh" lines); do
 	done
 done
 
+# a kernel dkms.conf excludes: skipped (status 77) with a message, not failed
+fake=$(mktemp -d)
+out=$(dkms build -m ephport -v "$version" -k 5.10.0-99-amd64 --kernelsourcedir "$fake" 2>&1)
+rc=$?
+rm -rf "$fake"
+[ $rc -eq 77 ] && echo "$out" | grep -q "BUILD_EXCLUSIVE directive which does not match"
+result dkms-skips-5.10 $?
+
 make -C "$top" dkms-uninstall >> "$log/dkms.out" 2>&1 &&
 	! dkms status -m ephport | grep -q . && [ ! -e "/usr/src/ephport-$version" ]
 result dkms-uninstall $?
