@@ -292,8 +292,11 @@ static const struct file_operations control_fops = {
 int ephport_debugfs_init(void)
 {
 	ephport_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
-	if (IS_ERR(ephport_dir))
+	if (IS_ERR(ephport_dir)) {
+		pr_err("debugfs is unavailable (%pe), so the trace has nowhere to go: is debugfs=off on the kernel command line?\n",
+		       ephport_dir);
 		return PTR_ERR(ephport_dir);
+	}
 	debugfs_create_file("events", ROOT_READ, ephport_dir, NULL, &events_fops);
 	debugfs_create_file("events_pipe", ROOT_READ, ephport_dir, NULL,
 			    &events_pipe_fops);

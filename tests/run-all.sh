@@ -78,6 +78,18 @@ for line in "${lines[@]}"; do
 	done
 done
 
+# booted with debugfs=off: a clear refusal from the module and the reader
+for line in "${lines[@]}"; do
+	EPHPORT_LINE=$line EPHPORT_VM_APPEND=debugfs=off \
+		EPHPORT_VM_TIMEOUT=${EPHPORT_VM_TIMEOUT:-300} \
+		"$top/tests/vm/vm.sh" run nodebugfs "$log/console-nodebugfs-$line.log" \
+		> "$log/vm-nodebugfs-$line.out" 2>&1
+	rc=$?
+	tally < <(grep -E '^(not )?ok - ' "$log/vm-nodebugfs-$line.out" |
+		  sed -E "s/^((not )?ok - )/\1$line-debugfs-off-/")
+	tally < <(result "$line-debugfs-off-console-clean" $rc)
+done
+
 # DKMS for the three flavours of each line, each booted with its installed
 # module; then the packages, which DKMS builds for every installed kernel
 tally < <("$top/tests/dkms/run.sh" 2>&1)

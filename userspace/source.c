@@ -24,6 +24,24 @@ static bool debugfs_mounted(void)
 	return !statfs(DEBUGFS_ROOT, &st) && st.f_type == DEBUGFS_MAGIC;
 }
 
+/* debugfs=off or debugfs=no-mount on the kernel command line: which. */
+static bool debugfs_off(char *word, size_t size)
+{
+	char buf[4096], *opt = NULL, *cursor = buf, *tok;
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (!f)
+		return false;
+	if (fgets(buf, sizeof(buf), f))
+		while ((tok = strsep(&cursor, " \n")))
+			if (!strcmp(tok, "debugfs=off") || !strcmp(tok, "debugfs=no-mount"))
+				opt = tok;
+	fclose(f);
+	if (opt)
+		snprintf(word, size, "%s", opt);
+	return opt != NULL;
+}
+
 /* "none [integrity] confidentiality": the bracketed word is in force. */
 static bool locked_down(char *mode, size_t size)
 {
@@ -51,6 +69,11 @@ static int explain_errno(const char *path, int err)
 	bool default_dir = !strcmp(ep_dir, EP_DEFAULT_DIR);
 	char mode[32];
 
+	if (err == ENOENT && default_dir && !debugfs_mounted() && debugfs_off(mode, sizeof(mode))) {
+		fprintf(stderr, "ephport: debugfs is switched off on the kernel command line (%s, see /proc/cmdline): the module cannot publish its trace; boot without it.\n",
+			mode);
+		return EP_EXIT_NO_DEBUGFS;
+	}
 	if (err == ENOENT && default_dir && !debugfs_mounted()) {
 		fprintf(stderr, "ephport: debugfs is not mounted on %s: mount it with 'mount -t debugfs none %s'.\n",
 			DEBUGFS_ROOT, DEBUGFS_ROOT);

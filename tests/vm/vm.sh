@@ -18,6 +18,7 @@
 # EPHPORT_VM_TIMEOUT bounds one boot in seconds (default 900);
 # EPHPORT_MODULES=dkms boots with the module DKMS installed for that kernel
 # (/lib/modules/VERSION/updates/dkms) instead of one built from the tree;
+# EPHPORT_VM_APPEND adds words to the kernel command line;
 # EPHPORT_VM_ICOUNT=SHIFT boots one CPU with -icount shift=SHIFT (auto, or
 # N: each guest instruction advances virtual time by 2^N ns) and tells the
 # job so with EPHPORT_ICOUNT=1.
@@ -144,7 +145,7 @@ run() {
 	(cd "$work/root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd.gz"
 
 	: "${out:=$work/console.log}"
-	local cpus=(-smp 2) append="console=ttyS0 panic=-1 oops=panic loglevel=5"
+	local cpus=(-smp 2) append="console=ttyS0 panic=-1 oops=panic loglevel=5 ${EPHPORT_VM_APPEND:-}"
 	if [ -n "${EPHPORT_VM_ICOUNT:-}" ]; then
 		cpus=(-smp 1 -icount "shift=$EPHPORT_VM_ICOUNT,sleep=off")
 		append+=" EPHPORT_ICOUNT=1"
