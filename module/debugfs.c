@@ -8,6 +8,7 @@
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -99,62 +100,109 @@ static const struct file_operations events_fops = {
 };
 
 /*
- * events_pipe: consumes records as whole lines; blocks until there is one
- * unless O_NONBLOCK.  A buffer too small for the next line gets -EINVAL,
- * and the record stays for a larger read.  A record is consumed only once
- * its line is in the reader's buffer, so a fault loses nothing, and of two
- * readers that copied the same record only the one that consumes it counts
- * it.
+ * events_pipe: a consuming read of any size, blocking for a record unless
+ * O_NONBLOCK.  A record taken from the ring becomes this open file's
+ * pending line: the reads of one file see one byte stream whatever their
+ * sizes, a line is never split between files, and a fault leaves the rest
+ * of the line for the next read.
  */
+struct pipe_reader {
+	struct mutex lock;	/* readers sharing one open file */
+	size_t len, off;	/* the pending line, and how much was read */
+	char line[EPHPORT_LINE_MAX];
+};
+
+static int pipe_open(struct inode *inode, struct file *file)
+{
+	struct pipe_reader *r = kzalloc(sizeof(*r), GFP_KERNEL);
+
+	if (!r)
+		return -ENOMEM;
+	mutex_init(&r->lock);
+	file->private_data = r;
+	return nonseekable_open(inode, file);
+}
+
+static int pipe_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	return 0;
+}
+
+/* Takes the oldest record into @r; false when the ring is empty. */
+static bool pipe_take(struct pipe_reader *r)
+{
+	struct ephport_record rec;
+
+	for (;;) {
+		u64 cursor = 0;
+
+		if (!ephport_ring_peek(&cursor, &rec))
+			return false;
+		/* another file took it, or it was overwritten since the peek */
+		if (ephport_ring_consume(rec.seq))
+			break;
+	}
+	r->len = ephport_record_format(&rec, r->line, sizeof(r->line));
+	r->off = 0;
+	return true;
+}
+
 static ssize_t pipe_read(struct file *file, char __user *ubuf, size_t count,
 			 loff_t *ppos)
 {
-	char line[EPHPORT_LINE_MAX];
-	struct ephport_record rec;
-	size_t copied = 0;
-	int err;
+	struct pipe_reader *r = file->private_data;
+	size_t copied = 0, n;
+	int err = 0;
 
 	if (!count)
 		return 0;
-	for (;;) {
-		u64 cursor = 0;
-		size_t len;
-
-		cond_resched();
-		if (!ephport_ring_peek(&cursor, &rec)) {
-			if (copied)
+	if (mutex_lock_interruptible(&r->lock))
+		return -ERESTARTSYS;
+	while (copied < count) {
+		if (r->off < r->len) {
+			n = min(count - copied, r->len - r->off);
+			if (copy_to_user(ubuf + copied, r->line + r->off, n)) {
+				err = -EFAULT;
 				break;
-			if (file->f_flags & O_NONBLOCK)
-				return -EAGAIN;
-			err = wait_event_interruptible(ephport_ring_wait,
-						       !ephport_ring_empty());
-			if (err)
-				return err;
+			}
+			r->off += n;
+			copied += n;
 			continue;
 		}
-		len = ephport_record_format(&rec, line, sizeof(line));
-		if (len > count - copied)
-			return copied ? copied : -EINVAL;
-		if (copy_to_user(ubuf + copied, line, len))
-			return copied ? copied : -EFAULT;
-		/* overwritten (counted as dropped) or taken by another reader */
-		if (ephport_ring_consume(rec.seq))
-			copied += len;
+		cond_resched();
+		if (pipe_take(r))
+			continue;
+		if (copied)
+			break;
+		if (file->f_flags & O_NONBLOCK) {
+			err = -EAGAIN;
+			break;
+		}
+		err = wait_event_interruptible(ephport_ring_wait,
+					       !ephport_ring_empty());
+		if (err)
+			break;
 	}
-	return copied;
+	mutex_unlock(&r->lock);
+	return copied ? copied : err;
 }
 
 static __poll_t pipe_poll(struct file *file, struct poll_table_struct *wait)
 {
+	struct pipe_reader *r = file->private_data;
+
 	poll_wait(file, &ephport_ring_wait, wait);
-	return ephport_ring_empty() ? 0 : EPOLLIN | EPOLLRDNORM;
+	return READ_ONCE(r->off) < READ_ONCE(r->len) || !ephport_ring_empty() ?
+	       EPOLLIN | EPOLLRDNORM : 0;
 }
 
 static const struct file_operations events_pipe_fops = {
 	.owner = THIS_MODULE,
-	.open = nonseekable_open,
+	.open = pipe_open,
 	.read = pipe_read,
 	.poll = pipe_poll,
+	.release = pipe_release,
 	.llseek = ephport_no_llseek,
 };
 
