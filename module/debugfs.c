@@ -285,7 +285,7 @@ static int parse_word(char *word, struct ephport_config *config, bool *clear)
 	return -EINVAL;
 }
 
-/* One writer at a time, so that detail and the lookup probe stay in step. */
+/* One writer at a time: each write reads, changes and stores the whole config. */
 static DEFINE_MUTEX(control_mutex);
 
 /* All words are checked before any takes effect. */
@@ -319,7 +319,6 @@ static ssize_t control_write(struct file *file, const char __user *ubuf,
 	}
 	/* still -EINVAL when there was no word */
 	if (!err) {
-		ephport_probes_set_detail(config.detail);
 		ephport_config_set(&config);
 		if (clear)
 			ephport_ring_clear();

@@ -65,9 +65,15 @@ static struct text_extent draw_callers[2];
 /* draw_callers is filled in: searches may start */
 static bool callers_known;
 static DEFINE_PER_CPU(u64[PROBE_COUNT], probe_hits);
-/* Serialises enable/disable of the lookup probe against unregistering. */
+/* Serialises registering against showing the probes. */
 static DEFINE_MUTEX(probes_mutex);
-static bool lookup_enabled;
+/*
+ * The lookup probe is attached at load with detail=candidates, and never
+ * attached or detached later: on 6.1, toggling this ftrace-based kprobe
+ * while bind() ran and then unloading sent bind() to address 0 (found by
+ * the stress test).
+ */
+static bool lookup_attached;
 
 struct get_port_data {
 	struct ephport_search *search;
@@ -109,7 +115,7 @@ static int get_port_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (READ_ONCE(probes[PROBE_DRAW].rp.nmissed) != data->search->draw_missed)
 		ephport_search_draws_lost(data->search);
 	ephport_search_end(data->search, (int)regs_return_value(regs),
-			   READ_ONCE(lookup_enabled));
+			   lookup_attached);
 	return 0;
 }
 
@@ -239,12 +245,12 @@ static struct ephport_probe probes[PROBE_COUNT] = {
 	},
 	[PROBE_LOOKUP] = {
 		.symbols = lookup_symbols,
-		.purpose = "detail=candidates only: counts bucket lookups to check the model",
+		.purpose = "at load with detail=candidates: counts bucket lookups to check the model",
 		.kp = { .pre_handler = lookup_pre },
 	},
 };
 
-static int register_one(struct ephport_probe *p, bool enabled)
+static int register_one(struct ephport_probe *p)
 {
 	const char *const *symbol;
 	int err = -ENOENT;
@@ -258,11 +264,12 @@ static int register_one(struct ephport_probe *p, bool enabled)
 		} else {
 			p->kp.symbol_name = *symbol;
 			p->kp.addr = NULL;
-			p->kp.flags = enabled ? 0 : KPROBE_FLAG_DISABLED;
+			p->kp.flags = 0;
 			err = register_kprobe(&p->kp);
 		}
 		if (!err) {
 			p->symbol = *symbol;
+			p->err = 0;
 			return 0;
 		}
 	}
@@ -315,7 +322,9 @@ int ephport_probes_register(enum ephport_detail detail)
 	 * leave it off for good if kprobes were switched off at load.)
 	 */
 	for (i = PROBE_COUNT - 1; i >= 0; i--) {
-		err = register_one(&probes[i], lookup);
+		if (i == PROBE_LOOKUP && !lookup)
+			continue;
+		err = register_one(&probes[i]);
 		if (!err && (i == PROBE_GET_PORT || i == PROBE_FIND_OPEN_PORT) &&
 		    text_extent_of((unsigned long)probes[i].rp.kp.addr,
 				   &draw_callers[i == PROBE_FIND_OPEN_PORT]))
@@ -329,7 +338,7 @@ int ephport_probes_register(enum ephport_detail detail)
 			pr_info("%s not probed (%d): %s unavailable\n",
 				probes[i].symbols[0], err, probes[i].purpose);
 	}
-	lookup_enabled = lookup && probes[PROBE_LOOKUP].symbol;
+	lookup_attached = !!probes[PROBE_LOOKUP].symbol;
 	/* pairs with get_port_entry()'s acquire */
 	smp_store_release(&callers_known, true);
 	mutex_unlock(&probes_mutex);
@@ -350,23 +359,8 @@ void ephport_probes_unregister(void)
 	/* The search boundaries go first, so no new search starts. */
 	for (i = 0; i < PROBE_COUNT; i++)
 		unregister_one(&probes[i]);
-	lookup_enabled = false;
+	lookup_attached = false;
 	WRITE_ONCE(callers_known, false);
-	mutex_unlock(&probes_mutex);
-}
-
-void ephport_probes_set_detail(enum ephport_detail detail)
-{
-	struct ephport_probe *p = &probes[PROBE_LOOKUP];
-	bool want = detail == EPHPORT_DETAIL_CANDIDATES;
-
-	mutex_lock(&probes_mutex);
-	if (p->symbol && want != lookup_enabled) {
-		if (want)
-			lookup_enabled = !enable_kprobe(&p->kp);
-		else
-			lookup_enabled = !!disable_kprobe(&p->kp);
-	}
 	mutex_unlock(&probes_mutex);
 }
 
@@ -380,10 +374,11 @@ void ephport_probes_show(struct seq_file *m)
 		const char *kind = p->is_kretprobe ? "kretprobe" : "kprobe";
 
 		if (p->symbol)
-			seq_printf(m, "%s %s attached%s: %s\n", p->symbol, kind,
-				   !p->is_kretprobe && !lookup_enabled ?
-				   " (disabled until detail=candidates)" : "",
+			seq_printf(m, "%s %s attached: %s\n", p->symbol, kind,
 				   p->purpose);
+		else if (i == PROBE_LOOKUP && !p->err)
+			seq_printf(m, "%s %s not attached (load with detail=candidates): %s\n",
+				   p->symbols[0], kind, p->purpose);
 		else
 			seq_printf(m, "%s %s missing (%pe%s): %s\n",
 				   p->symbols[0], kind, ERR_PTR(p->err),

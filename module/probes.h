@@ -13,8 +13,6 @@
 /* Fails only when the one required probe, inet_csk_get_port, is missing. */
 int ephport_probes_register(enum ephport_detail detail);
 void ephport_probes_unregister(void);
-/* The candidate lookups are counted only at detail=candidates. */
-void ephport_probes_set_detail(enum ephport_detail detail);
 void ephport_probes_show(struct seq_file *m);
 void ephport_probes_show_stats(struct seq_file *m);
 

@@ -3,14 +3,23 @@
 # check prints "ok - NAME" or "not ok - NAME"; the host counts them.
 . /lib.sh
 
-check insmod insmod /modules/ephport.ko
+# detail=candidates at load attaches the lookup probe that checks the model
+check insmod insmod /modules/ephport.ko detail=candidates
 cat $D/probes
 check probes-attached grep -q "inet_csk_get_port kretprobe attached" $D/probes
-check probes-inlined-reported grep -q "inet_csk_find_open_port kretprobe missing" $D/probes
+check lookup-probe-attached grep -q "inet_bind2_bucket_find kprobe attached" $D/probes
+if grep -qw inet_csk_find_open_port /proc/kallsyms; then
+	check find-open-port-probed grep -q "inet_csk_find_open_port kretprobe attached" $D/probes
+else
+	check probes-inlined-reported grep -q "inet_csk_find_open_port kretprobe missing" $D/probes
+fi
 scenarios all || failed=1
 cat $D/stats
 check no-untracked grep -q "^untracked 0$" $D/stats
 check no-model-mismatch grep -q "^model_mismatch 0$" $D/stats
+if grep -qw inet_csk_find_open_port /proc/kallsyms; then
+	check find-open-port-hits sh -c '! grep -q "^probe inet_csk_find_open_port hits 0 " $D/stats'
+fi
 echo detail=passes > $D/control
 check reader-duration sh -c 'ephport watch --duration 1 --json > /dev/null'
 check reader-sigint-restores-detail sh -c 'ephport watch --candidates > /dev/null & p=$!

@@ -18,7 +18,10 @@
 # EPHPORT_VM_TIMEOUT bounds one boot in seconds (default 900);
 # EPHPORT_MODULES=dkms boots with the module DKMS installed for that kernel
 # (/lib/modules/VERSION/updates/dkms) instead of one built from the tree;
+# EPHPORT_DEBUG=1 boots the line's debug kernel (tests/debug/build.sh builds
+# it once) with panic_on_warn=1 instead of Debian's;
 # EPHPORT_VM_APPEND adds words to the kernel command line;
+# EPHPORT_VM_CPUS sets the vCPUs (default 2);
 # EPHPORT_VM_ICOUNT=SHIFT boots one CPU with -icount shift=SHIFT (auto, or
 # N: each guest instruction advances virtual time by 2^N ns) and tells the
 # job so with EPHPORT_ICOUNT=1.
@@ -109,6 +112,8 @@ build_guest() {
 		"$top/tests/guest/scenarios.c" "$top/userspace/record.c"
 	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/two-servers" \
 		"$top/tests/guest/two_servers.c"
+	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/stress" \
+		"$top/tests/guest/stress.c" "$top/userspace/record.c"
 	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/bench" \
 		"$top/tests/guest/bench.c" "$top/userspace/record.c"
 	if [ -f "$top/userspace/Makefile" ]; then
@@ -118,10 +123,20 @@ build_guest() {
 }
 
 run() {
-	local job=$1 out=${2:-} v dir work rc
+	local job=$1 out=${2:-} v dir work rc kernel kdir mem=512
+	local append="console=ttyS0 panic=-1 oops=panic loglevel=5 ${EPHPORT_VM_APPEND:-}"
 	[ -f "$top/tests/guest/$job.sh" ] || die "no job tests/guest/$job.sh"
-	v=$(kver)
-	dir=$(setup | tail -n 1)
+	if [ -n "${EPHPORT_DEBUG:-}" ]; then
+		dir=$("$top/tests/debug/build.sh" "$line" | tail -n 1) ||
+			die "the $line debug kernel did not build"
+		v=$(make -s -C "$dir" kernelrelease)
+		kernel=$dir/arch/x86/boot/bzImage kdir=$dir mem=1024
+		append+=" panic_on_warn=1"
+	else
+		v=$(kver)
+		dir=$(setup | tail -n 1)
+		kernel=$dir/vmlinuz kdir=/usr/src/linux-headers-$v
+	fi
 	work=$(mktemp -d)
 	trap 'rm -rf "$work"' RETURN
 
@@ -131,8 +146,8 @@ run() {
 		cp -r "/lib/modules/$v/updates/dkms" "$work/root/lib/modules/$v/updates/"
 	else
 		# kbuild does not notice a change of KDIR: start clean each time
-		make -s -C "/usr/src/linux-headers-$v" M="$top" clean >/dev/null 2>&1
-		make -s -C "$top" module KDIR="/usr/src/linux-headers-$v" >/dev/null
+		make -s -C "$kdir" M="$top" clean >/dev/null 2>&1
+		make -s -C "$top" module KDIR="$kdir" >/dev/null
 		cp "$top/ephport.ko" "$work/root/modules/"
 	fi
 	cp /bin/busybox "$work/root/bin/busybox"
@@ -145,14 +160,14 @@ run() {
 	(cd "$work/root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd.gz"
 
 	: "${out:=$work/console.log}"
-	local cpus=(-smp 2) append="console=ttyS0 panic=-1 oops=panic loglevel=5 ${EPHPORT_VM_APPEND:-}"
+	local cpus=(-smp "${EPHPORT_VM_CPUS:-2}")
 	if [ -n "${EPHPORT_VM_ICOUNT:-}" ]; then
 		cpus=(-smp 1 -icount "shift=$EPHPORT_VM_ICOUNT,sleep=off")
 		append+=" EPHPORT_ICOUNT=1"
 	fi
 	rc=0
-	timeout "$timeout" qemu-system-x86_64 -accel tcg -cpu max "${cpus[@]}" -m 512 \
-		-kernel "$dir/vmlinuz" -initrd "$work/initrd.gz" \
+	timeout "$timeout" qemu-system-x86_64 -accel tcg -cpu max "${cpus[@]}" -m "$mem" \
+		-kernel "$kernel" -initrd "$work/initrd.gz" \
 		-append "$append" \
 		-nographic -no-reboot -monitor none -serial stdio </dev/null |
 		tr -d '\r' | tee "$out" || rc=$?
