@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # make              build the module (against KDIR) and the reader
 # make check        every test: host unit tests, then the test VM
+# make check-debug  the guest suite and stress on debug kernels of both lines
 # make demo         the blog post's experiments in the test VM
 # make lint         checkpatch --strict and sparse on the module
 # make install      the reader and its man page under PREFIX (/usr/local)
@@ -16,7 +17,7 @@ DKMS_SRC := $(DESTDIR)/usr/src/ephport-$(VERSION)
 # what DKMS needs to build the module
 DKMS_FILES := Kbuild Makefile VERSION dkms.conf $(wildcard module/*.[ch])
 
-.PHONY: all have-kdir module reader clean check demo lint install modules_install \
+.PHONY: all have-kdir module reader clean check check-debug demo lint install modules_install \
 	dkms-source dkms-install dkms-uninstall deb bench
 
 all: module reader
@@ -33,6 +34,9 @@ reader:
 
 check:
 	tests/run-all.sh
+
+check-debug:
+	tests/debug/run.sh 6.1 6.12
 
 demo:
 	tests/vm/vm.sh run demo

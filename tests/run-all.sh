@@ -78,6 +78,22 @@ for line in "${lines[@]}"; do
 	done
 done
 
+# stress, 4 vCPUs, on the generic kernel of each line
+for line in "${lines[@]}"; do
+	EPHPORT_LINE=$line EPHPORT_VM_CPUS=4 EPHPORT_VM_TIMEOUT=${EPHPORT_VM_TIMEOUT:-300} \
+		"$top/tests/vm/vm.sh" run stress "$log/console-stress-$line.log" \
+		> "$log/vm-stress-$line.out" 2>&1
+	rc=$?
+	tally < <(grep -E '^(not )?ok - ' "$log/vm-stress-$line.out" |
+		  sed -E "s/^((not )?ok - )/\1$line-stress-/")
+	grep -E '^# stress' "$log/vm-stress-$line.out"
+	tally < <(result "$line-stress-console-clean" $rc)
+	[ $rc -eq 0 ] || tail -n 40 "$log/vm-stress-$line.out" | sed 's/^/    /'
+done
+
+# the 6.12 debug kernel (KASAN, lockdep, kmemleak; make check-debug does 6.1 too)
+tally < <("$top/tests/debug/run.sh" 6.12 2>&1)
+
 # booted with debugfs=off: a clear refusal from the module and the reader
 for line in "${lines[@]}"; do
 	EPHPORT_LINE=$line EPHPORT_VM_APPEND=debugfs=off \

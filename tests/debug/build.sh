@@ -52,7 +52,7 @@ options=(
 	DEBUG_KERNEL DEBUG_INFO_NONE
 )
 for o in "${options[@]}"; do scripts/config --enable "$o"; done
-scripts/config --disable SLUB_TINY --disable CC_OPTIMIZE_FOR_SIZE \
+scripts/config --disable SLUB_TINY --disable SLOB --disable CC_OPTIMIZE_FOR_SIZE \
 	--disable MODULE_SIG --disable DEBUG_KMEMLEAK_DEFAULT_OFF \
 	--set-str LSM "lockdown"
 make -s olddefconfig >/dev/null

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The debug kernels: for each line given (6.1, 6.12), builds it once
+# (tests/debug/build.sh), then boots it with panic_on_warn=1 for the whole
+# guest suite and for the stress job (4 vCPUs, then kmemleak after unload).
+# Prints ok/not ok lines, each named debug-LINE-...
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+log=${EPHPORT_RESULTS:-$top/results}
+mkdir -p "$log"
+
+result() { if [ "$2" -eq 0 ]; then echo "ok - $1"; else echo "not ok - $1"; fi; }
+
+for line in "$@"; do
+	name=debug-$line
+	start=$SECONDS
+	"$top/tests/debug/build.sh" "$line" > "$log/$name-build.out" 2>&1
+	rc=$?
+	result "$name-kernel-built" $rc
+	[ $rc -eq 0 ] || { tail -n 20 "$log/$name-build.out"; continue; }
+	dir=$(tail -n 1 "$log/$name-build.out")
+	echo "# $name: $(make -s -C "$dir" kernelrelease), built in $(cat "$dir/.ephport-built") s (cached after)"
+	for job in tests stress; do
+		cpus=2
+		[ $job = stress ] && cpus=4
+		EPHPORT_LINE=$line EPHPORT_DEBUG=1 EPHPORT_VM_CPUS=$cpus \
+			EPHPORT_VM_TIMEOUT=${EPHPORT_VM_TIMEOUT:-900} \
+			"$top/tests/vm/vm.sh" run $job "$log/console-$name-$job.log" \
+			> "$log/vm-$name-$job.out" 2>&1
+		rc=$?
+		grep -E '^(not )?ok - ' "$log/vm-$name-$job.out" | sed -E "s/^((not )?ok - )/\1$name-/"
+		grep -E '^# stress' "$log/vm-$name-$job.out"
+		result "$name-$job-console-clean" $rc
+		[ $rc -eq 0 ] || tail -n 40 "$log/vm-$name-$job.out" | sed 's/^/    /'
+	done
+	echo "# $name: $((SECONDS - start)) s"
+done
