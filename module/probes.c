@@ -245,7 +245,7 @@ static struct ephport_probe probes[PROBE_COUNT] = {
 	},
 	[PROBE_LOOKUP] = {
 		.symbols = lookup_symbols,
-		.purpose = "at load with detail=candidates: counts bucket lookups to check the model",
+		.purpose = "detail=candidates at load: counts bucket lookups to check the model",
 		.kp = { .pre_handler = lookup_pre },
 	},
 };

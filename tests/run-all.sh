@@ -23,9 +23,7 @@ tally() {
 	done
 }
 
-result() {
-	if [ "$2" -eq 0 ]; then echo "ok - $1"; else echo "not ok - $1"; fi
-}
+. "$top/tests/lib.sh"
 
 read -r -a lines < <("$top/tests/vm/vm.sh" lines)
 for line in "${lines[@]}"; do
@@ -64,31 +62,13 @@ rm -rf "$prefix"
 # the whole guest suite on every flavour of each line
 for line in "${lines[@]}"; do
 	for flavour in amd64 cloud-amd64 rt-amd64; do
-		name=$line-$flavour
-		EPHPORT_LINE=$line EPHPORT_FLAVOUR=$flavour \
-			EPHPORT_VM_TIMEOUT=${EPHPORT_VM_TIMEOUT:-300} \
-			"$top/tests/vm/vm.sh" run tests "$log/console-tests-$name.log" \
-			> "$log/vm-tests-$name.out" 2>&1
-		rc=$?
-		echo "# $(grep -m1 '^=== job start' "$log/vm-tests-$name.out")"
-		tally < <(grep -E '^(not )?ok - ' "$log/vm-tests-$name.out" |
-			  sed -E "s/^((not )?ok - )/\1$name-/")
-		tally < <(result "$name-vm-console-clean" $rc)
-		[ $rc -eq 0 ] || tail -n 40 "$log/vm-tests-$name.out" | sed 's/^/    /'
+		tally < <(EPHPORT_LINE=$line EPHPORT_FLAVOUR=$flavour vm_job "$line-$flavour" tests)
 	done
 done
 
 # stress, 4 vCPUs, on the generic kernel of each line
 for line in "${lines[@]}"; do
-	EPHPORT_LINE=$line EPHPORT_VM_CPUS=4 EPHPORT_VM_TIMEOUT=${EPHPORT_VM_TIMEOUT:-300} \
-		"$top/tests/vm/vm.sh" run stress "$log/console-stress-$line.log" \
-		> "$log/vm-stress-$line.out" 2>&1
-	rc=$?
-	tally < <(grep -E '^(not )?ok - ' "$log/vm-stress-$line.out" |
-		  sed -E "s/^((not )?ok - )/\1$line-stress-/")
-	grep -E '^# stress' "$log/vm-stress-$line.out"
-	tally < <(result "$line-stress-console-clean" $rc)
-	[ $rc -eq 0 ] || tail -n 40 "$log/vm-stress-$line.out" | sed 's/^/    /'
+	tally < <(EPHPORT_LINE=$line EPHPORT_VM_CPUS=4 vm_job "$line-stress" stress)
 done
 
 # the 6.12 debug kernel (KASAN, lockdep, kmemleak; make check-debug does 6.1 too)
@@ -96,14 +76,7 @@ tally < <("$top/tests/debug/run.sh" 6.12 2>&1)
 
 # booted with debugfs=off: a clear refusal from the module and the reader
 for line in "${lines[@]}"; do
-	EPHPORT_LINE=$line EPHPORT_VM_APPEND=debugfs=off \
-		EPHPORT_VM_TIMEOUT=${EPHPORT_VM_TIMEOUT:-300} \
-		"$top/tests/vm/vm.sh" run nodebugfs "$log/console-nodebugfs-$line.log" \
-		> "$log/vm-nodebugfs-$line.out" 2>&1
-	rc=$?
-	tally < <(grep -E '^(not )?ok - ' "$log/vm-nodebugfs-$line.out" |
-		  sed -E "s/^((not )?ok - )/\1$line-debugfs-off-/")
-	tally < <(result "$line-debugfs-off-console-clean" $rc)
+	tally < <(EPHPORT_LINE=$line EPHPORT_VM_APPEND=debugfs=off vm_job "$line-debugfs-off" nodebugfs)
 done
 
 # DKMS for the three flavours of each line, each booted with its installed

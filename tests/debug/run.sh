@@ -9,7 +9,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 log=${EPHPORT_RESULTS:-$top/results}
 mkdir -p "$log"
 
-result() { if [ "$2" -eq 0 ]; then echo "ok - $1"; else echo "not ok - $1"; fi; }
+. "$top/tests/lib.sh"
 
 for line in "$@"; do
 	name=debug-$line
@@ -20,18 +20,9 @@ for line in "$@"; do
 	[ $rc -eq 0 ] || { tail -n 20 "$log/$name-build.out"; continue; }
 	dir=$(tail -n 1 "$log/$name-build.out")
 	echo "# $name: $(make -s -C "$dir" kernelrelease), built in $(cat "$dir/.ephport-built") s (cached after)"
-	for job in tests stress; do
-		cpus=2
-		[ $job = stress ] && cpus=4
-		EPHPORT_LINE=$line EPHPORT_DEBUG=1 EPHPORT_VM_CPUS=$cpus \
-			EPHPORT_VM_TIMEOUT=${EPHPORT_VM_TIMEOUT:-900} \
-			"$top/tests/vm/vm.sh" run $job "$log/console-$name-$job.log" \
-			> "$log/vm-$name-$job.out" 2>&1
-		rc=$?
-		grep -E '^(not )?ok - ' "$log/vm-$name-$job.out" | sed -E "s/^((not )?ok - )/\1$name-/"
-		grep -E '^# stress' "$log/vm-$name-$job.out"
-		result "$name-$job-console-clean" $rc
-		[ $rc -eq 0 ] || tail -n 40 "$log/vm-$name-$job.out" | sed 's/^/    /'
-	done
+	EPHPORT_LINE=$line EPHPORT_DEBUG=1 EPHPORT_VM_TIMEOUT=${EPHPORT_VM_TIMEOUT:-900} \
+		vm_job "$name" tests
+	EPHPORT_LINE=$line EPHPORT_DEBUG=1 EPHPORT_VM_TIMEOUT=${EPHPORT_VM_TIMEOUT:-900} \
+		EPHPORT_VM_CPUS=4 vm_job "$name-stress" stress
 	echo "# $name: $((SECONDS - start)) s"
 done

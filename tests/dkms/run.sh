@@ -11,7 +11,7 @@ version=$(cat "$top/VERSION")
 log=${EPHPORT_RESULTS:-$top/results}
 mkdir -p "$log"
 
-result() { if [ "$2" -eq 0 ]; then echo "ok - $1"; else echo "not ok - $1"; fi; }
+. "$top/tests/lib.sh"
 
 dpkg-query -W -f='${Status}' dkms 2>/dev/null | grep -q "ok installed" ||
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends dkms >/dev/null
@@ -35,12 +35,7 @@ for line in $("$top/tests/vm/vm.sh" lines); do
 		[ $rc -eq 0 ] && ls "/lib/modules/$kver/updates/dkms/"ephport.ko* >/dev/null 2>&1 || rc=1
 		result "$name-dkms-install" $rc
 		[ $rc -eq 0 ] || { tail -n 20 "$log/dkms.out"; continue; }
-		EPHPORT_MODULES=dkms EPHPORT_VM_TIMEOUT=${EPHPORT_VM_TIMEOUT:-300} \
-			"$top/tests/vm/vm.sh" run dkms \
-			"$log/console-dkms-$name.log" > "$log/vm-dkms-$name.out" 2>&1
-		rc=$?
-		grep -E '^(not )?ok - ' "$log/vm-dkms-$name.out" | sed -E "s/^((not )?ok - )/\1$name-/"
-		result "$name-vm-console-clean-dkms" $rc
+		EPHPORT_MODULES=dkms vm_job "$name-dkms" dkms
 	done
 done
 
