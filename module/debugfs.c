@@ -120,12 +120,18 @@ static int pipe_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	mutex_init(&r->lock);
 	file->private_data = r;
-	return nonseekable_open(inode, file);
+	/* no f_pos lock: a reader sharing the file must not wait behind one blocked */
+	return stream_open(inode, file);
 }
 
 static int pipe_release(struct inode *inode, struct file *file)
 {
-	kfree(file->private_data);
+	struct pipe_reader *r = file->private_data;
+
+	/* a line taken from the ring and closed before it was read in full */
+	if (r->off < r->len)
+		ephport_ring_count_discarded();
+	kfree(r);
 	return 0;
 }
 
@@ -143,8 +149,8 @@ static bool pipe_take(struct pipe_reader *r)
 		if (ephport_ring_consume(rec.seq))
 			break;
 	}
-	r->len = ephport_record_format(&rec, r->line, sizeof(r->line));
-	r->off = 0;
+	WRITE_ONCE(r->len, ephport_record_format(&rec, r->line, sizeof(r->line)));
+	WRITE_ONCE(r->off, 0);
 	return true;
 }
 
@@ -166,11 +172,13 @@ static ssize_t pipe_read(struct file *file, char __user *ubuf, size_t count,
 				err = -EFAULT;
 				break;
 			}
-			r->off += n;
+			WRITE_ONCE(r->off, r->off + n);
 			copied += n;
 			continue;
 		}
 		cond_resched();
+		if (copied && fatal_signal_pending(current))
+			break;
 		if (pipe_take(r))
 			continue;
 		if (copied)
@@ -179,11 +187,18 @@ static ssize_t pipe_read(struct file *file, char __user *ubuf, size_t count,
 			err = -EAGAIN;
 			break;
 		}
+		/* wait without the file's lock: other readers of it go on */
+		mutex_unlock(&r->lock);
 		err = wait_event_interruptible(ephport_ring_wait,
 					       !ephport_ring_empty());
 		if (err)
-			break;
+			return err;
+		if (mutex_lock_interruptible(&r->lock))
+			return -ERESTARTSYS;
 	}
+	/* what is left of a line is readable: pollers of this file may sleep on it */
+	if (r->off < r->len)
+		wake_up_interruptible(&ephport_ring_wait);
 	mutex_unlock(&r->lock);
 	return copied ? copied : err;
 }
@@ -228,6 +243,7 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "ring_size %u\n", ring.size);
 	seq_printf(m, "ring_bytes %zu\n", ring.size * sizeof(struct ephport_record));
 	ephport_probes_show_stats(m);
+	seq_printf(m, "records_discarded %llu\n", ring.discarded);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);

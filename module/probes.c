@@ -69,9 +69,10 @@ static DEFINE_PER_CPU(u64[PROBE_COUNT], probe_hits);
 static DEFINE_MUTEX(probes_mutex);
 /*
  * The lookup probe is attached at load with detail=candidates, and never
- * attached or detached later: on 6.1, toggling this ftrace-based kprobe
- * while bind() ran and then unloading sent bind() to address 0 (found by
- * the stress test).
+ * attached or detached later: adding and removing kprobes while their
+ * functions run is the one thing that crashed the test VM, with or without
+ * ephport (tests/guest/kprobe-events.sh), so it happens only at load and
+ * unload.
  */
 static bool lookup_attached;
 

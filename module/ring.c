@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/irq_work.h>
 #include <linux/jiffies.h>
 #include <linux/log2.h>
@@ -17,6 +18,7 @@ static u64 ring_head = 1;
 /* seq of the oldest unconsumed record still held */
 static u64 ring_tail = 1;
 static u64 ring_dropped;
+static atomic64_t ring_discarded = ATOMIC64_INIT(0);
 static DEFINE_RAW_SPINLOCK(ring_lock);
 
 DECLARE_WAIT_QUEUE_HEAD(ephport_ring_wait);
@@ -134,6 +136,11 @@ bool ephport_ring_empty(void)
 	return !stats.buffered;
 }
 
+void ephport_ring_count_discarded(void)
+{
+	atomic64_inc(&ring_discarded);
+}
+
 void ephport_ring_clear(void)
 {
 	unsigned long flags;
@@ -150,6 +157,7 @@ void ephport_ring_get_stats(struct ephport_ring_stats *stats)
 	raw_spin_lock_irqsave(&ring_lock, flags);
 	stats->written = ring_head - 1;
 	stats->dropped = ring_dropped;
+	stats->discarded = atomic64_read(&ring_discarded);
 	stats->buffered = ring_head - ring_tail;
 	stats->size = ring_mask + 1;
 	raw_spin_unlock_irqrestore(&ring_lock, flags);

@@ -20,6 +20,7 @@
 struct ephport_ring_stats {
 	u64 written;		/* also the seq of the newest record */
 	u64 dropped;
+	u64 discarded;		/* taken by a pipe reader that closed mid-line */
 	u64 buffered;
 	u32 size;
 };
@@ -40,6 +41,7 @@ bool ephport_ring_peek(u64 *cursor, struct ephport_record *rec);
 /* Consumes @seq if it is still the oldest record; false if overwritten. */
 bool ephport_ring_consume(u64 seq);
 bool ephport_ring_empty(void);
+void ephport_ring_count_discarded(void);
 void ephport_ring_clear(void);
 void ephport_ring_get_stats(struct ephport_ring_stats *stats);
 

@@ -5,7 +5,8 @@
  * IP_LOCAL_PORT_RANGE, some in namespaces of their own), two readers of
  * events_pipe with random read sizes, a loop reading events, a control
  * writer changing detail and filters, writers of ip_local_port_range and
- * ip_local_reserved_ports, and rmmod/insmod every few seconds.
+ * ip_local_reserved_ports, and rmmod/insmod every few seconds (with the
+ * binders stopped: see the reload loop).
  *
  * Each load of the module is one instance.  Before unloading it, the
  * controller stops tracing (pid=1), lets the readers finish their lines and
@@ -422,7 +423,7 @@ int main(int argc, char **argv)
 {
 	pid_t binders[BINDERS], readers[READERS], noisy[4];
 	unsigned long long records = 0, searches = 0;
-	int seconds, i, acks[2], reloads = 0, refused = 0;
+	int seconds, i, j, acks[2], reloads = 0, refused = 0;
 	bool ok_seq = true, ok_pid = true;
 	char cmd[256];
 	FILE *logs[READERS];
@@ -455,6 +456,15 @@ int main(int argc, char **argv)
 		sleep(RELOAD_EVERY);
 		if (now() >= end || !quiesce(readers, acks[0], noisy[1]))
 			break;
+		/*
+		 * Adding or removing kprobes on these functions while other
+		 * CPUs call them crashes Debian's 6.1 and 6.12 under qemu TCG
+		 * even without ephport (tests/guest/kprobe-events.sh shows it
+		 * with kprobe_events alone): the binders wait out the reload.
+		 */
+		for (i = 0; i < BINDERS; i++)
+			kill(binders[i], SIGSTOP);
+		usleep(100000);
 		/* the events loop may hold a file for a moment: "in use" */
 		for (i = 0; i < RMMOD_TRIES && run_cmd("rmmod ephport 2>/dev/null"); i++)
 			usleep(10000);
@@ -463,10 +473,14 @@ int main(int argc, char **argv)
 			 reloads & 1 ? 256 : 8192, reloads & 2 ? "candidates" : "passes");
 		if (i == RMMOD_TRIES) {
 			refused++;	/* the instance goes on: its stats are void */
+			for (j = 0; j < BINDERS; j++)
+				kill(binders[j], SIGCONT);
 			break;
 		}
 		if (!run_cmd(cmd))
 			reloads++;
+		for (j = 0; j < BINDERS; j++)
+			kill(binders[j], SIGCONT);
 		resume(readers, noisy[1]);
 	}
 	for (i = 0; i < BINDERS; i++)
