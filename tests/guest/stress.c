@@ -6,7 +6,7 @@
  * events_pipe with random read sizes, a loop reading events, a control
  * writer changing detail and filters, writers of ip_local_port_range and
  * ip_local_reserved_ports, and rmmod/insmod every few seconds (with the
- * binders stopped: see the reload loop).
+ * binders stopped and one CPU online: see the reload loop).
  *
  * Each load of the module is one instance.  Before unloading it, the
  * controller stops tracing (pid=1), lets the readers finish their lines and
@@ -298,6 +298,18 @@ static void resume(pid_t *readers, pid_t control_writer)
 	kill(control_writer, SIGUSR2);
 }
 
+/* Every CPU but the first, off or back on (CPU hotplug). */
+static void set_cpus_online(bool online)
+{
+	long cpu, cpus = sysconf(_SC_NPROCESSORS_CONF);
+	char path[64];
+
+	for (cpu = 1; cpu < cpus; cpu++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%ld/online", cpu);
+		write_text(path, online ? "1" : "0");
+	}
+}
+
 static int run_cmd(const char *cmd)
 {
 	int status = system(cmd);
@@ -460,11 +472,13 @@ int main(int argc, char **argv)
 		 * Adding or removing kprobes on these functions while other
 		 * CPUs call them crashes Debian's 6.1 and 6.12 under qemu TCG
 		 * even without ephport (tests/guest/kprobe-events.sh shows it
-		 * with kprobe_events alone): the binders wait out the reload.
+		 * with kprobe_events alone), and __get_random_u32_below is
+		 * called by any slab allocation: the binders wait out the
+		 * reload, and it runs with one CPU online.
 		 */
 		for (i = 0; i < BINDERS; i++)
 			kill(binders[i], SIGSTOP);
-		usleep(100000);
+		set_cpus_online(false);
 		/* the events loop may hold a file for a moment: "in use" */
 		for (i = 0; i < RMMOD_TRIES && run_cmd("rmmod ephport 2>/dev/null"); i++)
 			usleep(10000);
@@ -473,12 +487,14 @@ int main(int argc, char **argv)
 			 reloads & 1 ? 256 : 8192, reloads & 2 ? "candidates" : "passes");
 		if (i == RMMOD_TRIES) {
 			refused++;	/* the instance goes on: its stats are void */
+			set_cpus_online(true);
 			for (j = 0; j < BINDERS; j++)
 				kill(binders[j], SIGCONT);
 			break;
 		}
 		if (!run_cmd(cmd))
 			reloads++;
+		set_cpus_online(true);
 		for (j = 0; j < BINDERS; j++)
 			kill(binders[j], SIGCONT);
 		resume(readers, noisy[1]);
