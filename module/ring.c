@@ -18,6 +18,8 @@ static u64 ring_head = 1;
 /* seq of the oldest unconsumed record still held */
 static u64 ring_tail = 1;
 static u64 ring_dropped;
+/* seq of the newest record overwritten before it was read (0: none) */
+static u64 ring_lost_upto;
 static atomic64_t ring_discarded = ATOMIC64_INIT(0);
 static DEFINE_RAW_SPINLOCK(ring_lock);
 
@@ -82,6 +84,7 @@ void ephport_ring_write(struct ephport_record *recs, unsigned int n)
 	for (i = 0; i < n; i++) {
 		recs[i].seq = ring_head++;
 		if (ring_head - ring_tail > ring_mask + 1) {
+			WRITE_ONCE(ring_lost_upto, ring_tail);
 			ring_tail++;
 			ring_dropped++;
 		}
@@ -134,6 +137,11 @@ bool ephport_ring_empty(void)
 
 	ephport_ring_get_stats(&stats);
 	return !stats.buffered;
+}
+
+u64 ephport_ring_lost_upto(void)
+{
+	return READ_ONCE(ring_lost_upto);
 }
 
 void ephport_ring_count_discarded(void)

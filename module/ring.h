@@ -42,6 +42,8 @@ bool ephport_ring_peek(u64 *cursor, struct ephport_record *rec);
 bool ephport_ring_consume(u64 seq);
 bool ephport_ring_empty(void);
 void ephport_ring_count_discarded(void);
+/* The seq of the newest record overwritten before it was read, or 0. */
+u64 ephport_ring_lost_upto(void);
 void ephport_ring_clear(void);
 void ephport_ring_get_stats(struct ephport_ring_stats *stats);
 

@@ -45,11 +45,14 @@ static u32 config_netns;
 struct batch {
 	struct ephport_record rec[EPHPORT_BATCH];
 	unsigned int n;
+	u64 first_seq;		/* the search's first record (its begin) */
 };
 
 static void batch_flush(struct batch *b)
 {
 	ephport_ring_write(b->rec, b->n);
+	if (!b->first_seq && b->n)
+		b->first_seq = b->rec[0].seq;
 	b->n = 0;
 }
 
@@ -316,7 +319,7 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 		.type = EPHPORT_REC_END,
 	};
 	struct ephport_end_rec *e = &rec.end;
-	struct batch batch = { .n = 0 };
+	struct batch batch = { .n = 0, .first_seq = 0 };
 	bool incomplete = s->incomplete || s->draws_lost;
 	int chosen = s->found_port;
 	bool found;
@@ -346,6 +349,10 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 			incomplete = true;
 	}
 
+	/* a search larger than what is left of the ring lost its start */
+	batch_flush(&batch);
+	if (ephport_ring_lost_upto() >= batch.first_seq)
+		incomplete = true;
 	e->passes = pass_no;
 	e->examined = examined;
 	e->incomplete = incomplete;
