@@ -51,7 +51,6 @@ static inline bool ephport_net_range(struct net *net, int *low, int *high)
 	/* the seqlock's bare seqcount: its reader never takes the lock */
 	seqcount_t *sc = &net->ipv4.ip_local_ports.lock.seqcount.seqcount;
 	unsigned int tries, seq;
-
 	int lo, hi;
 
 	for (tries = 0; tries < EPHPORT_RANGE_TRIES; tries++) {

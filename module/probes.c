@@ -68,13 +68,12 @@ static DEFINE_PER_CPU(u64[PROBE_COUNT], probe_hits);
 /* Serialises registering against showing the probes. */
 static DEFINE_MUTEX(probes_mutex);
 /*
- * The lookup probe is attached at load with detail=candidates, and never
- * attached or detached later: adding and removing kprobes while their
- * functions run is the one thing that crashed the test VM, with or without
- * ephport (tests/guest/kprobe-events.sh), so it happens only at load and
- * unload.
+ * The lookup probe is attached at load with detail=candidates (its symbol
+ * is then set), and never attached or detached later: adding and removing
+ * kprobes while their functions run is the one thing that crashed the test
+ * VM, with or without ephport (tests/guest/kprobe-events.sh), so it happens
+ * only at load and unload.
  */
-static bool lookup_attached;
 
 struct get_port_data {
 	struct ephport_search *search;
@@ -116,7 +115,7 @@ static int get_port_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (READ_ONCE(probes[PROBE_DRAW].rp.nmissed) != data->search->draw_missed)
 		ephport_search_draws_lost(data->search);
 	ephport_search_end(data->search, (int)regs_return_value(regs),
-			   lookup_attached);
+			   !!probes[PROBE_LOOKUP].symbol);
 	return 0;
 }
 
@@ -339,7 +338,6 @@ int ephport_probes_register(enum ephport_detail detail)
 			pr_info("%s not probed (%d): %s unavailable\n",
 				probes[i].symbols[0], err, probes[i].purpose);
 	}
-	lookup_attached = !!probes[PROBE_LOOKUP].symbol;
 	/* pairs with get_port_entry()'s acquire */
 	smp_store_release(&callers_known, true);
 	mutex_unlock(&probes_mutex);
@@ -360,7 +358,6 @@ void ephport_probes_unregister(void)
 	/* The search boundaries go first, so no new search starts. */
 	for (i = 0; i < PROBE_COUNT; i++)
 		unregister_one(&probes[i]);
-	lookup_attached = false;
 	WRITE_ONCE(callers_known, false);
 	mutex_unlock(&probes_mutex);
 }

@@ -349,10 +349,17 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 			incomplete = true;
 	}
 
-	/* a search larger than what is left of the ring lost its start */
-	batch_flush(&batch);
-	if (ephport_ring_lost_upto() >= batch.first_seq)
-		incomplete = true;
+	/*
+	 * A search larger than what is left of the ring lost its start.  One
+	 * that fits a batch goes to the ring in a single write, which cannot
+	 * overwrite its own begin: only a search already partly written pays
+	 * for the extra lock round trip.
+	 */
+	if (batch.first_seq) {
+		batch_flush(&batch);
+		if (ephport_ring_lost_upto() >= batch.first_seq)
+			incomplete = true;
+	}
 	e->passes = pass_no;
 	e->examined = examined;
 	e->incomplete = incomplete;
