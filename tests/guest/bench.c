@@ -20,8 +20,8 @@
 #include <unistd.h>
 
 #include "../../userspace/record.h"
+#include "util.h"
 
-#define STATS "/sys/kernel/debug/ephport/stats"
 #define EVENTS "/sys/kernel/debug/ephport/events"
 #define RANGE "/proc/sys/net/ipv4/ip_local_port_range"
 #define NS_PER_S 1000000000LL
@@ -34,23 +34,6 @@ static long long now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * NS_PER_S + ts.tv_nsec;
-}
-
-/* A counter from the module's stats, or -1 when it is not loaded. */
-static long long module_stat(const char *key)
-{
-	char line[256];
-	size_t len = strlen(key);
-	long long value = -1;
-	FILE *f = fopen(STATS, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, len) && line[len] == ' ')
-			value = atoll(line + len + 1);
-	fclose(f);
-	return value;
 }
 
 static int cmp_ll(const void *a, const void *b)

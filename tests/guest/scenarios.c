@@ -26,6 +26,7 @@
 
 #include "../../module/ephport_model.h"
 #include "../../userspace/record.h"
+#include "util.h"
 
 #ifndef IP_LOCAL_PORT_RANGE
 #define IP_LOCAL_PORT_RANGE 51
@@ -71,50 +72,6 @@ struct trace {
 };
 
 static struct trace trace;
-
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-	int err;
-
-	if (fd < 0)
-		return errno;
-	n = write(fd, text, strlen(text));
-	err = n < 0 ? errno : 0;
-	close(fd);
-	return err;
-}
-
-/* One write(2) of @n bytes: 0 or its errno (a short write is EIO). */
-static int write_bytes(const char *path, const char *bytes, size_t n)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t done;
-	int err;
-
-	if (fd < 0)
-		return errno;
-	done = write(fd, bytes, n);
-	err = done < 0 ? errno : (size_t)done == n ? 0 : EIO;
-	close(fd);
-	return err;
-}
-
-static bool read_file(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return false;
-	buf[n] = '\0';
-	return true;
-}
 
 static void control(const char *words)
 {
@@ -645,14 +602,6 @@ static void pin_to_cpu(int cpu)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /*
  * PREEMPT_RT: a writer of ip_local_port_range is preempted inside its
  * seqlock section by a SCHED_FIFO task on its CPU, while this process
@@ -909,19 +858,6 @@ static bool pid_filter(void)
 	return true;
 }
 
-/* events_pipe hands out whole lines only, and consumes them. */
-/* A counter from stats, or -1. */
-static int stat_of(const char *key)
-{
-	static char text[4096];
-	const char *p;
-
-	if (!read_file(DEBUGFS "stats", text, sizeof(text)))
-		return -1;
-	p = strstr(text, key);
-	return p ? atoi(p + strlen(key) + 1) : -1;
-}
-
 /* Drains events_pipe with reads of @size (0: random 1-64) into @out. */
 static size_t drain_pipe(int fd, size_t size, char *out, size_t cap)
 {
@@ -967,6 +903,7 @@ static bool pipe_reads(void)
 	static const size_t sizes[] = { 1, 7, 63, 4095 };
 	static char snapshot[16384], got[16384], mine[2][16384];
 	static unsigned char seen[1 << 16];
+	long long discarded;
 	size_t len, glen, i, lens[2];
 	int fd, k, lines = 0;
 
@@ -1040,12 +977,13 @@ static bool pipe_reads(void)
 
 	/* closed mid-line: the rest of that record is counted as discarded */
 	make_records(snapshot, sizeof(snapshot));
-	k = stat_of("records_discarded");
+	discarded = module_stat("records_discarded");
 	fd = open(DEBUGFS "events_pipe", O_RDONLY | O_NONBLOCK);
 	EXPECT(fd >= 0 && read(fd, got, 5) == 5, "5-byte read: %s", strerror(errno));
 	close(fd);
-	EXPECT(stat_of("records_discarded") == k + 1, "records_discarded went from %d to %d",
-	       k, stat_of("records_discarded"));
+	EXPECT(module_stat("records_discarded") == discarded + 1,
+	       "records_discarded went from %lld to %lld", discarded,
+	       module_stat("records_discarded"));
 	control("clear");
 	return true;
 }

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "../../userspace/record.h"
+#include "util.h"
 
 #ifndef IP_LOCAL_PORT_RANGE
 #define IP_LOCAL_PORT_RANGE 51
@@ -73,27 +74,6 @@ static void pass(const char *name)
 	printf("ok - stress-%s\n", name);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int write_text(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY);
-	int err = 0;
-
-	if (fd < 0)
-		return errno;
-	if (write(fd, text, strlen(text)) < 0)
-		err = errno;
-	close(fd);
-	return err;
-}
-
 static void on_stop(int sig)
 {
 	(void)sig;
@@ -116,9 +96,9 @@ static void binder(int i, double start, double end)
 		_exit(1);
 	snprintf(path, sizeof(path), LOG_DIR "/bind-%d", i);
 	log = fopen(path, "w");
-	for (n = 0; n < MAX_BINDS && now() < end; n++) {
+	for (n = 0; n < MAX_BINDS && now_seconds() < end; n++) {
 		/* spread over the whole run: the logs are bounded, the run is not */
-		double wait = start + (end - start) * n / MAX_BINDS - now();
+		double wait = start + (end - start) * n / MAX_BINDS - now_seconds();
 
 		if (wait > 0)
 			usleep((useconds_t)(wait * 1e6));
@@ -223,16 +203,16 @@ static void noise(int what)
 			break;
 		case 1:		/* SIGUSR1 pauses it between writes */
 			if (!paused)
-				write_text(DEBUGFS "control", control[i % 6]);
+				write_file(DEBUGFS "control", control[i % 6]);
 			usleep(30000);
 			break;
 		case 2:
 			snprintf(text, sizeof(text), "32768 %d", 60999 - (i & 1) * 9);
-			write_text("/proc/sys/net/ipv4/ip_local_port_range", text);
+			write_file("/proc/sys/net/ipv4/ip_local_port_range", text);
 			usleep(5000);
 			break;
 		default:
-			write_text("/proc/sys/net/ipv4/ip_local_reserved_ports",
+			write_file("/proc/sys/net/ipv4/ip_local_reserved_ports",
 				   i & 1 ? "40000-40100,55555" : "");
 			usleep(7000);
 			break;
@@ -263,7 +243,7 @@ static bool quiesce(pid_t *readers, int ack, pid_t control_writer)
 
 	kill(control_writer, SIGUSR1);
 	usleep(100000);		/* its last write is done */
-	write_text(DEBUGFS "control", "pid=1");
+	write_file(DEBUGFS "control", "pid=1");
 	usleep(500000);		/* searches in flight end */
 	for (i = 0; i < READERS; i++)
 		kill(readers[i], SIGUSR1);
@@ -306,7 +286,7 @@ static void set_cpus_online(bool online)
 
 	for (cpu = 1; cpu < cpus; cpu++) {
 		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%ld/online", cpu);
-		write_text(path, online ? "1" : "0");
+		write_file(path, online ? "1" : "0");
 	}
 }
 
@@ -452,7 +432,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_stop);
 	if (pipe(acks))
 		return 1;
-	start = now();
+	start = now_seconds();
 	end = start + seconds;
 	for (i = 0; i < BINDERS; i++)
 		if (!(binders[i] = fork()))
@@ -464,9 +444,9 @@ int main(int argc, char **argv)
 		if (!(noisy[i] = fork()))
 			noise(i);
 
-	while (now() < end) {
+	while (now_seconds() < end) {
 		sleep(RELOAD_EVERY);
-		if (now() >= end || !quiesce(readers, acks[0], noisy[1]))
+		if (now_seconds() >= end || !quiesce(readers, acks[0], noisy[1]))
 			break;
 		/*
 		 * Adding or removing kprobes on these functions while other
@@ -512,9 +492,9 @@ int main(int argc, char **argv)
 		kill(readers[i], SIGUSR2);
 		waitpid(readers[i], NULL, 0);
 	}
-	write_text("/proc/sys/net/ipv4/ip_local_reserved_ports", "");
-	write_text("/proc/sys/net/ipv4/ip_local_port_range", "32768 60999");
-	write_text(DEBUGFS "control", "detail=passes pid=0 netns=0");
+	write_file("/proc/sys/net/ipv4/ip_local_reserved_ports", "");
+	write_file("/proc/sys/net/ipv4/ip_local_port_range", "32768 60999");
+	write_file(DEBUGFS "control", "detail=passes pid=0 netns=0");
 
 	load_binds();
 	for (i = 0; i < READERS; i++) {

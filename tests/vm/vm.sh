@@ -109,13 +109,13 @@ build_guest() {
 	local out=$1
 	mkdir -p "$out"
 	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/scenarios" \
-		"$top/tests/guest/scenarios.c" "$top/userspace/record.c"
+		"$top/tests/guest/scenarios.c" "$top/tests/guest/util.c" "$top/userspace/record.c"
 	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/two-servers" \
 		"$top/tests/guest/two_servers.c"
 	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/stress" \
-		"$top/tests/guest/stress.c" "$top/userspace/record.c"
+		"$top/tests/guest/stress.c" "$top/tests/guest/util.c" "$top/userspace/record.c"
 	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/bench" \
-		"$top/tests/guest/bench.c" "$top/userspace/record.c"
+		"$top/tests/guest/bench.c" "$top/tests/guest/util.c" "$top/userspace/record.c"
 	if [ -f "$top/userspace/Makefile" ]; then
 		make -s -C "$top/userspace" static >/dev/null
 		cp "$top/userspace/ephport-static" "$out/ephport"

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int write_bytes(const char *path, const char *bytes, size_t n)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t done;
+	int err;
+
+	if (fd < 0)
+		return errno;
+	done = write(fd, bytes, n);
+	err = done < 0 ? errno : (size_t)done == n ? 0 : EIO;
+	close(fd);
+	return err;
+}
+
+int write_file(const char *path, const char *text)
+{
+	return write_bytes(path, text, strlen(text));
+}
+
+bool read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return false;
+	buf[n] = '\0';
+	return true;
+}
+
+double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+long long module_stat(const char *key)
+{
+	char line[256];
+	size_t len = strlen(key);
+	long long value = -1;
+	FILE *f = fopen(EP_STATS, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == ' ')
+			value = atoll(line + len + 1);
+	fclose(f);
+	return value;
+}

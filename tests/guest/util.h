@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Small helpers shared by the guest programs. */
+#ifndef EPHPORT_GUEST_UTIL_H
+#define EPHPORT_GUEST_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define EP_STATS "/sys/kernel/debug/ephport/stats"
+
+/* One write(2) of @n bytes: 0 or its errno (a short write is EIO). */
+int write_bytes(const char *path, const char *bytes, size_t n);
+/* write_bytes() of a string. */
+int write_file(const char *path, const char *text);
+/* One read(2) into @buf, NUL-terminated; false when it failed. */
+bool read_file(const char *path, char *buf, size_t size);
+/* CLOCK_MONOTONIC in seconds. */
+double now_seconds(void);
+/* A counter from the module's stats, or -1 when it is not loaded. */
+long long module_stat(const char *key);
+
+#endif /* EPHPORT_GUEST_UTIL_H */
