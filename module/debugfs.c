@@ -244,6 +244,8 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "ring_bytes %zu\n", ring.size * sizeof(struct ephport_record));
 	ephport_probes_show_stats(m);
 	seq_printf(m, "records_discarded %llu\n", ring.discarded);
+	seq_printf(m, "records_cleared %llu\n", ring.cleared);
+	seq_printf(m, "capped %llu\n", search.capped);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);

@@ -81,6 +81,10 @@ int ephport_record_format(const struct ephport_record *rec, char *buf, size_t si
 				       "type=cand pass=%u port=%u verdict=%s\n",
 				       rec->cand.pass, rec->cand.port,
 				       verdict_names[rec->cand.verdict]);
+	case EPHPORT_REC_CLEAR:
+		return len + scnprintf(buf + len, size - len,
+				       "type=clear cleared=%llu\n",
+				       rec->clear.cleared);
 	default:
 		return len + format_end(&rec->end, buf + len, size - len);
 	}

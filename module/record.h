@@ -19,6 +19,7 @@ enum ephport_record_type {
 	EPHPORT_REC_PASS,
 	EPHPORT_REC_CAND,
 	EPHPORT_REC_END,
+	EPHPORT_REC_CLEAR,
 };
 
 enum ephport_verdict {
@@ -68,6 +69,11 @@ struct ephport_end_rec {
 	u64 ns;
 };
 
+/* `clear` discarded the @cleared records before this one. */
+struct ephport_clear_rec {
+	u64 cleared;
+};
+
 struct ephport_record {
 	u64 seq;
 	u64 search;
@@ -77,6 +83,7 @@ struct ephport_record {
 		struct ephport_pass_rec pass;
 		struct ephport_cand_rec cand;
 		struct ephport_end_rec end;
+		struct ephport_clear_rec clear;
 	};
 };
 

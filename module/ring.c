@@ -18,6 +18,7 @@ static u64 ring_head = 1;
 /* seq of the oldest unconsumed record still held */
 static u64 ring_tail = 1;
 static u64 ring_dropped;
+static u64 ring_cleared;
 /* seq of the newest record overwritten before it was read (0: none) */
 static u64 ring_lost_upto;
 static atomic64_t ring_discarded = ATOMIC64_INIT(0);
@@ -75,21 +76,37 @@ void ephport_ring_exit(void)
 	records = NULL;
 }
 
+/* Under ring_lock: the oldest unread record makes room when the ring is full. */
+static void store(struct ephport_record *rec)
+{
+	rec->seq = ring_head++;
+	if (ring_head - ring_tail > ring_mask + 1) {
+		WRITE_ONCE(ring_lost_upto, ring_tail);
+		ring_tail++;
+		ring_dropped++;
+	}
+	records[rec->seq & ring_mask] = *rec;
+}
+
 void ephport_ring_write(struct ephport_record *recs, unsigned int n)
 {
 	unsigned long flags;
 	unsigned int i;
 
 	raw_spin_lock_irqsave(&ring_lock, flags);
-	for (i = 0; i < n; i++) {
-		recs[i].seq = ring_head++;
-		if (ring_head - ring_tail > ring_mask + 1) {
-			WRITE_ONCE(ring_lost_upto, ring_tail);
-			ring_tail++;
-			ring_dropped++;
-		}
-		records[recs[i].seq & ring_mask] = recs[i];
-	}
+	for (i = 0; i < n; i++)
+		store(&recs[i]);
+	raw_spin_unlock_irqrestore(&ring_lock, flags);
+}
+
+void ephport_ring_write_end(struct ephport_record *end, u64 first)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&ring_lock, flags);
+	if (ring_lost_upto >= first)
+		end->end.incomplete = 1;
+	store(end);
 	raw_spin_unlock_irqrestore(&ring_lock, flags);
 }
 
@@ -151,11 +168,16 @@ void ephport_ring_count_discarded(void)
 
 void ephport_ring_clear(void)
 {
+	struct ephport_record mark = { .type = EPHPORT_REC_CLEAR };
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&ring_lock, flags);
+	mark.clear.cleared = ring_head - ring_tail;
+	ring_cleared += mark.clear.cleared;
 	ring_tail = ring_head;
+	store(&mark);
 	raw_spin_unlock_irqrestore(&ring_lock, flags);
+	ephport_ring_kick();
 }
 
 void ephport_ring_get_stats(struct ephport_ring_stats *stats)
@@ -165,6 +187,7 @@ void ephport_ring_get_stats(struct ephport_ring_stats *stats)
 	raw_spin_lock_irqsave(&ring_lock, flags);
 	stats->written = ring_head - 1;
 	stats->dropped = ring_dropped;
+	stats->cleared = ring_cleared;
 	stats->discarded = atomic64_read(&ring_discarded);
 	stats->buffered = ring_head - ring_tail;
 	stats->size = ring_mask + 1;

@@ -20,6 +20,7 @@
 struct ephport_ring_stats {
 	u64 written;		/* also the seq of the newest record */
 	u64 dropped;
+	u64 cleared;		/* unread when `clear` was written */
 	u64 discarded;		/* taken by a pipe reader that closed mid-line */
 	u64 buffered;
 	u32 size;
@@ -30,6 +31,11 @@ void ephport_ring_exit(void);
 
 /* Probe context: stamps @n records with the next seqs and stores them. */
 void ephport_ring_write(struct ephport_record *recs, unsigned int n);
+/*
+ * Stores a search's @end, marked incomplete if a record of the search (seq
+ * at or after @first) was overwritten before it was read.
+ */
+void ephport_ring_write_end(struct ephport_record *end, u64 first);
 /* Wakes pipe readers; deferred, so safe from any probe handler. */
 void ephport_ring_kick(void);
 
@@ -44,6 +50,7 @@ bool ephport_ring_empty(void);
 void ephport_ring_count_discarded(void);
 /* The seq of the newest record overwritten before it was read, or 0. */
 u64 ephport_ring_lost_upto(void);
+/* Discards the unread records, and writes a clear record that counts them. */
 void ephport_ring_clear(void);
 void ephport_ring_get_stats(struct ephport_ring_stats *stats);
 

@@ -39,20 +39,26 @@ static u32 config_netns;
 
 #define count(field) this_cpu_inc(search_stats.field)
 
-/* Records handed to the ring under one lock: a search's begin, passes, end. */
+/* Records handed to the ring under one lock round trip. */
 #define EPHPORT_BATCH 4
+
+/*
+ * Candidate records one probe handler writes at most.  A half pass of the
+ * widest range has 32768 candidates, and each record is written with
+ * preemption off; past this share the pass records still say how many
+ * were examined, and the search ends incomplete (counted as capped).
+ */
+#define EPHPORT_CANDIDATES_PER_HANDLER 2048
 
 struct batch {
 	struct ephport_record rec[EPHPORT_BATCH];
 	unsigned int n;
-	u64 first_seq;		/* the search's first record (its begin) */
 };
 
 static void batch_flush(struct batch *b)
 {
-	ephport_ring_write(b->rec, b->n);
-	if (!b->first_seq && b->n)
-		b->first_seq = b->rec[0].seq;
+	if (b->n)
+		ephport_ring_write(b->rec, b->n);
 	b->n = 0;
 }
 
@@ -98,8 +104,8 @@ static void copy_comm(char *dst)
 			dst[i] = '?';
 }
 
-static void emit_begin(const struct ephport_search *s, struct batch *batch,
-		       bool *incomplete)
+/* Written at the search's start, with the range as it is then. */
+static void write_begin(struct ephport_search *s)
 {
 	struct ephport_record rec = {
 		.search = s->id,
@@ -118,7 +124,7 @@ static void emit_begin(const struct ephport_search *s, struct batch *batch,
 	b->reuseport = sk->sk_reuseport;
 	/* 0-0 (and incomplete): a writer kept the range changing */
 	if (!ephport_net_range(s->net, &low, &high))
-		*incomplete = true;
+		s->incomplete = true;
 	b->range_low = low;
 	b->range_high = high;
 	ephport_sock_range(sk, &low, &high);
@@ -131,7 +137,31 @@ static void emit_begin(const struct ephport_search *s, struct batch *batch,
 #endif
 		memcpy(b->addr, &sk->sk_rcv_saddr, sizeof(sk->sk_rcv_saddr));
 	copy_comm(b->comm);
-	batch_add(batch, &rec);
+	ephport_ring_write(&rec, 1);
+	s->first_seq = rec.seq;
+	ephport_ring_kick();
+}
+
+/*
+ * A fingerprint of ip_local_reserved_ports.  Verdicts are read when a half
+ * pass ends, after the kernel's own checks: if the set changed since the
+ * search began, they may not be what the kernel saw.
+ */
+static u64 reserved_print(const struct net *net)
+{
+#ifdef CONFIG_SYSCTL
+	const unsigned long *map = net->ipv4.sysctl_local_reserved_ports;
+	u64 print = 0;
+	unsigned int i;
+
+	if (!map)
+		return 0;
+	for (i = 0; i < BITS_TO_LONGS(U16_MAX + 1); i++)
+		print = (print + READ_ONCE(map[i])) * GOLDEN_RATIO_64;
+	return print;
+#else
+	return 0;
+#endif
 }
 
 struct ephport_search *ephport_search_begin(struct sock *sk)
@@ -163,10 +193,18 @@ struct ephport_search *ephport_search_begin(struct sock *sk)
 	s->detail = config.detail;
 	ephport_walk_init(&s->walk, sk->sk_reuse == SK_CAN_REUSE);
 	s->nr_half = 0;
+	s->nr_written = 0;
+	s->pass_no = 0;
+	s->examined = 0;
+	s->reserved = 0;
 	s->found_port = 0;
 	s->probed = 0;
 	s->incomplete = false;
+	s->capped = false;
 	s->draws_lost = false;
+	if (s->detail == EPHPORT_DETAIL_CANDIDATES)
+		s->reserved_print = reserved_print(net);
+	write_begin(s);
 	count(searches);
 	atomic_inc(&active);
 	return s;
@@ -185,6 +223,89 @@ struct ephport_search *ephport_search_current(void)
 			return s;
 	}
 	return NULL;
+}
+
+static void emit_candidates(struct ephport_search *s, struct batch *batch,
+			    const struct ephport_half_pass *hp,
+			    unsigned int offset, unsigned int count,
+			    int chosen_index, unsigned int *budget)
+{
+	struct ephport_record rec = {
+		.search = s->id,
+		.type = EPHPORT_REC_CAND,
+		.cand.pass = s->pass_no,
+	};
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		int port = ephport_candidate(hp, offset, i);
+
+		if (!*budget) {
+			s->capped = true;
+			return;
+		}
+		--*budget;
+		rec.cand.port = port;
+		if (i == chosen_index)
+			rec.cand.verdict = EPHPORT_FREE;
+		else if (inet_is_local_reserved_port(s->net, port))
+			rec.cand.verdict = EPHPORT_RESERVED;
+		else
+			rec.cand.verdict = EPHPORT_INUSE;
+		s->reserved += rec.cand.verdict == EPHPORT_RESERVED;
+		batch_add(batch, &rec);
+	}
+}
+
+/*
+ * Writes the passes of half pass @h, derived from its range and draw, once
+ * it is over: each pass runs until the chosen port (@chosen, or -1) or to
+ * its end.  Returns false once the chosen port is reached.
+ */
+static bool emit_half_pass(struct ephport_search *s, unsigned int h, int chosen)
+{
+	const struct ephport_half_pass *hp = &s->half[h];
+	struct ephport_record rec = {
+		.search = s->id,
+		.type = EPHPORT_REC_PASS,
+		.pass.half = hp->half,
+		.pass.relax = hp->relax,
+		.pass.low = hp->low,
+		.pass.high = hp->high,
+	};
+	unsigned int budget = EPHPORT_CANDIDATES_PER_HANDLER;
+	struct batch batch = { .n = 0 };
+	bool exhausted = true;
+	unsigned int parity;
+
+	for (parity = 0; parity < EPHPORT_PARITY_PASSES; parity++) {
+		unsigned int offset = ephport_pass_offset(s->draw[h], parity);
+		int index = chosen < 0 ? -1 : ephport_candidate_index(hp, offset, chosen);
+		unsigned int count = index < 0 ? ephport_pass_length(hp) : index + 1;
+
+		rec.pass.pass = ++s->pass_no;
+		rec.pass.offset = offset;
+		rec.pass.start = ephport_candidate(hp, offset, 0);
+		rec.pass.examined = count;
+		if (s->detail >= EPHPORT_DETAIL_PASSES)
+			batch_add(&batch, &rec);
+		if (s->detail == EPHPORT_DETAIL_CANDIDATES)
+			emit_candidates(s, &batch, hp, offset, count, index, &budget);
+		s->examined += count;
+		if (index >= 0) {
+			exhausted = false;
+			break;
+		}
+	}
+	if (s->detail == EPHPORT_DETAIL_CANDIDATES &&
+	    reserved_print(s->net) != s->reserved_print)
+		s->incomplete = true;
+	if (s->detail >= EPHPORT_DETAIL_PASSES) {
+		batch_flush(&batch);
+		ephport_ring_kick();
+	}
+	s->nr_written = h + 1;
+	return exhausted;
 }
 
 /*
@@ -213,6 +334,8 @@ bool ephport_search_half_pass(struct ephport_search *s, u32 ceil)
 	ephport_half_pass_begin(&walk, low, high, &hp);
 	if (hp.remaining != ceil)
 		goto lost;
+	if (n)
+		emit_half_pass(s, n - 1, -1);
 	s->walk = walk;
 	s->half[n] = hp;
 	s->nr_half = n + 1;
@@ -233,74 +356,6 @@ void ephport_search_draw(struct ephport_search *s, u32 draw)
 	s->draw[s->nr_half - 1] = draw;
 }
 
-static void emit_candidates(const struct ephport_search *s, struct batch *batch,
-			    const struct ephport_half_pass *hp,
-			    unsigned int offset, unsigned int count,
-			    int chosen_index, u8 pass_no, u32 *reserved)
-{
-	struct ephport_record rec = {
-		.search = s->id,
-		.type = EPHPORT_REC_CAND,
-		.cand.pass = pass_no,
-	};
-	unsigned int i;
-
-	for (i = 0; i < count; i++) {
-		int port = ephport_candidate(hp, offset, i);
-
-		rec.cand.port = port;
-		if (i == chosen_index)
-			rec.cand.verdict = EPHPORT_FREE;
-		else if (inet_is_local_reserved_port(s->net, port))
-			rec.cand.verdict = EPHPORT_RESERVED;
-		else
-			rec.cand.verdict = EPHPORT_INUSE;
-		*reserved += rec.cand.verdict == EPHPORT_RESERVED;
-		batch_add(batch, &rec);
-	}
-}
-
-/*
- * Every pass of one half pass, derived from its range and draw: a pass
- * runs until the chosen port (@chosen, or -1) or to its end.  Returns
- * false once the chosen port is reached.
- */
-static bool emit_half_pass(const struct ephport_search *s, struct batch *batch,
-			   unsigned int h, int chosen, u8 *pass_no, u32 *examined,
-			   u32 *reserved)
-{
-	const struct ephport_half_pass *hp = &s->half[h];
-	struct ephport_record rec = {
-		.search = s->id,
-		.type = EPHPORT_REC_PASS,
-		.pass.half = hp->half,
-		.pass.relax = hp->relax,
-		.pass.low = hp->low,
-		.pass.high = hp->high,
-	};
-	unsigned int parity;
-
-	for (parity = 0; parity < EPHPORT_PARITY_PASSES; parity++) {
-		unsigned int offset = ephport_pass_offset(s->draw[h], parity);
-		int index = chosen < 0 ? -1 : ephport_candidate_index(hp, offset, chosen);
-		unsigned int count = index < 0 ? ephport_pass_length(hp) : index + 1;
-
-		rec.pass.pass = ++*pass_no;
-		rec.pass.offset = offset;
-		rec.pass.start = ephport_candidate(hp, offset, 0);
-		rec.pass.examined = count;
-		if (s->detail >= EPHPORT_DETAIL_PASSES)
-			batch_add(batch, &rec);
-		if (s->detail == EPHPORT_DETAIL_CANDIDATES)
-			emit_candidates(s, batch, hp, offset, count, index,
-					*pass_no, reserved);
-		*examined += count;
-		if (index >= 0)
-			return false;
-	}
-	return true;
-}
-
 static void release(struct ephport_search *s)
 {
 	atomic_dec(&active);
@@ -310,7 +365,8 @@ static void release(struct ephport_search *s)
 
 /*
  * inet_csk_get_port() returned @ret: 0 with the port in inet_num, an errno,
- * or 1 on kernels before 6.0, which meant EADDRINUSE.
+ * or 1 on kernels before 6.0, which meant EADDRINUSE.  The half pass still
+ * open is written, then the end.
  */
 void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 {
@@ -319,17 +375,11 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 		.type = EPHPORT_REC_END,
 	};
 	struct ephport_end_rec *e = &rec.end;
-	struct batch batch = { .n = 0, .first_seq = 0 };
-	bool incomplete = s->incomplete || s->draws_lost;
 	int chosen = s->found_port;
 	bool found;
-	u32 examined = 0, reserved = 0;
-	u8 pass_no = 0;
 	unsigned int h;
 
 	e->ns = ktime_get_mono_fast_ns() - s->begin_ns;
-	/* begin goes with the rest: one lock round trip per few records */
-	emit_begin(s, &batch, &incomplete);
 	if (!ret && !chosen)
 		chosen = inet_sk(s->sk)->inet_num;
 	e->err = ret > 0 ? -EADDRINUSE : ret;
@@ -338,50 +388,41 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 	if (!found)
 		chosen = -1;
 	if (!s->nr_half)
-		incomplete = true;
+		s->incomplete = true;
 
-	for (h = 0; h < s->nr_half; h++) {
+	for (h = s->nr_written; h < s->nr_half; h++) {
 		bool last = h == s->nr_half - 1;
-		bool exhausted = emit_half_pass(s, &batch, h, last ? chosen : -1,
-						&pass_no, &examined, &reserved);
+		bool exhausted = emit_half_pass(s, h, last ? chosen : -1);
+
 		/* found by the model where the kernel found nothing, or the reverse */
 		if (last && exhausted == found)
-			incomplete = true;
+			s->incomplete = true;
 	}
 
-	/*
-	 * A search larger than what is left of the ring lost its start.  One
-	 * that fits a batch goes to the ring in a single write, which cannot
-	 * overwrite its own begin: only a search already partly written pays
-	 * for the extra lock round trip.
-	 */
-	if (batch.first_seq) {
-		batch_flush(&batch);
-		if (ephport_ring_lost_upto() >= batch.first_seq)
-			incomplete = true;
-	}
-	e->passes = pass_no;
-	e->examined = examined;
-	e->incomplete = incomplete;
+	e->passes = s->pass_no;
+	e->examined = s->examined;
+	e->incomplete = s->incomplete || s->draws_lost || s->capped;
 	if (probed_valid && s->detail == EPHPORT_DETAIL_CANDIDATES &&
 	    !ephport_use_hash2_on_bind(s->sk)) {
 		e->probed_valid = 1;
 		e->probed = s->probed;
-		if (!incomplete && s->probed != examined - reserved)
+		if (!e->incomplete && s->probed != s->examined - s->reserved)
 			count(model_mismatch);
 	}
-	batch_add(&batch, &rec);
-	batch_flush(&batch);
+	/* a search whose own records were overwritten ends incomplete */
+	ephport_ring_write_end(&rec, s->first_seq);
 	ephport_ring_kick();
 
-	this_cpu_add(search_stats.passes, pass_no);
-	this_cpu_add(search_stats.candidates, examined);
+	this_cpu_add(search_stats.passes, s->pass_no);
+	this_cpu_add(search_stats.candidates, s->examined);
 	if (e->err)
 		count(failed);
 	else
 		count(found);
-	if (incomplete)
+	if (e->incomplete)
 		count(incomplete);
+	if (s->capped)
+		count(capped);
 	release(s);
 }
 
@@ -400,6 +441,7 @@ void ephport_search_get_stats(struct ephport_search_stats *stats)
 		stats->failed += c->failed;
 		stats->untracked += c->untracked;
 		stats->incomplete += c->incomplete;
+		stats->capped += c->capped;
 		stats->model_mismatch += c->model_mismatch;
 	}
 }

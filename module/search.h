@@ -39,9 +39,16 @@ struct ephport_search {
 	unsigned int nr_half;
 	struct ephport_half_pass half[EPHPORT_MAX_HALF_PASSES];
 	u32 draw[EPHPORT_MAX_HALF_PASSES];
+	unsigned int nr_written;	/* half passes whose records are written */
+	u8 pass_no;			/* passes written so far */
+	u32 examined;
+	u32 reserved;			/* examined candidates found reserved */
+	u64 first_seq;			/* the begin record's */
+	u64 reserved_print;		/* ip_local_reserved_ports at the start */
 	int found_port;			/* from find_open_port, if probed */
 	u32 probed;			/* candidate lookups seen */
 	bool incomplete;
+	bool capped;			/* candidates left unwritten */
 	bool draws_lost;		/* later passes cannot be reconstructed */
 	int draw_missed;		/* the draw probe's misses at the start */
 };
@@ -54,6 +61,7 @@ struct ephport_search_stats {
 	u64 failed;
 	u64 untracked;		/* no free slot */
 	u64 incomplete;
+	u64 capped;		/* candidates beyond one handler's share unwritten */
 	u64 model_mismatch;	/* probed lookups disagree with the model */
 };
 
@@ -67,11 +75,14 @@ struct ephport_config {
 void ephport_config_get(struct ephport_config *config);
 void ephport_config_set(const struct ephport_config *config);
 
-/* inet_csk_get_port(sk, 0) entry: NULL when this search is not traced. */
+/* inet_csk_get_port(sk, 0) entry, writes the begin: NULL when not traced. */
 struct ephport_search *ephport_search_begin(struct sock *sk);
 /* The owning task's search in flight, or NULL: the helpers' cheap check. */
 struct ephport_search *ephport_search_current(void);
-/* The search's own __get_random_u32_below(@ceil): the next half pass? */
+/*
+ * The search's own __get_random_u32_below(@ceil): the next half pass?  The
+ * previous one ran dry, and its records are written.
+ */
 bool ephport_search_half_pass(struct ephport_search *s, u32 ceil);
 /* A draw may have been this search's but was not seen: stop following. */
 void ephport_search_draws_lost(struct ephport_search *s);

@@ -15,7 +15,7 @@ enum {
 	K_HIGH = 1 << 12, K_OFFSET = 1 << 13, K_START = 1 << 14,
 	K_PORT = 1 << 15, K_VERDICT = 1 << 16, K_ERR = 1 << 17,
 	K_PASSES = 1 << 18, K_EXAMINED = 1 << 19, K_NS = 1 << 20,
-	K_PARITY = 1 << 21, K_RELAX = 1 << 22,
+	K_PARITY = 1 << 21, K_RELAX = 1 << 22, K_CLEARED = 1 << 23,
 };
 
 static const unsigned long required[] = {
@@ -24,6 +24,7 @@ static const unsigned long required[] = {
 		    K_PARITY | K_RELAX,
 	[EP_CAND] = K_PASS | K_PORT | K_VERDICT,
 	[EP_END] = K_PORT | K_ERR | K_PASSES | K_EXAMINED | K_NS,
+	[EP_CLEAR] = K_CLEARED,
 };
 
 static bool parse_ll(const char *s, size_t n, long long min, long long max,
@@ -101,7 +102,9 @@ static const char *const protos[] = { "tcp", "dccp", NULL };
 static const char *const halves[] = { "whole", "lower", "upper", NULL };
 static const char *const parities[] = { "odd", "even", NULL };
 static const char *const verdicts[] = { "free", "inuse", "reserved", NULL };
-static const char *const types[] = { "begin", "pass", "cand", "end", NULL };
+static const char *const types[] = {
+	"begin", "pass", "cand", "end", "clear", NULL
+};
 
 #define KEY(name) (klen == strlen(name) && !memcmp(key, name, klen))
 
@@ -180,6 +183,8 @@ static bool parse_pair(const char *key, size_t klen, const char *v, size_t n,
 		return parse_int(v, n, 0, 1, &r->incomplete);
 	if (KEY("probed"))
 		return parse_count(v, n, &r->probed);
+	if (KEY("cleared"))
+		return (*seen |= K_CLEARED), parse_ull(v, n, &r->cleared);
 	return true;
 }
 
@@ -259,6 +264,9 @@ int ep_record_format(const struct ep_record *r, char *buf, int size)
 			len += snprintf(buf + len, size - len, " probed=%lld",
 					r->probed);
 		len += snprintf(buf + len, size - len, "\n");
+		break;
+	case EP_CLEAR:
+		len += snprintf(buf + len, size - len, "cleared=%llu\n", r->cleared);
 		break;
 	}
 	return len;

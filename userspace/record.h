@@ -9,7 +9,7 @@
 #define EP_ADDR_MAX 48
 #define EP_WORD_MAX 16
 
-enum ep_type { EP_BEGIN, EP_PASS, EP_CAND, EP_END };
+enum ep_type { EP_BEGIN, EP_PASS, EP_CAND, EP_END, EP_CLEAR };
 
 struct ep_record {
 	unsigned long long seq;
@@ -42,6 +42,8 @@ struct ep_record {
 	unsigned long long ns;
 	int incomplete;
 	long long probed;		/* -1 when not counted */
+	/* clear: unread records discarded just before this one */
+	unsigned long long cleared;
 };
 
 /*

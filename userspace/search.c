@@ -72,16 +72,24 @@ static struct ep_search *find(struct ep_assembler *a, unsigned long long id)
 
 void ep_asm_record(struct ep_assembler *a, const struct ep_record *rec)
 {
+	/* the records a clear discarded are not lost */
+	unsigned long long next = rec->seq;
 	struct ep_search *s;
 	struct ep_pass *p;
 
-	if (a->last_seq && rec->seq > a->last_seq + 1) {
-		a->lost += rec->seq - a->last_seq - 1;
+	if (rec->type == EP_CLEAR)
+		next = rec->cleared < next ? next - rec->cleared : 0;
+	if (a->last_seq && next > a->last_seq + 1) {
+		a->lost += next - a->last_seq - 1;
 		if (a->gap)
-			a->gap(rec->seq - a->last_seq - 1, rec->seq, a->ctx);
+			a->gap(next - a->last_seq - 1, next, a->ctx);
 	}
 	if (rec->seq > a->last_seq)
 		a->last_seq = rec->seq;
+	if (rec->type == EP_CLEAR) {
+		a->cleared += rec->cleared;
+		return;
+	}
 	s = find(a, rec->search);
 	switch (rec->type) {
 	case EP_BEGIN:
@@ -107,6 +115,8 @@ void ep_asm_record(struct ep_assembler *a, const struct ep_record *rec)
 		s->end = *rec;
 		s->has_end = true;
 		hand_over(a, (int)(s - a->open));
+		break;
+	case EP_CLEAR:
 		break;
 	}
 }

@@ -39,6 +39,7 @@ struct ep_assembler {
 	int nopen, capopen;
 	unsigned long long last_seq;
 	unsigned long long lost;	/* records missing by seq */
+	unsigned long long cleared;	/* discarded by `clear` */
 	unsigned long long unparsable;	/* lines skipped */
 };
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -118,6 +119,9 @@ static bool load_trace(void)
 			trace.bad_lines++;
 			continue;
 		}
+		/* the mark of this scenario's own clear */
+		if (rec.type == EP_CLEAR)
+			continue;
 		if (!trace.nrec++)
 			trace.first_seq = rec.seq;
 		trace.last_seq = rec.seq;
@@ -141,6 +145,8 @@ static bool load_trace(void)
 		case EP_END:
 			s->end = rec;
 			s->has_end = true;
+			break;
+		case EP_CLEAR:
 			break;
 		}
 	}
@@ -973,7 +979,8 @@ static bool pipe_reads(void)
 			lines++;
 		}
 	}
-	EXPECT(lines == 12, "%d lines read, expected 12", lines);
+	/* 4 searches of begin, pass and end, after clear's own record */
+	EXPECT(lines == 13, "%d lines read, expected 13", lines);
 
 	/* closed mid-line: the rest of that record is counted as discarded */
 	make_records(snapshot, sizeof(snapshot));
@@ -1006,9 +1013,13 @@ static bool blocked_reader(void)
 		return false;
 	child = fork();
 	if (!child) {
-		int fd = open(DEBUGFS "events_pipe", O_RDONLY);
+		int fd = open(DEBUGFS "events_pipe", O_RDONLY | O_NONBLOCK);
 		ssize_t n;
 
+		/* clear's own record first, then block on an empty ring */
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		fcntl(fd, F_SETFL, 0);
 		sigaction(SIGUSR1, &sa, NULL);
 		n = read(fd, buf, sizeof(buf));
 		result = n < 0 ? errno : 0;
@@ -1030,6 +1041,215 @@ static bool blocked_reader(void)
 	kill(child, SIGKILL);
 	waitpid(child, &status, 0);
 	close(fds[0]);
+	return true;
+}
+
+/* Binds every port of [@low, @low + @n) in @held, raising the file limit. */
+static bool hold_ports(struct bound *held, int low, int n)
+{
+	struct rlimit files = { n + 64, n + 64 };
+	int i;
+
+	setrlimit(RLIMIT_NOFILE, &files);
+	for (i = 0; i < n; i++) {
+		held[i] = bind_socket(AF_INET, SOCK_STREAM, low + i, false, true, 0, 0);
+		if (held[i].err) {
+			snprintf(why, sizeof(why), "holding port %d: %s", low + i,
+				 strerror(held[i].err));
+			close_all(held, i + 1);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* What a reader on events_pipe saw while this process searched. */
+struct progress {
+	volatile int bind_done;		/* set by the binder once bind() returned */
+	int begin_read;			/* the binder's begin was read ... */
+	int begin_before_return;	/* ... while bind() had not returned */
+	int end_with_begin;		/* ... in the same read as its end */
+	int end_read, end_err;
+	unsigned long long end_ns;
+};
+
+/* Polls events_pipe (no wake-up delay) until the binder's search ends. */
+static void read_progress(struct progress *p, pid_t binder)
+{
+	static char buf[1 << 16];
+	unsigned long long id = 0;
+	int fd = open(DEBUGFS "events_pipe", O_RDONLY | O_NONBLOCK);
+	ssize_t n;
+
+	while (fd >= 0 && !p->end_read) {
+		char *cursor = buf, *line;
+		bool begin_now = false;
+
+		n = read(fd, buf, sizeof(buf) - 1);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		while ((line = strsep(&cursor, "\n")) && *line) {
+			struct ep_record rec;
+
+			if (ep_record_parse(line, &rec))
+				continue;
+			if (rec.type == EP_BEGIN && rec.pid == binder && !id) {
+				id = rec.search;
+				begin_now = true;
+				p->begin_read = 1;
+				p->begin_before_return = !p->bind_done;
+			} else if (rec.type == EP_END && id && rec.search == id) {
+				p->end_read = 1;
+				p->end_err = rec.err;
+				p->end_ns = rec.ns;
+				p->end_with_begin = begin_now;
+			}
+		}
+	}
+	close(fd);
+}
+
+/*
+ * The begin record is written when the search starts: a reader polling on
+ * another CPU sees it while bind() still walks a full range, before the
+ * end exists.
+ */
+static bool progress_visible(void)
+{
+	enum { LOW = 20000, WIDTH = 4000 };
+	static struct bound held[WIDTH];
+	struct progress *p;
+	cpu_set_t cpus;
+	struct bound b;
+	pid_t reader;
+	int status;
+
+	EXPECT(sysconf(_SC_NPROCESSORS_ONLN) >= 2, "needs 2 CPUs");
+	p = mmap(NULL, sizeof(*p), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		 -1, 0);
+	EXPECT(p != MAP_FAILED, "mmap: %s", strerror(errno));
+	memset(p, 0, sizeof(*p));
+	set_range(LOW, LOW + WIDTH - 1);
+	if (!hold_ports(held, LOW, WIDTH)) {
+		set_range(32768, 60999);
+		return false;
+	}
+	control("clear detail=passes");
+	sched_getaffinity(0, sizeof(cpus), &cpus);
+	reader = fork();
+	if (!reader) {
+		pin_to_cpu(1);
+		alarm(30);
+		read_progress(p, getppid());
+		_exit(0);
+	}
+	pin_to_cpu(0);
+	usleep(100000);
+	b = bind_socket(AF_INET, SOCK_STREAM, 0, false, true, 0, 0);
+	p->bind_done = 1;
+	close_all(&b, 1);
+	waitpid(reader, &status, 0);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
+	close_all(held, WIDTH);
+	set_range(32768, 60999);
+	EXPECT(b.err == EADDRINUSE, "bind over a full range: %s", strerror(b.err));
+	EXPECT(p->begin_read && p->end_read, "reader saw begin %d end %d",
+	       p->begin_read, p->end_read);
+	EXPECT(p->end_err == -EADDRINUSE, "end says err=%d", p->end_err);
+	EXPECT(!p->end_with_begin, "the begin came in the same read as the end (search took %llu ns)",
+	       p->end_ns);
+	EXPECT(p->begin_before_return, "the begin was read only after bind() returned");
+	munmap(p, sizeof(*p));
+	return true;
+}
+
+/*
+ * At detail=candidates one probe handler writes at most 2048 candidates:
+ * a search over a larger full half pass keeps its pass records, writes
+ * fewer candidates and ends incomplete.  A small one stays complete.
+ */
+static bool candidates_capped(void)
+{
+	enum { LOW = 20000, WIDTH = 6000, SHARE = 2048 };
+	static struct bound held[WIDTH];
+	long long capped = module_stat("capped");
+	struct bound b, small;
+	struct search *s;
+	int i;
+
+	set_range(LOW, LOW + WIDTH - 1);
+	if (!hold_ports(held, LOW, WIDTH)) {
+		set_range(32768, 60999);
+		return false;
+	}
+	control("clear detail=candidates");
+	b = bind_socket(AF_INET, SOCK_STREAM, 0, false, true, 0, 0);
+	close_all(held, WIDTH);
+	set_range(LOW, LOW + 99);
+	small = bind_socket(AF_INET, SOCK_STREAM, 0, false, true, 0, 0);
+	load_trace();
+	close_all(&small, 1);
+	set_range(32768, 60999);
+	control("detail=passes");
+	EXPECT(b.err == EADDRINUSE, "bind over a full range: %s", strerror(b.err));
+	s = search_ending(0, 0);
+	EXPECT(s && s->has_begin && s->begin.pid == getpid(), "no traced failure");
+	EXPECT(s->end.incomplete, "search %llu: candidates capped but incomplete=0", s->id);
+	EXPECT(s->end.examined == WIDTH, "search %llu examined %lld of %d", s->id,
+	       s->end.examined, WIDTH);
+	EXPECT(s->npass == s->end.passes, "%d pass records, end says %d", s->npass,
+	       s->end.passes);
+	for (i = 0; i < s->npass; i++)
+		EXPECT(s->pass[i].examined == WIDTH / 2, "pass %d examined %lld", i + 1,
+		       s->pass[i].examined);
+	EXPECT(s->ncand == SHARE, "%d candidate records, expected %d", s->ncand, SHARE);
+	EXPECT(module_stat("capped") == capped + 1, "capped went from %lld to %lld",
+	       capped, module_stat("capped"));
+	EXPECT(!small.err, "small bind: %s", strerror(small.err));
+	return check_search_matches(search_ending(small.port, 0), small.port);
+}
+
+/*
+ * `clear` writes a record that counts what it discarded: seq minus that
+ * count follows the last record read, so a reader can tell it from loss.
+ */
+static bool clear_mark(void)
+{
+	static char buf[16384];
+	struct ep_record rec, mark = { 0 };
+	unsigned long long last = 0;
+	struct bound b;
+	char *cursor, *line;
+	int fd, i;
+	ssize_t n;
+
+	control("clear detail=searches");
+	fd = open(DEBUGFS "events_pipe", O_RDONLY | O_NONBLOCK);
+	EXPECT(fd >= 0, "open events_pipe: %s", strerror(errno));
+	for (i = 0; i < 5; i++) {
+		b = bind_socket(AF_INET, SOCK_STREAM, 0, false, false, 0, 0);
+		close_all(&b, 1);
+		/* read the first two searches, leave three unread */
+		while (i == 1 && (n = read(fd, buf, sizeof(buf) - 1)) > 0) {
+			buf[n] = '\0';
+			for (cursor = buf; (line = strsep(&cursor, "\n")) && *line;)
+				if (!ep_record_parse(line, &rec))
+					last = rec.seq;
+		}
+	}
+	control("clear");
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	control("detail=passes");
+	buf[n > 0 ? n : 0] = '\0';
+	EXPECT(!ep_record_parse(buf, &mark) && mark.type == EP_CLEAR,
+	       "after clear the pipe gave: %.200s", buf);
+	EXPECT(mark.cleared == 6, "clear counted %llu records, 3 searches left 6",
+	       mark.cleared);
+	EXPECT(mark.seq - mark.cleared == last + 1,
+	       "clear at seq %llu of %llu records, last read %llu", mark.seq,
+	       mark.cleared, last);
 	return true;
 }
 
@@ -1286,6 +1506,9 @@ static const struct scenario scenarios[] = {
 	{ "reader-not-root", reader_not_root },
 	{ "ring-overflow", ring_overflow },
 	{ "search-larger-than-ring", search_larger_than_ring },
+	{ "progress-visible", progress_visible },
+	{ "candidates-capped", candidates_capped },
+	{ "clear-mark", clear_mark },
 };
 
 int main(int argc, char **argv)

@@ -36,6 +36,7 @@ human() {
 	has '37289:inuse 37291:free' && has '=> port 37291 (2 tried, 48.2 us)' &&
 	has '=> EADDRINUSE after 2 passes, 2 ports tried' &&
 	has '!! 3 records lost before seq 22' &&
+	has '!! 4 records lost before seq 30' && ! grep -q 'before seq 40' "$work/out" &&
 	has_err '1 records could not be parsed'
 }
 
@@ -47,7 +48,8 @@ objs = [json.loads(line) for line in open(sys.argv[1])]
 searches = [o for o in objs if "search" in o]
 lost = [o for o in objs if "lost" in o]
 assert [s["search"] for s in searches] == [5, 6, 8], searches
-assert lost == [{"lost": 3, "before_seq": 22}], lost
+# seq 40 is a clear of 30-39: only 26-29 are lost
+assert lost == [{"lost": 3, "before_seq": 22}, {"lost": 4, "before_seq": 30}], lost
 s = searches[0]
 for key, kind in [("pid", int), ("tid", int), ("comm", str), ("netns", int), ("family", str),
                   ("proto", str), ("addr", str), ("reuse", bool), ("reuseport", bool),
@@ -66,7 +68,8 @@ PY
 
 raw() {
 	run 7 show --dir "$fix" --raw &&
-	[ "$(grep -c . "$work/out")" -eq 12 ] &&
+	[ "$(grep -c . "$work/out")" -eq 13 ] &&
+	grep -q '^seq=40 search=0 type=clear cleared=10$' "$work/out" &&
 	grep -q '^seq=13 search=5 type=cand pass=1 port=37289 verdict=inuse$' "$work/out"
 }
 

@@ -15,6 +15,7 @@ static const char *const good[] = {
 	"seq=5 search=2 type=begin pid=1 tid=1 comm=a?b netns=1 family=inet proto=dccp addr=10.0.0.1 reuse=0 reuseport=1 range=1024-65535 sockrange=50000-50099\n",
 	"seq=6 search=2 type=pass pass=1 half=whole low=1024 high=65536 relax=1 parity=even offset=0 start=1024 examined=32256\n",
 	"seq=7 search=2 type=end port=0 err=-98 passes=4 examined=8 ns=1 incomplete=1\n",
+	"seq=20 search=0 type=clear cleared=12\n",
 	"seq=8 search=2 type=end port=0 err=-98 passes=4 examined=8 ns=1 future=key\n",
 };
 
@@ -37,6 +38,8 @@ static const char *const bad[] = {
 	"seq=1 search=1 type=pass pass=1 half=lower low=1 high=2 relax=0 parity=unknown offset=1 start=1 examined=1",
 	"seq=99999999999999999999999 search=1 type=end port=1 err=0 passes=1 examined=1 ns=1",
 	"=1 seq=1 search=1 type=end port=1 err=0 passes=1 examined=1 ns=1",
+	"seq=9 search=0 type=clear",
+	"seq=9 search=0 type=clear cleared=-1",
 };
 
 int main(void)
@@ -51,7 +54,7 @@ int main(void)
 		CHECK(!ep_record_parse(line, &again) &&
 		      !memcmp(&rec, &again, sizeof(rec)),
 		      "round trip changed: %s", good[i]);
-		if (i < 7)
+		if (i < 8)
 			CHECK(!strcmp(line, good[i]), "format differs:\n%s%s",
 			      good[i], line);
 	}
@@ -67,5 +70,7 @@ int main(void)
 	      "begin fields");
 	CHECK(!ep_record_parse(good[5], &rec) && rec.relax == 1 &&
 	      rec.examined == 32256 && rec.probed == -1, "relax pass fields");
+	CHECK(!ep_record_parse(good[7], &rec) && rec.type == EP_CLEAR &&
+	      rec.cleared == 12, "clear fields");
 	return check_summary("record");
 }
