@@ -1069,6 +1069,7 @@ struct progress {
 	int begin_read;			/* the binder's begin was read ... */
 	int begin_before_return;	/* ... while bind() had not returned */
 	int end_with_begin;		/* ... in the same read as its end */
+	int lower_before_return;	/* lower half's passes read before that */
 	int end_read, end_err;
 	unsigned long long end_ns;
 };
@@ -1099,6 +1100,9 @@ static void read_progress(struct progress *p, pid_t binder)
 				begin_now = true;
 				p->begin_read = 1;
 				p->begin_before_return = !p->bind_done;
+			} else if (rec.type == EP_PASS && id && rec.search == id &&
+				   !strcmp(rec.half, "lower")) {
+				p->lower_before_return |= !p->bind_done;
 			} else if (rec.type == EP_END && id && rec.search == id) {
 				p->end_read = 1;
 				p->end_err = rec.err;
@@ -1111,9 +1115,9 @@ static void read_progress(struct progress *p, pid_t binder)
 }
 
 /*
- * The begin record is written when the search starts: a reader polling on
- * another CPU sees it while bind() still walks a full range, before the
- * end exists.
+ * The begin record is written when the search starts, and the lower half's
+ * passes when the upper half begins: a reader polling on another CPU sees
+ * both while bind() still walks a full range, before the end exists.
  */
 static bool progress_visible(void)
 {
@@ -1146,7 +1150,7 @@ static bool progress_visible(void)
 	}
 	pin_to_cpu(0);
 	usleep(100000);
-	b = bind_socket(AF_INET, SOCK_STREAM, 0, false, true, 0, 0);
+	b = bind_socket(AF_INET, SOCK_STREAM, 0, true, true, 0, 0);
 	p->bind_done = 1;
 	close_all(&b, 1);
 	waitpid(reader, &status, 0);
@@ -1160,6 +1164,7 @@ static bool progress_visible(void)
 	EXPECT(!p->end_with_begin, "the begin came in the same read as the end (search took %llu ns)",
 	       p->end_ns);
 	EXPECT(p->begin_before_return, "the begin was read only after bind() returned");
+	EXPECT(p->lower_before_return, "the lower half's passes came only after bind() returned");
 	munmap(p, sizeof(*p));
 	return true;
 }
