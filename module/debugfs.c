@@ -27,34 +27,57 @@
 
 static struct dentry *ephport_dir;
 
+/*
+ * Records copied out of the ring per lock round trip by a reader: enough
+ * to make the lock's cost small next to formatting, few enough to keep the
+ * copy short with interrupts off.
+ */
+#define READ_BATCH 16
+
 /* events: a snapshot of what is buffered, up to what existed at open. */
 struct events_iter {
 	u64 end;
-	struct ephport_record rec;
+	unsigned int n, i;	/* records fetched, and the one shown next */
+	struct ephport_record rec[READ_BATCH];
 };
 
-static void *events_fetch(struct seq_file *m, loff_t *pos)
+/* The record at iter->i, refetching from @pos when all are shown. */
+static void *events_fetch(struct events_iter *iter, loff_t *pos)
 {
-	struct events_iter *iter = m->private;
-	u64 cursor = *pos;
+	const struct ephport_record *rec;
 
-	if (!ephport_ring_peek(&cursor, &iter->rec) || iter->rec.seq >= iter->end)
+	if (iter->i >= iter->n) {
+		u64 cursor = *pos;
+
+		iter->i = 0;
+		iter->n = ephport_ring_peek(&cursor, iter->rec, READ_BATCH);
+		if (!iter->n)
+			return NULL;
+	}
+	rec = &iter->rec[iter->i];
+	if (rec->seq >= iter->end)
 		return NULL;
-	*pos = iter->rec.seq;
-	return iter;
+	*pos = rec->seq;
+	return (void *)rec;
 }
 
 static void *events_start(struct seq_file *m, loff_t *pos)
 {
-	return events_fetch(m, pos);
+	struct events_iter *iter = m->private;
+
+	/* seq_file may restart anywhere: fetch afresh */
+	iter->n = 0;
+	return events_fetch(iter, pos);
 }
 
 static void *events_next(struct seq_file *m, void *v, loff_t *pos)
 {
-	struct events_iter *iter = v;
+	const struct ephport_record *rec = v;
+	struct events_iter *iter = m->private;
 
-	*pos = iter->rec.seq + 1;
-	return events_fetch(m, pos);
+	*pos = rec->seq + 1;
+	iter->i++;
+	return events_fetch(iter, pos);
 }
 
 static void events_stop(struct seq_file *m, void *v)
@@ -63,9 +86,8 @@ static void events_stop(struct seq_file *m, void *v)
 
 static int events_show(struct seq_file *m, void *v)
 {
-	struct events_iter *iter = v;
 	char line[EPHPORT_LINE_MAX];
-	int len = ephport_record_format(&iter->rec, line, sizeof(line));
+	int len = ephport_record_format(v, line, sizeof(line));
 
 	seq_write(m, line, len);
 	return 0;
@@ -101,20 +123,22 @@ static const struct file_operations events_fops = {
 
 /*
  * events_pipe: a consuming read of any size, blocking for a record unless
- * O_NONBLOCK.  A record taken from the ring becomes this open file's
- * pending line: the reads of one file see one byte stream whatever their
- * sizes, a line is never split between files, and a fault leaves the rest
- * of the line for the next read.
+ * O_NONBLOCK.  Records taken from the ring become this open file's pending
+ * text: the reads of one file see one byte stream whatever their sizes, a
+ * line is never split between files, and a fault leaves the rest for the
+ * next read.  A read takes only as many records as its room surely holds,
+ * so pending text outlives a read only after a fault or a short read.
  */
 struct pipe_reader {
 	struct mutex lock;	/* readers sharing one open file */
-	size_t len, off;	/* the pending line, and how much was read */
-	char line[EPHPORT_LINE_MAX];
+	size_t len, off;	/* the pending text, and how much was read */
+	struct ephport_record rec[READ_BATCH];
+	char text[READ_BATCH * EPHPORT_LINE_MAX];
 };
 
 static int pipe_open(struct inode *inode, struct file *file)
 {
-	struct pipe_reader *r = kzalloc(sizeof(*r), GFP_KERNEL);
+	struct pipe_reader *r = kvzalloc(sizeof(*r), GFP_KERNEL);
 
 	if (!r)
 		return -ENOMEM;
@@ -127,31 +151,32 @@ static int pipe_open(struct inode *inode, struct file *file)
 static int pipe_release(struct inode *inode, struct file *file)
 {
 	struct pipe_reader *r = file->private_data;
+	unsigned int unread = 0;
+	size_t i;
 
-	/* a line taken from the ring and closed before it was read in full */
-	if (r->off < r->len)
-		ephport_ring_count_discarded();
-	kfree(r);
+	/* lines taken from the ring and closed before they were read in full */
+	for (i = r->off; i < r->len; i++)
+		unread += r->text[i] == '\n';
+	if (unread)
+		ephport_ring_count_discarded(unread);
+	kvfree(r);
 	return 0;
 }
 
-/* Takes the oldest record into @r; false when the ring is empty. */
-static bool pipe_take(struct pipe_reader *r)
+/* Takes the oldest records that fit in @room into @r; false when none. */
+static bool pipe_take(struct pipe_reader *r, size_t room)
 {
-	struct ephport_record rec;
+	unsigned int i, n;
+	size_t len = 0;
 
-	for (;;) {
-		u64 cursor = 0;
-
-		if (!ephport_ring_peek(&cursor, &rec))
-			return false;
-		/* another file took it, or it was overwritten since the peek */
-		if (ephport_ring_consume(rec.seq))
-			break;
-	}
-	WRITE_ONCE(r->len, ephport_record_format(&rec, r->line, sizeof(r->line)));
+	n = ephport_ring_take(r->rec, clamp_t(size_t, room / EPHPORT_LINE_MAX, 1,
+					      READ_BATCH));
+	for (i = 0; i < n; i++)
+		len += ephport_record_format(&r->rec[i], r->text + len,
+					     sizeof(r->text) - len);
+	WRITE_ONCE(r->len, len);
 	WRITE_ONCE(r->off, 0);
-	return true;
+	return n;
 }
 
 static ssize_t pipe_read(struct file *file, char __user *ubuf, size_t count,
@@ -168,7 +193,7 @@ static ssize_t pipe_read(struct file *file, char __user *ubuf, size_t count,
 	while (copied < count) {
 		if (r->off < r->len) {
 			n = min(count - copied, r->len - r->off);
-			if (copy_to_user(ubuf + copied, r->line + r->off, n)) {
+			if (copy_to_user(ubuf + copied, r->text + r->off, n)) {
 				err = -EFAULT;
 				break;
 			}
@@ -179,7 +204,7 @@ static ssize_t pipe_read(struct file *file, char __user *ubuf, size_t count,
 		cond_resched();
 		if (copied && fatal_signal_pending(current))
 			break;
-		if (pipe_take(r))
+		if (pipe_take(r, count - copied))
 			continue;
 		if (copied)
 			break;

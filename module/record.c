@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Text form of a record: space-separated key=value, one line each. */
+/*
+ * Text form of a record: space-separated key=value, one line each.  Built
+ * by hand rather than with vsnprintf(), which parses its format and walks
+ * its argument list field by field: reading was dominated by that.
+ */
 
 #include <linux/in.h>
 #include <linux/kernel.h>
@@ -20,72 +24,169 @@ static const char *const verdict_names[] = {
 	[EPHPORT_RESERVED] = "reserved",
 };
 
-static int format_begin(const struct ephport_begin *b, char *buf, size_t size)
-{
-	int len;
+/* Longest decimal u64. */
+#define U64_DIGITS 20
 
-	len = scnprintf(buf, size,
-			"type=begin pid=%d tid=%d comm=%.*s netns=%u family=%s proto=%s ",
-			b->pid, b->tid, TASK_COMM_LEN, b->comm, b->netns,
-			b->family == AF_INET6 ? "inet6" : "inet",
-			b->proto == IPPROTO_DCCP ? "dccp" : "tcp");
-	if (b->family == AF_INET6)
-		len += scnprintf(buf + len, size - len, "addr=%pI6c ", b->addr);
-	else
-		len += scnprintf(buf + len, size - len, "addr=%pI4 ", b->addr);
-	len += scnprintf(buf + len, size - len,
-			 "reuse=%u reuseport=%u range=%u-%u ",
-			 b->reuse, b->reuseport, b->range_low, b->range_high);
+/* A line being built: what does not fit is cut, as scnprintf() would. */
+struct line {
+	char *buf;
+	size_t len, size;
+};
+
+static void put_char(struct line *l, char c)
+{
+	if (l->len < l->size)
+		l->buf[l->len++] = c;
+}
+
+static void put_str(struct line *l, const char *s)
+{
+	while (*s)
+		put_char(l, *s++);
+}
+
+static void put_u64(struct line *l, u64 v)
+{
+	char digits[U64_DIGITS];
+	int n = 0;
+
+	do {
+		digits[n++] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	while (n)
+		put_char(l, digits[--n]);
+}
+
+static void put_s64(struct line *l, s64 v)
+{
+	if (v < 0) {
+		put_char(l, '-');
+		put_u64(l, -(u64)v);
+	} else {
+		put_u64(l, v);
+	}
+}
+
+/* " key=value", the shape of every field but the first */
+static void put_key(struct line *l, const char *key, s64 v)
+{
+	put_char(l, ' ');
+	put_str(l, key);
+	put_char(l, '=');
+	put_s64(l, v);
+}
+
+static void put_range(struct line *l, const char *key, int low, int high)
+{
+	put_key(l, key, low);
+	put_char(l, '-');
+	put_u64(l, high);
+}
+
+static void put_addr(struct line *l, const struct ephport_begin *b)
+{
+	unsigned int i;
+
+	put_str(l, " addr=");
+	if (b->family == AF_INET6) {
+		/* one call per IPv6 begin: %pI6c's compression rules, exactly */
+		l->len += scnprintf(l->buf + l->len, l->size - l->len, "%pI6c", b->addr);
+		return;
+	}
+	for (i = 0; i < sizeof(struct in_addr); i++) {
+		if (i)
+			put_char(l, '.');
+		put_u64(l, b->addr[i]);
+	}
+}
+
+static void format_begin(const struct ephport_begin *b, struct line *l)
+{
+	put_str(l, "type=begin");
+	put_key(l, "pid", b->pid);
+	put_key(l, "tid", b->tid);
+	put_str(l, " comm=");
+	/* copy_comm() made it one NUL-terminated word */
+	put_str(l, b->comm);
+	put_key(l, "netns", b->netns);
+	put_str(l, b->family == AF_INET6 ? " family=inet6" : " family=inet");
+	put_str(l, b->proto == IPPROTO_DCCP ? " proto=dccp" : " proto=tcp");
+	put_addr(l, b);
+	put_key(l, "reuse", b->reuse);
+	put_key(l, "reuseport", b->reuseport);
+	put_range(l, "range", b->range_low, b->range_high);
 	if (b->sock_low || b->sock_high)
-		len += scnprintf(buf + len, size - len, "sockrange=%u-%u\n",
-				 b->sock_low, b->sock_high);
+		put_range(l, "sockrange", b->sock_low, b->sock_high);
 	else
-		len += scnprintf(buf + len, size - len, "sockrange=none\n");
-	return len;
+		put_str(l, " sockrange=none");
 }
 
-static int format_pass(const struct ephport_pass_rec *p, char *buf, size_t size)
+static void format_pass(const struct ephport_pass_rec *p, struct line *l)
 {
-	return scnprintf(buf, size,
-			 "type=pass pass=%u half=%s low=%d high=%d relax=%u parity=%s offset=%u start=%d examined=%u\n",
-			 p->pass, half_names[p->half], p->low, p->high, p->relax,
-			 p->start & 1 ? "odd" : "even", p->offset, p->start,
-			 p->examined);
+	put_str(l, "type=pass");
+	put_key(l, "pass", p->pass);
+	put_str(l, " half=");
+	put_str(l, half_names[p->half]);
+	put_key(l, "low", p->low);
+	put_key(l, "high", p->high);
+	put_key(l, "relax", p->relax);
+	put_str(l, p->start & 1 ? " parity=odd" : " parity=even");
+	put_key(l, "offset", p->offset);
+	put_key(l, "start", p->start);
+	put_key(l, "examined", p->examined);
 }
 
-static int format_end(const struct ephport_end_rec *e, char *buf, size_t size)
+static void format_cand(const struct ephport_cand_rec *c, struct line *l)
 {
-	int len;
+	put_str(l, "type=cand");
+	put_key(l, "pass", c->pass);
+	put_key(l, "port", c->port);
+	put_str(l, " verdict=");
+	put_str(l, verdict_names[c->verdict]);
+}
 
-	len = scnprintf(buf, size,
-			"type=end port=%u err=%d passes=%u examined=%u ns=%llu incomplete=%u",
-			e->port, e->err, e->passes, e->examined, e->ns,
-			e->incomplete);
+static void format_end(const struct ephport_end_rec *e, struct line *l)
+{
+	put_str(l, "type=end");
+	put_key(l, "port", e->port);
+	put_key(l, "err", e->err);
+	put_key(l, "passes", e->passes);
+	put_key(l, "examined", e->examined);
+	put_key(l, "ns", e->ns);
+	put_key(l, "incomplete", e->incomplete);
 	if (e->probed_valid)
-		len += scnprintf(buf + len, size - len, " probed=%u", e->probed);
-	return len + scnprintf(buf + len, size - len, "\n");
+		put_key(l, "probed", e->probed);
 }
 
 int ephport_record_format(const struct ephport_record *rec, char *buf, size_t size)
 {
-	int len = scnprintf(buf, size, "seq=%llu search=%llu ", rec->seq,
-			    rec->search);
+	struct line l = { .buf = buf, .size = size - 1 };
 
+	put_str(&l, "seq=");
+	put_u64(&l, rec->seq);
+	put_str(&l, " search=");
+	put_u64(&l, rec->search);
+	put_char(&l, ' ');
 	switch (rec->type) {
 	case EPHPORT_REC_BEGIN:
-		return len + format_begin(&rec->begin, buf + len, size - len);
+		format_begin(&rec->begin, &l);
+		break;
 	case EPHPORT_REC_PASS:
-		return len + format_pass(&rec->pass, buf + len, size - len);
+		format_pass(&rec->pass, &l);
+		break;
 	case EPHPORT_REC_CAND:
-		return len + scnprintf(buf + len, size - len,
-				       "type=cand pass=%u port=%u verdict=%s\n",
-				       rec->cand.pass, rec->cand.port,
-				       verdict_names[rec->cand.verdict]);
+		format_cand(&rec->cand, &l);
+		break;
 	case EPHPORT_REC_CLEAR:
-		return len + scnprintf(buf + len, size - len,
-				       "type=clear cleared=%llu\n",
-				       rec->clear.cleared);
+		put_str(&l, "type=clear");
+		put_key(&l, "cleared", rec->clear.cleared);
+		break;
 	default:
-		return len + format_end(&rec->end, buf + len, size - len);
+		format_end(&rec->end, &l);
+		break;
 	}
+	put_char(&l, '\n');
+	buf[l.len] = '\0';
+	return l.len;
 }

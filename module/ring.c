@@ -117,35 +117,35 @@ void ephport_ring_kick(void)
 		irq_work_queue(&ring_wakeup);
 }
 
-bool ephport_ring_peek(u64 *cursor, struct ephport_record *rec)
+unsigned int ephport_ring_peek(u64 *cursor, struct ephport_record *recs,
+			       unsigned int max)
 {
 	unsigned long flags;
-	bool found = false;
+	unsigned int i, n;
 
 	raw_spin_lock_irqsave(&ring_lock, flags);
 	if (*cursor < ring_tail)
 		*cursor = ring_tail;
-	if (*cursor < ring_head) {
-		*rec = records[*cursor & ring_mask];
-		++*cursor;
-		found = true;
-	}
+	n = min_t(u64, ring_head - *cursor, max);
+	for (i = 0; i < n; i++)
+		recs[i] = records[(*cursor + i) & ring_mask];
+	*cursor += n;
 	raw_spin_unlock_irqrestore(&ring_lock, flags);
-	return found;
+	return n;
 }
 
-bool ephport_ring_consume(u64 seq)
+unsigned int ephport_ring_take(struct ephport_record *recs, unsigned int max)
 {
 	unsigned long flags;
-	bool consumed = false;
+	unsigned int i, n;
 
 	raw_spin_lock_irqsave(&ring_lock, flags);
-	if (ring_tail == seq) {
-		ring_tail++;
-		consumed = true;
-	}
+	n = min_t(u64, ring_head - ring_tail, max);
+	for (i = 0; i < n; i++)
+		recs[i] = records[(ring_tail + i) & ring_mask];
+	ring_tail += n;
 	raw_spin_unlock_irqrestore(&ring_lock, flags);
-	return consumed;
+	return n;
 }
 
 bool ephport_ring_empty(void)
@@ -161,9 +161,9 @@ u64 ephport_ring_lost_upto(void)
 	return READ_ONCE(ring_lost_upto);
 }
 
-void ephport_ring_count_discarded(void)
+void ephport_ring_count_discarded(unsigned int n)
 {
-	atomic64_inc(&ring_discarded);
+	atomic64_add(n, &ring_discarded);
 }
 
 void ephport_ring_clear(void)

@@ -40,14 +40,16 @@ void ephport_ring_write_end(struct ephport_record *end, u64 first);
 void ephport_ring_kick(void);
 
 /*
- * Copies the oldest buffered record at or after *@cursor; advances
- * *@cursor past it.  Returns false when there is none.
+ * Copies up to @max buffered records from *@cursor on, under one lock
+ * round trip, and advances *@cursor past them.  Returns how many.
  */
-bool ephport_ring_peek(u64 *cursor, struct ephport_record *rec);
-/* Consumes @seq if it is still the oldest record; false if overwritten. */
-bool ephport_ring_consume(u64 seq);
+unsigned int ephport_ring_peek(u64 *cursor, struct ephport_record *recs,
+			       unsigned int max);
+/* Consumes up to @max of the oldest records into @recs; returns how many. */
+unsigned int ephport_ring_take(struct ephport_record *recs, unsigned int max);
 bool ephport_ring_empty(void);
-void ephport_ring_count_discarded(void);
+/* @n records taken by a pipe reader that closed before reading them. */
+void ephport_ring_count_discarded(unsigned int n);
 /* The seq of the newest record overwritten before it was read, or 0. */
 u64 ephport_ring_lost_upto(void);
 /* Discards the unread records, and writes a clear record that counts them. */
