@@ -177,11 +177,9 @@ static int draw_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (!data->search || !draw_is_searchs(regs))
 		return 1;
 	/* a draw lost to a full instance pool may have been this search's */
-	if (READ_ONCE(probes[PROBE_DRAW].rp.nmissed) != data->search->draw_missed) {
-		ephport_search_draws_lost(data->search);
-		return 1;
-	}
-	return ephport_search_half_pass(data->search, ceil) ? 0 : 1;
+	return ephport_search_half_pass(data->search, ceil,
+					READ_ONCE(probes[PROBE_DRAW].rp.nmissed) !=
+					data->search->draw_missed) ? 0 : 1;
 }
 
 static int draw_return(struct kretprobe_instance *ri, struct pt_regs *regs)

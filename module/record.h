@@ -61,7 +61,7 @@ struct ephport_cand_rec {
 struct ephport_end_rec {
 	u16 port;
 	u8 passes;
-	u8 incomplete;		/* a helper probe missed: passes are partial */
+	u8 incomplete;		/* passes or candidates may be missing */
 	int err;
 	u32 examined;
 	u32 probed;		/* candidates the kernel looked up, if counted */

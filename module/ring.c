@@ -21,6 +21,8 @@ static u64 ring_dropped;
 static u64 ring_cleared;
 /* seq of the newest record overwritten before it was read (0: none) */
 static u64 ring_lost_upto;
+/* seq of the newest record a clear discarded (0: none) */
+static u64 ring_cleared_upto;
 static atomic64_t ring_discarded = ATOMIC64_INIT(0);
 static DEFINE_RAW_SPINLOCK(ring_lock);
 
@@ -76,15 +78,21 @@ void ephport_ring_exit(void)
 	records = NULL;
 }
 
-/* Under ring_lock: the oldest unread record makes room when the ring is full. */
-static void store(struct ephport_record *rec)
+/* The next seq; the oldest unread record makes room when the ring is full. */
+static u64 ring_reserve(void)
 {
-	rec->seq = ring_head++;
-	if (ring_head - ring_tail > ring_mask + 1) {
-		WRITE_ONCE(ring_lost_upto, ring_tail);
+	lockdep_assert_held(&ring_lock);
+	if (ring_head - ring_tail == ring_mask + 1) {
+		ring_lost_upto = ring_tail;
 		ring_tail++;
 		ring_dropped++;
 	}
+	return ring_head++;
+}
+
+static void ring_store(struct ephport_record *rec)
+{
+	rec->seq = ring_reserve();
 	records[rec->seq & ring_mask] = *rec;
 }
 
@@ -95,7 +103,7 @@ void ephport_ring_write(struct ephport_record *recs, unsigned int n)
 
 	raw_spin_lock_irqsave(&ring_lock, flags);
 	for (i = 0; i < n; i++)
-		store(&recs[i]);
+		ring_store(&recs[i]);
 	raw_spin_unlock_irqrestore(&ring_lock, flags);
 }
 
@@ -104,9 +112,11 @@ void ephport_ring_write_end(struct ephport_record *end, u64 first)
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&ring_lock, flags);
-	if (ring_lost_upto >= first)
+	/* after making room for the end, which may push out the begin */
+	end->seq = ring_reserve();
+	if (max(ring_lost_upto, ring_cleared_upto) >= first)
 		end->end.incomplete = 1;
-	store(end);
+	records[end->seq & ring_mask] = *end;
 	raw_spin_unlock_irqrestore(&ring_lock, flags);
 }
 
@@ -156,11 +166,6 @@ bool ephport_ring_empty(void)
 	return !stats.buffered;
 }
 
-u64 ephport_ring_lost_upto(void)
-{
-	return READ_ONCE(ring_lost_upto);
-}
-
 void ephport_ring_count_discarded(unsigned int n)
 {
 	atomic64_add(n, &ring_discarded);
@@ -174,8 +179,10 @@ void ephport_ring_clear(void)
 	raw_spin_lock_irqsave(&ring_lock, flags);
 	mark.clear.cleared = ring_head - ring_tail;
 	ring_cleared += mark.clear.cleared;
+	if (mark.clear.cleared)
+		ring_cleared_upto = ring_head - 1;
 	ring_tail = ring_head;
-	store(&mark);
+	ring_store(&mark);
 	raw_spin_unlock_irqrestore(&ring_lock, flags);
 	ephport_ring_kick();
 }

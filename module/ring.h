@@ -32,8 +32,9 @@ void ephport_ring_exit(void);
 /* Probe context: stamps @n records with the next seqs and stores them. */
 void ephport_ring_write(struct ephport_record *recs, unsigned int n);
 /*
- * Stores a search's @end, marked incomplete if a record of the search (seq
- * at or after @first) was overwritten before it was read.
+ * Stores a search's @end, marked incomplete if any record since the
+ * search's begin (seq @first) was overwritten or cleared before it was
+ * read: maybe one of the search's own.
  */
 void ephport_ring_write_end(struct ephport_record *end, u64 first);
 /* Wakes pipe readers; deferred, so safe from any probe handler. */
@@ -50,8 +51,6 @@ unsigned int ephport_ring_take(struct ephport_record *recs, unsigned int max);
 bool ephport_ring_empty(void);
 /* @n records taken by a pipe reader that closed before reading them. */
 void ephport_ring_count_discarded(unsigned int n);
-/* The seq of the newest record overwritten before it was read, or 0. */
-u64 ephport_ring_lost_upto(void);
 /* Discards the unread records, and writes a clear record that counts them. */
 void ephport_ring_clear(void);
 void ephport_ring_get_stats(struct ephport_ring_stats *stats);

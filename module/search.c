@@ -2,6 +2,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/bitops.h>
 #include <linux/ctype.h>
 #include <linux/errno.h>
 #include <linux/hash.h>
@@ -43,12 +44,12 @@ static u32 config_netns;
 #define EPHPORT_BATCH 4
 
 /*
- * Candidate records one probe handler writes at most.  A half pass of the
- * widest range has 32768 candidates, and each record is written with
- * preemption off; past this share the pass records still say how many
+ * Candidate records one probe handler writes at most: the handler runs
+ * with preemption off, and a whole-range pass without SO_REUSEADDR tries
+ * up to 65534 ports.  Past this share the pass records still say how many
  * were examined, and the search ends incomplete (counted as capped).
  */
-#define EPHPORT_CANDIDATES_PER_HANDLER 2048
+#define EPHPORT_CANDIDATES_PER_HANDLER 1024
 
 struct batch {
 	struct ephport_record rec[EPHPORT_BATCH];
@@ -105,7 +106,7 @@ static void copy_comm(char *dst)
 }
 
 /* Written at the search's start, with the range as it is then. */
-static void write_begin(struct ephport_search *s)
+static void emit_begin(struct ephport_search *s)
 {
 	struct ephport_record rec = {
 		.search = s->id,
@@ -143,20 +144,21 @@ static void write_begin(struct ephport_search *s)
 }
 
 /*
- * A fingerprint of ip_local_reserved_ports.  Verdicts are read when a half
- * pass ends, after the kernel's own checks: if the set changed since the
- * search began, they may not be what the kernel saw.
+ * A fingerprint of ip_local_reserved_ports over [@low, @high).  Verdicts
+ * are read when a half pass is over, after the kernel's own checks: if its
+ * ports' reservations changed since it began, they may not be what the
+ * kernel saw.
  */
-static u64 reserved_print(const struct net *net)
+static u64 reserved_fingerprint(const struct net *net, int low, int high)
 {
 #ifdef CONFIG_SYSCTL
 	const unsigned long *map = net->ipv4.sysctl_local_reserved_ports;
+	unsigned int i, last = BIT_WORD(high - 1);
 	u64 print = 0;
-	unsigned int i;
 
-	if (!map)
+	if (!map || low >= high)
 		return 0;
-	for (i = 0; i < BITS_TO_LONGS(U16_MAX + 1); i++)
+	for (i = BIT_WORD(low); i <= last; i++)
 		print = (print + READ_ONCE(map[i])) * GOLDEN_RATIO_64;
 	return print;
 #else
@@ -202,9 +204,7 @@ struct ephport_search *ephport_search_begin(struct sock *sk)
 	s->incomplete = false;
 	s->capped = false;
 	s->draws_lost = false;
-	if (s->detail == EPHPORT_DETAIL_CANDIDATES)
-		s->reserved_print = reserved_print(net);
-	write_begin(s);
+	emit_begin(s);
 	count(searches);
 	atomic_inc(&active);
 	return s;
@@ -298,7 +298,7 @@ static bool emit_half_pass(struct ephport_search *s, unsigned int h, int chosen)
 		}
 	}
 	if (s->detail == EPHPORT_DETAIL_CANDIDATES &&
-	    reserved_print(s->net) != s->reserved_print)
+	    reserved_fingerprint(s->net, hp->low, hp->high) != s->reserved_print)
 		s->incomplete = true;
 	if (s->detail >= EPHPORT_DETAIL_PASSES) {
 		batch_flush(&batch);
@@ -310,12 +310,13 @@ static bool emit_half_pass(struct ephport_search *s, unsigned int h, int chosen)
 
 /*
  * @ceil is the bound of a draw made by the search's own code (the caller
- * is checked): the kernel has just read the range and split it, so the
- * model's next half pass must have the same width.  When the model cannot
- * follow (range unreadable or changed, draws lost), no further pass is
+ * is checked), so the half pass before it, if any, ran dry: it is written
+ * now.  The kernel has just read the range and split it, so the model's
+ * next half pass must have the same width.  When the model cannot follow
+ * (a draw @missed, range unreadable or changed), no further pass is
  * reconstructed and the search ends incomplete.
  */
-bool ephport_search_half_pass(struct ephport_search *s, u32 ceil)
+bool ephport_search_half_pass(struct ephport_search *s, u32 ceil, bool missed)
 {
 	struct ephport_walk walk = s->walk;
 	struct ephport_half_pass hp;
@@ -324,9 +325,11 @@ bool ephport_search_half_pass(struct ephport_search *s, u32 ceil)
 
 	if (s->draws_lost)
 		return false;
-	if (n == EPHPORT_MAX_HALF_PASSES || !ephport_search_range(s->sk, &low, &high))
+	if (n > s->nr_written)
+		emit_half_pass(s, n - 1, -1);
+	if (missed || n == EPHPORT_MAX_HALF_PASSES ||
+	    !ephport_search_range(s->sk, &low, &high))
 		goto lost;
-	/* a further draw means the previous half pass ran dry */
 	if (n && ephport_half_pass_end(&walk,
 				       READ_ONCE(s->net->ipv4.sysctl_ip_autobind_reuse)) ==
 		 EPHPORT_NEXT_FAIL)
@@ -334,11 +337,11 @@ bool ephport_search_half_pass(struct ephport_search *s, u32 ceil)
 	ephport_half_pass_begin(&walk, low, high, &hp);
 	if (hp.remaining != ceil)
 		goto lost;
-	if (n)
-		emit_half_pass(s, n - 1, -1);
 	s->walk = walk;
 	s->half[n] = hp;
 	s->nr_half = n + 1;
+	if (s->detail == EPHPORT_DETAIL_CANDIDATES)
+		s->reserved_print = reserved_fingerprint(s->net, hp.low, hp.high);
 	return true;
 
 lost:
@@ -377,7 +380,6 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 	struct ephport_end_rec *e = &rec.end;
 	int chosen = s->found_port;
 	bool found;
-	unsigned int h;
 
 	e->ns = ktime_get_mono_fast_ns() - s->begin_ns;
 	if (!ret && !chosen)
@@ -390,14 +392,13 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 	if (!s->nr_half)
 		s->incomplete = true;
 
-	for (h = s->nr_written; h < s->nr_half; h++) {
-		bool last = h == s->nr_half - 1;
-		bool exhausted = emit_half_pass(s, h, last ? chosen : -1);
-
-		/* found by the model where the kernel found nothing, or the reverse */
-		if (last && exhausted == found)
-			s->incomplete = true;
-	}
+	/*
+	 * The half pass still open: incomplete if the model found a port where
+	 * the kernel found nothing, or the reverse.
+	 */
+	if (s->nr_written < s->nr_half &&
+	    emit_half_pass(s, s->nr_half - 1, chosen) == found)
+		s->incomplete = true;
 
 	e->passes = s->pass_no;
 	e->examined = s->examined;

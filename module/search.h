@@ -44,7 +44,7 @@ struct ephport_search {
 	u32 examined;
 	u32 reserved;			/* examined candidates found reserved */
 	u64 first_seq;			/* the begin record's */
-	u64 reserved_print;		/* ip_local_reserved_ports at the start */
+	u64 reserved_print;		/* reserved ports' fingerprint, open half pass */
 	int found_port;			/* from find_open_port, if probed */
 	u32 probed;			/* candidate lookups seen */
 	bool incomplete;
@@ -61,7 +61,7 @@ struct ephport_search_stats {
 	u64 failed;
 	u64 untracked;		/* no free slot */
 	u64 incomplete;
-	u64 capped;		/* candidates beyond one handler's share unwritten */
+	u64 capped;		/* some candidates unwritten (also incomplete) */
 	u64 model_mismatch;	/* probed lookups disagree with the model */
 };
 
@@ -81,9 +81,10 @@ struct ephport_search *ephport_search_begin(struct sock *sk);
 struct ephport_search *ephport_search_current(void);
 /*
  * The search's own __get_random_u32_below(@ceil): the next half pass?  The
- * previous one ran dry, and its records are written.
+ * previous one ran dry, and its records are written.  @missed: a draw was
+ * lost since the search began, maybe its own.
  */
-bool ephport_search_half_pass(struct ephport_search *s, u32 ceil);
+bool ephport_search_half_pass(struct ephport_search *s, u32 ceil, bool missed);
 /* A draw may have been this search's but was not seen: stop following. */
 void ephport_search_draws_lost(struct ephport_search *s);
 /* ... and its return: the random draw of that half pass. */

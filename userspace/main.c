@@ -278,12 +278,14 @@ static size_t feed_lines(struct ep_assembler *a, struct session *session,
 		*nl = '\0';
 		if (session->view == VIEW_RAW) {
 			struct ep_record rec;
+			int rc = ep_record_parse(line, &rec);
 
-			if (ep_record_parse(line, &rec)) {
+			if (rc < 0) {
 				a->unparsable++;
 			} else {
 				printf("%s\n", line);
-				ep_asm_record(a, &rec);
+				if (!rc)
+					ep_asm_record(a, &rec);
 			}
 		} else {
 			ep_asm_line(a, line);

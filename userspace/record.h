@@ -47,9 +47,10 @@ struct ep_record {
 };
 
 /*
- * Parses one line (with or without its newline).  Returns 0, or -1 when
+ * Parses one line (with or without its newline).  Returns 0; 1 for a
+ * record of a type this reader does not know, which it skips; or -1 when
  * the line is not a record of format 1: a key is missing or malformed.
- * Unknown keys are skipped so that newer modules stay readable.
+ * Unknown keys and types are skipped so that newer modules stay readable.
  */
 int ep_record_parse(const char *line, struct ep_record *rec);
 

@@ -128,7 +128,7 @@ void ep_render_human(FILE *out, const struct ep_search *s, int color)
 			s->end.port, plain(color), s->end.examined,
 			s->end.ns / NS_PER_US);
 	fprintf(out, "%s\n\n", s->end.incomplete ?
-		"  [incomplete: a helper probe missed]" : "");
+		"  [incomplete: some passes or candidates are missing]" : "");
 }
 
 static void json_string(FILE *out, const char *key, const char *value)

@@ -124,11 +124,12 @@ void ep_asm_record(struct ep_assembler *a, const struct ep_record *rec)
 void ep_asm_line(struct ep_assembler *a, const char *line)
 {
 	struct ep_record rec;
+	int rc = ep_record_parse(line, &rec);
 
-	if (ep_record_parse(line, &rec)) {
+	if (rc < 0)
 		a->unparsable++;
+	if (rc)
 		return;
-	}
 	ep_asm_record(a, &rec);
 }
 

@@ -7,9 +7,11 @@
  *
  *   bench CONFIG ROUND OCCUPANCY% ITERATIONS LOW HIGH
  *   bench loss LOW HIGH ITERATIONS    (seq gaps against records_dropped)
+ *   bench read LABEL FILE SEARCHES    (the time to read a file of records)
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,13 +171,45 @@ static int loss(int low, int high, int iterations)
 	return 0;
 }
 
+/*
+ * Makes @searches searches, then reads @path (events or events_pipe) to its
+ * end in 64 KiB reads: the module's cost of turning records into text.
+ */
+static int read_cost(const char *label, const char *path, int searches)
+{
+	static char buf[1 << 16];
+	long long lines = 0, start;
+	ssize_t n;
+	int i, fd;
+
+	for (i = 0; i < searches; i++) {
+		if (bind_port(0, &fd) == 0)
+			listen(fd, 1);
+		close(fd);
+	}
+	fd = open(path, O_RDONLY | O_NONBLOCK);
+	if (fd < 0)
+		return 1;
+	start = now_ns();
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+	/* READ,label,records,ns */
+	printf("READ,%s,%lld,%lld\n", label, lines, now_ns() - start);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 5 && !strcmp(argv[1], "read"))
+		return read_cost(argv[2], argv[3], atoi(argv[4]));
 	if (argc == 5 && !strcmp(argv[1], "loss"))
 		return loss(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
 	if (argc != 7) {
 		fprintf(stderr, "usage: bench CONFIG ROUND OCCUPANCY%% ITERATIONS LOW HIGH\n"
-				"       bench loss LOW HIGH ITERATIONS\n");
+				"       bench loss LOW HIGH ITERATIONS\n"
+				"       bench read LABEL FILE SEARCHES\n");
 		return 2;
 	}
 	return run(argv[1], atoi(argv[2]), atoi(argv[3]), atoi(argv[4]),

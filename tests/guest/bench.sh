@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Benchmark job: every configuration in the same boot, interleaved (the
-# order flips every round) so that drift cancels.  Prints BENCH, LOSS and
-# MEM lines for tests/bench/report.py.
+# order flips every round) so that drift cancels.  Prints BENCH, READER,
+# READ, LOSS and MEM lines for tests/bench/report.py.
 D=/sys/kernel/debug/ephport
 T=/sys/kernel/tracing
 mount -t tracefs tracefs $T
@@ -12,7 +12,12 @@ ROUNDS=${EPHPORT_BENCH_ROUNDS:-7}
 N=1000
 SWEEP_N=300
 SWEEP_ROUNDS=5
-configs="none searches passes candidates candidates+reader ftrace-searches ftrace-passes ftrace-candidates"
+configs="none searches passes passes+reader candidates candidates+reader ftrace-searches ftrace-passes ftrace-candidates bindsnoop"
+sweep_configs="none passes passes+reader candidates+reader ftrace-passes bindsnoop"
+# The workload runs on CPU 0; a reader on the other CPU when there is one
+# (TCG -smp 2), else beside it (icount -smp 1), where it shares its cost.
+READER_CPU=$(($(grep -c ^processor /proc/cpuinfo) > 1 ? 1 : 0))
+OUT=/tmp/reader.out
 # virtual time repeats to the nanosecond: a few rounds show the same
 if [ "${EPHPORT_ICOUNT:-0}" = 1 ]; then
 	ROUNDS=3
@@ -34,6 +39,7 @@ ftrace_probes() {
 	fi
 }
 
+# Every reader writes what it reads to a file, as a user would.
 setup() {
 	case $1 in
 	none) ;;
@@ -42,18 +48,27 @@ setup() {
 		[ -d $T/events/eb ] || echo "ftrace setup failed"
 		echo 1 > $T/events/eb/enable
 		echo 1 > $T/tracing_on
-		cat $T/trace_pipe > /dev/null &
+		taskset -c $READER_CPU cat $T/trace_pipe > $OUT &
 		reader=$! ;;
+	bindsnoop)
+		taskset -c $READER_CPU bindsnoop > $OUT 2>&1 &
+		reader=$!
+		# attached once it has loaded its programs: no output says when
+		sleep 3 ;;
 	*)
 		insmod /modules/ephport.ko
 		echo "detail=${1%+reader}" > $D/control
-		case $1 in *+reader) cat $D/events_pipe > /dev/null & reader=$! ;; esac ;;
+		case $1 in *+reader)
+			taskset -c $READER_CPU cat $D/events_pipe > $OUT &
+			reader=$! ;;
+		esac ;;
 	esac
 }
 
 teardown() {
-	[ -n "$reader" ] && kill $reader && wait $reader 2>/dev/null
+	[ -n "$reader" ] && kill -INT $reader && wait $reader 2>/dev/null
 	reader=
+	rm -f $OUT
 	case $1 in
 	none) ;;
 	ftrace-*) echo 0 > $T/events/eb/enable; echo > $T/kprobe_events ;;
@@ -63,9 +78,23 @@ teardown() {
 
 measure() { # config round occupancy iterations low high
 	setup $1
-	bench "$@"
+	taskset -c 0 bench "$@"
+	# the reader's own CPU time, in ns
+	[ -z "$reader" ] || echo "READER,$1,$2,$3,$(cut -d' ' -f1 /proc/$reader/schedstat)"
 	teardown $1
 }
+
+# bindsnoop 0.26 (Debian 12) cannot load on kernels whose struct inet_sock
+# lost its freebind bit field (6.12): say so and leave it out.
+bindsnoop > $OUT 2>&1 &
+sleep 3
+if ! kill -INT $! 2>/dev/null; then
+	echo "PEER,bindsnoop,unavailable,$(grep -m1 -o 'failed to resolve CO-RE relocation.*' $OUT)"
+	configs=${configs% bindsnoop}
+	sweep_configs=${sweep_configs% bindsnoop}
+fi
+wait
+rm -f $OUT
 
 reverse() { for w in "$@"; do r="$w $r"; done; echo $r; r=; }
 
@@ -80,13 +109,24 @@ done
 round=0
 while [ $round -lt $SWEEP_ROUNDS ]; do
 	for occupancy in 0 50 90 99; do
-		order="none passes candidates+reader"
+		order=$sweep_configs
 		[ $((round % 2)) -eq 1 ] && order=$(reverse $order)
 		for c in $order; do
 			measure $c $round $occupancy $SWEEP_N 40000 41999
 		done
 	done
 	round=$((round + 1))
+done
+
+# Reading 3000 records (750 searches at detail=passes), and the same with
+# the baseline module when make bench was given one.
+for ko in ephport baseline; do
+	[ -f /modules/$ko.ko ] || continue
+	for f in events events_pipe; do
+		insmod /modules/$ko.ko detail=passes
+		taskset -c 0 bench read $ko-$f $D/$f 750
+		rmmod ephport
+	done
 done
 
 if [ "${EPHPORT_ICOUNT:-0}" != 1 ]; then

@@ -41,6 +41,8 @@
 #define MAX_RECORDS 65536
 #define MAX_SEARCHES 4096
 #define MAX_PASSES 8
+/* the module's longest line: a read of this size takes one record */
+#define EP_LINE_MAX 256
 
 static int passed, failed;
 static char why[512];
@@ -1073,13 +1075,62 @@ static bool hold_ports(struct bound *held, int low, int n)
 /* What a reader on events_pipe saw while this process searched. */
 struct progress {
 	volatile int bind_done;		/* set by the binder once bind() returned */
+	volatile int polling;		/* set by the reader once it polls */
+	int clear_mid;			/* clear once the lower half is written */
 	int begin_read;			/* the binder's begin was read ... */
 	int begin_before_return;	/* ... while bind() had not returned */
 	int end_with_begin;		/* ... in the same read as its end */
 	int lower_before_return;	/* lower half's passes read before that */
-	int end_read, end_err;
+	int lower_with_end;		/* ... or only in the same read as the end */
+	int cleared_before_return;	/* records of it cleared before that */
+	int end_read, end_err, end_incomplete;
 	unsigned long long end_ns;
+	unsigned long long begin_seq;
 };
+
+/* Polls events_pipe (no wake-up delay) until the binder's search ends. */
+static void progress_record(struct progress *p, const struct ep_record *rec,
+			    pid_t binder, unsigned long long *id, bool *begin_now,
+			    bool *lower_now)
+{
+	if (rec->type == EP_BEGIN && rec->pid == binder && !*id) {
+		*id = rec->search;
+		*begin_now = true;
+		p->begin_seq = rec->seq;
+		p->begin_read = 1;
+		p->begin_before_return = !p->bind_done;
+	} else if (rec->type == EP_PASS && *id && rec->search == *id &&
+		   !strcmp(rec->half, "lower")) {
+		p->lower_before_return |= !p->bind_done;
+		*lower_now = true;
+	} else if (rec->type == EP_END && *id && rec->search == *id) {
+		p->end_read = 1;
+		p->end_err = rec->err;
+		p->end_ns = rec->ns;
+		p->end_incomplete = rec->incomplete;
+		p->end_with_begin = *begin_now;
+		p->lower_with_end = *lower_now;
+	}
+}
+
+/*
+ * After the begin, reads nothing until the lower half's two passes are
+ * written, then clears them.  More at once means they came with the end
+ * (the upper draw was not seen): nothing to clear then.
+ */
+static void clear_lower_half(struct progress *p)
+{
+	while (!p->cleared_before_return && !p->bind_done) {
+		long long written = module_stat("records_written");
+
+		if (written > (long long)p->begin_seq + 2)
+			break;
+		if (written == (long long)p->begin_seq + 2) {
+			control("clear");
+			p->cleared_before_return = !p->bind_done;
+		}
+	}
+}
 
 /* Polls events_pipe (no wake-up delay) until the binder's search ends. */
 static void read_progress(struct progress *p, pid_t binder)
@@ -1087,61 +1138,54 @@ static void read_progress(struct progress *p, pid_t binder)
 	static char buf[1 << 16];
 	unsigned long long id = 0;
 	int fd = open(DEBUGFS "events_pipe", O_RDONLY | O_NONBLOCK);
+	size_t have = 0;	/* a line's start, left by the last read */
 	ssize_t n;
 
 	while (fd >= 0 && !p->end_read) {
-		char *cursor = buf, *line;
-		bool begin_now = false;
+		bool begin_now = false, lower_now = false;
+		char *line, *nl;
 
-		n = read(fd, buf, sizeof(buf) - 1);
+		if (p->clear_mid && id)
+			clear_lower_half(p);
+		/* a line at a time when clearing, so the rest stays in the ring */
+		n = read(fd, buf + have, p->clear_mid ? EP_LINE_MAX : sizeof(buf) - 1 - have);
+		p->polling = 1;
+		/* bind() returned after its end was written: nothing more to come */
+		if (n <= 0 && p->bind_done)
+			break;
 		if (n <= 0)
 			continue;
-		buf[n] = '\0';
-		while ((line = strsep(&cursor, "\n")) && *line) {
+		have += n;
+		for (line = buf; (nl = memchr(line, '\n', buf + have - line)); line = nl + 1) {
 			struct ep_record rec;
 
-			if (ep_record_parse(line, &rec))
-				continue;
-			if (rec.type == EP_BEGIN && rec.pid == binder && !id) {
-				id = rec.search;
-				begin_now = true;
-				p->begin_read = 1;
-				p->begin_before_return = !p->bind_done;
-			} else if (rec.type == EP_PASS && id && rec.search == id &&
-				   !strcmp(rec.half, "lower")) {
-				p->lower_before_return |= !p->bind_done;
-			} else if (rec.type == EP_END && id && rec.search == id) {
-				p->end_read = 1;
-				p->end_err = rec.err;
-				p->end_ns = rec.ns;
-				p->end_with_begin = begin_now;
-			}
+			*nl = '\0';
+			if (!ep_record_parse(line, &rec))
+				progress_record(p, &rec, binder, &id, &begin_now, &lower_now);
 		}
+		have -= line - buf;
+		memmove(buf, line, have);
 	}
 	close(fd);
 }
 
 /*
- * The begin record is written when the search starts, and the lower half's
- * passes when the upper half begins: a reader polling on another CPU sees
- * both while bind() still walks a full range, before the end exists.
+ * A reader polls events_pipe on another CPU while this process binds port
+ * 0 with SO_REUSEADDR over a full range (lower half, then upper half, then
+ * EADDRINUSE).  A busy task beside the SCHED_IDLE search stretches it far
+ * past any hiccup of the host.
  */
-static bool progress_visible(void)
+static bool watch_search(struct progress *p)
 {
 	enum { LOW = 20000, WIDTH = 4000 };
 	static struct bound held[WIDTH];
 	struct sched_param normal = { 0 };
-	struct progress *p;
 	pid_t reader, hog;
 	cpu_set_t cpus;
 	struct bound b;
 	int status;
 
 	EXPECT(sysconf(_SC_NPROCESSORS_ONLN) >= 2, "needs 2 CPUs");
-	p = mmap(NULL, sizeof(*p), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-		 -1, 0);
-	EXPECT(p != MAP_FAILED, "mmap: %s", strerror(errno));
-	memset(p, 0, sizeof(*p));
 	set_range(LOW, LOW + WIDTH - 1);
 	if (!hold_ports(held, LOW, WIDTH)) {
 		set_range(32768, 60999);
@@ -1157,12 +1201,12 @@ static bool progress_visible(void)
 		_exit(0);
 	}
 	pin_to_cpu(0);
-	/* a busy task beside a SCHED_IDLE search stretches it far past any hiccup */
 	hog = fork();
 	if (!hog)
 		for (;;)
 			;
-	usleep(100000);
+	while (!p->polling)
+		usleep(1000);
 	sched_setscheduler(0, SCHED_IDLE, &normal);
 	b = bind_socket(AF_INET, SOCK_STREAM, 0, true, true, 0, 0);
 	p->bind_done = 1;
@@ -1175,25 +1219,92 @@ static bool progress_visible(void)
 	close_all(held, WIDTH);
 	set_range(32768, 60999);
 	EXPECT(b.err == EADDRINUSE, "bind over a full range: %s", strerror(b.err));
+	/* a clear that came too late took the end with it: the caller retries */
+	if (p->clear_mid && !p->end_read)
+		return true;
 	EXPECT(p->begin_read && p->end_read, "reader saw begin %d end %d",
 	       p->begin_read, p->end_read);
 	EXPECT(p->end_err == -EADDRINUSE, "end says err=%d", p->end_err);
 	EXPECT(!p->end_with_begin, "the begin came in the same read as the end (search took %llu ns)",
 	       p->end_ns);
 	EXPECT(p->begin_before_return, "the begin was read only after bind() returned");
-	EXPECT(p->lower_before_return, "the lower half's passes came only after bind() returned");
-	munmap(p, sizeof(*p));
 	return true;
 }
 
+static struct progress *shared_progress(void)
+{
+	struct progress *p = mmap(NULL, sizeof(*p), PROT_READ | PROT_WRITE,
+				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	memset(p, 0, sizeof(*p));
+	return p;
+}
+
 /*
- * At detail=candidates one probe handler writes at most 2048 candidates:
+ * The begin record is written when the search starts, and the lower half's
+ * passes when the upper half begins: a reader sees both while bind() still
+ * runs, before the end exists.
+ */
+static bool progress_visible(void)
+{
+	struct progress *p = shared_progress();
+	bool ok;
+
+	EXPECT(p, "mmap: %s", strerror(errno));
+	ok = watch_search(p);
+	printf("# progress-visible: the search took %llu ns\n", p->end_ns);
+	if (ok && (!p->lower_before_return || p->lower_with_end)) {
+		snprintf(why, sizeof(why), "the lower half's passes came only with the end");
+		ok = false;
+	}
+	munmap(p, sizeof(*p));
+	return ok;
+}
+
+/*
+ * A clear while a search runs discards its lower half's passes: its end,
+ * written later, must say incomplete=1 although no record was dropped.
+ */
+static bool clear_mid_search(void)
+{
+	enum { TRIES = 5 };
+	struct progress *p = shared_progress();
+	int tries = 0;
+	bool ok;
+
+	EXPECT(p, "mmap: %s", strerror(errno));
+	/*
+	 * The clear must land between the lower half's passes and the end: a
+	 * quick upper half, or an upper draw not seen (then every pass comes
+	 * with the end), misses that window, and the search is run again.
+	 */
+	do {
+		memset(p, 0, sizeof(*p));
+		p->clear_mid = 1;
+		ok = watch_search(p);
+	} while (ok && !(p->cleared_before_return && p->end_read) && ++tries < TRIES);
+	if (ok && !(p->cleared_before_return && p->end_read)) {
+		snprintf(why, sizeof(why), "%d times the clear missed the search's middle",
+			 TRIES);
+		ok = false;
+	} else if (ok && !p->end_incomplete) {
+		snprintf(why, sizeof(why), "a search lost passes to a clear but says incomplete=0");
+		ok = false;
+	}
+	munmap(p, sizeof(*p));
+	return ok;
+}
+
+/*
+ * At detail=candidates one probe handler writes at most 1024 candidates:
  * a search over a larger full half pass keeps its pass records, writes
  * fewer candidates and ends incomplete.  A small one stays complete.
  */
 static bool candidates_capped(void)
 {
-	enum { LOW = 20000, WIDTH = 6000, SHARE = 2048 };
+	enum { LOW = 20000, WIDTH = 6000, SHARE = 1024 };
 	static struct bound held[WIDTH];
 	long long capped = module_stat("capped");
 	struct bound b, small;
@@ -1309,6 +1420,53 @@ static bool search_larger_than_ring(void)
 	EXPECT(s && s->has_end, "no end record for port %d", b.port);
 	EXPECT(!s->has_begin, "the begin survived a ring of 64");
 	EXPECT(s->end.incomplete, "search %llu lost its start but says incomplete=0", s->id);
+	return true;
+}
+
+/*
+ * ring_size=64, no reader, detail=candidates: a search of exactly 65
+ * records (begin, passes, candidates, end) has its begin pushed out by its
+ * own end, and nothing of it lost before: the end must still say so.  The
+ * record count follows the random start, so searches over a range with
+ * one free port, of the second pass's parity, are repeated until one has
+ * 65: begin, both passes, 32 + 29 candidates, end.
+ */
+static bool end_pushes_out_begin(void)
+{
+	enum { LOW = 40000, WIDTH = 64, FREE = LOW + 30, RECORDS = 65, TRIES = 600 };
+	static struct bound held[WIDTH];
+	struct search *s = NULL;
+	struct bound b;
+	char stats[2048];
+	int i, tries;
+
+	EXPECT(read_file(DEBUGFS "stats", stats, sizeof(stats)) &&
+	       strstr(stats, "ring_size 64\n"), "needs ring_size=64");
+	set_range(LOW, LOW + WIDTH - 1);
+	if (!hold_ports(held, LOW, WIDTH)) {
+		set_range(32768, 60999);
+		return false;
+	}
+	close_all(&held[FREE - LOW], 1);
+	for (tries = 0; tries < TRIES; tries++) {
+		control("clear detail=candidates");
+		b = bind_socket(AF_INET, SOCK_STREAM, 0, false, true, 0, 0);
+		close_all(&b, 1);
+		load_trace();
+		s = search_ending(b.port, 0);
+		if (b.err || !s || s->end.passes + s->end.examined + 2 == RECORDS)
+			break;
+	}
+	for (i = 0; i < WIDTH; i++)
+		if (i != FREE - LOW)
+			close_all(&held[i], 1);
+	set_range(32768, 60999);
+	control("detail=searches");
+	EXPECT(!b.err && b.port == FREE, "bind gave port %d (%s)", b.port, strerror(b.err));
+	EXPECT(s && s->has_end, "no end for port %d", b.port);
+	EXPECT(tries < TRIES, "no search of %d records in %d", RECORDS, TRIES);
+	EXPECT(!s->has_begin, "the begin survived a search of %d records", RECORDS);
+	EXPECT(s->end.incomplete, "the end pushed out its begin but says incomplete=0");
 	return true;
 }
 
@@ -1528,7 +1686,9 @@ static const struct scenario scenarios[] = {
 	{ "reader-not-root", reader_not_root },
 	{ "ring-overflow", ring_overflow },
 	{ "search-larger-than-ring", search_larger_than_ring },
+	{ "end-pushes-out-begin", end_pushes_out_begin },
 	{ "progress-visible", progress_visible },
+	{ "clear-mid-search", clear_mid_search },
 	{ "candidates-capped", candidates_capped },
 	{ "clear-mark", clear_mark },
 };
@@ -1550,7 +1710,8 @@ int main(int argc, char **argv)
 			wanted |= !strcmp(argv[a], scenarios[i].name) ||
 				  (!strcmp(argv[a], "all") &&
 				   strcmp(scenarios[i].name, "ring-overflow") &&
-				   strcmp(scenarios[i].name, "search-larger-than-ring"));
+				   strcmp(scenarios[i].name, "search-larger-than-ring") &&
+				   strcmp(scenarios[i].name, "end-pushes-out-begin"));
 		if (!wanted)
 			continue;
 		why[0] = '\0';

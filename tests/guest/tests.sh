@@ -36,7 +36,7 @@ umount /sys/kernel/debug
 check reader-no-debugfs sh -c 'ephport show; [ $? -eq 4 ]'
 mount -t debugfs debugfs /sys/kernel/debug
 check insmod-small-ring insmod /modules/ephport.ko ring_size=64 detail=searches
-scenarios ring-overflow search-larger-than-ring || failed=1
+scenarios ring-overflow search-larger-than-ring end-pushes-out-begin || failed=1
 check rmmod-again rmmod ephport
 check insmod-bad-detail not insmod /modules/ephport.ko detail=bogus
 check insmod-bad-ring not insmod /modules/ephport.ko ring_size=1

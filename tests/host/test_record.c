@@ -70,6 +70,9 @@ int main(void)
 	      "begin fields");
 	CHECK(!ep_record_parse(good[5], &rec) && rec.relax == 1 &&
 	      rec.examined == 32256 && rec.probed == -1, "relax pass fields");
+	CHECK(ep_record_parse("seq=3 search=0 type=future x=1", &rec) == 1,
+	      "a newer module's record type is not skipped");
+	CHECK(ep_record_parse("seq=3 search=0 type=", &rec) == -1, "an empty type");
 	CHECK(!ep_record_parse(good[7], &rec) && rec.type == EP_CLEAR &&
 	      rec.cleared == 12, "clear fields");
 	return check_summary("record");

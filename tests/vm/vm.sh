@@ -122,6 +122,26 @@ build_guest() {
 	fi
 }
 
+# The benchmark's peer: bindsnoop from Debian's libbpf-tools, with the
+# shared libraries it links (libc, libelf, zlib) copied from the host.
+add_peers() {
+	local root=$1 dir=$cache/peers lib
+	if [ ! -x "$dir/bindsnoop" ]; then
+		install_packages libelf1 zlib1g
+		rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+		(cd "$dir.tmp" && apt-get download -q libbpf-tools >/dev/null 2>&1)
+		dpkg-deb -x "$dir.tmp"/libbpf-tools_*.deb "$dir.tmp/x"
+		cp "$dir.tmp/x/usr/sbin/bindsnoop" "$dir.tmp/"
+		rm -rf "$dir.tmp/x" "$dir.tmp"/*.deb
+		rm -rf "$dir" && mv "$dir.tmp" "$dir"
+	fi
+	cp "$dir/bindsnoop" "$root/bin/"
+	for lib in $(ldd "$dir/bindsnoop" | grep -o '/[^ ]*'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
 run() {
 	local job=$1 out=${2:-} v dir work rc kernel kdir mem=512
 	local append="console=ttyS0 panic=-1 oops=panic loglevel=5 ${EPHPORT_VM_APPEND:-}"
@@ -153,6 +173,7 @@ run() {
 	cp /bin/busybox "$work/root/bin/busybox"
 	cp "$dir/dccp/"*.ko "$work/root/modules/" 2>/dev/null || true
 	build_guest "$work/root/bin"
+	[ "$job" != bench ] || add_peers "$work/root"
 	cp "$top/tests/guest/init" "$work/root/init"
 	cp "$top/tests/guest/$job.sh" "$work/root/job.sh"
 	cp "$top/tests/guest/lib.sh" "$work/root/lib.sh"
