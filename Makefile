@@ -8,7 +8,8 @@
 # make modules_install   the module into /lib/modules/KERNELRELEASE/extra
 # make dkms-install / dkms-uninstall   the module through DKMS
 # make deb          ephport-dkms and ephport packages under build/
-# make bench        tracing cost in the test VM: tables and results/bench*.csv
+# make bench        tracing cost in the test VM: tables, results/bench*.csv and .svg
+#                   (BASELINE=REV: also read through the module of git revision REV)
 KERNELRELEASE ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KERNELRELEASE)/build
 VERSION := $(shell cat VERSION)
@@ -70,7 +71,7 @@ deb:
 	tests/dkms/make-deb.sh
 
 bench:
-	tests/bench/run.sh
+	BASELINE="$(BASELINE)" tests/bench/run.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

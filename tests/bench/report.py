@@ -4,7 +4,10 @@
 
 usage: report.py CONSOLE_LOG CSV_OUT [TITLE]
 Medians over the interleaved rounds, with min and max, per configuration
-and occupancy; ratios against the untraced run of the same occupancy.
+and occupancy; ratios against the untraced run of the same occupancy: the
+in-path cost (bind() median) and the whole cost (iterations/s, readers
+included), the readers' own CPU time, the cost of reading a record, and an
+SVG plot of time per search against occupancy (CSV_OUT with .svg).
 """
 import csv
 import statistics
@@ -13,13 +16,26 @@ from collections import defaultdict
 
 TARGET_PASSES_RATIO = 1.10
 TARGET_CANDIDATE_SHARE = 0.25
+TARGET_WHOLE_RATIO = 0.80
+TARGET_VS_BINDSNOOP = 2.0
+TARGET_READ_SHARE = 0.20
+PEERS = ("ftrace-searches", "ftrace-passes", "ftrace-candidates", "bindsnoop")
 
 
 def load(path):
     runs = defaultdict(list)
     loss, mem = [], []
+    reader = defaultdict(list)
+    read, peers = defaultdict(list), []
     for line in open(path, errors="replace"):
         fields = line.strip().split(",")
+        if fields[0] == "READER" and len(fields) == 7 and fields[6].isdigit():
+            config, ports, occ, _round, iterations, ns = fields[1:]
+            reader[(config, int(ports), int(occ))].append(int(ns) / int(iterations))
+        elif fields[0] == "READ" and len(fields) == 4:
+            read[fields[1]].append((int(fields[2]), int(fields[3])))
+        elif fields[0] == "PEER" and len(fields) >= 3:
+            peers.append(",".join(fields[1:]))
         if fields[0] == "BENCH" and len(fields) == 10:
             config, ports, occ, _round, median, p99, rate, examined, dropped = fields[1:]
             runs[(config, int(ports), int(occ))].append({
@@ -30,7 +46,7 @@ def load(path):
             loss.append((int(fields[1]), int(fields[2])))
         elif fields[0] == "MEM" and len(fields) == 4 and fields[2]:
             mem.append((int(fields[1]), int(fields[2]), int(fields[3])))
-    return runs, loss, mem
+    return runs, loss, mem, reader, read, peers
 
 
 def summary(samples):
@@ -73,10 +89,64 @@ def per_candidate(table, ports, traced):
     return kernel, traced_slope - kernel
 
 
+def plot(path, table, ports, title):
+    """Time per search against occupancy, one line per configuration."""
+    configs = sorted({c for c, p, _ in table if p == ports})
+    points = {c: sorted((o, table[(c, ports, o)]["median_ns"] / 1000)
+                        for cc, p, o in table if cc == c and p == ports) for c in configs}
+    top = max(y for pts in points.values() for _, y in pts) * 1.1
+    w, h, left, bottom = 640, 400, 60, 40
+    colors = ["#222", "#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+
+    def xy(occ, us):
+        return (left + occ / 100 * (w - left - 20), h - bottom - us / top * (h - bottom - 30))
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
+           f'font-family="sans-serif" font-size="11">',
+           f'<text x="{w / 2}" y="16" text-anchor="middle">{title}: bind(0) median, '
+           f'{ports} ports</text>',
+           f'<line x1="{left}" y1="{h - bottom}" x2="{w - 20}" y2="{h - bottom}" stroke="#000"/>',
+           f'<line x1="{left}" y1="30" x2="{left}" y2="{h - bottom}" stroke="#000"/>',
+           f'<text x="{w / 2}" y="{h - 8}" text-anchor="middle">occupancy of the range (%)</text>',
+           f'<text x="14" y="{h / 2}" transform="rotate(-90 14 {h / 2})" '
+           f'text-anchor="middle">us per search</text>']
+    for occ in (0, 25, 50, 75, 100):
+        x, _ = xy(occ, 0)
+        out.append(f'<text x="{x:.0f}" y="{h - bottom + 14}" text-anchor="middle">{occ}</text>')
+    for i in range(5):
+        us = top * i / 4
+        _, y = xy(0, us)
+        out.append(f'<text x="{left - 4}" y="{y + 4:.0f}" text-anchor="end">{us:.0f}</text>')
+    for i, c in enumerate(configs):
+        color = colors[i % len(colors)]
+        line = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(o, us) for o, us in points[c]))
+        out.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{line}"/>')
+        out.append(f'<text x="{left + 10}" y="{40 + 14 * i}" fill="{color}">{c}</text>')
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def whole_cost(table, reader_ns, ports):
+    """Iterations/s with every reader running, against untraced."""
+    base = table.get(("none", ports, 0))
+    if not base:
+        return
+    print(f"\nwhole cost, empty range of {ports} ports: iterations/s of socket+bind+listen+close "
+          f"with the reader running, and the reader's own CPU time")
+    print(f"{'config':<18} {'iter/s':>8} {'vs untraced':>11} {'reader us/iteration':>20}")
+    for (config, p, occ), s in sorted(table.items()):
+        if p != ports or occ:
+            continue
+        cpu = reader_ns.get((config, ports, 0))
+        cpu_text = f"{statistics.median(cpu) / 1000:.1f}" if cpu else "-"
+        print(f"{config:<18} {s['rate']:>8.0f} {s['rate'] / base['rate']:>11.3f} {cpu_text:>20}")
+
+
 def main():
     log, out = sys.argv[1], sys.argv[2]
     title = sys.argv[3] if len(sys.argv) > 3 else "TCG"
-    runs, loss, mem = load(log)
+    runs, loss, mem, reader_ns, read, peers = load(log)
     if not runs:
         print("no BENCH lines in", log)
         return 1
@@ -103,6 +173,13 @@ def main():
 
     full = max(ports for _, ports, _ in table)
     sweep = min(ports for _, ports, _ in table)
+    whole_cost(table, reader_ns, full)
+    if sweep != full:
+        svg = out.rsplit(".", 1)[0] + ".svg"
+        plot(svg, table, sweep, title)
+        print(f"\nplot: {svg}")
+    for peer in peers:
+        print(f"peer left out: {peer}")
     print("\ntargets (reported, not gated):")
     passes, none = table.get(("passes", full, 0)), table.get(("none", full, 0))
     if passes and none:
@@ -116,7 +193,7 @@ def main():
             print(f"  {traced}: kernel {kernel:.0f} ns per candidate, tracing {extra:.0f} ns "
                   f"per candidate = {share:.0%} (target <= {TARGET_CANDIDATE_SHARE:.0%}) "
                   f"{'met' if share <= TARGET_CANDIDATE_SHARE else 'MISSED'}")
-    reader = [s for (c, _, _), s in table.items() if c == "candidates+reader"]
+    reader = [s for (c, _, _), s in table.items() if c.endswith("+reader")]
     if reader:
         drops = sum(s["dropped"] or 0 for s in reader)
         fastest = max(s["rate"] for s in reader)
@@ -129,6 +206,31 @@ def main():
             print(f"  detail={detail}: ephport {mine['median_ns'] / 1000:.1f} us vs ftrace "
                   f"kprobe_events {peer['median_ns'] / 1000:.1f} us "
                   f"{'met' if mine['median_ns'] < peer['median_ns'] else 'MISSED'}")
+    none = table.get(("none", full, 0))
+    ours, snoop = table.get(("passes+reader", full, 0)), table.get(("bindsnoop", full, 0))
+    if ours and none:
+        ratio = ours["rate"] / none["rate"]
+        print(f"  whole cost at detail=passes with a reader: {ratio:.3f} of untraced "
+              f"(target >= {TARGET_WHOLE_RATIO}) {'met' if ratio >= TARGET_WHOLE_RATIO else 'MISSED'}")
+    if ours and snoop:
+        times = ours["rate"] / snoop["rate"]
+        print(f"  throughput vs bindsnoop writing to a file: {times:.2f}x "
+              f"(target >= {TARGET_VS_BINDSNOOP}x) {'met' if times >= TARGET_VS_BINDSNOOP else 'MISSED'}")
+    mine, peer = table.get(("searches", full, 0)), snoop
+    if mine and peer:
+        print(f"  detail=searches: ephport {mine['median_ns'] / 1000:.1f} us vs bindsnoop "
+              f"{peer['median_ns'] / 1000:.1f} us in bind() "
+              f"{'met' if mine['median_ns'] < peer['median_ns'] else 'MISSED'}")
+    per_record = {label: statistics.median(ns / n for n, ns in runs if n)
+                  for label, runs in read.items() if any(n for n, _ in runs)}
+    for label, ns in sorted(per_record.items()):
+        print(f"  reading {label}: {ns / 1000:.2f} us per record")
+    for f in ("events", "events_pipe"):
+        new, old = per_record.get(f"ephport-{f}"), per_record.get(f"baseline-{f}")
+        if new and old:
+            share = new / old
+            print(f"  reading {f}: {share:.2f} of the baseline's time per record "
+                  f"(target <= {TARGET_READ_SHARE}) {'met' if share <= TARGET_READ_SHARE else 'MISSED'}")
     for by_seq, dropped in loss:
         print(f"  reader stopped, ring of 64: {by_seq} records missing by seq, "
               f"records_dropped {dropped} {'(agree)' if by_seq == dropped else '(DISAGREE)'}")

@@ -11,6 +11,19 @@ log=${EPHPORT_RESULTS:-$top/results}
 mkdir -p "$log"
 "$top/tests/vm/vm.sh" setup || exit 2
 
+# BASELINE=REV: the module of git revision REV is read from in the same
+# boots, to compare the read path.
+if [ -n "${BASELINE:-}" ]; then
+	base=$(mktemp -d)
+	trap 'rm -rf "$base"' EXIT
+	git -C "$top" archive "$BASELINE" | tar -x -C "$base" ||
+		{ echo "bench: BASELINE=$BASELINE is not a revision of this repository"; exit 2; }
+	make -s -C "$base" module KDIR="/usr/src/linux-headers-$("$top/tests/vm/vm.sh" abi)-amd64" \
+		> "$log/baseline-build.out" 2>&1 ||
+		{ echo "bench: BASELINE=$BASELINE does not build: $log/baseline-build.out"; exit 2; }
+	export EPHPORT_BASELINE_KO=$base/ephport.ko
+fi
+
 EPHPORT_VM_TIMEOUT=900 "$top/tests/vm/vm.sh" run bench "$log/console-bench.log" \
 	> "$log/vm-bench.out" 2>&1
 grep -q BENCH-DONE "$log/console-bench.log" || { echo "bench: the VM run did not finish"; tail -n 30 "$log/vm-bench.out"; exit 1; }

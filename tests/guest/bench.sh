@@ -66,7 +66,7 @@ setup() {
 }
 
 teardown() {
-	[ -n "$reader" ] && kill -INT $reader && wait $reader 2>/dev/null
+	[ -n "$reader" ] && kill $reader && wait $reader 2>/dev/null
 	reader=
 	rm -f $OUT
 	case $1 in
@@ -79,8 +79,9 @@ teardown() {
 measure() { # config round occupancy iterations low high
 	setup $1
 	taskset -c 0 bench "$@"
-	# the reader's own CPU time, in ns
-	[ -z "$reader" ] || echo "READER,$1,$2,$3,$(cut -d' ' -f1 /proc/$reader/schedstat)"
+	# READER,config,ports,occupancy,round,iterations,ns: the reader's own CPU time
+	[ -z "$reader" ] ||
+		echo "READER,$1,$(($6 - $5 + 1)),$3,$2,$4,$(cut -d' ' -f1 /proc/$reader/schedstat)"
 	teardown $1
 }
 
@@ -88,7 +89,7 @@ measure() { # config round occupancy iterations low high
 # lost its freebind bit field (6.12): say so and leave it out.
 bindsnoop > $OUT 2>&1 &
 sleep 3
-if ! kill -INT $! 2>/dev/null; then
+if ! kill $! 2>/dev/null; then
 	echo "PEER,bindsnoop,unavailable,$(grep -m1 -o 'failed to resolve CO-RE relocation.*' $OUT)"
 	configs=${configs% bindsnoop}
 	sweep_configs=${sweep_configs% bindsnoop}

@@ -174,6 +174,7 @@ run() {
 	cp "$dir/dccp/"*.ko "$work/root/modules/" 2>/dev/null || true
 	build_guest "$work/root/bin"
 	[ "$job" != bench ] || add_peers "$work/root"
+	[ -z "${EPHPORT_BASELINE_KO:-}" ] || cp "$EPHPORT_BASELINE_KO" "$work/root/modules/baseline.ko"
 	cp "$top/tests/guest/init" "$work/root/init"
 	cp "$top/tests/guest/$job.sh" "$work/root/job.sh"
 	cp "$top/tests/guest/lib.sh" "$work/root/lib.sh"
@@ -191,7 +192,7 @@ run() {
 		-kernel "$kernel" -initrd "$work/initrd.gz" \
 		-append "$append" \
 		-nographic -no-reboot -monitor none -serial stdio </dev/null |
-		tr -d '\r' | tee "$out" || rc=$?
+		stdbuf -oL tr -d '\r' | tee "$out" || rc=$?
 	[ $rc -eq 0 ] || echo "vm.sh: qemu ended with status $rc (timeout: $timeout s)"
 	check_console "$out"
 }
