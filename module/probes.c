@@ -18,6 +18,7 @@ enum ephport_probe_id {
 	PROBE_FIND_OPEN_PORT,
 	PROBE_DRAW,
 	PROBE_LOOKUP,
+	PROBE_RESERVED,
 	PROBE_COUNT,
 };
 
@@ -59,6 +60,14 @@ struct text_extent {
 	unsigned long start;
 	unsigned long end;
 };
+
+/*
+ * Calls of ip_local_reserved_ports' handler begun and ended, counted
+ * without reading its arguments (reads count too: they only make a search
+ * say incomplete when it need not).
+ */
+static atomic_t bitmap_calls_begun = ATOMIC_INIT(0);
+static atomic_t bitmap_calls_done = ATOMIC_INIT(0);
 
 /* get_port, and find_open_port where it is a function of its own */
 static struct text_extent draw_callers[2];
@@ -200,6 +209,32 @@ static int lookup_pre(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
+static int bitmap_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	this_cpu_inc(probe_hits[PROBE_RESERVED]);
+	atomic_inc(&bitmap_calls_begun);
+	return 0;
+}
+
+static int bitmap_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	atomic_inc(&bitmap_calls_done);
+	return 0;
+}
+
+bool ephport_reserved_stamp(u64 *stamp)
+{
+	const struct ephport_probe *p = &probes[PROBE_RESERVED];
+	u32 begun = atomic_read(&bitmap_calls_begun);
+
+	/* pairs with the writer's entry: one begun since is seen as running */
+	smp_rmb();
+	if (!READ_ONCE(p->symbol) || atomic_read(&bitmap_calls_done) != begun)
+		return false;
+	*stamp = (u64)READ_ONCE(p->rp.nmissed) << 32 | begun;
+	return true;
+}
+
 static const char *const get_port_symbols[] = { "inet_csk_get_port", NULL };
 static const char *const find_open_port_symbols[] = {
 	"inet_csk_find_open_port", NULL
@@ -207,6 +242,7 @@ static const char *const find_open_port_symbols[] = {
 
 static const char *const draw_symbols[] = { "__get_random_u32_below", NULL };
 static const char *const lookup_symbols[] = { "inet_bind2_bucket_find", NULL };
+static const char *const bitmap_symbols[] = { "proc_do_large_bitmap", NULL };
 
 #define EPHPORT_KRETPROBE(entry, ret, data_type, active)	\
 	{						\
@@ -245,6 +281,13 @@ static struct ephport_probe probes[PROBE_COUNT] = {
 		.symbols = lookup_symbols,
 		.purpose = "detail=candidates at load: counts bucket lookups to check the model",
 		.kp = { .pre_handler = lookup_pre },
+	},
+	[PROBE_RESERVED] = {
+		.symbols = bitmap_symbols,
+		.purpose = "ip_local_reserved_ports writes: verdicts read across one are unsure",
+		.is_kretprobe = true,
+		/* maxactive set at load: one per CPU at a time */
+		.rp = { .entry_handler = bitmap_entry, .handler = bitmap_return },
 	},
 };
 
@@ -311,6 +354,7 @@ int ephport_probes_register(enum ephport_detail detail)
 	mutex_lock(&probes_mutex);
 	probes[PROBE_DRAW].rp.maxactive = EPHPORT_MAX_SEARCHES +
 					  DRAW_TRANSIENT_PER_CPU * num_possible_cpus();
+	probes[PROBE_RESERVED].rp.maxactive = num_possible_cpus();
 	memset(draw_callers, 0, sizeof(draw_callers));
 	/*
 	 * One by one: register_kprobes() would fail all for one missing.

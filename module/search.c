@@ -2,7 +2,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
-#include <linux/bitops.h>
 #include <linux/ctype.h>
 #include <linux/errno.h>
 #include <linux/hash.h>
@@ -17,6 +16,7 @@
 #include <net/sock.h>
 
 #include "compat.h"
+#include "probes.h"
 #include "record.h"
 #include "ring.h"
 #include "search.h"
@@ -143,29 +143,6 @@ static void emit_begin(struct ephport_search *s)
 	ephport_ring_kick();
 }
 
-/*
- * A fingerprint of ip_local_reserved_ports over [@low, @high).  Verdicts
- * are read when a half pass is over, after the kernel's own checks: if its
- * ports' reservations changed since it began, they may not be what the
- * kernel saw.
- */
-static u64 reserved_fingerprint(const struct net *net, int low, int high)
-{
-#ifdef CONFIG_SYSCTL
-	const unsigned long *map = net->ipv4.sysctl_local_reserved_ports;
-	unsigned int i, last = BIT_WORD(high - 1);
-	u64 print = 0;
-
-	if (!map || low >= high)
-		return 0;
-	for (i = BIT_WORD(low); i <= last; i++)
-		print = (print + READ_ONCE(map[i])) * GOLDEN_RATIO_64;
-	return print;
-#else
-	return 0;
-#endif
-}
-
 struct ephport_search *ephport_search_begin(struct sock *sk)
 {
 	struct ephport_config config;
@@ -277,6 +254,7 @@ static bool emit_half_pass(struct ephport_search *s, unsigned int h, int chosen)
 	struct batch batch = { .n = 0 };
 	bool exhausted = true;
 	unsigned int parity;
+	u64 stamp;
 
 	for (parity = 0; parity < EPHPORT_PARITY_PASSES; parity++) {
 		unsigned int offset = ephport_pass_offset(s->draw[h], parity);
@@ -297,8 +275,14 @@ static bool emit_half_pass(struct ephport_search *s, unsigned int h, int chosen)
 			break;
 		}
 	}
+	/*
+	 * Verdicts are read now, after the kernel's own checks: they are what
+	 * the kernel saw only if ip_local_reserved_ports did not change since
+	 * the half pass began.
+	 */
 	if (s->detail == EPHPORT_DETAIL_CANDIDATES &&
-	    reserved_fingerprint(s->net, hp->low, hp->high) != s->reserved_print)
+	    (!s->reserved_stable || !ephport_reserved_stamp(&stamp) ||
+	     stamp != s->reserved_stamp))
 		s->incomplete = true;
 	if (s->detail >= EPHPORT_DETAIL_PASSES) {
 		batch_flush(&batch);
@@ -341,7 +325,7 @@ bool ephport_search_half_pass(struct ephport_search *s, u32 ceil, bool missed)
 	s->half[n] = hp;
 	s->nr_half = n + 1;
 	if (s->detail == EPHPORT_DETAIL_CANDIDATES)
-		s->reserved_print = reserved_fingerprint(s->net, hp.low, hp.high);
+		s->reserved_stable = ephport_reserved_stamp(&s->reserved_stamp);
 	return true;
 
 lost:

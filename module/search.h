@@ -44,7 +44,8 @@ struct ephport_search {
 	u32 examined;
 	u32 reserved;			/* examined candidates found reserved */
 	u64 first_seq;			/* the begin record's */
-	u64 reserved_print;		/* reserved ports' fingerprint, open half pass */
+	u64 reserved_stamp;		/* reserved ports' writers, open half pass */
+	bool reserved_stable;		/* ... and no writer was running then */
 	int found_port;			/* from find_open_port, if probed */
 	u32 probed;			/* candidate lookups seen */
 	bool incomplete;

@@ -1076,7 +1076,9 @@ static bool hold_ports(struct bound *held, int low, int n)
 struct progress {
 	volatile int bind_done;		/* set by the binder once bind() returned */
 	volatile int polling;		/* set by the reader once it polls */
+	int width;			/* of the full range (0: 4000) */
 	int clear_mid;			/* clear once the lower half is written */
+	int reserve_mid;		/* write ip_local_reserved_ports after the begin */
 	int begin_read;			/* the binder's begin was read ... */
 	int begin_before_return;	/* ... while bind() had not returned */
 	int end_with_begin;		/* ... in the same read as its end */
@@ -1147,6 +1149,10 @@ static void read_progress(struct progress *p, pid_t binder)
 
 		if (p->clear_mid && id)
 			clear_lower_half(p);
+		if (p->reserve_mid == 1 && id) {
+			write_file(RESERVED, "65000");
+			p->reserve_mid = 2 + !p->bind_done;
+		}
 		/* a line at a time when clearing, so the rest stays in the ring */
 		n = read(fd, buf + have, p->clear_mid ? EP_LINE_MAX : sizeof(buf) - 1 - have);
 		p->polling = 1;
@@ -1179,6 +1185,7 @@ static bool watch_search(struct progress *p)
 {
 	enum { LOW = 20000, WIDTH = 4000 };
 	static struct bound held[WIDTH];
+	const int width = p->width ? p->width : WIDTH;
 	struct sched_param normal = { 0 };
 	pid_t reader, hog;
 	cpu_set_t cpus;
@@ -1186,12 +1193,12 @@ static bool watch_search(struct progress *p)
 	int status;
 
 	EXPECT(sysconf(_SC_NPROCESSORS_ONLN) >= 2, "needs 2 CPUs");
-	set_range(LOW, LOW + WIDTH - 1);
-	if (!hold_ports(held, LOW, WIDTH)) {
+	set_range(LOW, LOW + width - 1);
+	if (!hold_ports(held, LOW, width)) {
 		set_range(32768, 60999);
 		return false;
 	}
-	control("clear detail=passes");
+	control(p->reserve_mid ? "clear detail=candidates" : "clear detail=passes");
 	sched_getaffinity(0, sizeof(cpus), &cpus);
 	reader = fork();
 	if (!reader) {
@@ -1216,7 +1223,7 @@ static bool watch_search(struct progress *p)
 	close_all(&b, 1);
 	waitpid(reader, &status, 0);
 	sched_setaffinity(0, sizeof(cpus), &cpus);
-	close_all(held, WIDTH);
+	close_all(held, width);
 	set_range(32768, 60999);
 	EXPECT(b.err == EADDRINUSE, "bind over a full range: %s", strerror(b.err));
 	/* a clear that came too late took the end with it: the caller retries */
@@ -1257,6 +1264,33 @@ static bool progress_visible(void)
 	printf("# progress-visible: the search took %llu ns\n", p->end_ns);
 	if (ok && (!p->lower_before_return || p->lower_with_end)) {
 		snprintf(why, sizeof(why), "the lower half's passes came only with the end");
+		ok = false;
+	}
+	munmap(p, sizeof(*p));
+	return ok;
+}
+
+/*
+ * ip_local_reserved_ports written while a search at detail=candidates runs:
+ * the verdicts it reads afterwards may not be what the kernel saw, so its
+ * end must say incomplete=1.
+ */
+static bool reserved_mid_search(void)
+{
+	struct progress *p = shared_progress();
+	bool ok;
+
+	EXPECT(p, "mmap: %s", strerror(errno));
+	/* a lower half of 200 candidates: written whole */
+	p->width = 400;
+	p->reserve_mid = 1;
+	ok = watch_search(p);
+	write_file(RESERVED, "\n");
+	if (ok && p->reserve_mid != 3) {
+		snprintf(why, sizeof(why), "the write came only after bind() returned");
+		ok = false;
+	} else if (ok && !p->end_incomplete) {
+		snprintf(why, sizeof(why), "reserved ports changed mid-search but incomplete=0");
 		ok = false;
 	}
 	munmap(p, sizeof(*p));
@@ -1689,6 +1723,7 @@ static const struct scenario scenarios[] = {
 	{ "end-pushes-out-begin", end_pushes_out_begin },
 	{ "progress-visible", progress_visible },
 	{ "clear-mid-search", clear_mid_search },
+	{ "reserved-mid-search", reserved_mid_search },
 	{ "candidates-capped", candidates_capped },
 	{ "clear-mark", clear_mark },
 };
