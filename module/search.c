@@ -21,6 +21,9 @@
 #include "ring.h"
 #include "search.h"
 
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 const char *const ephport_detail_names[EPHPORT_DETAIL_COUNT] = {
 	[EPHPORT_DETAIL_SEARCHES] = "searches",
 	[EPHPORT_DETAIL_PASSES] = "passes",
@@ -138,6 +141,7 @@ static void emit_begin(struct ephport_search *s)
 #endif
 		memcpy(b->addr, &sk->sk_rcv_saddr, sizeof(sk->sk_rcv_saddr));
 	copy_comm(b->comm);
+	trace_search_begin(s->id, b);
 	ephport_ring_write(&rec, 1);
 	s->first_seq = rec.seq;
 	ephport_ring_kick();
@@ -230,6 +234,7 @@ static void emit_candidates(struct ephport_search *s, struct batch *batch,
 		else
 			rec.cand.verdict = EPHPORT_INUSE;
 		s->reserved += rec.cand.verdict == EPHPORT_RESERVED;
+		trace_candidate(s->id, &rec.cand);
 		batch_add(batch, &rec);
 	}
 }
@@ -265,8 +270,10 @@ static bool emit_half_pass(struct ephport_search *s, unsigned int h, int chosen)
 		rec.pass.offset = offset;
 		rec.pass.start = ephport_candidate(hp, offset, 0);
 		rec.pass.examined = count;
-		if (s->detail >= EPHPORT_DETAIL_PASSES)
+		if (s->detail >= EPHPORT_DETAIL_PASSES) {
+			trace_pass(s->id, &rec.pass);
 			batch_add(&batch, &rec);
+		}
 		if (s->detail == EPHPORT_DETAIL_CANDIDATES)
 			emit_candidates(s, &batch, hp, offset, count, index, &budget);
 		s->examined += count;
@@ -396,6 +403,7 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 	}
 	/* a search whose own records were overwritten ends incomplete */
 	ephport_ring_write_end(&rec, s->first_seq);
+	trace_search_end(s->id, e);
 	ephport_ring_kick();
 
 	this_cpu_add(search_stats.passes, s->pass_no);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -1053,6 +1054,102 @@ static bool blocked_reader(void)
 	return true;
 }
 
+#define TRACEFS "/sys/kernel/tracing/"
+
+/* @line without its "seq=N " (NULL for a clear record), in @out. */
+static const char *without_seq(const char *line, char *out, size_t size)
+{
+	const char *rest = strchr(line, ' ');
+
+	if (!rest || strstr(line, " type=clear"))
+		return NULL;
+	snprintf(out, size, "%s", rest + 1);
+	return out;
+}
+
+/*
+ * A trace line's event, as the module's record line it stands for: its
+ * payload has the record's keys, sockrange as 0-0 for none and probed -1
+ * when not counted.
+ */
+static bool trace_to_record(const char *line, char *out, size_t size)
+{
+	const char *payload = strstr(line, ": search=");
+	char text[512], *probed;
+	struct ep_record rec;
+
+	if (!payload)
+		return false;
+	snprintf(text, sizeof(text), "seq=0 %s", payload + 2);
+	probed = strstr(text, " probed=-1");
+	if (probed)
+		*probed = '\0';
+	if (ep_record_parse(text, &rec))
+		return false;
+	ep_record_format(&rec, text, sizeof(text));
+	return without_seq(text, out, size);
+}
+
+/*
+ * Trace events: enabled through tracefs, the same searches appear in the
+ * trace as in events, with the same keys and values, in the same order.
+ */
+static bool trace_events(void)
+{
+	static char ring[MAX_RECORDS / 8][256], line[512];
+	struct bound b[MAX_SOCKETS];
+	int n = 0, i, nring = 0, ntrace = 0, fd;
+	char event[512];
+	FILE *f;
+
+	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	fd = open(TRACEFS "trace", O_WRONLY | O_TRUNC);
+	EXPECT(fd >= 0, "tracefs: %s", strerror(errno));
+	close(fd);
+	EXPECT(!write_file(TRACEFS "events/ephport/enable", "1"),
+	       "no ephport events in tracefs: %s", strerror(errno));
+	set_range(40000, 40009);
+	write_file(RESERVED, "40003");
+	control("clear detail=candidates");
+	for (i = 0; i < 12; i++) {
+		b[n] = bind_socket(i % 2 ? AF_INET6 : AF_INET, SOCK_STREAM, 0, i % 3 == 0,
+				   true, 0, 0);
+		n++;
+	}
+	write_file(TRACEFS "events/ephport/enable", "0");
+	close_all(b, n);
+	write_file(RESERVED, "\n");
+	set_range(32768, 60999);
+	control("detail=passes");
+
+	f = fopen(DEBUGFS "events", "r");
+	while (f && fgets(line, sizeof(line), f) && nring < (int)(sizeof(ring) / sizeof(ring[0])))
+		if (without_seq(line, ring[nring], sizeof(ring[0])))
+			nring++;
+	if (f)
+		fclose(f);
+	f = fopen(TRACEFS "trace", "r");
+	EXPECT(f, "trace: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#' || !strstr(line, ": search="))
+			continue;
+		if (!trace_to_record(line, event, sizeof(event))) {
+			fclose(f);
+			EXPECT(false, "unreadable event: %.200s", line);
+		}
+		if (ntrace >= nring || strcmp(event, ring[ntrace])) {
+			fclose(f);
+			EXPECT(false, "event %d is\n# %.220s# the record is\n# %.220s", ntrace, event,
+			       ntrace < nring ? ring[ntrace] : "(none)\n");
+		}
+		ntrace++;
+	}
+	fclose(f);
+	EXPECT(nring > 3 * n, "only %d records for %d binds", nring, n);
+	EXPECT(ntrace == nring, "%d events for %d records", ntrace, nring);
+	return true;
+}
+
 /* Binds every port of [@low, @low + @n) in @held, raising the file limit. */
 static bool hold_ports(struct bound *held, int low, int n)
 {
@@ -1726,6 +1823,7 @@ static const struct scenario scenarios[] = {
 	{ "reserved-mid-search", reserved_mid_search },
 	{ "candidates-capped", candidates_capped },
 	{ "clear-mark", clear_mark },
+	{ "trace-events", trace_events },
 };
 
 int main(int argc, char **argv)
