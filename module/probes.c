@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/fprobe.h>
 #include <linux/kallsyms.h>
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
@@ -49,6 +50,8 @@ struct ephport_probe {
 	bool is_kretprobe;
 	struct kretprobe rp;
 	struct kprobe kp;
+	/* EPHPORT_FPROBE builds: the same handlers through an fprobe */
+	struct fprobe fp;
 	const char *symbol;	/* the one attached, or NULL */
 	int err;		/* why none attached */
 };
@@ -97,9 +100,15 @@ struct draw_data {
 	struct ephport_search *search;
 };
 
-static int get_port_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+/* Instances lost by the draw's probe, whichever kind it is. */
+static unsigned long draw_missed(void)
 {
-	struct get_port_data *data = (void *)ri->data;
+	return READ_ONCE(probes[PROBE_DRAW].rp.nmissed) +
+	       READ_ONCE(probes[PROBE_DRAW].fp.nmissed);
+}
+
+static int get_port_enter(struct get_port_data *data, struct pt_regs *regs)
+{
 	struct sock *sk = (void *)regs_get_kernel_argument(regs, ARG_SK);
 
 	this_cpu_inc(probe_hits[PROBE_GET_PORT]);
@@ -112,19 +121,27 @@ static int get_port_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	data->search = ephport_search_begin(sk);
 	if (!data->search)
 		return 1;
-	data->search->draw_missed = READ_ONCE(probes[PROBE_DRAW].rp.nmissed);
+	data->search->draw_missed = draw_missed();
 	return 0;
+}
+
+static void get_port_leave(struct get_port_data *data, struct pt_regs *regs)
+{
+	/* a lost draw may have been the search's last: its entry never ran */
+	if (draw_missed() != data->search->draw_missed)
+		ephport_search_draws_lost(data->search);
+	ephport_search_end(data->search, (int)regs_return_value(regs),
+			   !!probes[PROBE_LOOKUP].symbol);
+}
+
+static int get_port_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	return get_port_enter((void *)ri->data, regs);
 }
 
 static int get_port_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	struct get_port_data *data = (void *)ri->data;
-
-	/* a lost draw may have been the search's last: its entry never ran */
-	if (READ_ONCE(probes[PROBE_DRAW].rp.nmissed) != data->search->draw_missed)
-		ephport_search_draws_lost(data->search);
-	ephport_search_end(data->search, (int)regs_return_value(regs),
-			   !!probes[PROBE_LOOKUP].symbol);
+	get_port_leave((void *)ri->data, regs);
 	return 0;
 }
 
@@ -161,12 +178,11 @@ static int find_open_port_return(struct kretprobe_instance *ri,
 /*
  * A draw is the search's own only when the search's code made it: slab
  * freelist shuffling, for one, draws below its objects per slab from
- * inside get_port when a bind bucket needs a new slab.  At the entry of
- * the probed function the return address is on top of the stack.
+ * inside get_port when a bind bucket needs a new slab.  @caller is the
+ * draw's return address.
  */
-static bool draw_is_searchs(struct pt_regs *regs)
+static bool draw_is_searchs(unsigned long caller)
 {
-	unsigned long caller = regs_get_kernel_stack_nth(regs, 0);
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(draw_callers); i++)
@@ -176,19 +192,25 @@ static bool draw_is_searchs(struct pt_regs *regs)
 	return false;
 }
 
-static int draw_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+static int draw_enter(struct draw_data *data, struct pt_regs *regs,
+		      unsigned long caller)
 {
-	struct draw_data *data = (void *)ri->data;
 	u32 ceil = regs_get_kernel_argument(regs, ARG_DRAW_CEIL);
 
 	this_cpu_inc(probe_hits[PROBE_DRAW]);
 	data->search = ephport_search_current();
-	if (!data->search || !draw_is_searchs(regs))
+	if (!data->search || !draw_is_searchs(caller))
 		return 1;
 	/* a draw lost to a full instance pool may have been this search's */
 	return ephport_search_half_pass(data->search, ceil,
-					READ_ONCE(probes[PROBE_DRAW].rp.nmissed) !=
-					data->search->draw_missed) ? 0 : 1;
+					draw_missed() != data->search->draw_missed) ?
+	       0 : 1;
+}
+
+/* At a kprobe on the entry of a function, its return address tops the stack. */
+static int draw_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	return draw_enter((void *)ri->data, regs, regs_get_kernel_stack_nth(regs, 0));
 }
 
 static int draw_return(struct kretprobe_instance *ri, struct pt_regs *regs)
@@ -198,6 +220,37 @@ static int draw_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	ephport_search_draw(data->search, (u32)regs_return_value(regs));
 	return 0;
 }
+
+/* The fprobe forms of the get_port and draw handlers (EPHPORT_FPROBE builds). */
+#ifdef EPHPORT_FPROBE_GET_PORT
+static int get_port_fentry(struct fprobe *fp, unsigned long ip, unsigned long ret_ip,
+			   struct pt_regs *regs, void *data)
+{
+	return get_port_enter(data, regs);
+}
+
+static void get_port_fexit(struct fprobe *fp, unsigned long ip, unsigned long ret_ip,
+			   struct pt_regs *regs, void *data)
+{
+	get_port_leave(data, regs);
+}
+#endif
+
+#ifdef EPHPORT_FPROBE_DRAW
+static int draw_fentry(struct fprobe *fp, unsigned long ip, unsigned long ret_ip,
+		       struct pt_regs *regs, void *data)
+{
+	return draw_enter(data, regs, ret_ip);
+}
+
+static void draw_fexit(struct fprobe *fp, unsigned long ip, unsigned long ret_ip,
+		       struct pt_regs *regs, void *data)
+{
+	struct draw_data *d = data;
+
+	ephport_search_draw(d->search, (u32)regs_return_value(regs));
+}
+#endif
 
 static int lookup_pre(struct kprobe *kp, struct pt_regs *regs)
 {
@@ -252,6 +305,14 @@ static const char *const bitmap_symbols[] = { "proc_do_large_bitmap", NULL };
 		.maxactive = (active),			\
 	}
 
+#define EPHPORT_FPROBE(entry, exit, data_type, active)	\
+	{						\
+		.entry_handler = (entry),		\
+		.exit_handler = (exit),			\
+		.entry_data_size = sizeof(data_type),	\
+		.nr_maxactive = (active),		\
+	}
+
 static struct ephport_probe probes[PROBE_COUNT] = {
 	[PROBE_GET_PORT] = {
 		.symbols = get_port_symbols,
@@ -260,6 +321,10 @@ static struct ephport_probe probes[PROBE_COUNT] = {
 		.is_kretprobe = true,
 		.rp = EPHPORT_KRETPROBE(get_port_entry, get_port_return,
 					struct get_port_data, EPHPORT_MAX_SEARCHES),
+#ifdef EPHPORT_FPROBE_GET_PORT
+		.fp = EPHPORT_FPROBE(get_port_fentry, get_port_fexit,
+				     struct get_port_data, EPHPORT_MAX_SEARCHES),
+#endif
 	},
 	[PROBE_FIND_OPEN_PORT] = {
 		.symbols = find_open_port_symbols,
@@ -276,6 +341,9 @@ static struct ephport_probe probes[PROBE_COUNT] = {
 		/* maxactive set at load: the draw is called from everywhere */
 		.rp = EPHPORT_KRETPROBE(draw_entry, draw_return,
 					struct draw_data, 0),
+#ifdef EPHPORT_FPROBE_DRAW
+		.fp = EPHPORT_FPROBE(draw_fentry, draw_fexit, struct draw_data, 0),
+#endif
 	},
 	[PROBE_LOOKUP] = {
 		.symbols = lookup_symbols,
@@ -297,7 +365,9 @@ static int register_one(struct ephport_probe *p)
 	int err = -ENOENT;
 
 	for (symbol = p->symbols; *symbol; symbol++) {
-		if (p->is_kretprobe) {
+		if (p->fp.entry_handler) {
+			err = register_fprobe_syms(&p->fp, (const char **)symbol, 1);
+		} else if (p->is_kretprobe) {
 			p->rp.kp.symbol_name = *symbol;
 			p->rp.kp.addr = NULL;
 			p->rp.kp.flags = 0;
@@ -316,6 +386,24 @@ static int register_one(struct ephport_probe *p)
 	}
 	p->err = err;
 	return err;
+}
+
+/*
+ * Where @p is attached: an fprobe does not say, so a kprobe placed and
+ * removed at once finds it (kallsyms_lookup_name() is not exported).
+ */
+static unsigned long probe_address(struct ephport_probe *p)
+{
+	struct kprobe k = { .symbol_name = p->symbol };
+	unsigned long addr;
+
+	if (!p->fp.entry_handler)
+		return (unsigned long)p->rp.kp.addr;
+	if (register_kprobe(&k))
+		return 0;
+	addr = (unsigned long)k.addr;
+	unregister_kprobe(&k);
+	return addr;
 }
 
 /* The function @addr is in, from "name+0xOFF/0xSIZE" as kallsyms prints it. */
@@ -339,7 +427,9 @@ static void unregister_one(struct ephport_probe *p)
 {
 	if (!p->symbol)
 		return;
-	if (p->is_kretprobe)
+	if (p->fp.entry_handler)
+		unregister_fprobe(&p->fp);
+	else if (p->is_kretprobe)
 		unregister_kretprobe(&p->rp);
 	else
 		unregister_kprobe(&p->kp);
@@ -354,6 +444,7 @@ int ephport_probes_register(enum ephport_detail detail)
 	mutex_lock(&probes_mutex);
 	probes[PROBE_DRAW].rp.maxactive = EPHPORT_MAX_SEARCHES +
 					  DRAW_TRANSIENT_PER_CPU * num_possible_cpus();
+	probes[PROBE_DRAW].fp.nr_maxactive = probes[PROBE_DRAW].rp.maxactive;
 	probes[PROBE_RESERVED].rp.maxactive = num_possible_cpus();
 	memset(draw_callers, 0, sizeof(draw_callers));
 	/*
@@ -368,7 +459,7 @@ int ephport_probes_register(enum ephport_detail detail)
 			continue;
 		err = register_one(&probes[i]);
 		if (!err && (i == PROBE_GET_PORT || i == PROBE_FIND_OPEN_PORT) &&
-		    text_extent_of((unsigned long)probes[i].rp.kp.addr,
+		    text_extent_of(probe_address(&probes[i]),
 				   &draw_callers[i == PROBE_FIND_OPEN_PORT]))
 			pr_warn("%s: extent unknown, its draws are not followed\n",
 				probes[i].symbol);
@@ -411,7 +502,8 @@ void ephport_probes_show(struct seq_file *m)
 	mutex_lock(&probes_mutex);
 	for (i = 0; i < PROBE_COUNT; i++) {
 		const struct ephport_probe *p = &probes[i];
-		const char *kind = p->is_kretprobe ? "kretprobe" : "kprobe";
+		const char *kind = p->fp.entry_handler ? "fprobe" :
+				   p->is_kretprobe ? "kretprobe" : "kprobe";
 
 		if (p->symbol)
 			seq_printf(m, "%s %s attached: %s\n", p->symbol, kind,
@@ -440,7 +532,8 @@ void ephport_probes_show_stats(struct seq_file *m)
 
 		for_each_possible_cpu(cpu)
 			hits += per_cpu(probe_hits, cpu)[i];
-		missed = p->is_kretprobe ? p->rp.nmissed + p->rp.kp.nmissed :
+		missed = p->fp.entry_handler ? p->fp.nmissed :
+			 p->is_kretprobe ? p->rp.nmissed + p->rp.kp.nmissed :
 					   p->kp.nmissed;
 		seq_printf(m, "probe %s hits %llu missed %lu\n",
 			   p->symbol ?: p->symbols[0], hits, missed);

@@ -55,6 +55,10 @@ setup() {
 		reader=$!
 		# attached once it has loaded its programs: no output says when
 		sleep 3 ;;
+	*@*)
+		# passes@fprobe-draw: /modules/ephport-fprobe-draw.ko at detail=passes
+		insmod /modules/ephport-${1#*@}.ko
+		echo "detail=${1%@*}" > $D/control ;;
 	*)
 		insmod /modules/ephport.ko
 		echo "detail=${1%+reader}" > $D/control
@@ -99,6 +103,17 @@ rm -f $OUT
 
 reverse() { for w in "$@"; do r="$w $r"; done; echo $r; r=; }
 
+# EPHPORT_BENCH_ONLY=fprobe: the kretprobe build against its fprobe
+# variants, probe by probe, at an empty range (tests/bench/run.sh).
+if [ "${EPHPORT_BENCH_ONLY:-}" = fprobe ]; then
+	configs="none passes"
+	for ko in /modules/ephport-fprobe-*.ko; do
+		ko=${ko#/modules/ephport-}
+		configs="$configs passes@${ko%.ko}"
+	done
+	sweep_configs=
+fi
+
 round=0
 while [ $round -lt $ROUNDS ]; do
 	order=$configs
@@ -106,6 +121,8 @@ while [ $round -lt $ROUNDS ]; do
 	for c in $order; do measure $c $round 0 $N 32768 60999; done
 	round=$((round + 1))
 done
+
+[ -n "$sweep_configs" ] || { echo "BENCH-DONE"; exit 0; }
 
 round=0
 while [ $round -lt $SWEEP_ROUNDS ]; do

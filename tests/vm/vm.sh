@@ -174,7 +174,8 @@ run() {
 	cp "$dir/dccp/"*.ko "$work/root/modules/" 2>/dev/null || true
 	build_guest "$work/root/bin"
 	[ "$job" != bench ] || add_peers "$work/root"
-	[ -z "${EPHPORT_BASELINE_KO:-}" ] || cp "$EPHPORT_BASELINE_KO" "$work/root/modules/baseline.ko"
+	# EPHPORT_EXTRA_MODULES: more builds of the module, for the bench
+	for ko in ${EPHPORT_EXTRA_MODULES:-}; do cp "$ko" "$work/root/modules/"; done
 	cp "$top/tests/guest/init" "$work/root/init"
 	cp "$top/tests/guest/$job.sh" "$work/root/job.sh"
 	cp "$top/tests/guest/lib.sh" "$work/root/lib.sh"
