@@ -8,6 +8,7 @@
 #include <linux/in.h>
 #include <linux/kernel.h>
 #include <linux/socket.h>
+#include <linux/string.h>
 
 #include "ephport_model.h"
 #include "record.h"
@@ -33,6 +34,17 @@ struct line {
 	size_t len, size;
 };
 
+/* Whole pieces at a time: a bounds check per piece, not per character. */
+static void put_mem(struct line *l, const char *s, size_t n)
+{
+	n = min(n, l->size - l->len);
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+}
+
+/* A string literal: its length is known when compiling. */
+#define put_lit(l, lit) put_mem(l, lit, sizeof(lit) - 1)
+
 static void put_char(struct line *l, char c)
 {
 	if (l->len < l->size)
@@ -41,21 +53,19 @@ static void put_char(struct line *l, char c)
 
 static void put_str(struct line *l, const char *s)
 {
-	while (*s)
-		put_char(l, *s++);
+	put_mem(l, s, strlen(s));
 }
 
 static void put_u64(struct line *l, u64 v)
 {
 	char digits[U64_DIGITS];
-	int n = 0;
+	char *p = digits + sizeof(digits);
 
 	do {
-		digits[n++] = '0' + v % 10;
+		*--p = '0' + v % 10;
 		v /= 10;
 	} while (v);
-	while (n)
-		put_char(l, digits[--n]);
+	put_mem(l, p, digits + sizeof(digits) - p);
 }
 
 static void put_s64(struct line *l, s64 v)
@@ -69,17 +79,18 @@ static void put_s64(struct line *l, s64 v)
 }
 
 /* " key=value", the shape of every field but the first */
-static void put_key(struct line *l, const char *key, s64 v)
+static void put_key_n(struct line *l, const char *key, size_t n, s64 v)
 {
-	put_char(l, ' ');
-	put_str(l, key);
-	put_char(l, '=');
+	put_mem(l, key, n);
 	put_s64(l, v);
 }
 
-static void put_range(struct line *l, const char *key, int low, int high)
+/* @key is a literal, " key=" */
+#define put_key(l, key, v) put_key_n(l, key, sizeof(key) - 1, v)
+
+static void put_range(struct line *l, int low, int high)
 {
-	put_key(l, key, low);
+	put_u64(l, low);
 	put_char(l, '-');
 	put_u64(l, high);
 }
@@ -88,7 +99,7 @@ static void put_addr(struct line *l, const struct ephport_begin *b)
 {
 	unsigned int i;
 
-	put_str(l, " addr=");
+	put_lit(l, " addr=");
 	if (b->family == AF_INET6) {
 		/* one call per IPv6 begin: %pI6c's compression rules, exactly */
 		l->len += scnprintf(l->buf + l->len, l->size - l->len, "%pI6c", b->addr);
@@ -103,69 +114,80 @@ static void put_addr(struct line *l, const struct ephport_begin *b)
 
 static void format_begin(const struct ephport_begin *b, struct line *l)
 {
-	put_str(l, "type=begin");
-	put_key(l, "pid", b->pid);
-	put_key(l, "tid", b->tid);
-	put_str(l, " comm=");
+	put_lit(l, "type=begin");
+	put_key(l, " pid=", b->pid);
+	put_key(l, " tid=", b->tid);
+	put_lit(l, " comm=");
 	/* copy_comm() made it one NUL-terminated word */
 	put_str(l, b->comm);
-	put_key(l, "netns", b->netns);
-	put_str(l, b->family == AF_INET6 ? " family=inet6" : " family=inet");
-	put_str(l, b->proto == IPPROTO_DCCP ? " proto=dccp" : " proto=tcp");
-	put_addr(l, b);
-	put_key(l, "reuse", b->reuse);
-	put_key(l, "reuseport", b->reuseport);
-	put_range(l, "range", b->range_low, b->range_high);
-	if (b->sock_low || b->sock_high)
-		put_range(l, "sockrange", b->sock_low, b->sock_high);
+	put_key(l, " netns=", b->netns);
+	if (b->family == AF_INET6)
+		put_lit(l, " family=inet6");
 	else
-		put_str(l, " sockrange=none");
+		put_lit(l, " family=inet");
+	if (b->proto == IPPROTO_DCCP)
+		put_lit(l, " proto=dccp");
+	else
+		put_lit(l, " proto=tcp");
+	put_addr(l, b);
+	put_key(l, " reuse=", b->reuse);
+	put_key(l, " reuseport=", b->reuseport);
+	put_lit(l, " range=");
+	put_range(l, b->range_low, b->range_high);
+	put_lit(l, " sockrange=");
+	if (b->sock_low || b->sock_high)
+		put_range(l, b->sock_low, b->sock_high);
+	else
+		put_lit(l, "none");
 }
 
 static void format_pass(const struct ephport_pass_rec *p, struct line *l)
 {
-	put_str(l, "type=pass");
-	put_key(l, "pass", p->pass);
-	put_str(l, " half=");
+	put_lit(l, "type=pass");
+	put_key(l, " pass=", p->pass);
+	put_lit(l, " half=");
 	put_str(l, half_names[p->half]);
-	put_key(l, "low", p->low);
-	put_key(l, "high", p->high);
-	put_key(l, "relax", p->relax);
-	put_str(l, p->start & 1 ? " parity=odd" : " parity=even");
-	put_key(l, "offset", p->offset);
-	put_key(l, "start", p->start);
-	put_key(l, "examined", p->examined);
+	put_key(l, " low=", p->low);
+	put_key(l, " high=", p->high);
+	put_key(l, " relax=", p->relax);
+	if (p->start & 1)
+		put_lit(l, " parity=odd");
+	else
+		put_lit(l, " parity=even");
+	put_key(l, " offset=", p->offset);
+	put_key(l, " start=", p->start);
+	put_key(l, " examined=", p->examined);
 }
 
 static void format_cand(const struct ephport_cand_rec *c, struct line *l)
 {
-	put_str(l, "type=cand");
-	put_key(l, "pass", c->pass);
-	put_key(l, "port", c->port);
-	put_str(l, " verdict=");
+	put_lit(l, "type=cand");
+	put_key(l, " pass=", c->pass);
+	put_key(l, " port=", c->port);
+	put_lit(l, " verdict=");
 	put_str(l, verdict_names[c->verdict]);
 }
 
 static void format_end(const struct ephport_end_rec *e, struct line *l)
 {
-	put_str(l, "type=end");
-	put_key(l, "port", e->port);
-	put_key(l, "err", e->err);
-	put_key(l, "passes", e->passes);
-	put_key(l, "examined", e->examined);
-	put_key(l, "ns", e->ns);
-	put_key(l, "incomplete", e->incomplete);
+	put_lit(l, "type=end");
+	put_key(l, " port=", e->port);
+	put_key(l, " err=", e->err);
+	put_key(l, " passes=", e->passes);
+	put_key(l, " examined=", e->examined);
+	put_key(l, " ns=", e->ns);
+	put_key(l, " incomplete=", e->incomplete);
 	if (e->probed_valid)
-		put_key(l, "probed", e->probed);
+		put_key(l, " probed=", e->probed);
 }
 
 int ephport_record_format(const struct ephport_record *rec, char *buf, size_t size)
 {
 	struct line l = { .buf = buf, .size = size - 1 };
 
-	put_str(&l, "seq=");
+	put_lit(&l, "seq=");
 	put_u64(&l, rec->seq);
-	put_str(&l, " search=");
+	put_lit(&l, " search=");
 	put_u64(&l, rec->search);
 	put_char(&l, ' ');
 	switch (rec->type) {
@@ -179,8 +201,8 @@ int ephport_record_format(const struct ephport_record *rec, char *buf, size_t si
 		format_cand(&rec->cand, &l);
 		break;
 	case EPHPORT_REC_CLEAR:
-		put_str(&l, "type=clear");
-		put_key(&l, "cleared", rec->clear.cleared);
+		put_lit(&l, "type=clear");
+		put_key(&l, " cleared=", rec->clear.cleared);
 		break;
 	default:
 		format_end(&rec->end, &l);

@@ -191,9 +191,15 @@ static int read_cost(const char *label, const char *path, int searches)
 	if (fd < 0)
 		return 1;
 	start = now_ns();
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		for (i = 0; i < n; i++)
-			lines += buf[i] == '\n';
+	/* memchr, so that the reader's own loop adds little to the module's time */
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		const char *p = buf, *end = buf + n;
+
+		while ((p = memchr(p, '\n', end - p))) {
+			lines++;
+			p++;
+		}
+	}
 	/* READ,label,records,ns */
 	printf("READ,%s,%lld,%lld\n", label, lines, now_ns() - start);
 	close(fd);
