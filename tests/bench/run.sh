@@ -3,8 +3,8 @@
 # make bench: the benchmark job in the test VM under TCG, then the same
 # with -icount shift=3 (one CPU, 8 ns of virtual time per guest
 # instruction: repeatable to the nanosecond; shift=auto tracks the host's
-# speed and is as noisy as plain TCG).  Prints the tables and writes
-# results/bench.csv and results/bench-icount.csv.
+# speed and is as noisy as plain TCG), then the fprobe variants on 6.12.
+# Prints the tables and writes results/bench{,-icount,-fprobe}.{txt,csv,svg}.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 log=${EPHPORT_RESULTS:-$top/results}
@@ -26,21 +26,23 @@ if [ -n "${BASELINE:-}" ]; then
 	export EPHPORT_EXTRA_MODULES=$base/baseline.ko
 fi
 
-EPHPORT_VM_TIMEOUT=900 "$top/tests/vm/vm.sh" run bench "$log/console-bench.log" \
-	> "$log/vm-bench.out" 2>&1
-grep -q BENCH-DONE "$log/console-bench.log" || { echo "bench: the VM run did not finish"; tail -n 30 "$log/vm-bench.out"; exit 1; }
-python3 "$top/tests/bench/report.py" "$log/console-bench.log" "$log/bench.csv" \
-	"TCG, -smp 2, $(nproc)-core host" | tee "$log/bench.txt"
+# bench_run NAME TITLE: the bench job, with the caller's environment, into
+# console-NAME.log; its tables into NAME.txt and NAME.csv (and NAME.svg).
+bench_run() {
+	local name=$1 title=$2
+	if "$top/tests/vm/vm.sh" run bench "$log/console-$name.log" > "$log/vm-$name.out" 2>&1 ||
+		grep -q BENCH-DONE "$log/console-$name.log"; then
+		python3 "$top/tests/bench/report.py" "$log/console-$name.log" "$log/$name.csv" \
+			"$title" | tee "$log/$name.txt"
+	else
+		echo "bench: the $name run did not finish; see $log/vm-$name.out"
+		return 1
+	fi
+}
 
-if EPHPORT_VM_ICOUNT=${EPHPORT_ICOUNT_SHIFT:-3} EPHPORT_VM_TIMEOUT=${EPHPORT_ICOUNT_TIMEOUT:-900} \
-	"$top/tests/vm/vm.sh" run bench "$log/console-bench-icount.log" > "$log/vm-bench-icount.out" 2>&1 ||
-	grep -q BENCH-DONE "$log/console-bench-icount.log"; then
-	python3 "$top/tests/bench/report.py" "$log/console-bench-icount.log" \
-		"$log/bench-icount.csv" "TCG -icount shift=${EPHPORT_ICOUNT_SHIFT:-3}, -smp 1" |
-		tee "$log/bench-icount.txt"
-else
-	echo "bench: the -icount run did not finish; see $log/vm-bench-icount.out"
-fi
+EPHPORT_VM_TIMEOUT=900 bench_run bench "TCG, -smp 2, $(nproc)-core host" || exit 1
+EPHPORT_VM_ICOUNT=${EPHPORT_ICOUNT_SHIFT:-3} EPHPORT_VM_TIMEOUT=${EPHPORT_ICOUNT_TIMEOUT:-900} \
+	bench_run bench-icount "TCG -icount shift=${EPHPORT_ICOUNT_SHIFT:-3}, -smp 1"
 
 # The fprobe variants, probe by probe, against the kretprobe build: 6.12
 # (6.1 has no CONFIG_FPROBE), -icount, one boot.
@@ -57,13 +59,6 @@ for probes in get_port draw get_port,draw; do
 	cp "$variants/tree/ephport.ko" "$variants/ephport-fprobe-${probes/,/+}.ko"
 	extra="$extra $variants/ephport-fprobe-${probes/,/+}.ko"
 done
-if EPHPORT_LINE=6.12 EPHPORT_EXTRA_MODULES=$extra EPHPORT_VM_ICOUNT=${EPHPORT_ICOUNT_SHIFT:-3} \
+EPHPORT_LINE=6.12 EPHPORT_EXTRA_MODULES=$extra EPHPORT_VM_ICOUNT=${EPHPORT_ICOUNT_SHIFT:-3} \
 	EPHPORT_VM_APPEND="EPHPORT_BENCH_ONLY=fprobe" EPHPORT_VM_TIMEOUT=${EPHPORT_ICOUNT_TIMEOUT:-900} \
-	"$top/tests/vm/vm.sh" run bench "$log/console-bench-fprobe.log" > "$log/vm-bench-fprobe.out" 2>&1 ||
-	grep -q BENCH-DONE "$log/console-bench-fprobe.log"; then
-	python3 "$top/tests/bench/report.py" "$log/console-bench-fprobe.log" \
-		"$log/bench-fprobe.csv" "6.12, kretprobes against fprobes, -icount shift=${EPHPORT_ICOUNT_SHIFT:-3}" |
-		tee "$log/bench-fprobe.txt"
-else
-	echo "bench: the fprobe run did not finish; see $log/vm-bench-fprobe.out"
-fi
+	bench_run bench-fprobe "6.12, kretprobes against fprobes, -icount shift=${EPHPORT_ICOUNT_SHIFT:-3}"

@@ -12,12 +12,36 @@ ROUNDS=${EPHPORT_BENCH_ROUNDS:-7}
 N=1000
 SWEEP_N=300
 SWEEP_ROUNDS=5
-configs="none searches passes passes+reader candidates candidates+reader ftrace-searches ftrace-passes ftrace-candidates bindsnoop"
-sweep_configs="none passes passes+reader candidates+reader ftrace-passes bindsnoop"
+configs="none searches passes passes+reader candidates candidates+reader ftrace-searches ftrace-passes ftrace-candidates bindsnoop bpftrace"
+sweep_configs="none passes passes+reader candidates+reader ftrace-passes bindsnoop bpftrace"
 # The workload runs on CPU 0; a reader on the other CPU when there is one
 # (TCG -smp 2), else beside it (icount -smp 1), where it shares its cost.
 READER_CPU=$(($(grep -c ^processor /proc/cpuinfo) > 1 ? 1 : 0))
 OUT=/tmp/reader.out
+BPFTRACE='kprobe:inet_csk_get_port /arg1 == 0/ { @start[tid] = nsecs; }
+kretprobe:inet_csk_get_port /@start[tid]/ {
+	printf("%d %s %d %d\n", pid, comm, retval, nsecs - @start[tid]);
+	delete(@start[tid]);
+}'
+
+without() { # WORD LIST...: the list without WORD
+	local word=$1 w out=
+	shift
+	for w in "$@"; do [ "$w" = "$word" ] || out="$out $w"; done
+	echo $out
+}
+
+# bpftrace says "Attaching N probes..." once it has attached: up to 60 s
+# under TCG, where it compiles its program with LLVM.
+attached() {
+	local i=0
+	while [ $i -lt 60 ] && kill -0 $reader 2>/dev/null; do
+		grep -q Attaching $OUT && return 0
+		sleep 1
+		i=$((i + 1))
+	done
+	return 1
+}
 # virtual time repeats to the nanosecond: a few rounds show the same
 if [ "${EPHPORT_ICOUNT:-0}" = 1 ]; then
 	ROUNDS=3
@@ -55,6 +79,10 @@ setup() {
 		reader=$!
 		# attached once it has loaded its programs: no output says when
 		sleep 3 ;;
+	bpftrace)
+		taskset -c $READER_CPU bpftrace -e "$BPFTRACE" > $OUT 2>&1 &
+		reader=$!
+		attached ;;
 	*@*)
 		# passes@fprobe-draw: /modules/ephport-fprobe-draw.ko at detail=passes
 		insmod /modules/ephport-${1#*@}.ko
@@ -80,12 +108,16 @@ teardown() {
 	esac
 }
 
+reader_ns() { cut -d' ' -f1 /proc/$reader/schedstat; }
+
 measure() { # config round occupancy iterations low high
 	setup $1
+	[ -z "$reader" ] || reader_start=$(reader_ns)
 	taskset -c 0 bench "$@"
-	# READER,config,ports,occupancy,round,iterations,ns: the reader's own CPU time
+	# READER,config,ports,occupancy,round,iterations,ns: the reader's own CPU
+	# time while the workload ran (not loading its programs)
 	[ -z "$reader" ] ||
-		echo "READER,$1,$(($6 - $5 + 1)),$3,$2,$4,$(cut -d' ' -f1 /proc/$reader/schedstat)"
+		echo "READER,$1,$(($6 - $5 + 1)),$3,$2,$4,$(($(reader_ns) - reader_start))"
 	teardown $1
 }
 
@@ -95,24 +127,44 @@ bindsnoop > $OUT 2>&1 &
 sleep 3
 if ! kill $! 2>/dev/null; then
 	echo "PEER,bindsnoop,unavailable,$(grep -m1 -o 'failed to resolve CO-RE relocation.*' $OUT)"
-	configs=${configs% bindsnoop}
-	sweep_configs=${sweep_configs% bindsnoop}
+	configs=$(without bindsnoop $configs)
+	sweep_configs=$(without bindsnoop $sweep_configs)
 fi
 wait
+# bpftrace's one-liner: each search's pid, comm, result and time, as
+# bindsnoop prints for every bind.
+bpftrace -e "$BPFTRACE" > $OUT 2>&1 &
+reader=$!
+if attached; then
+	kill $reader
+else
+	echo "PEER,bpftrace,unavailable,$(head -c 200 $OUT | tr '\n,' '  ')"
+	configs=$(without bpftrace $configs)
+	sweep_configs=$(without bpftrace $sweep_configs)
+	kill $reader 2>/dev/null
+fi
+wait
+reader=
 rm -f $OUT
 
 reverse() { for w in "$@"; do r="$w $r"; done; echo $r; r=; }
 
 # EPHPORT_BENCH_ONLY=fprobe: the kretprobe build against its fprobe
-# variants, probe by probe, at an empty range (tests/bench/run.sh).
-if [ "${EPHPORT_BENCH_ONLY:-}" = fprobe ]; then
+# variants, probe by probe, at an empty range (tests/bench/run.sh); or a
+# comma-separated list of configurations, at an empty range.
+case ${EPHPORT_BENCH_ONLY:-} in
+'') ;;
+fprobe)
 	configs="none passes"
 	for ko in /modules/ephport-fprobe-*.ko; do
 		ko=${ko#/modules/ephport-}
 		configs="$configs passes@${ko%.ko}"
 	done
-	sweep_configs=
-fi
+	sweep_configs= ;;
+*)
+	configs=$(echo "$EPHPORT_BENCH_ONLY" | tr , ' ')
+	sweep_configs= ;;
+esac
 
 round=0
 while [ $round -lt $ROUNDS ]; do

@@ -1368,36 +1368,60 @@ static bool progress_visible(void)
 }
 
 /*
- * ip_local_reserved_ports written while a search at detail=candidates runs:
- * the verdicts it reads afterwards may not be what the kernel saw, so its
- * end must say incomplete=1.
+ * Runs watch_search() from @start until the action it takes in the middle
+ * of the search landed there: a quick search, or an upper draw not seen
+ * (then every pass comes with the end), leaves no middle to act in.
  */
-static bool reserved_mid_search(void)
+static bool watch_mid_search(struct progress *p, const struct progress *start,
+			     bool (*landed)(const struct progress *p))
 {
 	enum { TRIES = 5 };
-	struct progress *p = shared_progress();
 	int tries = 0;
 	bool ok;
 
-	EXPECT(p, "mmap: %s", strerror(errno));
-	/* halves of 500 candidates, under one handler's share: written whole */
 	do {
-		memset(p, 0, sizeof(*p));
-		p->width = 1000;
-		p->reserve_mid = 1;
+		*p = *start;
 		ok = watch_search(p);
-		write_file(RESERVED, "\n");
-	} while (ok && p->reserve_mid != 3 && ++tries < TRIES);
-	if (ok && p->reserve_mid != 3) {
-		snprintf(why, sizeof(why), "%d times the write came only after bind() returned",
+	} while (ok && !landed(p) && ++tries < TRIES);
+	if (ok && !landed(p)) {
+		snprintf(why, sizeof(why), "%d times the action missed the search's middle",
 			 TRIES);
-		ok = false;
-	} else if (ok && !p->end_incomplete) {
-		snprintf(why, sizeof(why), "reserved ports changed mid-search but incomplete=0");
-		ok = false;
+		return false;
 	}
+	if (ok && !p->end_incomplete) {
+		snprintf(why, sizeof(why), "a search changed under its feet says incomplete=0");
+		return false;
+	}
+	return ok;
+}
+
+static bool reserved_landed(const struct progress *p)
+{
+	return p->reserve_mid == 3;
+}
+
+/*
+ * ip_local_reserved_ports written while a search at detail=candidates runs:
+ * the verdicts it reads afterwards may not be what the kernel saw, so its
+ * end must say incomplete=1.  Halves of 500 candidates, under one
+ * handler's share, are written whole.
+ */
+static bool reserved_mid_search(void)
+{
+	const struct progress start = { .width = 1000, .reserve_mid = 1 };
+	struct progress *p = shared_progress();
+	bool ok;
+
+	EXPECT(p, "mmap: %s", strerror(errno));
+	ok = watch_mid_search(p, &start, reserved_landed);
+	write_file(RESERVED, "\n");
 	munmap(p, sizeof(*p));
 	return ok;
+}
+
+static bool clear_landed(const struct progress *p)
+{
+	return p->cleared_before_return && p->end_read;
 }
 
 /*
@@ -1406,30 +1430,12 @@ static bool reserved_mid_search(void)
  */
 static bool clear_mid_search(void)
 {
-	enum { TRIES = 5 };
+	const struct progress start = { .clear_mid = 1 };
 	struct progress *p = shared_progress();
-	int tries = 0;
 	bool ok;
 
 	EXPECT(p, "mmap: %s", strerror(errno));
-	/*
-	 * The clear must land between the lower half's passes and the end: a
-	 * quick upper half, or an upper draw not seen (then every pass comes
-	 * with the end), misses that window, and the search is run again.
-	 */
-	do {
-		memset(p, 0, sizeof(*p));
-		p->clear_mid = 1;
-		ok = watch_search(p);
-	} while (ok && !(p->cleared_before_return && p->end_read) && ++tries < TRIES);
-	if (ok && !(p->cleared_before_return && p->end_read)) {
-		snprintf(why, sizeof(why), "%d times the clear missed the search's middle",
-			 TRIES);
-		ok = false;
-	} else if (ok && !p->end_incomplete) {
-		snprintf(why, sizeof(why), "a search lost passes to a clear but says incomplete=0");
-		ok = false;
-	}
+	ok = watch_mid_search(p, &start, clear_landed);
 	munmap(p, sizeof(*p));
 	return ok;
 }

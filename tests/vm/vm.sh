@@ -122,10 +122,11 @@ build_guest() {
 	fi
 }
 
-# The benchmark's peer: bindsnoop from Debian's libbpf-tools, with the
-# shared libraries it links (libc, libelf, zlib) copied from the host.
+# The benchmark's peers: bindsnoop from Debian's libbpf-tools, and
+# bpftrace, with the shared libraries they link copied from the host.
 add_peers() {
 	local root=$1 dir=$cache/peers lib
+	install_packages bpftrace
 	if [ ! -x "$dir/bindsnoop" ]; then
 		install_packages libelf1 zlib1g
 		rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
@@ -135,8 +136,9 @@ add_peers() {
 		rm -rf "$dir.tmp/x" "$dir.tmp"/*.deb
 		rm -rf "$dir" && mv "$dir.tmp" "$dir"
 	fi
-	cp "$dir/bindsnoop" "$root/bin/"
-	for lib in $(ldd "$dir/bindsnoop" | grep -o '/[^ ]*'); do
+	cp "$dir/bindsnoop" /usr/bin/bpftrace "$root/bin/"
+	for lib in $(for bin in "$dir/bindsnoop" /usr/bin/bpftrace; do ldd "$bin"; done |
+		     grep -o '/[^ ]*' | sort -u); do
 		mkdir -p "$root$(dirname "$lib")"
 		cp -L "$lib" "$root$lib"
 	done
@@ -173,7 +175,8 @@ run() {
 	cp /bin/busybox "$work/root/bin/busybox"
 	cp "$dir/dccp/"*.ko "$work/root/modules/" 2>/dev/null || true
 	build_guest "$work/root/bin"
-	[ "$job" != bench ] || add_peers "$work/root"
+	# bpftrace's LLVM and clang libraries take 200 MB of the initramfs
+	[ "$job" != bench ] || { add_peers "$work/root"; mem=1536; }
 	# EPHPORT_EXTRA_MODULES: more builds of the module, for the bench
 	for ko in ${EPHPORT_EXTRA_MODULES:-}; do cp "$ko" "$work/root/modules/"; done
 	cp "$top/tests/guest/init" "$work/root/init"
