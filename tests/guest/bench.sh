@@ -13,7 +13,7 @@ N=1000
 SWEEP_N=300
 SWEEP_ROUNDS=5
 configs="none searches passes passes+reader candidates candidates+reader ftrace-searches ftrace-passes ftrace-candidates bindsnoop bpftrace"
-sweep_configs="none passes passes+reader candidates+reader ftrace-passes bindsnoop bpftrace"
+sweep_configs="none passes passes+reader candidates+reader ftrace-passes bindsnoop"
 # The workload runs on CPU 0; a reader on the other CPU when there is one
 # (TCG -smp 2), else beside it (icount -smp 1), where it shares its cost.
 READER_CPU=$(($(grep -c ^processor /proc/cpuinfo) > 1 ? 1 : 0))
