@@ -10,6 +10,7 @@
 #include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
+#include <net/inet_connection_sock.h>
 
 #include "probes.h"
 #include "search.h"
@@ -32,6 +33,8 @@ enum ephport_probe_id {
 #define ARG_SNUM	1
 #define ARG_DRAW_CEIL	0
 #define ARG_PORT_RET	4
+/* proc_do_large_bitmap(table, write, buffer, lenp, ppos) on 6.1 and 6.12 */
+#define ARG_BITMAP_WRITE 1
 
 /*
  * A draw instance is held across the call only for a search's own draw
@@ -41,6 +44,8 @@ enum ephport_probe_id {
  * the list.
  */
 #define DRAW_TRANSIENT_PER_CPU 2
+/* Writers of ip_local_reserved_ports in flight at once, per CPU. */
+#define BITMAP_WRITERS_PER_CPU 4
 
 struct ephport_probe {
 	/* candidate symbols, best first: the first that exists is used */
@@ -265,7 +270,12 @@ static int lookup_pre(struct kprobe *kp, struct pt_regs *regs)
 static int bitmap_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	this_cpu_inc(probe_hits[PROBE_RESERVED]);
+	/* readers leave the set as it is */
+	if (!regs_get_kernel_argument(regs, ARG_BITMAP_WRITE))
+		return 1;
 	atomic_inc(&bitmap_calls_begun);
+	/* counted before the writer touches the bitmap */
+	smp_mb__after_atomic();
 	return 0;
 }
 
@@ -278,13 +288,21 @@ static int bitmap_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 bool ephport_reserved_stamp(u64 *stamp)
 {
 	const struct ephport_probe *p = &probes[PROBE_RESERVED];
-	u32 begun = atomic_read(&bitmap_calls_begun);
+	u32 begun;
 
+	/* the verdicts read before a closing stamp are read before it */
+	smp_rmb();
+	begun = atomic_read(&bitmap_calls_begun);
 	/* pairs with the writer's entry: one begun since is seen as running */
 	smp_rmb();
 	if (!READ_ONCE(p->symbol) || atomic_read(&bitmap_calls_done) != begun)
 		return false;
-	*stamp = (u64)READ_ONCE(p->rp.nmissed) << 32 | begun;
+	/* a writer missed for want of an instance is never seen to end */
+	if (READ_ONCE(p->rp.nmissed)) {
+		pr_warn_once("proc_do_large_bitmap writers missed: verdicts are unsure from now on\n");
+		return false;
+	}
+	*stamp = begun;
 	return true;
 }
 
@@ -354,7 +372,7 @@ static struct ephport_probe probes[PROBE_COUNT] = {
 		.symbols = bitmap_symbols,
 		.purpose = "ip_local_reserved_ports writes: verdicts read across one are unsure",
 		.is_kretprobe = true,
-		/* maxactive set at load: one per CPU at a time */
+		/* maxactive set at load */
 		.rp = { .entry_handler = bitmap_entry, .handler = bitmap_return },
 	},
 };
@@ -366,7 +384,10 @@ static int register_one(struct ephport_probe *p)
 
 	for (symbol = p->symbols; *symbol; symbol++) {
 		if (p->fp.entry_handler) {
-			err = register_fprobe_syms(&p->fp, (const char **)symbol, 1);
+			/* it may sort what it is given: not the table in .rodata */
+			const char *sym = *symbol;
+
+			err = register_fprobe_syms(&p->fp, &sym, 1);
 		} else if (p->is_kretprobe) {
 			p->rp.kp.symbol_name = *symbol;
 			p->rp.kp.addr = NULL;
@@ -389,21 +410,14 @@ static int register_one(struct ephport_probe *p)
 }
 
 /*
- * Where @p is attached: an fprobe does not say, so a kprobe placed and
- * removed at once finds it (kallsyms_lookup_name() is not exported).
+ * Where @p is attached.  An fprobe does not say; the one caller of the
+ * draw that can be an fprobe, get_port, is an exported symbol.
  */
-static unsigned long probe_address(struct ephport_probe *p)
+static unsigned long probe_address(const struct ephport_probe *p)
 {
-	struct kprobe k = { .symbol_name = p->symbol };
-	unsigned long addr;
-
-	if (!p->fp.entry_handler)
-		return (unsigned long)p->rp.kp.addr;
-	if (register_kprobe(&k))
-		return 0;
-	addr = (unsigned long)k.addr;
-	unregister_kprobe(&k);
-	return addr;
+	if (p->fp.entry_handler)
+		return p == &probes[PROBE_GET_PORT] ? (unsigned long)inet_csk_get_port : 0;
+	return (unsigned long)p->rp.kp.addr;
 }
 
 /* The function @addr is in, from "name+0xOFF/0xSIZE" as kallsyms prints it. */
@@ -445,7 +459,8 @@ int ephport_probes_register(enum ephport_detail detail)
 	probes[PROBE_DRAW].rp.maxactive = EPHPORT_MAX_SEARCHES +
 					  DRAW_TRANSIENT_PER_CPU * num_possible_cpus();
 	probes[PROBE_DRAW].fp.nr_maxactive = probes[PROBE_DRAW].rp.maxactive;
-	probes[PROBE_RESERVED].rp.maxactive = num_possible_cpus();
+	/* writers may sleep (allocating) or be preempted while they hold one */
+	probes[PROBE_RESERVED].rp.maxactive = BITMAP_WRITERS_PER_CPU * num_possible_cpus();
 	memset(draw_callers, 0, sizeof(draw_callers));
 	/*
 	 * One by one: register_kprobes() would fail all for one missing.

@@ -79,13 +79,13 @@ static void put_s64(struct line *l, s64 v)
 }
 
 /* " key=value", the shape of every field but the first */
-static void put_key_n(struct line *l, const char *key, size_t n, s64 v)
+static void put_key_n(struct line *l, const char *key, size_t n, u64 v)
 {
 	put_mem(l, key, n);
-	put_s64(l, v);
+	put_u64(l, v);
 }
 
-/* @key is a literal, " key=" */
+/* @key is a literal, " key="; @v is unsigned (err is the one signed key) */
 #define put_key(l, key, v) put_key_n(l, key, sizeof(key) - 1, v)
 
 static void put_range(struct line *l, int low, int high)
@@ -172,7 +172,8 @@ static void format_end(const struct ephport_end_rec *e, struct line *l)
 {
 	put_lit(l, "type=end");
 	put_key(l, " port=", e->port);
-	put_key(l, " err=", e->err);
+	put_lit(l, " err=");
+	put_s64(l, e->err);
 	put_key(l, " passes=", e->passes);
 	put_key(l, " examined=", e->examined);
 	put_key(l, " ns=", e->ns);
@@ -185,6 +186,8 @@ int ephport_record_format(const struct ephport_record *rec, char *buf, size_t si
 {
 	struct line l = { .buf = buf, .size = size - 1 };
 
+	if (!size)
+		return 0;
 	put_lit(&l, "seq=");
 	put_u64(&l, rec->seq);
 	put_lit(&l, " search=");

@@ -51,7 +51,7 @@ struct ephport_search {
 	bool incomplete;
 	bool capped;			/* candidates left unwritten */
 	bool draws_lost;		/* later passes cannot be reconstructed */
-	int draw_missed;		/* the draw probe's misses at the start */
+	unsigned long draw_missed;	/* the draw probe's misses at the start */
 };
 
 struct ephport_search_stats {

@@ -36,6 +36,16 @@ static inline void ephport_trace_sockaddr(u8 *dst, const struct ephport_begin *b
 }
 #endif
 
+/* Enum names in the formats below, resolved for perf and trace-cmd. */
+TRACE_DEFINE_ENUM(TASK_COMM_LEN);
+TRACE_DEFINE_ENUM(IPPROTO_DCCP);
+TRACE_DEFINE_ENUM(EPHPORT_HALF_WHOLE);
+TRACE_DEFINE_ENUM(EPHPORT_HALF_LOWER);
+TRACE_DEFINE_ENUM(EPHPORT_HALF_UPPER);
+TRACE_DEFINE_ENUM(EPHPORT_FREE);
+TRACE_DEFINE_ENUM(EPHPORT_INUSE);
+TRACE_DEFINE_ENUM(EPHPORT_RESERVED);
+
 TRACE_EVENT(search_begin,
 	    TP_PROTO(u64 search, const struct ephport_begin *b),
 	    TP_ARGS(search, b),
@@ -43,11 +53,11 @@ TRACE_EVENT(search_begin,
 			     __field(pid_t, pid)
 			     __field(pid_t, tid)
 			     __array(char, comm, TASK_COMM_LEN)
+			     /* a sockaddr, so that %pISc prints either family */
+			     __array(u8, addr, sizeof(struct sockaddr_in6))
 			     __field(u32, netns)
 			     __field(u16, family)
 			     __field(u8, proto)
-			     /* a sockaddr, so that %pISc prints either family */
-			     __array(u8, addr, sizeof(struct sockaddr_in6))
 			     __field(u8, reuse)
 			     __field(u8, reuseport)
 			     __field(u16, range_low)

@@ -43,7 +43,7 @@
 #define MAX_SEARCHES 4096
 #define MAX_PASSES 8
 /* the module's longest line: a read of this size takes one record */
-#define EP_LINE_MAX 256
+#define EP_LINE_MAX 320
 
 static int passed, failed;
 static char why[512];
@@ -1091,6 +1091,29 @@ static bool trace_to_record(const char *line, char *out, size_t size)
 }
 
 /*
+ * perf and trace-cmd read the events' formats: the enum names in them must
+ * have been replaced by their values.
+ */
+static bool trace_formats_resolved(void)
+{
+	static const char *const events[] = {
+		"search_begin", "pass", "candidate", "search_end"
+	};
+	static const char *const names[] = { "EPHPORT_", "IPPROTO_", "TASK_COMM_LEN" };
+	char path[128], format[8192];
+	size_t i, j;
+
+	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+		snprintf(path, sizeof(path), TRACEFS "events/ephport/%s/format", events[i]);
+		EXPECT(read_file(path, format, sizeof(format)), "%s: %s", path, strerror(errno));
+		for (j = 0; j < sizeof(names) / sizeof(names[0]); j++)
+			EXPECT(!strstr(format, names[j]), "%s's format still names %s...",
+			       events[i], names[j]);
+	}
+	return true;
+}
+
+/*
  * Trace events: enabled through tracefs, the same searches appear in the
  * trace as in events, with the same keys and values, in the same order.
  */
@@ -1147,7 +1170,7 @@ static bool trace_events(void)
 	fclose(f);
 	EXPECT(nring > 3 * n, "only %d records for %d binds", nring, n);
 	EXPECT(ntrace == nring, "%d events for %d records", ntrace, nring);
-	return true;
+	return trace_formats_resolved();
 }
 
 /* Binds every port of [@low, @low + @n) in @held, raising the file limit. */
