@@ -32,6 +32,19 @@ for line in "${lines[@]}"; do
 	echo "# kernel line $line: $(EPHPORT_LINE=$line "$top/tests/vm/vm.sh" abi)"
 done
 
+# promtool, from Debian's prometheus package, checks `ephport metrics`
+# (extracted, not installed: the package would start a server)
+promtool_dir=${EPHPORT_CACHE:-/var/cache/ephport}/promtool
+if [ ! -x "$promtool_dir/promtool" ]; then
+	rm -rf "$promtool_dir.tmp" && mkdir -p "$promtool_dir.tmp" &&
+	(cd "$promtool_dir.tmp" && apt-get download -q prometheus > /dev/null 2>&1) &&
+	dpkg-deb -x "$promtool_dir.tmp"/prometheus_*.deb "$promtool_dir.tmp/x" &&
+	cp "$promtool_dir.tmp/x/usr/bin/promtool" "$promtool_dir.tmp/" &&
+	rm -rf "$promtool_dir.tmp/x" "$promtool_dir.tmp"/*.deb &&
+	rm -rf "$promtool_dir" && mv "$promtool_dir.tmp" "$promtool_dir"
+fi
+export EPHPORT_PROMTOOL=$promtool_dir/promtool
+
 make -s -C "$top/tests/host" all > "$log/host-build.out" 2>&1
 rc=$?
 tally < <(result host-build $rc)

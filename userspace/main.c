@@ -22,6 +22,7 @@
 #include "render.h"
 #include "search.h"
 #include "simulate.h"
+#include "metrics.h"
 #include "source.h"
 
 #define READ_CHUNK 65536
@@ -33,6 +34,7 @@ static const char usage_main[] =
 "       ephport stats [--svg FILE]\n"
 "       ephport explain [SEARCH | --failed]\n"
 "       ephport simulate --range LO-HI [OPTIONS]\n"
+"       ephport metrics [--proc DIR]\n"
 "\n"
 "Shows how the Linux kernel picks an ephemeral port when a socket binds or\n"
 "listens on port 0, as traced by the ephport kernel module in\n"
@@ -44,6 +46,7 @@ EP_DEFAULT_DIR ".\n"
 "  stats      the module's counters and a histogram of the ports chosen\n"
 "  explain    one search's decisions in plain sentences\n"
 "  simulate   run the kernel's search in userspace, without the module\n"
+"  metrics    ports in use and the module's counters, for Prometheus\n"
 "\n"
 "'ephport COMMAND --help' describes each command's options.\n"
 "\n"
@@ -105,6 +108,21 @@ static const char usage_stats[] =
 "with the half point and the odd/even split.\n"
 "\n"
 "  --svg FILE   also write the histogram as an SVG picture\n";
+
+static const char usage_metrics[] =
+"Usage: ephport metrics [--proc DIR]\n"
+"\n"
+"Prints, in the Prometheus text format, net.ipv4.ip_local_port_range, how\n"
+"many of its ports each half of bind()'s search has, and how many of them\n"
+"have a local TCP or UDP socket in this network namespace (from /proc, so\n"
+"no module is needed), then the module's counters when it is loaded.  For\n"
+"node_exporter's textfile collector, e.g. from cron:\n"
+"\n"
+"  ephport metrics > /var/lib/prometheus/node-exporter/ephport.prom.$$ &&\n"
+"    mv /var/lib/prometheus/node-exporter/ephport.prom.$$ \\\n"
+"       /var/lib/prometheus/node-exporter/ephport.prom\n"
+"\n"
+"  --proc DIR   read DIR instead of /proc (another namespace's, or a test's)\n";
 
 static const char usage_explain[] =
 "Usage: ephport explain [SEARCH | --failed]\n"
@@ -776,6 +794,37 @@ static int cmd_simulate(int argc, char **argv)
 	return EP_EXIT_OK;
 }
 
+static int cmd_metrics(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "proc", required_argument, NULL, 'p' },
+		{ "dir", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *proc = "/proc";
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			proc = optarg;
+			break;
+		case 'D':
+			ep_dir = optarg;
+			break;
+		case 'h':
+			fputs(usage_metrics, stdout);
+			return EP_EXIT_OK;
+		default:
+			return EP_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	return ep_metrics(stdout, proc);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 && argv[1][0] != '-' ? argv[1] : "watch";
@@ -807,5 +856,7 @@ int main(int argc, char **argv)
 		return cmd_explain(argc, argv);
 	if (!strcmp(cmd, "simulate"))
 		return cmd_simulate(argc, argv);
+	if (!strcmp(cmd, "metrics"))
+		return cmd_metrics(argc, argv);
 	return usage_error("unknown command '%s'", cmd);
 }

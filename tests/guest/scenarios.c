@@ -1751,6 +1751,55 @@ static bool model_predicts(void)
 	return true;
 }
 
+/* A metric's value in the reader's Prometheus text, or -1. */
+static long long metric(const char *text, const char *series)
+{
+	char needle[256];
+	const char *p;
+
+	snprintf(needle, sizeof(needle), "\n%s ", series);
+	p = strstr(text, needle);
+	return p ? atoll(p + strlen(needle)) : -1;
+}
+
+/*
+ * ephport metrics counts the ports of each half that have a socket, as the
+ * kernel lists them, and carries the module's counters.
+ */
+static bool metrics(void)
+{
+	enum { LOW = 40000, HIGH = 40009 };
+	struct bound b[3];
+	char out[8192];
+	int rc, mid = half_point(LOW, HIGH);
+	long long searches;
+
+	set_range(LOW, HIGH);
+	b[0] = bind_socket(AF_INET, SOCK_STREAM, LOW + 1, false, true, 0, 0);
+	b[1] = bind_socket(AF_INET6, SOCK_STREAM, mid + 1, false, true, 0, 0);
+	b[2] = bind_socket(AF_INET, SOCK_DGRAM, LOW + 2, false, false, 0, 0);
+	searches = module_stat("searches");
+	rc = run_reader(out, sizeof(out), "ephport metrics");
+	close_all(b, 3);
+	set_range(32768, 60999);
+	EXPECT(rc == 0, "ephport metrics exited %d", rc);
+	EXPECT(!b[0].err && !b[1].err && !b[2].err, "binds failed");
+	EXPECT(metric(out, "ephport_port_range_low") == LOW &&
+	       metric(out, "ephport_port_range_high") == HIGH, "range: %.300s", out);
+	EXPECT(metric(out, "ephport_ports{half=\"lower\"}") == mid - LOW &&
+	       metric(out, "ephport_ports{half=\"upper\"}") == HIGH + 1 - mid,
+	       "halves, split at %d: %.300s", mid, out);
+	EXPECT(metric(out, "ephport_ports_in_use{proto=\"tcp\",half=\"lower\"}") == 1 &&
+	       metric(out, "ephport_ports_in_use{proto=\"tcp\",half=\"upper\"}") == 1 &&
+	       metric(out, "ephport_ports_in_use{proto=\"udp\",half=\"lower\"}") == 1 &&
+	       metric(out, "ephport_ports_in_use{proto=\"udp\",half=\"upper\"}") == 0,
+	       "ports in use: %.300s", out + strlen(out) / 2);
+	EXPECT(metric(out, "ephport_searches_total") == searches,
+	       "searches_total %lld, stats say %lld", metric(out, "ephport_searches_total"),
+	       searches);
+	return true;
+}
+
 /* ephport watch: follows live searches, sets and restores the detail. */
 static bool reader_watch(void)
 {
@@ -1859,6 +1908,7 @@ static const struct scenario scenarios[] = {
 	{ "candidates-capped", candidates_capped },
 	{ "clear-mark", clear_mark },
 	{ "trace-events", trace_events },
+	{ "metrics", metrics },
 };
 
 int main(int argc, char **argv)

@@ -134,6 +134,24 @@ watch_file() {
 	run 0 watch --dir "$work/d" --json --count 1 && [ "$(grep -c . "$work/out")" -eq 1 ]
 }
 
-for test in human json raw filters explain stats simulate usage errors watch_file; do
+metrics() {
+	# the fixture's range is 40000-40009, split 40000-40003 / 40004-40009
+	run 0 metrics --dir "$fix" --proc "$fix/proc" &&
+	has 'ephport_port_range_low 40000' && has 'ephport_port_range_high 40009' &&
+	has 'ephport_ports{half="lower"} 4' && has 'ephport_ports{half="upper"} 6' &&
+	has 'ephport_ports_in_use{proto="tcp",half="lower"} 2' &&
+	has 'ephport_ports_in_use{proto="tcp",half="upper"} 1' &&
+	has 'ephport_ports_in_use{proto="udp",half="lower"} 0' &&
+	has 'ephport_ports_in_use{proto="udp",half="upper"} 1' &&
+	has 'ephport_searches_total 8' &&
+	{ [ -x "$promtool" ] || { echo "no promtool: set EPHPORT_PROMTOOL"; return 1; }; } &&
+	"$promtool" check metrics < "$work/out" &&
+	run 0 metrics --dir "$work/none" --proc "$fix/proc" && has 'module is not loaded' &&
+	"$promtool" check metrics < "$work/out" &&
+	run 1 metrics --proc "$work/none" && has_err "ip_local_port_range"
+}
+promtool=${EPHPORT_PROMTOOL:-$(command -v promtool)}
+
+for test in human json raw filters explain stats simulate usage errors watch_file metrics; do
 	t "$test" "$test"
 done

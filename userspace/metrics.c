@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ephport metrics: how close this network namespace is to running out of
+ * ephemeral ports, in the Prometheus text format (for node_exporter's
+ * textfile collector).  The range and the ports in use come from the
+ * kernel itself (/proc), so they need no module; the module's counters
+ * are added when it is loaded.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../module/ephport_model.h"
+#include "metrics.h"
+#include "source.h"
+
+#define PORTS 65536
+
+/* Local ports with a socket of one protocol, from /proc/net files. */
+struct used {
+	unsigned char bit[PORTS / 8];
+};
+
+static void mark(struct used *u, unsigned int port)
+{
+	u->bit[port / 8] |= 1 << port % 8;
+}
+
+static bool marked(const struct used *u, unsigned int port)
+{
+	return u->bit[port / 8] & 1 << port % 8;
+}
+
+/*
+ * Every socket line of /proc/net/{tcp,tcp6,udp,udp6} starts "N: ADDR:PORT"
+ * with the port in hex.  A file that is missing (no IPv6) adds nothing.
+ */
+static bool read_sockets(const char *proc, const char *name, struct used *u)
+{
+	char path[4096], line[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/net/%s", proc, name);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int port;
+		char *colon = strchr(line, ':');
+
+		/* the header has no "N:" before its first column */
+		if (!colon || !(colon = strchr(colon + 1, ':')))
+			continue;
+		if (sscanf(colon + 1, "%x", &port) == 1 && port < PORTS)
+			mark(u, port);
+	}
+	fclose(f);
+	return true;
+}
+
+static bool read_range(const char *proc, int *low, int *high)
+{
+	char path[4096];
+	bool ok;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sys/net/ipv4/ip_local_port_range", proc);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	ok = fscanf(f, "%d %d", low, high) == 2 && *low > 0 && *low <= *high &&
+	     *high < PORTS;
+	fclose(f);
+	return ok;
+}
+
+static void help(FILE *out, const char *name, const char *type, const char *text)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
+}
+
+/* The module's stats file, as counters; nothing when it is not loaded. */
+static void module_counters(FILE *out)
+{
+	static const struct {
+		const char *key, *name, *help;
+	} counters[] = {
+		{ "searches", "ephport_searches_total", "Port-0 searches the module traced." },
+		{ "failed", "ephport_search_failures_total", "Traced searches that found no port." },
+		{ "incomplete", "ephport_searches_incomplete_total",
+		  "Traced searches whose records may miss passes or candidates." },
+		{ "passes", "ephport_passes_total", "Parity sweeps of traced searches." },
+		{ "candidates", "ephport_candidates_examined_total",
+		  "Ports the traced searches tried." },
+		{ "records_dropped", "ephport_records_dropped_total",
+		  "Records overwritten before a reader took them." },
+	};
+	char path[4096], key[64];
+	unsigned long long value;
+	size_t i;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/stats", ep_dir);
+	f = fopen(path, "r");
+	if (!f) {
+		fprintf(out, "# the ephport module is not loaded: no search counters\n");
+		return;
+	}
+	while (fscanf(f, "%63s %llu", key, &value) == 2)
+		for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+			if (!strcmp(key, counters[i].key)) {
+				help(out, counters[i].name, "counter", counters[i].help);
+				fprintf(out, "%s %llu\n", counters[i].name, value);
+			}
+	fclose(f);
+}
+
+int ep_metrics(FILE *out, const char *proc)
+{
+	static const char *const protos[] = { "tcp", "udp" };
+	static struct used used[2];
+	struct ephport_walk walk;
+	struct ephport_half_pass lower;
+	int low, high, p, port, in_use[2][2] = { { 0 } };
+
+	if (!read_range(proc, &low, &high)) {
+		fprintf(stderr, "ephport: cannot read %s/sys/net/ipv4/ip_local_port_range\n",
+			proc);
+		return EP_EXIT_FAIL;
+	}
+	memset(used, 0, sizeof(used));
+	for (p = 0; p < 2; p++) {
+		char v6[8];
+
+		snprintf(v6, sizeof(v6), "%s6", protos[p]);
+		if (!read_sockets(proc, protos[p], &used[p])) {
+			fprintf(stderr, "ephport: cannot read %s/net/%s\n", proc, protos[p]);
+			return EP_EXIT_FAIL;
+		}
+		read_sockets(proc, v6, &used[p]);
+	}
+	/* the halves bind() searches with SO_REUSEADDR, as the kernel splits them */
+	ephport_walk_init(&walk, true);
+	ephport_half_pass_begin(&walk, low, high, &lower);
+	for (port = low; port <= high; port++)
+		for (p = 0; p < 2; p++)
+			in_use[p][port >= lower.high] += marked(&used[p], port);
+
+	help(out, "ephport_port_range_low", "gauge",
+	     "First port of net.ipv4.ip_local_port_range.");
+	fprintf(out, "ephport_port_range_low %d\n", low);
+	help(out, "ephport_port_range_high", "gauge",
+	     "Last port of net.ipv4.ip_local_port_range.");
+	fprintf(out, "ephport_port_range_high %d\n", high);
+	help(out, "ephport_ports", "gauge",
+	     "Ports of the range in each half that bind() searches (lower first with SO_REUSEADDR).");
+	fprintf(out, "ephport_ports{half=\"lower\"} %d\n", lower.high - low);
+	fprintf(out, "ephport_ports{half=\"upper\"} %d\n", high + 1 - lower.high);
+	help(out, "ephport_ports_in_use", "gauge",
+	     "Ports of each half with a local socket of the protocol, from /proc/net.");
+	for (p = 0; p < 2; p++) {
+		fprintf(out, "ephport_ports_in_use{proto=\"%s\",half=\"lower\"} %d\n",
+			protos[p], in_use[p][0]);
+		fprintf(out, "ephport_ports_in_use{proto=\"%s\",half=\"upper\"} %d\n",
+			protos[p], in_use[p][1]);
+	}
+	module_counters(out);
+	return EP_EXIT_OK;
+}
