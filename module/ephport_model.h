@@ -27,7 +27,46 @@ enum ephport_half {
 	EPHPORT_HALF_WHOLE,
 	EPHPORT_HALF_LOWER,
 	EPHPORT_HALF_UPPER,
+	EPHPORT_HALF_COUNT,
 };
+
+/* A port's parity is its low bit. */
+enum ephport_parity {
+	EPHPORT_EVEN,
+	EPHPORT_ODD,
+	EPHPORT_PARITY_COUNT,
+};
+
+enum ephport_verdict {
+	EPHPORT_FREE,
+	EPHPORT_INUSE,
+	EPHPORT_RESERVED,
+	EPHPORT_VERDICT_COUNT,
+};
+
+/*
+ * The words records use for them, defined here once for the module, its
+ * trace events, the reader and the tests.
+ */
+static const char *const ephport_half_words[EPHPORT_HALF_COUNT] = {
+	[EPHPORT_HALF_WHOLE] = "whole",
+	[EPHPORT_HALF_LOWER] = "lower",
+	[EPHPORT_HALF_UPPER] = "upper",
+};
+
+static const char *const ephport_parity_words[EPHPORT_PARITY_COUNT] = {
+	[EPHPORT_EVEN] = "even",
+	[EPHPORT_ODD] = "odd",
+};
+
+static const char *const ephport_verdict_words[EPHPORT_VERDICT_COUNT] = {
+	[EPHPORT_FREE] = "free",
+	[EPHPORT_INUSE] = "inuse",
+	[EPHPORT_RESERVED] = "reserved",
+};
+
+/* Room for the longest of those words and its NUL. */
+#define EPHPORT_WORD_MAX 9
 
 /* What the kernel carries from one half pass to the next. */
 struct ephport_walk {

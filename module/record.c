@@ -13,18 +13,6 @@
 #include "ephport_model.h"
 #include "record.h"
 
-static const char *const half_names[] = {
-	[EPHPORT_HALF_WHOLE] = "whole",
-	[EPHPORT_HALF_LOWER] = "lower",
-	[EPHPORT_HALF_UPPER] = "upper",
-};
-
-static const char *const verdict_names[] = {
-	[EPHPORT_FREE] = "free",
-	[EPHPORT_INUSE] = "inuse",
-	[EPHPORT_RESERVED] = "reserved",
-};
-
 /* Longest decimal u64. */
 #define U64_DIGITS 20
 
@@ -146,14 +134,12 @@ static void format_pass(const struct ephport_pass_rec *p, struct line *l)
 	put_lit(l, "type=pass");
 	put_key(l, " pass=", p->pass);
 	put_lit(l, " half=");
-	put_str(l, half_names[p->half]);
+	put_str(l, ephport_half_words[p->half]);
 	put_key(l, " low=", p->low);
 	put_key(l, " high=", p->high);
 	put_key(l, " relax=", p->relax);
-	if (p->start & 1)
-		put_lit(l, " parity=odd");
-	else
-		put_lit(l, " parity=even");
+	put_lit(l, " parity=");
+	put_str(l, ephport_parity_words[p->start & 1]);
 	put_key(l, " offset=", p->offset);
 	put_key(l, " start=", p->start);
 	put_key(l, " examined=", p->examined);
@@ -165,7 +151,7 @@ static void format_cand(const struct ephport_cand_rec *c, struct line *l)
 	put_key(l, " pass=", c->pass);
 	put_key(l, " port=", c->port);
 	put_lit(l, " verdict=");
-	put_str(l, verdict_names[c->verdict]);
+	put_str(l, ephport_verdict_words[c->verdict]);
 }
 
 static void format_end(const struct ephport_end_rec *e, struct line *l)

@@ -9,6 +9,8 @@
 #include <linux/sched.h>
 #include <linux/types.h>
 
+#include "ephport_model.h"
+
 /* Bumped whenever a key changes meaning or disappears. */
 #define EPHPORT_FORMAT_VERSION 1
 /*
@@ -23,12 +25,6 @@ enum ephport_record_type {
 	EPHPORT_REC_CAND,
 	EPHPORT_REC_END,
 	EPHPORT_REC_CLEAR,
-};
-
-enum ephport_verdict {
-	EPHPORT_FREE,
-	EPHPORT_INUSE,
-	EPHPORT_RESERVED,
 };
 
 struct ephport_begin {

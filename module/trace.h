@@ -39,12 +39,6 @@ static inline void ephport_trace_sockaddr(u8 *dst, const struct ephport_begin *b
 /* Enum names in the formats below, resolved for perf and trace-cmd. */
 TRACE_DEFINE_ENUM(TASK_COMM_LEN);
 TRACE_DEFINE_ENUM(IPPROTO_DCCP);
-TRACE_DEFINE_ENUM(EPHPORT_HALF_WHOLE);
-TRACE_DEFINE_ENUM(EPHPORT_HALF_LOWER);
-TRACE_DEFINE_ENUM(EPHPORT_HALF_UPPER);
-TRACE_DEFINE_ENUM(EPHPORT_FREE);
-TRACE_DEFINE_ENUM(EPHPORT_INUSE);
-TRACE_DEFINE_ENUM(EPHPORT_RESERVED);
 
 TRACE_EVENT(search_begin,
 	    TP_PROTO(u64 search, const struct ephport_begin *b),
@@ -91,7 +85,9 @@ TRACE_EVENT(pass,
 	    TP_ARGS(search, p),
 	    TP_STRUCT__entry(__field(u64, search)
 			     __field(u8, pass)
-			     __field(u8, half)
+			     /* the words themselves: perf needs no table */
+			     __array(char, half, EPHPORT_WORD_MAX)
+			     __array(char, parity, EPHPORT_WORD_MAX)
 			     __field(u8, relax)
 			     __field(int, low)
 			     __field(int, high)
@@ -100,7 +96,10 @@ TRACE_EVENT(pass,
 			     __field(u32, examined)),
 	    TP_fast_assign(__entry->search = search;
 			   __entry->pass = p->pass;
-			   __entry->half = p->half;
+			   strscpy(__entry->half, ephport_half_words[p->half],
+				   EPHPORT_WORD_MAX);
+			   strscpy(__entry->parity, ephport_parity_words[p->start & 1],
+				   EPHPORT_WORD_MAX);
 			   __entry->relax = p->relax;
 			   __entry->low = p->low;
 			   __entry->high = p->high;
@@ -108,13 +107,9 @@ TRACE_EVENT(pass,
 			   __entry->start = p->start;
 			   __entry->examined = p->examined;),
 	    TP_printk("search=%llu type=pass pass=%u half=%s low=%d high=%d relax=%u parity=%s offset=%u start=%d examined=%u",
-		      __entry->search, __entry->pass,
-		      __print_symbolic(__entry->half,
-				       { EPHPORT_HALF_WHOLE, "whole" },
-				       { EPHPORT_HALF_LOWER, "lower" },
-				       { EPHPORT_HALF_UPPER, "upper" }),
+		      __entry->search, __entry->pass, __entry->half,
 		      __entry->low, __entry->high, __entry->relax,
-		      __entry->start & 1 ? "odd" : "even", __entry->offset,
+		      __entry->parity, __entry->offset,
 		      __entry->start, __entry->examined)
 );
 
@@ -124,17 +119,14 @@ TRACE_EVENT(candidate,
 	    TP_STRUCT__entry(__field(u64, search)
 			     __field(u16, port)
 			     __field(u8, pass)
-			     __field(u8, verdict)),
+			     __array(char, verdict, EPHPORT_WORD_MAX)),
 	    TP_fast_assign(__entry->search = search;
 			   __entry->port = c->port;
 			   __entry->pass = c->pass;
-			   __entry->verdict = c->verdict;),
+			   strscpy(__entry->verdict, ephport_verdict_words[c->verdict],
+				   EPHPORT_WORD_MAX);),
 	    TP_printk("search=%llu type=cand pass=%u port=%u verdict=%s",
-		      __entry->search, __entry->pass, __entry->port,
-		      __print_symbolic(__entry->verdict,
-				       { EPHPORT_FREE, "free" },
-				       { EPHPORT_INUSE, "inuse" },
-				       { EPHPORT_RESERVED, "reserved" }))
+		      __entry->search, __entry->pass, __entry->port, __entry->verdict)
 );
 
 TRACE_EVENT(search_end,

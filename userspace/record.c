@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../module/ephport_model.h"
 #include "record.h"
 
 /* Key bits: which keys a line carried, to check the ones its type needs. */
@@ -80,13 +81,19 @@ static bool copy_word(const char *s, size_t n, char *dst, size_t size)
 	return true;
 }
 
-static bool one_of(const char *s, size_t n, const char *const *words, char *dst)
+/* @s (@n bytes) is one of @count words: copied into @dst. */
+static bool word_of(const char *s, size_t n, const char *const *words, size_t count,
+		    char *dst)
 {
-	for (; *words; words++)
-		if (strlen(*words) == n && !memcmp(s, *words, n))
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		if (strlen(words[i]) == n && !memcmp(s, words[i], n))
 			return copy_word(s, n, dst, EP_WORD_MAX);
 	return false;
 }
+
+#define one_of(s, n, words, dst) word_of(s, n, words, sizeof(words) / sizeof(words[0]), dst)
 
 static bool parse_range(const char *s, size_t n, int *low, int *high)
 {
@@ -98,13 +105,11 @@ static bool parse_range(const char *s, size_t n, int *low, int *high)
 	       parse_int(dash + 1, n - (dash - s) - 1, 0, 65535, high);
 }
 
-static const char *const families[] = { "inet", "inet6", NULL };
-static const char *const protos[] = { "tcp", "dccp", NULL };
-static const char *const halves[] = { "whole", "lower", "upper", NULL };
-static const char *const parities[] = { "odd", "even", NULL };
-static const char *const verdicts[] = { "free", "inuse", "reserved", NULL };
+static const char *const families[] = { "inet", "inet6" };
+static const char *const protos[] = { "tcp", "dccp" };
+
 static const char *const types[] = {
-	"begin", "pass", "cand", "end", "clear", NULL
+	"begin", "pass", "cand", "end", "clear"
 };
 
 #define KEY(name) (klen == strlen(name) && !memcmp(key, name, klen))
@@ -156,9 +161,9 @@ static bool parse_pair(const char *key, size_t klen, const char *v, size_t n,
 	if (KEY("pass"))
 		return (*seen |= K_PASS), parse_int(v, n, 1, 255, &r->pass);
 	if (KEY("half"))
-		return (*seen |= K_HALF), one_of(v, n, halves, r->half);
+		return (*seen |= K_HALF), one_of(v, n, ephport_half_words, r->half);
 	if (KEY("parity"))
-		return (*seen |= K_PARITY), one_of(v, n, parities, r->parity);
+		return (*seen |= K_PARITY), one_of(v, n, ephport_parity_words, r->parity);
 	if (KEY("low"))
 		return (*seen |= K_LOW), parse_int(v, n, 0, 65536, &r->low);
 	if (KEY("high"))
@@ -174,7 +179,7 @@ static bool parse_pair(const char *key, size_t klen, const char *v, size_t n,
 	if (KEY("port"))
 		return (*seen |= K_PORT), parse_int(v, n, 0, 65535, &r->port);
 	if (KEY("verdict"))
-		return (*seen |= K_VERDICT), one_of(v, n, verdicts, r->verdict);
+		return (*seen |= K_VERDICT), one_of(v, n, ephport_verdict_words, r->verdict);
 	if (KEY("err"))
 		return (*seen |= K_ERR), parse_int(v, n, -4095, 0, &r->err);
 	if (KEY("passes"))

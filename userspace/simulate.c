@@ -6,11 +6,6 @@
 #include "../module/ephport_model.h"
 #include "simulate.h"
 
-static const char *const half_names[] = {
-	[EPHPORT_HALF_WHOLE] = "whole",
-	[EPHPORT_HALF_LOWER] = "lower",
-	[EPHPORT_HALF_UPPER] = "upper",
-};
 
 struct sim_run {
 	const struct ep_sim *sim;
@@ -41,14 +36,13 @@ static int sweep(struct sim_run *run, const struct ephport_half_pass *hp,
 	ep_record_init(&pass, EP_PASS);
 	ep_record_init(&cand, EP_CAND);
 	pass.pass = cand.pass = ++run->pass_no;
-	snprintf(pass.half, sizeof(pass.half), "%s", half_names[hp->half]);
+	snprintf(pass.half, sizeof(pass.half), "%s", ephport_half_words[hp->half]);
 	pass.low = hp->low;
 	pass.high = hp->high;
 	pass.relax = hp->relax;
 	pass.offset = offset;
 	pass.start = ephport_candidate(hp, offset, 0);
-	snprintf(pass.parity, sizeof(pass.parity), "%s",
-		 pass.start & 1 ? "odd" : "even");
+	snprintf(pass.parity, sizeof(pass.parity), "%s", ephport_parity_words[pass.start & 1]);
 	for (i = 0; i < length && found < 0; i++) {
 		int port = ephport_candidate(hp, offset, i);
 
@@ -65,8 +59,9 @@ static int sweep(struct sim_run *run, const struct ephport_half_pass *hp,
 
 		cand.port = port;
 		snprintf(cand.verdict, sizeof(cand.verdict), "%s",
-			 port == found ? "free" :
-			 sim->reserved[port] ? "reserved" : "inuse");
+			 ephport_verdict_words[port == found ? EPHPORT_FREE :
+					       sim->reserved[port] ? EPHPORT_RESERVED :
+					       EPHPORT_INUSE]);
 		emit(run, &cand);
 	}
 	return found;
