@@ -126,8 +126,9 @@ static const struct file_operations events_fops = {
  * O_NONBLOCK.  Records taken from the ring become this open file's pending
  * text: the reads of one file see one byte stream whatever their sizes, a
  * line is never split between files, and a fault leaves the rest for the
- * next read.  A read takes only as many records as its room surely holds,
- * so pending text outlives a read only after a fault or a short read.
+ * next read.  Each take is as many records as the room left surely holds,
+ * and at least one: pending text outlives a read only when its room ran
+ * short of a line, or after a fault.
  */
 struct pipe_reader {
 	struct mutex lock;	/* readers sharing one open file */

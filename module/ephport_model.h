@@ -68,6 +68,12 @@ static const char *const ephport_verdict_words[EPHPORT_VERDICT_COUNT] = {
 /* Room for the longest of those words and its NUL. */
 #define EPHPORT_WORD_MAX 9
 
+/*
+ * Room for a record's line: the longest (a begin with 20-digit seq and
+ * search and an IPv6 address) is 255 bytes, newline included.
+ */
+#define EPHPORT_LINE_MAX 320
+
 /* What the kernel carries from one half pass to the next. */
 struct ephport_walk {
 	bool reuse;		/* sk_reuse == SK_CAN_REUSE */

@@ -70,9 +70,8 @@ struct text_extent {
 };
 
 /*
- * Calls of ip_local_reserved_ports' handler begun and ended, counted
- * without reading its arguments (reads count too: they only make a search
- * say incomplete when it need not).
+ * Writes through ip_local_reserved_ports' handler begun and ended (reads,
+ * which leave the set as it is, are not counted).
  */
 static atomic_t bitmap_calls_begun = ATOMIC_INIT(0);
 static atomic_t bitmap_calls_done = ATOMIC_INIT(0);
@@ -218,11 +217,14 @@ static int draw_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return draw_enter((void *)ri->data, regs, regs_get_kernel_stack_nth(regs, 0));
 }
 
+static void draw_leave(struct draw_data *data, struct pt_regs *regs)
+{
+	ephport_search_draw(data->search, (u32)regs_return_value(regs));
+}
+
 static int draw_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	struct draw_data *data = (void *)ri->data;
-
-	ephport_search_draw(data->search, (u32)regs_return_value(regs));
+	draw_leave((void *)ri->data, regs);
 	return 0;
 }
 
@@ -251,9 +253,7 @@ static int draw_fentry(struct fprobe *fp, unsigned long ip, unsigned long ret_ip
 static void draw_fexit(struct fprobe *fp, unsigned long ip, unsigned long ret_ip,
 		       struct pt_regs *regs, void *data)
 {
-	struct draw_data *d = data;
-
-	ephport_search_draw(d->search, (u32)regs_return_value(regs));
+	draw_leave(data, regs);
 }
 #endif
 

@@ -13,11 +13,6 @@
 
 /* Bumped whenever a key changes meaning or disappears. */
 #define EPHPORT_FORMAT_VERSION 1
-/*
- * Room for a record's line: the longest (a begin with 20-digit seq and
- * search and an IPv6 address) is 255 bytes, newline included.
- */
-#define EPHPORT_LINE_MAX 320
 
 enum ephport_record_type {
 	EPHPORT_REC_BEGIN,

@@ -127,18 +127,28 @@ void ephport_ring_kick(void)
 		irq_work_queue(&ring_wakeup);
 }
 
+/* Under ring_lock: copies up to @max records from seq @from on. */
+static unsigned int ring_copy(u64 from, struct ephport_record *recs,
+			      unsigned int max)
+{
+	unsigned int i, n = min_t(u64, ring_head - from, max);
+
+	lockdep_assert_held(&ring_lock);
+	for (i = 0; i < n; i++)
+		recs[i] = records[(from + i) & ring_mask];
+	return n;
+}
+
 unsigned int ephport_ring_peek(u64 *cursor, struct ephport_record *recs,
 			       unsigned int max)
 {
 	unsigned long flags;
-	unsigned int i, n;
+	unsigned int n;
 
 	raw_spin_lock_irqsave(&ring_lock, flags);
 	if (*cursor < ring_tail)
 		*cursor = ring_tail;
-	n = min_t(u64, ring_head - *cursor, max);
-	for (i = 0; i < n; i++)
-		recs[i] = records[(*cursor + i) & ring_mask];
+	n = ring_copy(*cursor, recs, max);
 	*cursor += n;
 	raw_spin_unlock_irqrestore(&ring_lock, flags);
 	return n;
@@ -147,12 +157,10 @@ unsigned int ephport_ring_peek(u64 *cursor, struct ephport_record *recs,
 unsigned int ephport_ring_take(struct ephport_record *recs, unsigned int max)
 {
 	unsigned long flags;
-	unsigned int i, n;
+	unsigned int n;
 
 	raw_spin_lock_irqsave(&ring_lock, flags);
-	n = min_t(u64, ring_head - ring_tail, max);
-	for (i = 0; i < n; i++)
-		recs[i] = records[(ring_tail + i) & ring_mask];
+	n = ring_copy(ring_tail, recs, max);
 	ring_tail += n;
 	raw_spin_unlock_irqrestore(&ring_lock, flags);
 	return n;

@@ -291,10 +291,7 @@ static bool emit_half_pass(struct ephport_search *s, unsigned int h, int chosen)
 	    (!s->reserved_stable || !ephport_reserved_stamp(&stamp) ||
 	     stamp != s->reserved_stamp))
 		s->incomplete = true;
-	if (s->detail >= EPHPORT_DETAIL_PASSES) {
-		batch_flush(&batch);
-		ephport_ring_kick();
-	}
+	batch_flush(&batch);
 	s->nr_written = h + 1;
 	return exhausted;
 }
@@ -316,8 +313,10 @@ bool ephport_search_half_pass(struct ephport_search *s, u32 ceil, bool missed)
 
 	if (s->draws_lost)
 		return false;
-	if (n > s->nr_written)
+	if (n > s->nr_written) {
 		emit_half_pass(s, n - 1, -1);
+		ephport_ring_kick();
+	}
 	if (missed || n == EPHPORT_MAX_HALF_PASSES ||
 	    !ephport_search_range(s->sk, &low, &high))
 		goto lost;

@@ -42,8 +42,6 @@
 #define MAX_RECORDS 65536
 #define MAX_SEARCHES 4096
 #define MAX_PASSES 8
-/* the module's longest line: a read of this size takes one record */
-#define EP_LINE_MAX 320
 
 static int passed, failed;
 static char why[512];
@@ -1274,7 +1272,7 @@ static void read_progress(struct progress *p, pid_t binder)
 			p->reserve_mid = 2 + !p->bind_done;
 		}
 		/* a line at a time when clearing, so the rest stays in the ring */
-		n = read(fd, buf + have, p->clear_mid ? EP_LINE_MAX : sizeof(buf) - 1 - have);
+		n = read(fd, buf + have, p->clear_mid ? EPHPORT_LINE_MAX : sizeof(buf) - 1 - have);
 		p->polling = 1;
 		/* bind() returned after its end was written: nothing more to come */
 		if (n <= 0 && p->bind_done)
