@@ -13,6 +13,7 @@
 #ifndef EPHPORT_COMPAT_H
 #define EPHPORT_COMPAT_H
 
+#include <linux/bits.h>
 #include <linux/fs.h>
 #include <linux/processor.h>
 #include <linux/seqlock.h>
@@ -20,6 +21,7 @@
 #include <net/ipv6.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
+#include <net/udp.h>
 
 #include "ephport_model.h"
 
@@ -98,6 +100,35 @@ static inline bool ephport_search_range(struct sock *sk, int *low, int *high)
 	ephport_sock_range(sk, &sock_low, &sock_high);
 	ephport_apply_sock_range(low, high, sock_low, sock_high);
 	return true;
+}
+
+/*
+ * 6.8+: a socket with IP_LOCAL_PORT_RANGE set connect()s in one sweep of
+ * step 1 (inet_sk_get_local_port_range() says so by returning true).
+ */
+static inline bool ephport_connect_one_sweep(const struct sock *sk)
+{
+#ifdef EPHPORT_CONNECT_ONE_SWEEP
+	int low, high;
+
+	ephport_sock_range(sk, &low, &high);
+	return low || high;
+#else
+	return false;
+#endif
+}
+
+/* __inet_hash_connect()'s perturbation slots (a power of 2) */
+#define EPHPORT_PERTURB_SIZE BIT(CONFIG_INET_TABLE_PERTURB_ORDER)
+
+/* The table udp_lib_get_port() walks: the protocol's, else (6.2+) the netns's. */
+static inline const struct udp_table *ephport_udp_table(const struct sock *sk)
+{
+#ifdef EPHPORT_HAVE_NETNS_UDP_TABLE
+	return sk->sk_prot->h.udp_table ?: sock_net(sk)->ipv4.udp_table;
+#else
+	return sk->sk_prot->h.udp_table;
+#endif
 }
 
 /*

@@ -13,6 +13,7 @@
 #include <linux/uaccess.h>
 
 #include "compat.h"
+#include "connect.h"
 #include "debugfs.h"
 #include "probes.h"
 #include "record.h"
@@ -288,9 +289,9 @@ static int control_show(struct seq_file *m, void *v)
 	struct ephport_config config;
 
 	ephport_config_get(&config);
-	seq_printf(m, "detail=%s pid=%d netns=%u\n",
+	seq_printf(m, "detail=%s pid=%d netns=%u perturb_table=%s\n",
 		   ephport_detail_names[config.detail], config.pid,
-		   config.netns);
+		   config.netns, ephport_connect_table_known() ? "set" : "unset");
 	return 0;
 }
 
@@ -299,13 +300,21 @@ static int control_open(struct inode *inode, struct file *file)
 	return single_open(file, control_show, NULL);
 }
 
-static int parse_word(char *word, struct ephport_config *config, bool *clear)
+/* What a write does besides the config, once all its words are good. */
+struct control_actions {
+	bool clear;
+	bool set_table;
+	unsigned long table;
+};
+
+static int parse_word(char *word, struct ephport_config *config,
+		      struct control_actions *act)
 {
 	char *value;
 	int detail;
 
 	if (!strcmp(word, "clear")) {
-		*clear = true;
+		act->clear = true;
 		return 0;
 	}
 	value = strchr(word, '=');
@@ -326,6 +335,11 @@ static int parse_word(char *word, struct ephport_config *config, bool *clear)
 		       -EINVAL : 0;
 	if (!strcmp(word, "netns"))
 		return kstrtou32(value, 10, &config->netns) ? -EINVAL : 0;
+	/* an address as /proc/kallsyms prints it, checked when applied */
+	if (!strcmp(word, "perturb_table")) {
+		act->set_table = true;
+		return kstrtoul(value, 16, &act->table) ? -EINVAL : 0;
+	}
 	return -EINVAL;
 }
 
@@ -336,10 +350,10 @@ static DEFINE_MUTEX(control_mutex);
 static ssize_t control_write(struct file *file, const char __user *ubuf,
 			     size_t count, loff_t *ppos)
 {
+	struct control_actions act = { .clear = false };
 	struct ephport_config config;
 	char buf[CONTROL_MAX];
 	char *cursor = buf, *word;
-	bool clear = false;
 	int err;
 
 	if (!count || count >= sizeof(buf))
@@ -357,14 +371,17 @@ static ssize_t control_write(struct file *file, const char __user *ubuf,
 	while ((word = strsep(&cursor, " \t\n"))) {
 		if (!*word)
 			continue;
-		err = parse_word(word, &config, &clear);
+		err = parse_word(word, &config, &act);
 		if (err)
 			break;
 	}
+	/* the one word that can still be refused goes first: all or nothing */
+	if (!err && act.set_table)
+		err = ephport_connect_set_table(act.table);
 	/* still -EINVAL when there was no word */
 	if (!err) {
 		ephport_config_set(&config);
-		if (clear)
+		if (act.clear)
 			ephport_ring_clear();
 	}
 	mutex_unlock(&control_mutex);

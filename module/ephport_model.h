@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The port-0 search of inet_csk_find_open_port() (Linux 6.1,
- * net/ipv4/inet_connection_sock.c) as pure integer arithmetic.
+ * The kernel's three ephemeral port searches as pure integer arithmetic:
+ * inet_csk_find_open_port() for bind() and listen() (Linux 6.1,
+ * net/ipv4/inet_connection_sock.c), __inet_hash_connect() for connect()
+ * (net/ipv4/inet_hashtables.c) and udp_lib_get_port() for UDP
+ * (net/ipv4/udp.c).
  *
- * The module observes only the range and the random draw of each half pass
- * and derives every candidate from them; the reader uses the same functions
- * to simulate searches.  Nothing here calls the kernel or libc.
+ * The module observes only the range and each walk's random or hashed
+ * start and derives every candidate from them; the reader uses the same
+ * functions to simulate searches.  Nothing here calls the kernel or libc.
  */
 #ifndef EPHPORT_MODEL_H
 #define EPHPORT_MODEL_H
@@ -30,6 +33,16 @@ enum ephport_half {
 	EPHPORT_HALF_COUNT,
 };
 
+/* Ports there are: UDP's walk counts modulo this. */
+#define EPHPORT_PORTS 65536
+
+/* Which walk picked the port: the begin record's op= and proto=. */
+enum ephport_op {
+	EPHPORT_OP_BIND,	/* bind(), listen(), UDP's implicit bind */
+	EPHPORT_OP_CONNECT,	/* connect() of a socket without a port */
+	EPHPORT_OP_COUNT,
+};
+
 /* A port's parity is its low bit. */
 enum ephport_parity {
 	EPHPORT_EVEN,
@@ -48,6 +61,11 @@ enum ephport_verdict {
  * The words records use for them, defined here once for the module, its
  * trace events, the reader and the tests.
  */
+static const char *const ephport_op_words[EPHPORT_OP_COUNT] = {
+	[EPHPORT_OP_BIND] = "bind",
+	[EPHPORT_OP_CONNECT] = "connect",
+};
+
 static const char *const ephport_half_words[EPHPORT_HALF_COUNT] = {
 	[EPHPORT_HALF_WHOLE] = "whole",
 	[EPHPORT_HALF_LOWER] = "lower",
@@ -69,10 +87,11 @@ static const char *const ephport_verdict_words[EPHPORT_VERDICT_COUNT] = {
 #define EPHPORT_WORD_MAX 9
 
 /*
- * Room for a record's line: the longest (a begin with 20-digit seq and
- * search and an IPv6 address) is 255 bytes, newline included.
+ * Room for a record's line: the longest (a connect()'s begin with 20-digit
+ * seq, search and hash and two IPv6 addresses) is 385 bytes, newline
+ * included.
  */
-#define EPHPORT_LINE_MAX 320
+#define EPHPORT_LINE_MAX 400
 
 /* What the kernel carries from one half pass to the next. */
 struct ephport_walk {
@@ -88,6 +107,8 @@ struct ephport_half_pass {
 	unsigned int remaining;	/* width, rounded down to even when above 1 */
 	enum ephport_half half;
 	bool relax;
+	unsigned int step;	/* 2; 1 for connect() with a socket range (6.8+) */
+	unsigned int sweeps;	/* parity sweeps: 2, or 1 */
 };
 
 static inline void ephport_walk_init(struct ephport_walk *walk, bool reuse)
@@ -144,6 +165,8 @@ static inline void ephport_half_pass_begin(struct ephport_walk *walk,
 	if (hp->remaining > 1)
 		hp->remaining &= ~1U;
 	hp->relax = walk->relax;
+	hp->step = 2;
+	hp->sweeps = EPHPORT_PARITY_PASSES;
 }
 
 enum ephport_next {
@@ -179,17 +202,17 @@ static inline unsigned int ephport_pass_offset(unsigned int draw,
 	return (draw | 1U) - parity_pass;
 }
 
-/* Ports one parity pass tries: the loop runs i = 0, 2, ... < remaining. */
+/* Ports one parity pass tries: the loop runs i = 0, step, ... < remaining. */
 static inline unsigned int ephport_pass_length(const struct ephport_half_pass *hp)
 {
-	return (hp->remaining + 1) / 2;
+	return (hp->remaining + hp->step - 1) / hp->step;
 }
 
-/* The i-th port of a pass: steps of 2 from low + offset, wrapping once. */
+/* The i-th port of a pass: steps from low + offset, wrapping once. */
 static inline int ephport_candidate(const struct ephport_half_pass *hp,
 				    unsigned int offset, unsigned int i)
 {
-	int port = hp->low + (int)(offset + 2 * i);
+	int port = hp->low + (int)(offset + hp->step * i);
 
 	if (port >= hp->high)
 		port -= (int)hp->remaining;
@@ -205,12 +228,138 @@ static inline int ephport_candidate_index(const struct ephport_half_pass *hp,
 
 	if (distance < 0)
 		distance += (int)hp->remaining;
-	if (distance < 0 || (distance & 1))
+	if (distance < 0 || distance % hp->step)
 		return -1;
-	i = (unsigned int)distance / 2;
+	i = (unsigned int)distance / hp->step;
 	if (i >= ephport_pass_length(hp) || ephport_candidate(hp, offset, i) != port)
 		return -1;
 	return (int)i;
+}
+
+/*
+ * __inet_hash_connect()'s one read of the range, both ends inclusive.
+ * @sock_range: the socket set IP_LOCAL_PORT_RANGE and the kernel (6.8+)
+ * then walks every port in one sweep; otherwise ports of low's parity
+ * first, then the others, as inet_csk_get_port() does the other way round.
+ */
+static inline void ephport_connect_begin(int range_low, int range_high,
+					 bool sock_range,
+					 struct ephport_half_pass *hp)
+{
+	hp->low = range_low;
+	hp->high = range_high + 1;
+	hp->remaining = (unsigned int)(hp->high - hp->low);
+	hp->half = EPHPORT_HALF_WHOLE;
+	hp->relax = false;
+	hp->step = sock_range ? 1 : 2;
+	hp->sweeps = 1;
+	if (!sock_range && hp->remaining > 1) {
+		hp->remaining &= ~1U;
+		hp->sweeps = EPHPORT_PARITY_PASSES;
+	}
+}
+
+/*
+ * The first sweep's offset: the destination's perturbation slot plus the
+ * upper half of its hash (port_offset), in 32 bits, modulo remaining.
+ */
+static inline unsigned int ephport_connect_offset(const struct ephport_half_pass *hp,
+						  unsigned int perturb,
+						  unsigned long long port_offset)
+{
+	unsigned int offset = (perturb + (unsigned int)(port_offset >> 32)) %
+			      hp->remaining;
+
+	return hp->step == 2 ? offset & ~1U : offset;
+}
+
+/*
+ * udp_lib_get_port()'s walk: from one random draw, hash slot after hash
+ * slot, each slot's ports in strides of an odd multiple of the slots.
+ */
+struct ephport_udp_walk {
+	int low, high;		/* both inclusive */
+	unsigned int slots;	/* the table's, mask + 1: a power of 2 */
+	unsigned int first;	/* the first slot's first port */
+	unsigned int stride;	/* (draw | 1) * slots, modulo 2^16 */
+};
+
+static inline void ephport_udp_begin(int low, int high, unsigned int draw,
+				     unsigned int slots, struct ephport_udp_walk *w)
+{
+	unsigned int remaining = (unsigned int)(high - low + 1);
+
+	w->low = low;
+	w->high = high;
+	w->slots = slots;
+	/* reciprocal_scale(draw, remaining) + low, kept in 16 bits */
+	w->first = (unsigned int)((((unsigned long long)draw * remaining) >> 32) +
+				  (unsigned int)low) % EPHPORT_PORTS;
+	w->stride = (draw | 1U) * slots % EPHPORT_PORTS;
+}
+
+/* Ports a slot's walk visits before it comes back to its first. */
+static inline unsigned int ephport_udp_slot_length(const struct ephport_udp_walk *w)
+{
+	return EPHPORT_PORTS / w->slots;
+}
+
+/* The @k-th port visited in the @s-th slot walked, in range or not. */
+static inline int ephport_udp_port(const struct ephport_udp_walk *w,
+				   unsigned int s, unsigned int k)
+{
+	return (int)((w->first + s + k * w->stride) % EPHPORT_PORTS);
+}
+
+static inline bool ephport_udp_in_range(const struct ephport_udp_walk *w, int port)
+{
+	return w->low <= port && port <= w->high;
+}
+
+/*
+ * Ports in range the first @n slots' walks visit, without walking them:
+ * ports x of the range with (x - first) mod slots < n.
+ */
+static inline unsigned int ephport_udp_in_slots(const struct ephport_udp_walk *w,
+						unsigned int n)
+{
+	unsigned int c = ((unsigned int)w->low - w->first) & (w->slots - 1);
+	unsigned int end = c + (unsigned int)(w->high - w->low + 1);
+	unsigned int below_end = end / w->slots * n +
+				 (end % w->slots < n ? end % w->slots : n);
+	unsigned int below_c = c < n ? c : n;
+
+	return below_end - below_c;
+}
+
+/* The slot (counted from the first walked) whose walk visits @port. */
+static inline unsigned int ephport_udp_slot_of(const struct ephport_udp_walk *w,
+					       int port)
+{
+	return ((unsigned int)port - w->first) & (w->slots - 1);
+}
+
+/*
+ * Ports in range visited up to and including @port, which the walk found:
+ * the slots before its own in closed form, its own slot walked.  0 when
+ * the walk never visits @port.
+ */
+static inline unsigned int ephport_udp_examined_to(const struct ephport_udp_walk *w,
+						   int port)
+{
+	unsigned int s = ephport_udp_slot_of(w, port);
+	unsigned int n = ephport_udp_in_slots(w, s), k;
+
+	if (!ephport_udp_in_range(w, port))
+		return 0;
+	for (k = 0; k < ephport_udp_slot_length(w); k++) {
+		int p = ephport_udp_port(w, s, k);
+
+		n += ephport_udp_in_range(w, p);
+		if (p == port)
+			return n;
+	}
+	return 0;
 }
 
 #endif /* EPHPORT_MODEL_H */

@@ -11,14 +11,20 @@
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
 #include <net/inet_connection_sock.h>
+#include <net/inet_hashtables.h>
+#include <net/udp.h>
 
 #include "probes.h"
 #include "search.h"
 
+/* Registered last to first: a search's helpers are watched before it starts. */
 enum ephport_probe_id {
 	PROBE_GET_PORT,
+	PROBE_UDP_GET_PORT,
+	PROBE_CONNECT,
 	PROBE_FIND_OPEN_PORT,
 	PROBE_DRAW,
+	PROBE_UDP_DRAW,
 	PROBE_LOOKUP,
 	PROBE_RESERVED,
 	PROBE_COUNT,
@@ -35,6 +41,22 @@ enum ephport_probe_id {
 #define ARG_PORT_RET	4
 /* proc_do_large_bitmap(table, write, buffer, lenp, ppos) on 6.1 and 6.12 */
 #define ARG_BITMAP_WRITE 1
+/* __inet_hash_connect(death_row, sk, port_offset, check_established) */
+#define ARG_CONNECT_SK	1
+#define ARG_CONNECT_HASH 2
+
+/*
+ * The argument layouts read above, as this build's headers declare them:
+ * the build stops if a kernel changes one (the others are static).
+ */
+static_assert(__same_type(&__inet_hash_connect,
+			  int (*)(struct inet_timewait_death_row *, struct sock *, u64,
+				  int (*)(struct inet_timewait_death_row *, struct sock *,
+					  __u16, struct inet_timewait_sock **))));
+static_assert(__same_type(&udp_lib_get_port,
+			  int (*)(struct sock *, unsigned short, unsigned int)));
+static_assert(__same_type(&get_random_u32, u32 (*)(void)));
+static_assert(__same_type(&inet_csk_get_port, int (*)(struct sock *, unsigned short)));
 
 /*
  * A draw instance is held across the call only for a search's own draw
@@ -46,6 +68,11 @@ enum ephport_probe_id {
 #define DRAW_TRANSIENT_PER_CPU 2
 /* Writers of ip_local_reserved_ports in flight at once, per CPU. */
 #define BITMAP_WRITERS_PER_CPU 4
+/*
+ * Port-0 connect()s in flight at once, per CPU, beyond the searches: each
+ * one is counted from entry to return (they sleep and reschedule inside).
+ */
+#define CONNECTS_PER_CPU 16
 
 struct ephport_probe {
 	/* candidate symbols, best first: the first that exists is used */
@@ -78,6 +105,8 @@ static atomic_t bitmap_calls_done = ATOMIC_INIT(0);
 
 /* get_port, and find_open_port where it is a function of its own */
 static struct text_extent draw_callers[2];
+/* udp_lib_get_port: UDP's draw */
+static struct text_extent udp_draw_caller;
 /* draw_callers is filled in: searches may start */
 static bool callers_known;
 static DEFINE_PER_CPU(u64[PROBE_COUNT], probe_hits);
@@ -102,6 +131,11 @@ struct find_open_port_data {
 
 struct draw_data {
 	struct ephport_search *search;
+};
+
+struct connect_data {
+	struct ephport_search *search;	/* NULL: counted, not traced */
+	struct ephport_connect_stamp stamp;
 };
 
 /* Instances lost by the draw's probe, whichever kind it is. */
@@ -179,6 +213,11 @@ static int find_open_port_return(struct kretprobe_instance *ri,
 	return 0;
 }
 
+static bool in_extent(const struct text_extent *e, unsigned long addr)
+{
+	return addr - e->start < e->end - e->start;
+}
+
 /*
  * A draw is the search's own only when the search's code made it: slab
  * freelist shuffling, for one, draws below its objects per slab from
@@ -190,8 +229,7 @@ static bool draw_is_searchs(unsigned long caller)
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(draw_callers); i++)
-		if (caller - draw_callers[i].start <
-		    draw_callers[i].end - draw_callers[i].start)
+		if (in_extent(&draw_callers[i], caller))
 			return true;
 	return false;
 }
@@ -257,6 +295,100 @@ static void draw_fexit(struct fprobe *fp, unsigned long ip, unsigned long ret_ip
 }
 #endif
 
+static unsigned long kretprobe_missed(const struct ephport_probe *p)
+{
+	return READ_ONCE(p->rp.nmissed) + READ_ONCE(p->rp.kp.nmissed);
+}
+
+/* udp_lib_get_port(sk, 0): UDP's search, bind(0) or an implicit bind. */
+static int udp_get_port_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct get_port_data *data = (void *)ri->data;
+	struct sock *sk = (void *)regs_get_kernel_argument(regs, ARG_SK);
+
+	this_cpu_inc(probe_hits[PROBE_UDP_GET_PORT]);
+	if ((unsigned short)regs_get_kernel_argument(regs, ARG_SNUM))
+		return 1;
+	/* pairs with the release at load: udp_draw_caller is filled in */
+	if (!smp_load_acquire(&callers_known))
+		return 1;
+	data->search = ephport_search_begin(sk);
+	if (!data->search)
+		return 1;
+	data->search->draw_missed = kretprobe_missed(&probes[PROBE_UDP_DRAW]);
+	return 0;
+}
+
+static int udp_get_port_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct get_port_data *data = (void *)ri->data;
+	struct ephport_search *s = data->search;
+
+	/* one draw per search: lost only if it was never seen */
+	if (!s->udp_drawn &&
+	    kretprobe_missed(&probes[PROBE_UDP_DRAW]) != s->draw_missed)
+		ephport_search_draws_lost(s);
+	ephport_search_end(s, (int)regs_return_value(regs), false);
+	return 0;
+}
+
+/*
+ * get_random_u32() is called from everywhere, often: only the one
+ * udp_lib_get_port() makes, by a task in a UDP search, is followed.
+ */
+static int udp_draw_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct draw_data *data = (void *)ri->data;
+
+	this_cpu_inc(probe_hits[PROBE_UDP_DRAW]);
+	data->search = ephport_search_current();
+	if (!data->search || !data->search->udp || data->search->udp_drawn ||
+	    !in_extent(&udp_draw_caller, regs_get_kernel_stack_nth(regs, 0)))
+		return 1;
+	return 0;
+}
+
+static int udp_draw_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct draw_data *data = (void *)ri->data;
+
+	ephport_search_udp_draw(data->search, (u32)regs_return_value(regs));
+	return 0;
+}
+
+/*
+ * __inet_hash_connect(): every call for a socket without a port is
+ * counted from entry to return, traced or not, since any of them may move
+ * the perturbation slot a traced one starts from.
+ */
+static int connect_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct connect_data *data = (void *)ri->data;
+	struct sock *sk = (void *)regs_get_kernel_argument(regs, ARG_CONNECT_SK);
+	u64 hash = regs_get_kernel_argument(regs, ARG_CONNECT_HASH);
+
+	this_cpu_inc(probe_hits[PROBE_CONNECT]);
+	/* a socket with a port only checks its 4-tuple */
+	if (READ_ONCE(inet_sk(sk)->inet_num))
+		return 1;
+	ephport_connect_enter(hash, kretprobe_missed(&probes[PROBE_CONNECT]),
+			      &data->stamp);
+	data->search = ephport_search_begin_connect(sk, hash, &data->stamp);
+	return 0;
+}
+
+static int connect_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct connect_data *data = (void *)ri->data;
+	unsigned long missed = kretprobe_missed(&probes[PROBE_CONNECT]);
+
+	if (data->search)
+		ephport_search_end_connect(data->search, (int)regs_return_value(regs),
+					   ephport_connect_undisturbed(&data->stamp, missed));
+	ephport_connect_leave(&data->stamp);
+	return 0;
+}
+
 static int lookup_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct ephport_search *s = ephport_search_current();
@@ -312,6 +444,9 @@ static const char *const find_open_port_symbols[] = {
 };
 
 static const char *const draw_symbols[] = { "__get_random_u32_below", NULL };
+static const char *const udp_get_port_symbols[] = { "udp_lib_get_port", NULL };
+static const char *const udp_draw_symbols[] = { "get_random_u32", NULL };
+static const char *const connect_symbols[] = { "__inet_hash_connect", NULL };
 static const char *const lookup_symbols[] = { "inet_bind2_bucket_find", NULL };
 static const char *const bitmap_symbols[] = { "proc_do_large_bitmap", NULL };
 
@@ -344,6 +479,21 @@ static struct ephport_probe probes[PROBE_COUNT] = {
 				     struct get_port_data, EPHPORT_MAX_SEARCHES),
 #endif
 	},
+	[PROBE_UDP_GET_PORT] = {
+		.symbols = udp_get_port_symbols,
+		.purpose = "UDP search start (snum == 0) and result",
+		.is_kretprobe = true,
+		.rp = EPHPORT_KRETPROBE(udp_get_port_entry, udp_get_port_return,
+					struct get_port_data, EPHPORT_MAX_SEARCHES),
+	},
+	[PROBE_CONNECT] = {
+		.symbols = connect_symbols,
+		.purpose = "connect() search start (no port yet), its hash, and result",
+		.is_kretprobe = true,
+		/* maxactive set at load: every port-0 connect() is counted */
+		.rp = EPHPORT_KRETPROBE(connect_entry, connect_return,
+					struct connect_data, 0),
+	},
 	[PROBE_FIND_OPEN_PORT] = {
 		.symbols = find_open_port_symbols,
 		.purpose = "port found by the scan, before get_port creates its buckets",
@@ -362,6 +512,14 @@ static struct ephport_probe probes[PROBE_COUNT] = {
 #ifdef EPHPORT_FPROBE_DRAW
 		.fp = EPHPORT_FPROBE(draw_fentry, draw_fexit, struct draw_data, 0),
 #endif
+	},
+	[PROBE_UDP_DRAW] = {
+		.symbols = udp_draw_symbols,
+		.purpose = "UDP's one random draw (its caller checked)",
+		.is_kretprobe = true,
+		/* maxactive set at load, as the draw's */
+		.rp = EPHPORT_KRETPROBE(udp_draw_entry, udp_draw_return,
+					struct draw_data, 0),
 	},
 	[PROBE_LOOKUP] = {
 		.symbols = lookup_symbols,
@@ -437,6 +595,21 @@ static int text_extent_of(unsigned long addr, struct text_extent *e)
 	return 0;
 }
 
+/* Where a draw made by probe @i's function counts as its search's. */
+static struct text_extent *caller_extent(int i)
+{
+	switch (i) {
+	case PROBE_GET_PORT:
+		return &draw_callers[0];
+	case PROBE_FIND_OPEN_PORT:
+		return &draw_callers[1];
+	case PROBE_UDP_GET_PORT:
+		return &udp_draw_caller;
+	default:
+		return NULL;
+	}
+}
+
 static void unregister_one(struct ephport_probe *p)
 {
 	if (!p->symbol)
@@ -459,9 +632,13 @@ int ephport_probes_register(enum ephport_detail detail)
 	probes[PROBE_DRAW].rp.maxactive = EPHPORT_MAX_SEARCHES +
 					  DRAW_TRANSIENT_PER_CPU * num_possible_cpus();
 	probes[PROBE_DRAW].fp.nr_maxactive = probes[PROBE_DRAW].rp.maxactive;
+	probes[PROBE_UDP_DRAW].rp.maxactive = probes[PROBE_DRAW].rp.maxactive;
+	probes[PROBE_CONNECT].rp.maxactive = EPHPORT_MAX_SEARCHES +
+					     CONNECTS_PER_CPU * num_possible_cpus();
 	/* writers may sleep (allocating) or be preempted while they hold one */
 	probes[PROBE_RESERVED].rp.maxactive = BITMAP_WRITERS_PER_CPU * num_possible_cpus();
 	memset(draw_callers, 0, sizeof(draw_callers));
+	memset(&udp_draw_caller, 0, sizeof(udp_draw_caller));
 	/*
 	 * One by one: register_kprobes() would fail all for one missing.
 	 * get_port goes last, and starts searches only once the draws'
@@ -473,9 +650,8 @@ int ephport_probes_register(enum ephport_detail detail)
 		if (i == PROBE_LOOKUP && !lookup)
 			continue;
 		err = register_one(&probes[i]);
-		if (!err && (i == PROBE_GET_PORT || i == PROBE_FIND_OPEN_PORT) &&
-		    text_extent_of(probe_address(&probes[i]),
-				   &draw_callers[i == PROBE_FIND_OPEN_PORT]))
+		if (!err && caller_extent(i) &&
+		    text_extent_of(probe_address(&probes[i]), caller_extent(i)))
 			pr_warn("%s: extent unknown, its draws are not followed\n",
 				probes[i].symbol);
 		if (err && probes[i].required) {

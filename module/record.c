@@ -83,21 +83,81 @@ static void put_range(struct line *l, int low, int high)
 	put_u64(l, high);
 }
 
-static void put_addr(struct line *l, const struct ephport_begin *b)
+static void put_addr(struct line *l, u16 family, const u8 *addr)
 {
 	unsigned int i;
 
-	put_lit(l, " addr=");
-	if (b->family == AF_INET6) {
-		/* one call per IPv6 begin: %pI6c's compression rules, exactly */
-		l->len += scnprintf(l->buf + l->len, l->size - l->len, "%pI6c", b->addr);
+	if (family == AF_INET6) {
+		/* one call per IPv6 address: %pI6c's compression rules, exactly */
+		l->len += scnprintf(l->buf + l->len, l->size - l->len, "%pI6c", addr);
 		return;
 	}
 	for (i = 0; i < sizeof(struct in_addr); i++) {
 		if (i)
 			put_char(l, '.');
-		put_u64(l, b->addr[i]);
+		put_u64(l, addr[i]);
 	}
+}
+
+static void put_proto(struct line *l, u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_DCCP:
+		put_lit(l, " proto=dccp");
+		break;
+	case IPPROTO_UDP:
+		put_lit(l, " proto=udp");
+		break;
+	case IPPROTO_UDPLITE:
+		put_lit(l, " proto=udplite");
+		break;
+	default:
+		put_lit(l, " proto=tcp");
+		break;
+	}
+}
+
+/* After sockrange: what connect() adds. */
+static void begin_tail(const struct ephport_begin *b, struct line *l)
+{
+	put_lit(l, " op=");
+	put_str(l, ephport_op_words[b->op]);
+	if (b->op != EPHPORT_OP_CONNECT)
+		return;
+	put_lit(l, " daddr=");
+	put_addr(l, b->family, b->daddr);
+	put_key(l, " dport=", b->dport);
+	put_key(l, " hash=", b->hash);
+	put_key(l, " slot=", b->slot);
+	if (b->perturb_known)
+		put_key(l, " perturb=", b->perturb);
+	else
+		put_lit(l, " perturb=unknown");
+}
+
+/* After examined: connect()'s and UDP's strides. */
+static void pass_tail(const struct ephport_pass_rec *p, struct line *l)
+{
+	if (p->has_step)
+		put_key(l, " step=", p->step);
+	if (p->slots)
+		put_key(l, " slots=", p->slots);
+}
+
+void ephport_begin_tail(const struct ephport_begin *b, char *buf, size_t size)
+{
+	struct line l = { .buf = buf, .size = size - 1 };
+
+	begin_tail(b, &l);
+	buf[l.len] = '\0';
+}
+
+void ephport_pass_tail(const struct ephport_pass_rec *p, char *buf, size_t size)
+{
+	struct line l = { .buf = buf, .size = size - 1 };
+
+	pass_tail(p, &l);
+	buf[l.len] = '\0';
 }
 
 static void format_begin(const struct ephport_begin *b, struct line *l)
@@ -113,11 +173,9 @@ static void format_begin(const struct ephport_begin *b, struct line *l)
 		put_lit(l, " family=inet6");
 	else
 		put_lit(l, " family=inet");
-	if (b->proto == IPPROTO_DCCP)
-		put_lit(l, " proto=dccp");
-	else
-		put_lit(l, " proto=tcp");
-	put_addr(l, b);
+	put_proto(l, b->proto);
+	put_lit(l, " addr=");
+	put_addr(l, b->family, b->addr);
 	put_key(l, " reuse=", b->reuse);
 	put_key(l, " reuseport=", b->reuseport);
 	put_lit(l, " range=");
@@ -127,6 +185,7 @@ static void format_begin(const struct ephport_begin *b, struct line *l)
 		put_range(l, b->sock_low, b->sock_high);
 	else
 		put_lit(l, "none");
+	begin_tail(b, l);
 }
 
 static void format_pass(const struct ephport_pass_rec *p, struct line *l)
@@ -143,6 +202,7 @@ static void format_pass(const struct ephport_pass_rec *p, struct line *l)
 	put_key(l, " offset=", p->offset);
 	put_key(l, " start=", p->start);
 	put_key(l, " examined=", p->examined);
+	pass_tail(p, l);
 }
 
 static void format_cand(const struct ephport_cand_rec *c, struct line *l)

@@ -34,6 +34,14 @@ struct ephport_begin {
 	u16 sock_low, sock_high;	/* 0-0 when the socket sets none */
 	u8 addr[16];			/* IPv4 in the first 4 bytes */
 	char comm[TASK_COMM_LEN];
+	u8 op;				/* enum ephport_op */
+	/* connect: the peer, its hash (port_offset) and perturbation slot */
+	u8 perturb_known;
+	u16 dport;
+	u8 daddr[16];
+	u64 hash;
+	u32 slot;
+	u32 perturb;
 };
 
 struct ephport_pass_rec {
@@ -44,6 +52,9 @@ struct ephport_pass_rec {
 	u32 offset;
 	int start;
 	u32 examined;
+	u8 has_step;		/* bind's step, 2, goes without saying */
+	u32 step;
+	u32 slots;		/* UDP's hash slots, 0 for the others */
 };
 
 struct ephport_cand_rec {
@@ -83,5 +94,13 @@ struct ephport_record {
 
 /* Formats one record as a newline-terminated line; returns its length. */
 int ephport_record_format(const struct ephport_record *rec, char *buf, size_t size);
+
+/*
+ * The keys of a begin or pass that only some searches have, as they end
+ * its line (without the newline), for the trace events to print as text.
+ */
+#define EPHPORT_TAIL_MAX 160
+void ephport_begin_tail(const struct ephport_begin *b, char *buf, size_t size);
+void ephport_pass_tail(const struct ephport_pass_rec *p, char *buf, size_t size);
 
 #endif /* EPHPORT_RECORD_H */

@@ -6,6 +6,7 @@
 #include <linux/errno.h>
 #include <linux/hash.h>
 #include <linux/ktime.h>
+#include <linux/log2.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
@@ -126,6 +127,7 @@ static void emit_begin(struct ephport_search *s)
 	b->proto = sk->sk_protocol;
 	b->reuse = s->walk.reuse;
 	b->reuseport = sk->sk_reuseport;
+	b->op = s->op;
 	/* 0-0 (and incomplete): a writer kept the range changing */
 	if (!ephport_net_range(s->net, &low, &high))
 		s->incomplete = true;
@@ -140,6 +142,19 @@ static void emit_begin(struct ephport_search *s)
 	else
 #endif
 		memcpy(b->addr, &sk->sk_rcv_saddr, sizeof(sk->sk_rcv_saddr));
+	if (s->op == EPHPORT_OP_CONNECT) {
+#if IS_ENABLED(CONFIG_IPV6)
+		if (sk->sk_family == AF_INET6)
+			memcpy(b->daddr, &sk->sk_v6_daddr, sizeof(struct in6_addr));
+		else
+#endif
+			memcpy(b->daddr, &sk->sk_daddr, sizeof(sk->sk_daddr));
+		b->dport = ntohs(sk->sk_dport);
+		b->hash = s->hash;
+		b->slot = s->hash & (EPHPORT_PERTURB_SIZE - 1);
+		b->perturb = s->perturb;
+		b->perturb_known = s->perturb_known;
+	}
 	copy_comm(b->comm);
 	trace_search_begin(s->id, b);
 	ephport_ring_write(&rec, 1);
@@ -147,7 +162,8 @@ static void emit_begin(struct ephport_search *s)
 	ephport_ring_kick();
 }
 
-struct ephport_search *ephport_search_begin(struct sock *sk)
+/* A slot for a search of @op by the current task, or NULL if not traced. */
+static struct ephport_search *claim(struct sock *sk, enum ephport_op op)
 {
 	struct ephport_config config;
 	struct ephport_search *s;
@@ -185,10 +201,53 @@ struct ephport_search *ephport_search_begin(struct sock *sk)
 	s->incomplete = false;
 	s->capped = false;
 	s->draws_lost = false;
+	s->op = op;
+	s->udp = sk->sk_protocol == IPPROTO_UDP || sk->sk_protocol == IPPROTO_UDPLITE;
+	s->perturb_known = false;
+	s->udp_drawn = false;
+	s->udp_slots = 0;
+	/* connect and UDP: the range their walk reads just after entry */
+	if (!ephport_search_range(sk, &s->range_low, &s->range_high))
+		s->draws_lost = true;
+	/* ... and verdicts read after one walk, not per half pass */
+	if (s->detail == EPHPORT_DETAIL_CANDIDATES)
+		s->reserved_stable = ephport_reserved_stamp(&s->reserved_stamp);
+	return s;
+}
+
+static struct ephport_search *started(struct ephport_search *s)
+{
 	emit_begin(s);
 	count(searches);
 	atomic_inc(&active);
 	return s;
+}
+
+struct ephport_search *ephport_search_begin(struct sock *sk)
+{
+	struct ephport_search *s = claim(sk, EPHPORT_OP_BIND);
+	unsigned int slots;
+
+	if (!s)
+		return NULL;
+	if (s->udp) {
+		/* a power of 2 up to one slot per port, or the walk is not the model's */
+		slots = READ_ONCE(ephport_udp_table(sk)->mask) + 1;
+		s->udp_slots = is_power_of_2(slots) && slots <= EPHPORT_PORTS ? slots : 0;
+	}
+	return started(s);
+}
+
+struct ephport_search *ephport_search_begin_connect(struct sock *sk, u64 hash,
+						    const struct ephport_connect_stamp *st)
+{
+	struct ephport_search *s = claim(sk, EPHPORT_OP_CONNECT);
+
+	if (!s)
+		return NULL;
+	s->hash = hash;
+	s->perturb_known = st->alone && ephport_connect_perturb(hash, &s->perturb);
+	return started(s);
 }
 
 struct ephport_search *ephport_search_current(void)
@@ -240,6 +299,21 @@ static void emit_candidates(struct ephport_search *s, struct batch *batch,
 }
 
 /*
+ * Verdicts are read once the walk is over, after the kernel's own checks:
+ * they are what the kernel saw only if ip_local_reserved_ports did not
+ * change since the walk (bind: the half pass) began.
+ */
+static void check_verdicts(struct ephport_search *s)
+{
+	u64 stamp;
+
+	if (s->detail == EPHPORT_DETAIL_CANDIDATES &&
+	    (!s->reserved_stable || !ephport_reserved_stamp(&stamp) ||
+	     stamp != s->reserved_stamp))
+		s->incomplete = true;
+}
+
+/*
  * Writes the passes of half pass @h, derived from its range and draw, once
  * it is over: each pass runs until the chosen port (@chosen, or -1) or to
  * its end.  Returns false once the chosen port is reached.
@@ -259,10 +333,13 @@ static bool emit_half_pass(struct ephport_search *s, unsigned int h, int chosen)
 	struct batch batch = { .n = 0 };
 	bool exhausted = true;
 	unsigned int parity;
-	u64 stamp;
 
-	for (parity = 0; parity < EPHPORT_PARITY_PASSES; parity++) {
-		unsigned int offset = ephport_pass_offset(s->draw[h], parity);
+	rec.pass.has_step = s->op != EPHPORT_OP_BIND;
+	rec.pass.step = hp->step;
+	for (parity = 0; parity < hp->sweeps; parity++) {
+		/* connect(): low's parity, then the next; bind: odd, then one less */
+		unsigned int offset = s->op == EPHPORT_OP_CONNECT ? s->draw[h] + parity :
+				      ephport_pass_offset(s->draw[h], parity);
 		int index = chosen < 0 ? -1 : ephport_candidate_index(hp, offset, chosen);
 		unsigned int count = index < 0 ? ephport_pass_length(hp) : index + 1;
 
@@ -282,15 +359,7 @@ static bool emit_half_pass(struct ephport_search *s, unsigned int h, int chosen)
 			break;
 		}
 	}
-	/*
-	 * Verdicts are read now, after the kernel's own checks: they are what
-	 * the kernel saw only if ip_local_reserved_ports did not change since
-	 * the half pass began.
-	 */
-	if (s->detail == EPHPORT_DETAIL_CANDIDATES &&
-	    (!s->reserved_stable || !ephport_reserved_stamp(&stamp) ||
-	     stamp != s->reserved_stamp))
-		s->incomplete = true;
+	check_verdicts(s);
 	batch_flush(&batch);
 	s->nr_written = h + 1;
 	return exhausted;
@@ -356,52 +425,23 @@ static void release(struct ephport_search *s)
 	smp_store_release(&s->task, NULL);
 }
 
-/*
- * inet_csk_get_port() returned @ret: 0 with the port in inet_num, an errno,
- * or 1 on kernels before 6.0, which meant EADDRINUSE.  The half pass still
- * open is written, then the end.
- */
-void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
+/* Writes the end and lets the slot go. */
+static void finish(struct ephport_search *s, struct ephport_end_rec *e,
+		   struct ephport_record *rec, bool probed_valid)
 {
-	struct ephport_record rec = {
-		.search = s->id,
-		.type = EPHPORT_REC_END,
-	};
-	struct ephport_end_rec *e = &rec.end;
-	int chosen = s->found_port;
-	bool found;
-
 	e->ns = ktime_get_mono_fast_ns() - s->begin_ns;
-	if (!ret && !chosen)
-		chosen = inet_sk(s->sk)->inet_num;
-	e->err = ret > 0 ? -EADDRINUSE : ret;
-	e->port = ret ? 0 : chosen;
-	found = chosen > 0;
-	if (!found)
-		chosen = -1;
-	if (!s->nr_half)
-		s->incomplete = true;
-
-	/*
-	 * The half pass still open: incomplete if the model found a port where
-	 * the kernel found nothing, or the reverse.
-	 */
-	if (s->nr_written < s->nr_half &&
-	    emit_half_pass(s, s->nr_half - 1, chosen) == found)
-		s->incomplete = true;
-
 	e->passes = s->pass_no;
 	e->examined = s->examined;
 	e->incomplete = s->incomplete || s->draws_lost || s->capped;
-	if (probed_valid && s->detail == EPHPORT_DETAIL_CANDIDATES &&
-	    !ephport_use_hash2_on_bind(s->sk)) {
+	if (probed_valid && s->op == EPHPORT_OP_BIND && !s->udp &&
+	    s->detail == EPHPORT_DETAIL_CANDIDATES && !ephport_use_hash2_on_bind(s->sk)) {
 		e->probed_valid = 1;
 		e->probed = s->probed;
 		if (!e->incomplete && s->probed != s->examined - s->reserved)
 			count(model_mismatch);
 	}
 	/* a search whose own records were overwritten ends incomplete */
-	ephport_ring_write_end(&rec, s->first_seq);
+	ephport_ring_write_end(rec, s->first_seq);
 	trace_search_end(s->id, e);
 	ephport_ring_kick();
 
@@ -416,6 +456,198 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 	if (s->capped)
 		count(capped);
 	release(s);
+}
+
+/* The port the search settled on, from get_port's or connect's @ret. */
+static int chosen_port(struct ephport_search *s, int ret)
+{
+	if (!ret && !s->found_port)
+		return inet_sk(s->sk)->inet_num;
+	return s->found_port;
+}
+
+/*
+ * UDP's walk, derived from the draw once the search is over: one pass
+ * record for the slots walked, and the ports in range it visited.
+ */
+static void emit_udp(struct ephport_search *s, int chosen)
+{
+	struct ephport_record rec = {
+		.search = s->id,
+		.type = EPHPORT_REC_PASS,
+		.pass.pass = 1,
+		.pass.half = EPHPORT_HALF_WHOLE,
+		.pass.has_step = 1,
+	};
+	unsigned int budget = EPHPORT_CANDIDATES_PER_HANDLER;
+	struct batch batch = { .n = 0 };
+	struct ephport_udp_walk w;
+	unsigned int slot, k;
+
+	ephport_udp_begin(s->range_low, s->range_high, s->udp_draw, s->udp_slots, &w);
+	s->examined = chosen > 0 ? ephport_udp_examined_to(&w, chosen) :
+		      ephport_udp_in_slots(&w, w.slots);
+	/* the kernel's port is one the walk never reaches: not this model */
+	if (chosen > 0 && !s->examined) {
+		s->incomplete = true;
+		return;
+	}
+	s->pass_no = 1;
+	rec.pass.low = w.low;
+	rec.pass.high = w.high + 1;
+	rec.pass.offset = w.first - w.low;
+	rec.pass.start = w.first;
+	rec.pass.examined = s->examined;
+	rec.pass.step = w.stride;
+	rec.pass.slots = w.slots;
+	if (s->detail >= EPHPORT_DETAIL_PASSES) {
+		trace_pass(s->id, &rec.pass);
+		batch_add(&batch, &rec);
+	}
+	rec.type = EPHPORT_REC_CAND;
+	rec.cand.pass = 1;
+	/* at most 2^16 steps, each a few instructions, with preemption off */
+	for (slot = 0; s->detail == EPHPORT_DETAIL_CANDIDATES && slot < w.slots; slot++)
+		for (k = 0; k < ephport_udp_slot_length(&w); k++) {
+			int port = ephport_udp_port(&w, slot, k);
+
+			if (!ephport_udp_in_range(&w, port))
+				continue;
+			if (!budget--) {
+				s->capped = true;
+				goto out;
+			}
+			rec.cand.port = port;
+			rec.cand.verdict = port == chosen ? EPHPORT_FREE :
+					   inet_is_local_reserved_port(s->net, port) ?
+					   EPHPORT_RESERVED : EPHPORT_INUSE;
+			trace_candidate(s->id, &rec.cand);
+			batch_add(&batch, &rec);
+			if (port == chosen)
+				goto out;
+		}
+out:
+	check_verdicts(s);
+	batch_flush(&batch);
+}
+
+/*
+ * inet_csk_get_port() or udp_lib_get_port() returned @ret: 0 with the port
+ * in inet_num, an errno, or 1 on kernels before 6.0, which meant
+ * EADDRINUSE.  The half pass still open is written, then the end.
+ */
+void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
+{
+	struct ephport_record rec = {
+		.search = s->id,
+		.type = EPHPORT_REC_END,
+	};
+	struct ephport_end_rec *e = &rec.end;
+	int chosen = chosen_port(s, ret);
+	bool found;
+
+	e->err = ret > 0 ? -EADDRINUSE : ret;
+	e->port = ret ? 0 : chosen;
+	found = chosen > 0;
+	if (!found)
+		chosen = -1;
+	if (s->udp) {
+		if (s->udp_drawn && s->udp_slots && !s->draws_lost)
+			emit_udp(s, chosen);
+		else
+			s->incomplete = true;
+	} else {
+		if (!s->nr_half)
+			s->incomplete = true;
+		/*
+		 * The half pass still open: incomplete if the model found a
+		 * port where the kernel found nothing, or the reverse.
+		 */
+		if (s->nr_written < s->nr_half &&
+		    emit_half_pass(s, s->nr_half - 1, chosen) == found)
+			s->incomplete = true;
+	}
+	finish(s, e, &rec, probed_valid);
+}
+
+void ephport_search_udp_draw(struct ephport_search *s, u32 draw)
+{
+	int low, high;
+
+	/* the range the kernel read just before its draw is still the entry's */
+	if (!ephport_search_range(s->sk, &low, &high) ||
+	    low != s->range_low || high != s->range_high)
+		s->draws_lost = true;
+	s->udp_draw = draw;
+	s->udp_drawn = true;
+}
+
+/* connect() adds the port's place in its sweep, or a bit of randomness. */
+#define CONNECT_RANDOM_STEPS 8
+
+/*
+ * The slot moved from @before to @after by this search's own update, and
+ * no one else's: by max(i, r * step) + step, r < 8, i the found port's
+ * place in its sweep; by nothing when the search failed.
+ */
+static bool perturb_moved_by_search(const struct ephport_half_pass *hp, int index,
+				    u32 before, u32 after)
+{
+	u32 moved = after - before, i;
+
+	if (index < 0)
+		return !moved;
+	i = index * hp->step;
+	if (moved < hp->step || moved - hp->step < i)
+		return false;
+	moved -= hp->step;
+	return moved == i || (!(moved % hp->step) && moved / hp->step < CONNECT_RANDOM_STEPS);
+}
+
+void ephport_search_end_connect(struct ephport_search *s, int ret, bool undisturbed)
+{
+	struct ephport_record rec = {
+		.search = s->id,
+		.type = EPHPORT_REC_END,
+	};
+	struct ephport_end_rec *e = &rec.end;
+	struct ephport_half_pass *hp = &s->half[0];
+	int chosen = chosen_port(s, ret), index = -1, low, high;
+	unsigned int sweep, offset;
+	u32 after;
+
+	e->err = ret;
+	e->port = ret ? 0 : chosen;
+	if (ret)
+		chosen = -1;
+	/*
+	 * The walk is derived only from what the kernel surely used: the
+	 * slot's value with no other connect() around, the range unchanged
+	 * since entry, and the slot moved afterwards by this search alone
+	 * (a connect() in flight since before the probe was attached would
+	 * show there).
+	 */
+	if (!s->perturb_known || !undisturbed || s->draws_lost ||
+	    !ephport_search_range(s->sk, &low, &high) ||
+	    low != s->range_low || high != s->range_high ||
+	    !ephport_connect_perturb(s->hash, &after))
+		goto unknown;
+	ephport_connect_begin(low, high, ephport_connect_one_sweep(s->sk), hp);
+	offset = ephport_connect_offset(hp, s->perturb, s->hash);
+	for (sweep = 0; chosen > 0 && index < 0 && sweep < hp->sweeps; sweep++)
+		index = ephport_candidate_index(hp, offset + sweep, chosen);
+	if ((chosen > 0 && index < 0) ||
+	    !perturb_moved_by_search(hp, index, s->perturb, after))
+		goto unknown;
+	s->draw[0] = offset;
+	s->nr_half = 1;
+	emit_half_pass(s, 0, chosen);
+	finish(s, e, &rec, false);
+	return;
+
+unknown:
+	s->incomplete = true;
+	finish(s, e, &rec, false);
 }
 
 void ephport_search_get_stats(struct ephport_search_stats *stats)

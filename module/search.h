@@ -10,6 +10,7 @@
 #include <linux/bits.h>
 #include <linux/types.h>
 
+#include "connect.h"
 #include "ephport_model.h"
 
 /* Searches traced at once; also the get_port kretprobe's maxactive. */
@@ -34,6 +35,8 @@ struct ephport_search {
 	u64 begin_ns;
 	struct sock *sk;
 	struct net *net;
+	enum ephport_op op;
+	bool udp;			/* udp_lib_get_port()'s walk */
 	enum ephport_detail detail;
 	struct ephport_walk walk;
 	unsigned int nr_half;
@@ -52,6 +55,15 @@ struct ephport_search {
 	bool capped;			/* candidates left unwritten */
 	bool draws_lost;		/* later passes cannot be reconstructed */
 	unsigned long draw_missed;	/* the draw probe's misses at the start */
+	int range_low, range_high;	/* connect, UDP: the range read at entry */
+	/* connect: the peer's hash and its perturbation slot's value */
+	u64 hash;
+	u32 perturb;
+	bool perturb_known;
+	/* UDP: the table's slots (0: unusable) and the draw, once seen */
+	u32 udp_slots;
+	bool udp_drawn;
+	u32 udp_draw;
 };
 
 struct ephport_search_stats {
@@ -76,8 +88,14 @@ struct ephport_config {
 void ephport_config_get(struct ephport_config *config);
 void ephport_config_set(const struct ephport_config *config);
 
-/* inet_csk_get_port(sk, 0) entry, writes the begin: NULL when not traced. */
+/*
+ * inet_csk_get_port(sk, 0) or udp_lib_get_port(sk, 0) entry, writes the
+ * begin: NULL when not traced.
+ */
 struct ephport_search *ephport_search_begin(struct sock *sk);
+/* __inet_hash_connect() entry for a socket without a port. */
+struct ephport_search *ephport_search_begin_connect(struct sock *sk, u64 hash,
+						    const struct ephport_connect_stamp *st);
 /* The owning task's search in flight, or NULL: the helpers' cheap check. */
 struct ephport_search *ephport_search_current(void);
 /*
@@ -91,6 +109,13 @@ void ephport_search_draws_lost(struct ephport_search *s);
 /* ... and its return: the random draw of that half pass. */
 void ephport_search_draw(struct ephport_search *s, u32 draw);
 void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid);
+/* UDP's get_random_u32(), made by udp_lib_get_port() itself, returned @draw. */
+void ephport_search_udp_draw(struct ephport_search *s, u32 draw);
+/*
+ * __inet_hash_connect() returned @ret; @undisturbed: no other connect()
+ * could have changed the perturbation slot meanwhile.
+ */
+void ephport_search_end_connect(struct ephport_search *s, int ret, bool undisturbed);
 
 void ephport_search_get_stats(struct ephport_search_stats *stats);
 

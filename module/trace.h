@@ -39,6 +39,8 @@ static inline void ephport_trace_sockaddr(u8 *dst, const struct ephport_begin *b
 /* Enum names in the formats below, resolved for perf and trace-cmd. */
 TRACE_DEFINE_ENUM(TASK_COMM_LEN);
 TRACE_DEFINE_ENUM(IPPROTO_DCCP);
+TRACE_DEFINE_ENUM(IPPROTO_UDP);
+TRACE_DEFINE_ENUM(IPPROTO_UDPLITE);
 
 TRACE_EVENT(search_begin,
 	    TP_PROTO(u64 search, const struct ephport_begin *b),
@@ -57,7 +59,9 @@ TRACE_EVENT(search_begin,
 			     __field(u16, range_low)
 			     __field(u16, range_high)
 			     __field(u16, sock_low)
-			     __field(u16, sock_high)),
+			     __field(u16, sock_high)
+			     /* op and connect()'s keys, as the record has them */
+			     __array(char, tail, EPHPORT_TAIL_MAX)),
 	    TP_fast_assign(__entry->search = search;
 			   __entry->pid = b->pid;
 			   __entry->tid = b->tid;
@@ -71,13 +75,17 @@ TRACE_EVENT(search_begin,
 			   __entry->range_low = b->range_low;
 			   __entry->range_high = b->range_high;
 			   __entry->sock_low = b->sock_low;
-			   __entry->sock_high = b->sock_high;),
-	    TP_printk("search=%llu type=begin pid=%d tid=%d comm=%s netns=%u family=%s proto=%s addr=%pISc reuse=%u reuseport=%u range=%u-%u sockrange=%u-%u",
+			   __entry->sock_high = b->sock_high;
+			   ephport_begin_tail(b, __entry->tail, EPHPORT_TAIL_MAX);),
+	    TP_printk("search=%llu type=begin pid=%d tid=%d comm=%s netns=%u family=%s proto=%s addr=%pISc reuse=%u reuseport=%u range=%u-%u sockrange=%u-%u%s",
 		      __entry->search, __entry->pid, __entry->tid, __entry->comm,
 		      __entry->netns, __entry->family == AF_INET6 ? "inet6" : "inet",
-		      __entry->proto == IPPROTO_DCCP ? "dccp" : "tcp", __entry->addr,
+		      __entry->proto == IPPROTO_DCCP ? "dccp" :
+		      __entry->proto == IPPROTO_UDP ? "udp" :
+		      __entry->proto == IPPROTO_UDPLITE ? "udplite" : "tcp", __entry->addr,
 		      __entry->reuse, __entry->reuseport, __entry->range_low,
-		      __entry->range_high, __entry->sock_low, __entry->sock_high)
+		      __entry->range_high, __entry->sock_low, __entry->sock_high,
+		      __entry->tail)
 );
 
 TRACE_EVENT(pass,
@@ -93,7 +101,9 @@ TRACE_EVENT(pass,
 			     __field(int, high)
 			     __field(u32, offset)
 			     __field(int, start)
-			     __field(u32, examined)),
+			     __field(u32, examined)
+			     /* connect()'s and UDP's strides */
+			     __array(char, tail, EPHPORT_TAIL_MAX)),
 	    TP_fast_assign(__entry->search = search;
 			   __entry->pass = p->pass;
 			   strscpy(__entry->half, ephport_half_words[p->half],
@@ -105,12 +115,13 @@ TRACE_EVENT(pass,
 			   __entry->high = p->high;
 			   __entry->offset = p->offset;
 			   __entry->start = p->start;
-			   __entry->examined = p->examined;),
-	    TP_printk("search=%llu type=pass pass=%u half=%s low=%d high=%d relax=%u parity=%s offset=%u start=%d examined=%u",
+			   __entry->examined = p->examined;
+			   ephport_pass_tail(p, __entry->tail, EPHPORT_TAIL_MAX);),
+	    TP_printk("search=%llu type=pass pass=%u half=%s low=%d high=%d relax=%u parity=%s offset=%u start=%d examined=%u%s",
 		      __entry->search, __entry->pass, __entry->half,
 		      __entry->low, __entry->high, __entry->relax,
 		      __entry->parity, __entry->offset,
-		      __entry->start, __entry->examined)
+		      __entry->start, __entry->examined, __entry->tail)
 );
 
 TRACE_EVENT(candidate,

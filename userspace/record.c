@@ -72,6 +72,20 @@ static bool parse_ull(const char *s, size_t n, unsigned long long *out)
 	return true;
 }
 
+/* A hash is a full u64, above what strtoll() takes. */
+static bool parse_u64(const char *s, size_t n, unsigned long long *out)
+{
+	char buf[24], *end;
+
+	if (!n || n >= sizeof(buf) || *s < '0' || *s > '9')
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	errno = 0;
+	*out = strtoull(buf, &end, 10);
+	return !errno && !*end;
+}
+
 static bool copy_word(const char *s, size_t n, char *dst, size_t size)
 {
 	if (!n || n >= size)
@@ -106,7 +120,7 @@ static bool parse_range(const char *s, size_t n, int *low, int *high)
 }
 
 static const char *const families[] = { "inet", "inet6" };
-static const char *const protos[] = { "tcp", "dccp" };
+static const char *const protos[] = { "tcp", "dccp", "udp", "udplite" };
 
 static const char *const types[] = {
 	"begin", "pass", "cand", "end", "clear"
@@ -158,6 +172,25 @@ static bool parse_pair(const char *key, size_t klen, const char *v, size_t n,
 			return true;
 		return parse_range(v, n, &r->sock_low, &r->sock_high);
 	}
+	if (KEY("op"))
+		return one_of(v, n, ephport_op_words, r->op);
+	if (KEY("daddr"))
+		return copy_word(v, n, r->daddr, sizeof(r->daddr));
+	if (KEY("dport"))
+		return parse_int(v, n, 0, 65535, &r->dport);
+	if (KEY("hash"))
+		return parse_u64(v, n, &r->hash);
+	if (KEY("slot"))
+		return parse_ll(v, n, 0, UINT_MAX, &r->slot);
+	if (KEY("perturb")) {
+		if (n == strlen("unknown") && !memcmp(v, "unknown", n))
+			return true;
+		return parse_ll(v, n, 0, UINT_MAX, &r->perturb);
+	}
+	if (KEY("step"))
+		return parse_ll(v, n, 0, 65535, &r->step);
+	if (KEY("slots"))
+		return parse_int(v, n, 1, 65536, &r->slots);
 	if (KEY("pass"))
 		return (*seen |= K_PASS), parse_int(v, n, 1, 255, &r->pass);
 	if (KEY("half"))
@@ -200,6 +233,10 @@ void ep_record_init(struct ep_record *rec, enum ep_type type)
 	memset(rec, 0, sizeof(*rec));
 	rec->type = type;
 	rec->probed = -1;
+	rec->slot = -1;
+	rec->perturb = -1;
+	rec->step = -1;
+	strcpy(rec->op, ephport_op_words[EPHPORT_OP_BIND]);
 }
 
 int ep_record_parse(const char *line, struct ep_record *rec)
@@ -249,16 +286,30 @@ int ep_record_format(const struct ep_record *r, char *buf, int size)
 		else
 			snprintf(sockrange, sizeof(sockrange), "none");
 		len += snprintf(buf + len, size - len,
-				"pid=%d tid=%d comm=%s netns=%lu family=%s proto=%s addr=%s reuse=%d reuseport=%d range=%d-%d sockrange=%s\n",
+				"pid=%d tid=%d comm=%s netns=%lu family=%s proto=%s addr=%s reuse=%d reuseport=%d range=%d-%d sockrange=%s op=%s",
 				r->pid, r->tid, r->comm, r->netns, r->family,
 				r->proto, r->addr, r->reuse, r->reuseport,
-				r->range_low, r->range_high, sockrange);
+				r->range_low, r->range_high, sockrange, r->op);
+		if (!strcmp(r->op, ephport_op_words[EPHPORT_OP_CONNECT]))
+			len += snprintf(buf + len, size - len,
+					" daddr=%s dport=%d hash=%llu slot=%lld",
+					r->daddr, r->dport, r->hash, r->slot);
+		if (r->perturb >= 0)
+			len += snprintf(buf + len, size - len, " perturb=%lld", r->perturb);
+		else if (!strcmp(r->op, ephport_op_words[EPHPORT_OP_CONNECT]))
+			len += snprintf(buf + len, size - len, " perturb=unknown");
+		len += snprintf(buf + len, size - len, "\n");
 		break;
 	case EP_PASS:
 		len += snprintf(buf + len, size - len,
-				"pass=%d half=%s low=%d high=%d relax=%d parity=%s offset=%lld start=%lld examined=%lld\n",
+				"pass=%d half=%s low=%d high=%d relax=%d parity=%s offset=%lld start=%lld examined=%lld",
 				r->pass, r->half, r->low, r->high, r->relax,
 				r->parity, r->offset, r->start, r->examined);
+		if (r->step >= 0)
+			len += snprintf(buf + len, size - len, " step=%lld", r->step);
+		if (r->slots)
+			len += snprintf(buf + len, size - len, " slots=%d", r->slots);
+		len += snprintf(buf + len, size - len, "\n");
 		break;
 	case EP_CAND:
 		len += snprintf(buf + len, size - len, "pass=%d port=%d verdict=%s\n",

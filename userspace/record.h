@@ -20,11 +20,17 @@ struct ep_record {
 	unsigned long netns;
 	char comm[EP_COMM_MAX + 1];
 	char family[EP_WORD_MAX];	/* inet, inet6 */
-	char proto[EP_WORD_MAX];	/* tcp, dccp */
+	char proto[EP_WORD_MAX];	/* tcp, dccp, udp, udplite */
 	char addr[EP_ADDR_MAX];
 	int reuse, reuseport;
 	int range_low, range_high;
 	int sock_low, sock_high;	/* both 0 for sockrange=none */
+	char op[EP_WORD_MAX];		/* bind, connect; bind when absent */
+	/* connect: the peer, its hash and perturbation slot (-1: unknown) */
+	char daddr[EP_ADDR_MAX];
+	int dport;
+	unsigned long long hash;
+	long long slot, perturb;
 	/* pass */
 	int pass;
 	char half[EP_WORD_MAX];		/* whole, lower, upper */
@@ -32,6 +38,8 @@ struct ep_record {
 	int low, high;			/* high exclusive */
 	long long offset, start;
 	int relax;
+	long long step;			/* -1: absent, bind's 2 */
+	int slots;			/* UDP's hash slots; 0: absent */
 	long long examined;		/* pass and end */
 	/* cand */
 	int port;			/* cand and end */
@@ -54,7 +62,7 @@ struct ep_record {
  */
 int ep_record_parse(const char *line, struct ep_record *rec);
 
-/* An empty record of @type; probed -1: not counted. */
+/* An empty record of @type; what may be absent or unknown is -1, op bind. */
 void ep_record_init(struct ep_record *rec, enum ep_type type);
 
 /* The module's line for @rec, newline included; returns its length. */

@@ -6,7 +6,6 @@
 #include "../module/ephport_model.h"
 #include "simulate.h"
 
-
 struct sim_run {
 	const struct ep_sim *sim;
 	bool candidates;
@@ -24,70 +23,71 @@ static void emit(struct sim_run *run, struct ep_record *rec)
 	run->emit(rec, run->ctx);
 }
 
+static bool is_free(const struct ep_sim *sim, int port)
+{
+	return !sim->reserved[port] && !sim->used[port];
+}
+
+static void emit_cand(struct sim_run *run, int port, bool chosen)
+{
+	struct ep_record cand;
+
+	ep_record_init(&cand, EP_CAND);
+	cand.pass = run->pass_no;
+	cand.port = port;
+	snprintf(cand.verdict, sizeof(cand.verdict), "%s",
+		 ephport_verdict_words[chosen ? EPHPORT_FREE :
+				       run->sim->reserved[port] ? EPHPORT_RESERVED :
+				       EPHPORT_INUSE]);
+	emit(run, &cand);
+}
+
+static void pass_init(struct sim_run *run, struct ep_record *pass,
+		      const struct ephport_half_pass *hp, unsigned int offset,
+		      int start)
+{
+	ep_record_init(pass, EP_PASS);
+	pass->pass = ++run->pass_no;
+	snprintf(pass->half, sizeof(pass->half), "%s", ephport_half_words[hp->half]);
+	pass->low = hp->low;
+	pass->high = hp->high;
+	pass->relax = hp->relax;
+	pass->offset = offset;
+	pass->start = start;
+	/* bind's passes say no step: theirs is always 2 */
+	if (run->sim->kind != EP_SIM_BIND)
+		pass->step = hp->step;
+	snprintf(pass->parity, sizeof(pass->parity), "%s",
+		 ephport_parity_words[start & 1]);
+}
+
 /* One parity sweep; returns the port it settles on, or -1. */
 static int sweep(struct sim_run *run, const struct ephport_half_pass *hp,
 		 unsigned int offset)
 {
-	const struct ep_sim *sim = run->sim;
 	unsigned int i, length = ephport_pass_length(hp);
-	struct ep_record pass, cand;
+	struct ep_record pass;
 	int found = -1;
 
-	ep_record_init(&pass, EP_PASS);
-	ep_record_init(&cand, EP_CAND);
-	pass.pass = cand.pass = ++run->pass_no;
-	snprintf(pass.half, sizeof(pass.half), "%s", ephport_half_words[hp->half]);
-	pass.low = hp->low;
-	pass.high = hp->high;
-	pass.relax = hp->relax;
-	pass.offset = offset;
-	pass.start = ephport_candidate(hp, offset, 0);
-	snprintf(pass.parity, sizeof(pass.parity), "%s", ephport_parity_words[pass.start & 1]);
-	for (i = 0; i < length && found < 0; i++) {
-		int port = ephport_candidate(hp, offset, i);
-
-		if (!sim->reserved[port] && !sim->used[port])
-			found = port;
-	}
+	pass_init(run, &pass, hp, offset, ephport_candidate(hp, offset, 0));
+	for (i = 0; i < length && found < 0; i++)
+		if (is_free(run->sim, ephport_candidate(hp, offset, i)))
+			found = ephport_candidate(hp, offset, i);
 	pass.examined = i;
 	run->examined += i;
 	emit(run, &pass);
-	if (!run->candidates)
-		return found;
-	for (i = 0; i < (unsigned int)pass.examined; i++) {
-		int port = ephport_candidate(hp, offset, i);
-
-		cand.port = port;
-		snprintf(cand.verdict, sizeof(cand.verdict), "%s",
-			 ephport_verdict_words[port == found ? EPHPORT_FREE :
-					       sim->reserved[port] ? EPHPORT_RESERVED :
-					       EPHPORT_INUSE]);
-		emit(run, &cand);
-	}
+	for (i = 0; run->candidates && i < (unsigned int)pass.examined; i++)
+		emit_cand(run, ephport_candidate(hp, offset, i),
+			  ephport_candidate(hp, offset, i) == found);
 	return found;
 }
 
-int ep_simulate(const struct ep_sim *sim, bool candidates, ep_sim_emit emit_fn,
-		void *ctx)
+static int bind_search(struct sim_run *run)
 {
-	struct sim_run run = {
-		.sim = sim, .candidates = candidates, .emit = emit_fn, .ctx = ctx,
-	};
-	struct ep_record begin, end;
+	const struct ep_sim *sim = run->sim;
 	struct ephport_walk walk;
 	int half_no = 0, found = -1;
 
-	/* who and where are the simulator's own: an IPv4 TCP socket */
-	ep_record_init(&begin, EP_BEGIN);
-	snprintf(begin.comm, sizeof(begin.comm), "simulate");
-	snprintf(begin.family, sizeof(begin.family), "inet");
-	snprintf(begin.proto, sizeof(begin.proto), "tcp");
-	snprintf(begin.addr, sizeof(begin.addr), "0.0.0.0");
-	begin.reuse = sim->reuse;
-	begin.range_low = sim->low;
-	begin.range_high = sim->high;
-	emit(&run, &begin);
-	ep_record_init(&end, EP_END);
 	ephport_walk_init(&walk, sim->reuse);
 	do {
 		struct ephport_half_pass hp;
@@ -98,14 +98,99 @@ int ep_simulate(const struct ep_sim *sim, bool candidates, ep_sim_emit emit_fn,
 		draw = sim->ndraws ? sim->draws[d] % hp.remaining : 0;
 		half_no++;
 		for (parity = 0; parity < EPHPORT_PARITY_PASSES && found < 0; parity++)
-			found = sweep(&run, &hp, ephport_pass_offset(draw, parity));
+			found = sweep(run, &hp, ephport_pass_offset(draw, parity));
 	} while (found < 0 &&
 		 ephport_half_pass_end(&walk, sim->autobind_reuse) != EPHPORT_NEXT_FAIL);
+	return found < 0 ? -EADDRINUSE : found;
+}
 
-	end.port = found < 0 ? 0 : found;
-	end.err = found < 0 ? -EADDRINUSE : 0;
+static int connect_search(struct sim_run *run)
+{
+	const struct ep_sim *sim = run->sim;
+	struct ephport_half_pass hp;
+	unsigned int offset, sweep_no;
+	int found = -1;
+
+	ephport_connect_begin(sim->low, sim->high, sim->sock_range, &hp);
+	offset = ephport_connect_offset(&hp, sim->perturb, sim->port_offset);
+	for (sweep_no = 0; sweep_no < hp.sweeps && found < 0; sweep_no++)
+		found = sweep(run, &hp, offset + sweep_no);
+	return found < 0 ? -EADDRNOTAVAIL : found;
+}
+
+/* Slot after slot, each slot's ports in strides; those in range count. */
+static int udp_search(struct sim_run *run)
+{
+	const struct ep_sim *sim = run->sim;
+	struct ephport_half_pass whole = {
+		.low = sim->low, .high = sim->high + 1, .half = EPHPORT_HALF_WHOLE,
+	};
+	struct ephport_udp_walk w;
+	struct ep_record pass;
+	unsigned int s, k;
+	int found = -1;
+
+	ephport_udp_begin(sim->low, sim->high, sim->ndraws ? sim->draws[0] : 0,
+			  sim->slots, &w);
+	pass_init(run, &pass, &whole, w.first - sim->low, w.first);
+	pass.step = w.stride;
+	pass.slots = w.slots;
+	for (s = 0; s < w.slots && found < 0; s++)
+		for (k = 0; k < ephport_udp_slot_length(&w) && found < 0; k++) {
+			int port = ephport_udp_port(&w, s, k);
+
+			if (ephport_udp_in_range(&w, port) && is_free(sim, port))
+				found = port;
+		}
+	pass.examined = found < 0 ? ephport_udp_in_slots(&w, w.slots) :
+			ephport_udp_examined_to(&w, found);
+	run->examined = pass.examined;
+	emit(run, &pass);
+	for (s = 0; run->candidates && s < w.slots; s++)
+		for (k = 0; k < ephport_udp_slot_length(&w); k++) {
+			int port = ephport_udp_port(&w, s, k);
+
+			if (ephport_udp_in_range(&w, port))
+				emit_cand(run, port, port == found);
+			if (port == found)
+				return found;
+		}
+	return found < 0 ? -EADDRINUSE : found;
+}
+
+int ep_simulate(const struct ep_sim *sim, bool candidates, ep_sim_emit emit_fn,
+		void *ctx)
+{
+	struct sim_run run = {
+		.sim = sim, .candidates = candidates, .emit = emit_fn, .ctx = ctx,
+	};
+	struct ep_record begin, end;
+	int ret;
+
+	/* who and where are the simulator's own: an IPv4 socket */
+	ep_record_init(&begin, EP_BEGIN);
+	snprintf(begin.comm, sizeof(begin.comm), "simulate");
+	snprintf(begin.family, sizeof(begin.family), "inet");
+	snprintf(begin.proto, sizeof(begin.proto), sim->kind == EP_SIM_UDP ? "udp" : "tcp");
+	snprintf(begin.addr, sizeof(begin.addr), "0.0.0.0");
+	snprintf(begin.op, sizeof(begin.op), "%s",
+		 ephport_op_words[sim->kind == EP_SIM_CONNECT ? EPHPORT_OP_CONNECT :
+				  EPHPORT_OP_BIND]);
+	begin.reuse = sim->reuse;
+	begin.range_low = sim->low;
+	begin.range_high = sim->high;
+	if (sim->kind == EP_SIM_CONNECT) {
+		begin.perturb = sim->perturb;
+		begin.hash = sim->port_offset;
+	}
+	emit(&run, &begin);
+	ret = sim->kind == EP_SIM_CONNECT ? connect_search(&run) :
+	      sim->kind == EP_SIM_UDP ? udp_search(&run) : bind_search(&run);
+	ep_record_init(&end, EP_END);
+	end.port = ret < 0 ? 0 : ret;
+	end.err = ret < 0 ? ret : 0;
 	end.passes = run.pass_no;
 	end.examined = run.examined;
 	emit(&run, &end);
-	return found < 0 ? -EADDRINUSE : found;
+	return ret;
 }

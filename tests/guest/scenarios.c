@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -839,7 +840,7 @@ static bool control_race(void)
 	for (i = 0; i < WRITERS; i++) {
 		char want[64];
 
-		snprintf(want, sizeof(want), "%s\n", words[i]);
+		snprintf(want, sizeof(want), "%s perturb_table=unset\n", words[i]);
 		one_of |= !strcmp(now, want);
 	}
 	EXPECT(one_of, "control after the race is a mix: %s", now);
@@ -1169,6 +1170,457 @@ static bool trace_events(void)
 	EXPECT(nring > 3 * n, "only %d records for %d binds", nring, n);
 	EXPECT(ntrace == nring, "%d events for %d records", ntrace, nring);
 	return trace_formats_resolved();
+}
+
+/* connect() and UDP: the other two walks. */
+
+#define TW_REUSE "/proc/sys/net/ipv4/tcp_tw_reuse"
+
+/* Tells the module where table_perturb is, from /proc/kallsyms: 0 or errno. */
+static int set_perturb_table(void)
+{
+	char line[256], addr[32], type[8], name[128], words[64];
+	FILE *f = fopen("/proc/kallsyms", "r");
+	int err = ENOENT;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%31s %7s %127s", addr, type, name) == 3 &&
+		    !strcmp(name, "table_perturb")) {
+			snprintf(words, sizeof(words), "perturb_table=%s", addr);
+			err = write_file(DEBUGFS "control", words);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return err;
+}
+
+/* A socket connected to @peer, or with the errno of connect() in err. */
+static struct bound connect_socket(const struct sockaddr_storage *peer,
+				   int type, int sock_low, int sock_high)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct bound b = { .fd = socket(peer->ss_family, type, 0) };
+	struct linger off = { 1, 0 };
+
+	if (b.fd < 0) {
+		b.err = errno;
+		return b;
+	}
+	if (sock_low || sock_high) {
+		unsigned int range = (unsigned int)sock_high << 16 | sock_low;
+
+		setsockopt(b.fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &range, sizeof(range));
+	}
+	/* closed with a reset unless a test wants TIME_WAIT */
+	setsockopt(b.fd, SOL_SOCKET, SO_LINGER, &off, sizeof(off));
+	if (connect(b.fd, (const struct sockaddr *)peer,
+		    peer->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+						  sizeof(struct sockaddr_in)))
+		b.err = errno;
+	else if (!getsockname(b.fd, (struct sockaddr *)&ss, &len))
+		b.port = ntohs(ss.ss_family == AF_INET6 ?
+			       ((struct sockaddr_in6 *)&ss)->sin6_port :
+			       ((struct sockaddr_in *)&ss)->sin_port);
+	return b;
+}
+
+/* A loopback listener on @port of @family, its address in @peer. */
+static int loopback_listener(int family, int type, int port,
+			     struct sockaddr_storage *peer)
+{
+	int fd = socket(family, type, 0), one = 1;
+
+	memset(peer, 0, sizeof(*peer));
+	peer->ss_family = family;
+	if (family == AF_INET6) {
+		((struct sockaddr_in6 *)peer)->sin6_addr = in6addr_loopback;
+		((struct sockaddr_in6 *)peer)->sin6_port = htons(port);
+	} else {
+		((struct sockaddr_in *)peer)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		((struct sockaddr_in *)peer)->sin_port = htons(port);
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || bind(fd, (struct sockaddr *)peer, family == AF_INET6 ?
+			   sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in)) ||
+	    (type == SOCK_STREAM && listen(fd, 4096))) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The traced search of @op that ended with @port (or the n-th failure). */
+static struct search *op_ending(const char *op, int port, int nth_failure)
+{
+	int i;
+
+	for (i = 0; i < trace.n; i++) {
+		struct search *s = &trace.s[i];
+
+		if (!s->has_end || !s->has_begin || strcmp(s->begin.op, op))
+			continue;
+		if (port && s->end.port == port && !s->end.err)
+			return s;
+		if (!port && s->end.err && !nth_failure--)
+			return s;
+	}
+	return NULL;
+}
+
+/* The passes' last examined port is the one the kernel chose. */
+static bool connect_walk_agrees(const struct search *s, int port)
+{
+	const struct ep_record *last = &s->pass[s->npass - 1];
+	struct ephport_half_pass hp;
+	int low = s->begin.range_low, high = s->begin.range_high;
+
+	EXPECT(s->begin.perturb >= 0, "search %llu: perturb unknown", s->id);
+	EXPECT(s->npass >= 1 && s->npass == s->end.passes,
+	       "search %llu: %d passes, end says %d", s->id, s->npass, s->end.passes);
+	if (s->begin.sock_low || s->begin.sock_high)
+		ephport_apply_sock_range(&low, &high, s->begin.sock_low, s->begin.sock_high);
+	ephport_connect_begin(low, high, last->step == 1, &hp);
+	EXPECT((long long)ephport_connect_offset(&hp, s->begin.perturb, s->begin.hash) ==
+	       s->pass[0].offset, "search %llu: offset %lld, model %u", s->id,
+	       s->pass[0].offset, ephport_connect_offset(&hp, s->begin.perturb, s->begin.hash));
+	if (port)
+		EXPECT(ephport_candidate(&hp, last->offset, last->examined - 1) == port,
+		       "search %llu: walk ends on %d, kernel chose %d", s->id,
+		       ephport_candidate(&hp, last->offset, last->examined - 1), port);
+	return true;
+}
+
+/*
+ * connect() to one loopback listener until the narrow range runs out: each
+ * traced port is getsockname()'s, the walk derived from the perturbation
+ * slot ends on it, and the last one fails with EADDRNOTAVAIL over the
+ * whole range.  bind() users hold a few ports of the range.
+ */
+static bool connect_family(int family)
+{
+	enum { LOW = 40000, WIDTH = 40, HELD = 4 };
+	struct bound c[WIDTH + 1] = { { 0 } }, held[HELD];
+	struct sockaddr_storage peer;
+	int lfd, i, n = 0, err;
+	struct search *s;
+
+	lfd = loopback_listener(family, SOCK_STREAM, 5000, &peer);
+	EXPECT(lfd >= 0, "listener: %s", strerror(errno));
+	err = set_perturb_table();
+	EXPECT(!err, "perturb_table from /proc/kallsyms: %s", strerror(err));
+	set_range(LOW, LOW + WIDTH - 1);
+	/* the first connect() after boot fills the table: let one return first */
+	c[0] = connect_socket(&peer, SOCK_STREAM, 0, 0);
+	close_all(c, 1);
+	for (i = 0; i < HELD; i++)
+		held[i] = bind_socket(family, SOCK_STREAM, LOW + 7 * i, false, false, 0, 0);
+	control("clear detail=candidates");
+	for (n = 0; n <= WIDTH - HELD; n++) {
+		c[n] = connect_socket(&peer, SOCK_STREAM, 0, 0);
+		if (c[n].err)
+			break;
+	}
+	load_trace();
+	control("detail=passes");
+	set_range(32768, 60999);
+	err = n < WIDTH + 1 ? c[n].err : 0;
+	close_all(c, n);
+	close_all(held, HELD);
+	close(lfd);
+	EXPECT(n == WIDTH - HELD, "%d connects before the range ran out, expected %d",
+	       n, WIDTH - HELD);
+	EXPECT(err == EADDRNOTAVAIL, "the last connect: %s", strerror(err));
+	EXPECT(!trace.noncanonical, "%d lines differ from the reader's format",
+	       trace.noncanonical);
+	for (i = 0; i < n; i++) {
+		s = op_ending("connect", c[i].port, 0);
+		EXPECT(s, "no traced connect ended on port %d", c[i].port);
+		EXPECT(!s->end.incomplete, "search %llu incomplete", s->id);
+		EXPECT(s->begin.dport == 5000 && s->begin.pid == getpid(),
+		       "search %llu: dport %d pid %d", s->id, s->begin.dport, s->begin.pid);
+		EXPECT(s->ncand_free == 1 && s->ncand == s->end.examined,
+		       "search %llu: %d candidates, %d free, examined %lld", s->id,
+		       s->ncand, s->ncand_free, s->end.examined);
+		if (!connect_walk_agrees(s, c[i].port))
+			return false;
+	}
+	s = op_ending("connect", 0, 0);
+	EXPECT(s, "no traced connect failed");
+	EXPECT(s->end.err == -EADDRNOTAVAIL && !s->end.incomplete,
+	       "failed search: err %d incomplete %d", s->end.err, s->end.incomplete);
+	EXPECT(s->end.examined == WIDTH && s->npass == 2,
+	       "failed search examined %lld ports in %d passes", s->end.examined, s->npass);
+	EXPECT(s->ncand_reserved == 0 && s->ncand == WIDTH, "failed search: %d candidates",
+	       s->ncand);
+	return connect_walk_agrees(s, 0);
+}
+
+static bool connect_ipv4(void)
+{
+	return connect_family(AF_INET);
+}
+
+static bool connect_ipv6(void)
+{
+	return connect_family(AF_INET6);
+}
+
+/*
+ * IP_LOCAL_PORT_RANGE on a connecting socket: 6.8+ walks it in one sweep
+ * of step 1, 6.1 in two of step 2.
+ */
+static bool connect_socket_range(void)
+{
+	struct sockaddr_storage peer;
+	struct utsname u;
+	struct bound c[8];
+	int lfd, i, step;
+	struct search *s;
+
+	uname(&u);
+	step = strncmp(u.release, "6.1.", 4) ? 1 : 2;
+	lfd = loopback_listener(AF_INET, SOCK_STREAM, 5001, &peer);
+	EXPECT(lfd >= 0 && !set_perturb_table(), "listener or perturb_table");
+	c[0] = connect_socket(&peer, SOCK_STREAM, 0, 0);
+	close_all(c, 1);
+	control("clear");
+	for (i = 0; i < 8; i++)
+		c[i] = connect_socket(&peer, SOCK_STREAM, 45000, 45009);
+	load_trace();
+	close_all(c, 8);
+	close(lfd);
+	for (i = 0; i < 8; i++) {
+		EXPECT(!c[i].err && c[i].port >= 45000 && c[i].port <= 45009,
+		       "connect %d: port %d, %s", i, c[i].port, strerror(c[i].err));
+		s = op_ending("connect", c[i].port, 0);
+		EXPECT(s && !s->end.incomplete, "no complete traced connect on %d", c[i].port);
+		EXPECT(s->pass[0].step == step && s->pass[0].low == 45000 &&
+		       s->pass[0].high == 45010, "search %llu: step %lld over %d-%d",
+		       s->id, s->pass[0].step, s->pass[0].low, s->pass[0].high);
+		if (!connect_walk_agrees(s, c[i].port))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * TIME_WAIT: with tcp_tw_reuse, connects to the same peer on a range full
+ * of TIME_WAIT sockets take their ports over; the traced ports still are
+ * getsockname()'s.
+ */
+static bool connect_timewait(void)
+{
+	enum { LOW = 41000, WIDTH = 8 };
+	struct sockaddr_storage peer;
+	struct bound c[WIDTH];
+	int lfd, i, afd;
+	struct search *s;
+
+	lfd = loopback_listener(AF_INET, SOCK_STREAM, 5002, &peer);
+	EXPECT(lfd >= 0 && !set_perturb_table(), "listener or perturb_table");
+	write_file(TW_REUSE, "1");
+	set_range(LOW, LOW + WIDTH - 1);
+	for (i = 0; i < WIDTH; i++) {
+		struct linger on = { 0, 0 };
+
+		c[i] = connect_socket(&peer, SOCK_STREAM, 0, 0);
+		/* the client closes first, normally: its side goes to TIME_WAIT */
+		setsockopt(c[i].fd, SOL_SOCKET, SO_LINGER, &on, sizeof(on));
+		afd = accept(lfd, NULL, NULL);
+		close(c[i].fd);
+		usleep(1000);
+		if (afd >= 0)
+			close(afd);
+	}
+	/* tw_reuse waits a second after the last timestamp */
+	sleep(2);
+	control("clear");
+	for (i = 0; i < WIDTH; i++)
+		c[i] = connect_socket(&peer, SOCK_STREAM, 0, 0);
+	load_trace();
+	close_all(c, WIDTH);
+	close(lfd);
+	write_file(TW_REUSE, "2");
+	set_range(32768, 60999);
+	for (i = 0; i < WIDTH; i++) {
+		EXPECT(!c[i].err, "connect %d over TIME_WAIT: %s", i, strerror(c[i].err));
+		s = op_ending("connect", c[i].port, 0);
+		EXPECT(s && !s->end.incomplete, "no complete traced connect on %d", c[i].port);
+		if (!connect_walk_agrees(s, c[i].port))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Without the table's address the start is unknown, and the records say
+ * so; a wrong address is refused and changes nothing.
+ */
+static bool connect_perturb_unknown(void)
+{
+	struct sockaddr_storage peer;
+	char now[128];
+	struct bound c;
+	int lfd, err;
+	struct search *s;
+
+	lfd = loopback_listener(AF_INET, SOCK_STREAM, 5003, &peer);
+	EXPECT(lfd >= 0, "listener: %s", strerror(errno));
+	control("perturb_table=0");
+	err = write_file(DEBUGFS "control", "detail=searches perturb_table=ffffffff81000000");
+	read_file(DEBUGFS "control", now, sizeof(now));
+	EXPECT(err == EINVAL && !strcmp(now, "detail=passes pid=0 netns=0 perturb_table=unset\n"),
+	       "a wrong table address: %s, control now %s", strerror(err), now);
+	control("clear");
+	c = connect_socket(&peer, SOCK_STREAM, 0, 0);
+	load_trace();
+	close_all(&c, 1);
+	close(lfd);
+	EXPECT(!c.err, "connect: %s", strerror(c.err));
+	s = op_ending("connect", c.port, 0);
+	EXPECT(s, "no traced connect ended on %d", c.port);
+	EXPECT(s->begin.perturb < 0 && s->end.incomplete && !s->npass,
+	       "search %llu: perturb %lld, incomplete %d, %d passes", s->id,
+	       s->begin.perturb, s->end.incomplete, s->npass);
+	return !set_perturb_table();
+}
+
+/*
+ * Ground truth for the walk the records describe: its first port in range
+ * that neither a held socket nor one of the first @n binds has.
+ */
+static int udp_first_free(const struct ephport_udp_walk *w, const bool *held,
+			  const struct bound *b, int n)
+{
+	unsigned int slot, k;
+	int i;
+
+	for (slot = 0; slot < w->slots; slot++)
+		for (k = 0; k < ephport_udp_slot_length(w); k++) {
+			int port = ephport_udp_port(w, slot, k);
+			bool taken = false;
+
+			if (!ephport_udp_in_range(w, port) || held[port - w->low])
+				continue;
+			for (i = 0; i < n; i++)
+				taken |= b[i].port == port;
+			if (!taken)
+				return port;
+		}
+	return -1;
+}
+
+static bool udp_family(int family)
+{
+	enum { LOW = 42000, WIDTH = 300, FREE = 6 };
+	static struct bound held[WIDTH];
+	struct bound b[FREE + 1];
+	bool is_held[WIDTH] = { false };
+	int i, nheld = 0, n;
+	struct search *s;
+
+	set_range(LOW, LOW + WIDTH - 1);
+	/* all but a few ports held: the walk goes through many slots */
+	for (i = 0; i < WIDTH; i++)
+		if (i % (WIDTH / FREE)) {
+			held[nheld++] = bind_socket(family, SOCK_DGRAM, LOW + i, false, false, 0, 0);
+			is_held[i] = true;
+		}
+	control("clear detail=candidates");
+	for (n = 0; n <= FREE; n++) {
+		b[n] = bind_socket(family, SOCK_DGRAM, 0, false, false, 0, 0);
+		if (b[n].err)
+			break;
+	}
+	load_trace();
+	control("detail=passes");
+	set_range(32768, 60999);
+	close_all(b, n);
+	close_all(held, nheld);
+	EXPECT(n == FREE && b[n].err == EADDRINUSE, "%d binds, then %s", n,
+	       strerror(b[n].err));
+	EXPECT(!trace.noncanonical, "%d lines differ from the reader's format",
+	       trace.noncanonical);
+	for (i = 0; i < n; i++) {
+		struct ephport_udp_walk w;
+
+		s = op_ending("bind", b[i].port, 0);
+		EXPECT(s && !s->end.incomplete, "no complete traced search on %d", b[i].port);
+		EXPECT(!strcmp(s->begin.proto, "udp") && s->npass == 1 && s->pass[0].slots,
+		       "search %llu: proto %s, %d passes", s->id, s->begin.proto, s->npass);
+		w.low = LOW;
+		w.high = LOW + WIDTH - 1;
+		w.slots = s->pass[0].slots;
+		w.first = s->pass[0].start;
+		w.stride = s->pass[0].step;
+		EXPECT(udp_first_free(&w, is_held, b, i) == b[i].port,
+		       "search %llu: the walk's first free port is %d, the kernel's %d",
+		       s->id, udp_first_free(&w, is_held, b, i), b[i].port);
+		EXPECT(ephport_udp_examined_to(&w, b[i].port) == s->end.examined &&
+		       s->ncand == s->end.examined && s->ncand_free == 1,
+		       "search %llu: examined %lld, the walk reaches %d after %u, %d candidates",
+		       s->id, s->end.examined, b[i].port, ephport_udp_examined_to(&w, b[i].port),
+		       s->ncand);
+	}
+	s = op_ending("bind", 0, 0);
+	EXPECT(s && s->end.err == -EADDRINUSE && !s->end.incomplete &&
+	       s->end.examined == WIDTH, "the failed search: err %d examined %lld",
+	       s ? s->end.err : 0, s ? s->end.examined : 0);
+	return true;
+}
+
+static bool udp_ipv4(void)
+{
+	return udp_family(AF_INET);
+}
+
+static bool udp_ipv6(void)
+{
+	return udp_family(AF_INET6);
+}
+
+/*
+ * The implicit bind of sendto() on an unbound socket: traced as UDP's
+ * search, its port getsockname()'s; on a full range sendto() says EAGAIN
+ * for the search's EADDRINUSE.
+ */
+static bool udp_sendto(void)
+{
+	struct sockaddr_storage peer, ss;
+	socklen_t len = sizeof(ss);
+	struct bound held;
+	int sink, fd, port, err;
+	struct search *s;
+
+	sink = loopback_listener(AF_INET6, SOCK_DGRAM, 5004, &peer);
+	EXPECT(sink >= 0, "sink: %s", strerror(errno));
+	control("clear");
+	fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	err = sendto(fd, "x", 1, 0, (struct sockaddr *)&peer, sizeof(struct sockaddr_in6)) == 1 ?
+	      0 : errno;
+	getsockname(fd, (struct sockaddr *)&ss, &len);
+	port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	close(fd);
+	set_range(43000, 43000);
+	held = bind_socket(AF_INET6, SOCK_DGRAM, 43000, false, false, 0, 0);
+	fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	errno = 0;
+	sendto(fd, "x", 1, 0, (struct sockaddr *)&peer, sizeof(struct sockaddr_in6));
+	close(fd);
+	load_trace();
+	set_range(32768, 60999);
+	close_all(&held, 1);
+	close(sink);
+	EXPECT(!err && port, "sendto: %s", strerror(err));
+	s = op_ending("bind", port, 0);
+	EXPECT(s && !s->end.incomplete && !strcmp(s->begin.proto, "udp") &&
+	       !strcmp(s->begin.family, "inet6"), "no complete UDP search on %d", port);
+	s = op_ending("bind", 0, 0);
+	EXPECT(s && s->end.err == -EADDRINUSE, "no failed UDP search");
+	return true;
 }
 
 /* Binds every port of [@low, @low + @n) in @held, raising the file limit. */
@@ -1907,6 +2359,14 @@ static const struct scenario scenarios[] = {
 	{ "clear-mark", clear_mark },
 	{ "trace-events", trace_events },
 	{ "metrics", metrics },
+	{ "connect-ipv4", connect_ipv4 },
+	{ "connect-ipv6", connect_ipv6 },
+	{ "connect-socket-range", connect_socket_range },
+	{ "connect-timewait", connect_timewait },
+	{ "connect-perturb-unknown", connect_perturb_unknown },
+	{ "udp-ipv4", udp_ipv4 },
+	{ "udp-ipv6", udp_ipv6 },
+	{ "udp-sendto", udp_sendto },
 };
 
 int main(int argc, char **argv)

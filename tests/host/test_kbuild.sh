@@ -31,7 +31,7 @@ for line in $("$top/tests/vm/vm.sh" lines); do
 	common=/usr/src/linux-headers-$(EPHPORT_LINE=$line "$top/tests/vm/vm.sh" abi)-common
 	case $line in
 	6.1) want="-DEPHPORT_HAVE_NO_LLSEEK -DEPHPORT_HAVE_SOCK_RANGE " ;;
-	*) want="-DEPHPORT_HAVE_SOCK_RANGE -DEPHPORT_NET_RANGE_PACKED -DEPHPORT_SOCK_RANGE_PACKED " ;;
+	*) want="-DEPHPORT_CONNECT_ONE_SWEEP -DEPHPORT_HAVE_NETNS_UDP_TABLE -DEPHPORT_HAVE_SOCK_RANGE -DEPHPORT_NET_RANGE_PACKED -DEPHPORT_SOCK_RANGE_PACKED " ;;
 	esac
 	expect "$line-detects" "$(detected "$common")" "$want"
 done

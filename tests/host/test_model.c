@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The shared model against a line-by-line transcription of Linux 6.1's
- * inet_csk_find_open_port(), over every small range, draw and occupancy,
- * plus the edge cases the README describes.
+ * The shared model against line-by-line transcriptions of the kernel's
+ * three walks (6.1's inet_csk_find_open_port(), 6.12's
+ * __inet_hash_connect() and udp_lib_get_port()), over every small range,
+ * draw and occupancy, plus the edge cases the README describes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -69,6 +70,71 @@ other_parity_scan:
 		relax = true;
 		goto ports_exhausted;
 	}
+	return -EADDRINUSE;
+}
+
+/*
+ * __inet_hash_connect()'s loop as in 6.12 (6.1's is the same without
+ * local_ports), with the port's checks folded into used[].
+ */
+static int kernel_hash_connect(int low, int high, bool local_ports,
+			       unsigned int perturb, unsigned long long port_offset,
+			       int *tried, int *ntried)
+{
+	unsigned int remaining, offset;
+	int i, port, step;
+
+	*ntried = 0;
+	step = local_ports ? 1 : 2;
+	high++;
+	remaining = high - low;
+	if (!local_ports && remaining > 1)
+		remaining &= ~1U;
+	offset = perturb + (unsigned int)(port_offset >> 32);
+	offset %= remaining;
+	if (!local_ports)
+		offset &= ~1U;
+other_parity_scan:
+	port = low + offset;
+	for (i = 0; i < (int)remaining; i += step, port += step) {
+		if (port >= high)
+			port -= remaining;
+		tried[(*ntried)++] = port;
+		if (reserved[port])
+			continue;
+		if (!used[port])
+			return port;
+	}
+	if (!local_ports) {
+		offset++;
+		if ((offset & 1) && remaining > 1)
+			goto other_parity_scan;
+	}
+	return -EADDRNOTAVAIL;
+}
+
+/* udp_lib_get_port()'s snum == 0 branch; tried[] gets the ports in range. */
+static int kernel_udp_get_port(int low, int high, unsigned int rand,
+			       unsigned int slots, int *tried, int *ntried)
+{
+	unsigned short first, last, snum;
+	int remaining = (high - low) + 1;
+
+	*ntried = 0;
+	first = (unsigned int)(((unsigned long long)rand * remaining) >> 32) + low;
+	rand = (rand | 1) * slots;
+	last = first + slots;
+	do {
+		snum = first;
+		do {
+			if (low <= snum && snum <= high) {
+				tried[(*ntried)++] = snum;
+				if (!used[snum] && !reserved[snum])
+					return snum;
+			}
+			snum += rand;
+		} while (snum != first);
+	} while (++first != last);
 	return -EADDRINUSE;
 }
 
@@ -144,6 +210,135 @@ static void exhaustive(void)
 					compare(low, low + width - 1, round & 1,
 						round & 2, draws, 2);
 				}
+}
+
+static void compare_sim(const struct ep_sim *sim, int want, int want_n,
+			const char *what)
+{
+	int port;
+
+	memset(&got, 0, sizeof(got));
+	port = ep_simulate(sim, true, collect, &got);
+	CHECK(port == want, "%s %d-%d: model %d, kernel %d", what, sim->low,
+	      sim->high, port, want);
+	CHECK(got.ntried == want_n && !memcmp(got.tried, want_tried,
+					      want_n * sizeof(int)),
+	      "%s %d-%d: candidates differ (%d vs %d)", what, sim->low,
+	      sim->high, got.ntried, want_n);
+	CHECK(got.end.examined == want_n && got.end.err == (want < 0 ? want : 0),
+	      "%s: examined %lld, tried %d", what, got.end.examined, want_n);
+}
+
+static void fill(int low, int width, unsigned int *seed, int density)
+{
+	int p;
+
+	memset(used, 0, sizeof(used));
+	memset(reserved, 0, sizeof(reserved));
+	for (p = low; p < low + width; p++) {
+		*seed = *seed * 1103515245 + 12345;
+		used[p] = (*seed >> 16) % 4 < (unsigned int)density;
+		reserved[p] = (*seed >> 20) % 8 == 0;
+	}
+}
+
+/*
+ * connect(): widths 1..12 at an even and an odd low, with and without a
+ * socket range, perturbations that wrap 32 bits, every occupancy density.
+ */
+static void exhaustive_connect(void)
+{
+	static const int lows[] = { 40000, 40001 };
+	static const unsigned int perturbs[] = { 0, 1, 7, 0xfffffffeU };
+	unsigned int seed = 7, pi, hash;
+	int l, width, density, sock, want, want_n;
+
+	for (l = 0; l < 2; l++)
+		for (width = 1; width <= 12; width++)
+			for (pi = 0; pi < 4; pi++)
+				for (hash = 0; hash < 5; hash++)
+					for (density = 0; density < 5; density++)
+						for (sock = 0; sock < 2; sock++) {
+							struct ep_sim sim = {
+								.kind = EP_SIM_CONNECT,
+								.low = lows[l],
+								.high = lows[l] + width - 1,
+								.perturb = perturbs[pi],
+								.port_offset = (unsigned long long)hash << 32 | 0xbeef,
+								.sock_range = sock,
+								.used = used, .reserved = reserved,
+							};
+
+							fill(sim.low, width, &seed, density);
+							want = kernel_hash_connect(sim.low, sim.high, sock,
+										   sim.perturb, sim.port_offset,
+										   want_tried, &want_n);
+							compare_sim(&sim, want, want_n, "connect");
+						}
+}
+
+/*
+ * UDP: narrow and wide ranges (one ending at 65535), table sizes from the
+ * per-netns minimum to one slot per port, draws at both ends.
+ */
+static void exhaustive_udp(void)
+{
+	static const int ranges[][2] = {
+		{ 40000, 40000 }, { 40000, 40007 }, { 40001, 40300 },
+		{ 65500, 65535 }, { 1024, 65535 }, { 32768, 60999 },
+	};
+	static const unsigned int slotss[] = { 128, 256, 4096, 65536 };
+	static const unsigned int draws[] = { 0, 1, 0x80000000U, 0xffffffffU, 0x12345679U };
+	unsigned int seed = 11, si, di, r;
+	int density, want, want_n;
+
+	for (r = 0; r < sizeof(ranges) / sizeof(ranges[0]); r++)
+		for (si = 0; si < 4; si++)
+			for (di = 0; di < 5; di++)
+				for (density = 0; density < 5; density++) {
+					struct ep_sim sim = {
+						.kind = EP_SIM_UDP,
+						.low = ranges[r][0], .high = ranges[r][1],
+						.draws = &draws[di], .ndraws = 1,
+						.slots = slotss[si],
+						.used = used, .reserved = reserved,
+					};
+
+					fill(sim.low, sim.high - sim.low + 1, &seed, density);
+					want = kernel_udp_get_port(sim.low, sim.high, draws[di],
+								   sim.slots, want_tried, &want_n);
+					compare_sim(&sim, want, want_n, "udp");
+				}
+}
+
+static void connect_and_udp_edges(void)
+{
+	struct ephport_half_pass hp;
+	struct ephport_udp_walk w;
+
+	/* connect: low's parity first, the other one second (bind's reverse) */
+	ephport_connect_begin(32768, 60999, false, &hp);
+	CHECK(hp.remaining == 28232 && hp.sweeps == 2 && hp.step == 2,
+	      "connect default range: %u ports, %u sweeps", hp.remaining, hp.sweeps);
+	CHECK(ephport_connect_offset(&hp, 28233, 0) == 0,
+	      "connect offset is rounded down to low's parity");
+	CHECK(ephport_connect_offset(&hp, 0xffffffffU, 1ULL << 32) == 0,
+	      "perturb + hash wrap in 32 bits");
+	/* a socket range: one sweep of step 1, width not rounded */
+	ephport_connect_begin(40000, 40004, true, &hp);
+	CHECK(hp.remaining == 5 && hp.sweeps == 1 && hp.step == 1 &&
+	      ephport_connect_offset(&hp, 3, 0) == 3, "socket range: one sweep");
+	/* one port: a single sweep */
+	ephport_connect_begin(40000, 40000, false, &hp);
+	CHECK(hp.sweeps == 1 && ephport_pass_length(&hp) == 1, "one port, one try");
+
+	/* UDP: the first port scales the draw, the stride is odd * slots */
+	ephport_udp_begin(32768, 60999, 0x80000000U, 256, &w);
+	CHECK(w.first == 32768 + 14116 && w.stride == 256,
+	      "udp first %u stride %u", w.first, w.stride);
+	CHECK(ephport_udp_in_slots(&w, w.slots) == 28232, "every port once");
+	CHECK(ephport_udp_examined_to(&w, w.first) == 1, "first port first");
+	CHECK(ephport_udp_examined_to(&w, 61000) == 0, "out of range: never");
 }
 
 struct recorder {
@@ -263,5 +458,8 @@ int main(void)
 {
 	exhaustive();
 	edge_cases();
+	exhaustive_connect();
+	exhaustive_udp();
+	connect_and_udp_edges();
 	return check_summary("model");
 }

@@ -8,11 +8,16 @@
 
 /* Lines as module/record.c writes them. */
 static const char *const good[] = {
-	"seq=1 search=1 type=begin pid=120 tid=121 comm=node netns=4026531840 family=inet6 proto=tcp addr=:: reuse=1 reuseport=0 range=32768-60999 sockrange=none\n",
+	"seq=1 search=1 type=begin pid=120 tid=121 comm=node netns=4026531840 family=inet6 proto=tcp addr=:: reuse=1 reuseport=0 range=32768-60999 sockrange=none op=bind\n",
 	"seq=2 search=1 type=pass pass=1 half=lower low=32768 high=46884 relax=0 parity=odd offset=4521 start=37289 examined=1\n",
 	"seq=3 search=1 type=cand pass=1 port=37289 verdict=free\n",
 	"seq=4 search=1 type=end port=37289 err=0 passes=1 examined=1 ns=48211 incomplete=0 probed=1\n",
-	"seq=5 search=2 type=begin pid=1 tid=1 comm=a?b netns=1 family=inet proto=dccp addr=10.0.0.1 reuse=0 reuseport=1 range=1024-65535 sockrange=50000-50099\n",
+	"seq=5 search=2 type=begin pid=1 tid=1 comm=a?b netns=1 family=inet proto=dccp addr=10.0.0.1 reuse=0 reuseport=1 range=1024-65535 sockrange=50000-50099 op=bind\n",
+	"seq=9 search=3 type=begin pid=1 tid=1 comm=curl netns=1 family=inet6 proto=tcp addr=:: reuse=0 reuseport=0 range=32768-60999 sockrange=none op=connect daddr=::1 dport=443 hash=18446744073709551615 slot=65535 perturb=4294967295\n",
+	"seq=10 search=3 type=pass pass=1 half=whole low=32768 high=61000 relax=0 parity=even offset=0 start=32768 examined=1 step=2\n",
+	"seq=11 search=4 type=begin pid=1 tid=1 comm=curl netns=1 family=inet proto=tcp addr=0.0.0.0 reuse=0 reuseport=0 range=32768-60999 sockrange=none op=connect daddr=10.0.0.1 dport=80 hash=1 slot=1 perturb=unknown\n",
+	"seq=12 search=5 type=begin pid=1 tid=1 comm=dig netns=1 family=inet proto=udp addr=0.0.0.0 reuse=0 reuseport=0 range=32768-60999 sockrange=none op=bind\n",
+	"seq=13 search=5 type=pass pass=1 half=whole low=32768 high=61000 relax=0 parity=odd offset=3 start=32771 examined=2 step=768 slots=256\n",
 	"seq=6 search=2 type=pass pass=1 half=whole low=1024 high=65536 relax=1 parity=even offset=0 start=1024 examined=32256\n",
 	"seq=7 search=2 type=end port=0 err=-98 passes=4 examined=8 ns=1 incomplete=1\n",
 	"seq=20 search=0 type=clear cleared=12\n",
@@ -40,6 +45,11 @@ static const char *const bad[] = {
 	"=1 seq=1 search=1 type=end port=1 err=0 passes=1 examined=1 ns=1",
 	"seq=9 search=0 type=clear",
 	"seq=9 search=0 type=clear cleared=-1",
+	"seq=1 search=1 type=begin pid=1 comm=x family=inet proto=tcp reuse=1 range=1-2 op=listen",
+	"seq=1 search=1 type=begin pid=1 comm=x family=inet proto=tcp reuse=1 range=1-2 hash=-1",
+	"seq=1 search=1 type=begin pid=1 comm=x family=inet proto=tcp reuse=1 range=1-2 hash=18446744073709551616",
+	"seq=1 search=1 type=begin pid=1 comm=x family=inet proto=tcp reuse=1 range=1-2 perturb=maybe",
+	"seq=1 search=1 type=pass pass=1 half=whole low=1 high=2 relax=0 parity=odd offset=1 start=1 examined=1 slots=0",
 };
 
 int main(void)
@@ -54,7 +64,7 @@ int main(void)
 		CHECK(!ep_record_parse(line, &again) &&
 		      !memcmp(&rec, &again, sizeof(rec)),
 		      "round trip changed: %s", good[i]);
-		if (i < 8)
+		if (i < 13)
 			CHECK(!strcmp(line, good[i]), "format differs:\n%s%s",
 			      good[i], line);
 	}
@@ -68,12 +78,24 @@ int main(void)
 	CHECK(!ep_record_parse(good[4], &rec) && rec.sock_low == 50000 &&
 	      rec.sock_high == 50099 && !strcmp(rec.proto, "dccp"),
 	      "begin fields");
-	CHECK(!ep_record_parse(good[5], &rec) && rec.relax == 1 &&
+	CHECK(!ep_record_parse(good[10], &rec) && rec.relax == 1 &&
 	      rec.examined == 32256 && rec.probed == -1, "relax pass fields");
 	CHECK(ep_record_parse("seq=3 search=0 type=future x=1", &rec) == 1,
 	      "a newer module's record type is not skipped");
 	CHECK(ep_record_parse("seq=3 search=0 type=", &rec) == -1, "an empty type");
-	CHECK(!ep_record_parse(good[7], &rec) && rec.type == EP_CLEAR &&
+	CHECK(!ep_record_parse(good[5], &rec) && !strcmp(rec.op, "connect") &&
+	      rec.hash == 18446744073709551615ULL && rec.perturb == 4294967295LL &&
+	      rec.dport == 443 && rec.slot == 65535 && !strcmp(rec.daddr, "::1"),
+	      "connect begin fields");
+	CHECK(!ep_record_parse(good[7], &rec) && rec.perturb == -1, "perturb unknown");
+	CHECK(!ep_record_parse(good[9], &rec) && rec.step == 768 && rec.slots == 256,
+	      "UDP pass fields");
+	CHECK(!ep_record_parse(good[1], &rec) && rec.step == -1 && rec.slots == 0,
+	      "bind's pass has no step");
+	/* a module before connect() and UDP wrote no op: its searches are bind's */
+	CHECK(!ep_record_parse("seq=1 search=1 type=begin pid=1 comm=x family=inet proto=tcp reuse=1 range=1-2", &rec) &&
+	      !strcmp(rec.op, "bind"), "no op is bind");
+	CHECK(!ep_record_parse(good[12], &rec) && rec.type == EP_CLEAR &&
 	      rec.cleared == 12, "clear fields");
 	return check_summary("record");
 }
