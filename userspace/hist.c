@@ -44,10 +44,13 @@ void ep_hist_add(struct ep_hist *h, const struct ep_search *s)
 		return;
 	}
 	h->bins[bin_of(h, s->end.port)]++;
-	if (s->end.port & 1)
+	if (s->end.port & 1) {
 		h->odd++;
-	else
+		h->odd_by[ep_walk_of(s)]++;
+	} else {
 		h->even++;
+		h->even_by[ep_walk_of(s)]++;
+	}
 }
 
 static unsigned long tallest(const struct ep_hist *h)
@@ -61,12 +64,12 @@ static unsigned long tallest(const struct ep_hist *h)
 	return max;
 }
 
-static void parity_bar(FILE *out, const char *name, unsigned long n,
-		       unsigned long total)
+static void parity_bar(FILE *out, const char *walk, const char *name,
+		       unsigned long n, unsigned long total)
 {
 	unsigned long i, len = total ? n * PARITY_BAR / total : 0;
 
-	fprintf(out, "  %-4s %6lu ", name, n);
+	fprintf(out, "  %-9s %-4s %6lu ", walk, name, n);
 	for (i = 0; i < len; i++)
 		fputc('#', out);
 	fputc('\n', out);
@@ -101,8 +104,12 @@ void ep_hist_print(FILE *out, const struct ep_hist *h)
 		fputc('\n', out);
 	}
 	fprintf(out, "         %-*d%d\n", EP_HIST_BINS - 5, h->low, h->high);
-	parity_bar(out, "odd", h->odd, chosen);
-	parity_bar(out, "even", h->even, chosen);
+	for (i = 0; i < EP_WALK_COUNT; i++) {
+		if (!h->odd_by[i] && !h->even_by[i])
+			continue;
+		parity_bar(out, ep_walk_names[i], "odd", h->odd_by[i], chosen);
+		parity_bar(out, ep_walk_names[i], "even", h->even_by[i], chosen);
+	}
 	if (h->failed || h->outside)
 		fprintf(out, "  %lu failed, %lu outside the first search's range\n",
 			h->failed, h->outside);
@@ -111,7 +118,7 @@ void ep_hist_print(FILE *out, const struct ep_hist *h)
 void ep_hist_svg(FILE *out, const struct ep_hist *h)
 {
 	int width = EP_HIST_BINS * SVG_BIN_WIDTH + 2 * SVG_MARGIN;
-	int height = SVG_HEIGHT + 3 * SVG_MARGIN, i;
+	int height = SVG_HEIGHT + 4 * SVG_MARGIN, i, row;
 	unsigned long max = tallest(h), chosen = h->odd + h->even;
 
 	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"monospace\" font-size=\"12\">\n",
@@ -139,9 +146,12 @@ void ep_hist_svg(FILE *out, const struct ep_hist *h)
 		SVG_MARGIN + SVG_HEIGHT + 16, h->low);
 	fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%d</text>\n",
 		width - SVG_MARGIN, SVG_MARGIN + SVG_HEIGHT + 16, h->high);
-	fprintf(out, "<text x=\"%d\" y=\"%d\">odd %lu (%lu%%)  even %lu (%lu%%)</text>\n",
-		SVG_MARGIN, SVG_MARGIN + SVG_HEIGHT + 40, h->odd,
-		chosen ? h->odd * 100 / chosen : 0, h->even,
-		chosen ? h->even * 100 / chosen : 0);
+	for (i = 0, row = 0; i < EP_WALK_COUNT; i++)
+		if (h->odd_by[i] || h->even_by[i])
+			fprintf(out, "<text x=\"%d\" y=\"%d\">%s: odd %lu (%lu%%)  even %lu (%lu%%)</text>\n",
+				SVG_MARGIN, SVG_MARGIN + SVG_HEIGHT + 40 + 16 * row++,
+				ep_walk_names[i], h->odd_by[i],
+				chosen ? h->odd_by[i] * 100 / chosen : 0, h->even_by[i],
+				chosen ? h->even_by[i] * 100 / chosen : 0);
 	fprintf(out, "</svg>\n");
 }

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "render.h"
 #include "search.h"
 
 #define EP_HIST_BINS 64
@@ -14,6 +15,8 @@ struct ep_hist {
 	int half;		/* first port of the upper half, 0 if none */
 	unsigned long bins[EP_HIST_BINS];
 	unsigned long odd, even, failed, outside, searches;
+	/* the parity story: bind() odd, connect() low's parity */
+	unsigned long odd_by[EP_WALK_COUNT], even_by[EP_WALK_COUNT];
 };
 
 void ep_hist_init(struct ep_hist *h);

@@ -78,6 +78,8 @@ static const char usage_watch[] =
 "  --pid N          searches made by process N\n"
 "  --comm NAME      searches made by a command named NAME\n"
 "  --family F       inet or inet6\n"
+"  --walk W         bind (TCP, DCCP), connect or udp: which of the kernel's\n"
+"                   searches\n"
 "  --port LO-HI     searches that chose a port in LO-HI\n"
 "  --errors         failed searches only\n"
 "\n"
@@ -137,17 +139,28 @@ static const char usage_explain[] =
 "  --failed     the latest search that failed\n";
 
 static const char usage_simulate[] =
-"Usage: ephport simulate --range LO-HI [OPTIONS]\n"
+"Usage: ephport simulate --range LO-HI [--connect | --udp] [OPTIONS]\n"
 "\n"
-"Runs the kernel's search (Linux 6.1 inet_csk_find_open_port) on the same\n"
-"model the module uses and prints it in the module's record format.\n"
+"Runs one of the kernel's searches on the same model the module uses and\n"
+"prints it in the module's record format: bind()'s (Linux 6.1\n"
+"inet_csk_find_open_port, the default), connect()'s (__inet_hash_connect)\n"
+"or UDP's (udp_lib_get_port).\n"
 "\n"
 "  --range LO-HI        net.ipv4.ip_local_port_range (required)\n"
-"  --reuse              the socket has SO_REUSEADDR\n"
-"  --autobind-reuse     net.ipv4.ip_autobind_reuse is set\n"
-"  --offset N[,N...]    the random draw of each half pass (the last one\n"
-"                       repeats); default: random\n"
-"  --used LIST          ports already bound, e.g. 40001,40010-40020\n"
+"  --reuse              bind: the socket has SO_REUSEADDR\n"
+"  --autobind-reuse     bind: net.ipv4.ip_autobind_reuse is set\n"
+"  --offset N[,N...]    bind: the random draw of each half pass (the last\n"
+"                       one repeats); connect: the perturbation slot's value\n"
+"                       plus the hash's upper 32 bits; default: random\n"
+"  --connect            connect()'s walk: low's parity first, then the other\n"
+"  --one-sweep          connect: the socket set IP_LOCAL_PORT_RANGE (6.8+:\n"
+"                       one sweep in steps of 1)\n"
+"  --udp                UDP's walk, slot by slot\n"
+"  --rand N             UDP: its random draw; default: random\n"
+"  --slots N            UDP: the hash table's slots, a power of 2 from 1\n"
+"                       to 65536 (dmesg: 'UDP hash table entries'); default 256\n"
+"  --used LIST          ports already bound (connect: towards that peer),\n"
+"                       e.g. 40001,40010-40020\n"
 "  --reserved LIST      net.ipv4.ip_local_reserved_ports\n"
 "  --candidates         also print every port tried\n"
 "  --json, --human      the other views instead of records\n";
@@ -158,6 +171,7 @@ struct filter {
 	int pid;
 	const char *comm;
 	const char *family;
+	int walk;		/* enum ep_walk, or -1 for any */
 	int port_low, port_high;
 	bool errors;
 };
@@ -243,7 +257,9 @@ static bool matches(const struct filter *f, const struct ep_search *s)
 {
 	const struct ep_record *b = &s->begin;
 
-	if ((f->pid || f->comm || f->family) && !s->has_begin)
+	if ((f->pid || f->comm || f->family || f->walk >= 0) && !s->has_begin)
+		return false;
+	if (f->walk >= 0 && (int)ep_walk_of(s) != f->walk)
 		return false;
 	if (f->pid && b->pid != f->pid)
 		return false;
@@ -403,6 +419,7 @@ static int cmd_watch(int argc, char **argv, bool follow)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "comm", required_argument, NULL, 'c' },
 		{ "family", required_argument, NULL, 'f' },
+		{ "walk", required_argument, NULL, 'w' },
 		{ "port", required_argument, NULL, 'P' },
 		{ "errors", no_argument, NULL, 'e' },
 		{ "passes", no_argument, NULL, 'a' },
@@ -416,13 +433,13 @@ static int cmd_watch(int argc, char **argv, bool follow)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	struct session session = { .view = VIEW_HUMAN, .count = -1 };
+	struct session session = { .view = VIEW_HUMAN, .count = -1, .filter.walk = -1 };
 	const char *detail = NULL;
 	char saved[32] = "";
 	struct ep_assembler a;
 	long value, duration = -1;
 	bool filtered = false;
-	int opt, fd, code = EP_EXIT_OK;
+	int opt, fd, walk, code = EP_EXIT_OK;
 
 	session.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
@@ -441,6 +458,14 @@ static int cmd_watch(int argc, char **argv, bool follow)
 			if (strcmp(optarg, "inet") && strcmp(optarg, "inet6"))
 				return usage_error("--family wants inet or inet6, not '%s'", optarg);
 			session.filter.family = optarg;
+			filtered = true;
+			break;
+		case 'w':
+			for (walk = 0; walk < EP_WALK_COUNT && strcmp(optarg, ep_walk_words[walk]); walk++)
+				;
+			if (walk == EP_WALK_COUNT)
+				return usage_error("--walk wants bind, connect or udp, not '%s'", optarg);
+			session.filter.walk = walk;
 			filtered = true;
 			break;
 		case 'P':
@@ -710,13 +735,22 @@ static int cmd_simulate(int argc, char **argv)
 		{ "candidates", no_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "human", no_argument, NULL, 'H' },
+		{ "connect", no_argument, NULL, 'C' },
+		{ "one-sweep", no_argument, NULL, '1' },
+		{ "udp", no_argument, NULL, 'P' },
+		{ "rand", required_argument, NULL, 'n' },
+		{ "slots", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	static bool used[EP_PORTS], reserved[EP_PORTS];
 	unsigned int draws[EPHPORT_MAX_HALF_PASSES];
-	struct ep_sim sim = { .used = used, .reserved = reserved, .draws = draws };
-	struct session session = { .count = -1, .view = VIEW_RAW };
+	struct ep_sim sim = {
+		.used = used, .reserved = reserved, .draws = draws,
+		.slots = EP_SIM_UDP_SLOTS,
+	};
+	bool have_rand = false;
+	struct session session = { .count = -1, .view = VIEW_RAW, .filter.walk = -1 };
 	bool candidates = false, have_range = false;
 	struct ep_assembler a;
 	int opt;
@@ -762,6 +796,27 @@ static int cmd_simulate(int argc, char **argv)
 		case 'c':
 			candidates = true;
 			break;
+		case 'C':
+			sim.kind = EP_SIM_CONNECT;
+			break;
+		case '1':
+			sim.sock_range = true;
+			break;
+		case 'P':
+			sim.kind = EP_SIM_UDP;
+			break;
+		case 'n':
+			if (!parse_long(optarg, 0, UINT_MAX, &value))
+				return usage_error("--rand wants a number below 2^32, not '%s'", optarg);
+			draws[0] = (unsigned int)value;
+			have_rand = true;
+			break;
+		case 'S':
+			if (!parse_long(optarg, 1, EP_PORTS, &value) || (value & (value - 1)))
+				return usage_error("--slots wants a power of 2 from 1 to 65536, not '%s'",
+						   optarg);
+			sim.slots = (unsigned int)value;
+			break;
 		case 'j':
 			session.view = VIEW_JSON;
 			break;
@@ -779,8 +834,22 @@ static int cmd_simulate(int argc, char **argv)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (!have_range)
 		return usage_error("%s", "simulate needs --range LO-HI");
-	if (!sim.ndraws) {
-		srand((unsigned int)time(NULL) ^ (unsigned int)getpid());
+	if (sim.low > sim.high)
+		return usage_error("--range wants LO-HI with LO <= HI, not %s", argv[optind - 1]);
+	if ((sim.sock_range && sim.kind != EP_SIM_CONNECT) ||
+	    (have_rand && sim.kind != EP_SIM_UDP) ||
+	    ((sim.reuse || sim.autobind_reuse) && sim.kind != EP_SIM_BIND) ||
+	    (sim.ndraws > 1 && sim.kind != EP_SIM_BIND) ||
+	    (sim.ndraws && sim.kind == EP_SIM_UDP))
+		return usage_error("%s", "an option of another walk: see ephport simulate --help");
+	srand((unsigned int)time(NULL) ^ (unsigned int)getpid());
+	if (sim.kind == EP_SIM_UDP) {
+		if (!have_rand)
+			draws[0] = (unsigned int)rand();
+		sim.ndraws = 1;
+	} else if (sim.kind == EP_SIM_CONNECT) {
+		sim.perturb = sim.ndraws ? draws[0] : (unsigned int)rand();
+	} else if (!sim.ndraws) {
 		for (sim.ndraws = 0; sim.ndraws < EPHPORT_MAX_HALF_PASSES; sim.ndraws++)
 			draws[sim.ndraws] = (unsigned int)rand();
 	}

@@ -29,9 +29,44 @@ void ep_effective_range(const struct ep_search *s, int *low, int *high)
 	ephport_apply_sock_range(low, high, b->sock_low, b->sock_high);
 }
 
-static const char *err_name(int err)
+const char *const ep_walk_names[EP_WALK_COUNT] = {
+	[EP_WALK_BIND] = "bind()",
+	[EP_WALK_CONNECT] = "connect()",
+	[EP_WALK_UDP] = "UDP",
+};
+
+const char *const ep_walk_words[EP_WALK_COUNT] = {
+	[EP_WALK_BIND] = "bind",
+	[EP_WALK_CONNECT] = "connect",
+	[EP_WALK_UDP] = "udp",
+};
+
+enum ep_walk ep_walk_of(const struct ep_search *s)
 {
-	return err == -EADDRINUSE ? "EADDRINUSE" : strerror(-err);
+	if (!strcmp(s->begin.op, ephport_op_words[EPHPORT_OP_CONNECT]))
+		return EP_WALK_CONNECT;
+	if (!strcmp(s->begin.proto, "udp") || !strcmp(s->begin.proto, "udplite"))
+		return EP_WALK_UDP;
+	return EP_WALK_BIND;
+}
+
+const char *ep_err_name(int err)
+{
+	switch (-err) {
+	case EADDRINUSE:
+		return "EADDRINUSE";
+	case EADDRNOTAVAIL:
+		return "EADDRNOTAVAIL";
+	case ENOMEM:
+		return "ENOMEM";
+	default:
+		return strerror(-err);
+	}
+}
+
+static bool is_connect(const struct ep_search *s)
+{
+	return s->has_begin && ep_walk_of(s) == EP_WALK_CONNECT;
 }
 
 static int column(int port, int low, int high)
@@ -76,13 +111,23 @@ void ep_render_human(FILE *out, const struct ep_search *s, int color)
 	int low, high, i;
 
 	if (s->has_begin) {
-		fprintf(out, "%s#%llu %s[%d]%s %s %s %s%s%s:0%s%s netns %lu\n",
+		bool v6 = !strcmp(b->family, "inet6");
+
+		fprintf(out, "%s#%llu %s[%d]%s %s %s %s %s%s%s:0",
 			bold(color), s->id, b->comm, b->pid, plain(color),
-			b->family, b->proto,
-			!strcmp(b->family, "inet6") ? "[" : "", b->addr,
-			!strcmp(b->family, "inet6") ? "]" : "",
-			b->reuse ? "  SO_REUSEADDR" : "",
+			b->op, b->family, b->proto, v6 ? "[" : "", b->addr,
+			v6 ? "]" : "");
+		if (is_connect(s))
+			fprintf(out, " -> %s%s%s:%d", v6 ? "[" : "", b->daddr,
+				v6 ? "]" : "", b->dport);
+		fprintf(out, "%s%s netns %lu\n", b->reuse ? "  SO_REUSEADDR" : "",
 			b->reuseport ? "  SO_REUSEPORT" : "", b->netns);
+		if (is_connect(s) && b->perturb >= 0)
+			fprintf(out, "  perturbation slot %lld = %lld, hash %llu\n",
+				b->slot, b->perturb, b->hash);
+		else if (is_connect(s))
+			fprintf(out, "  perturbation slot %lld unknown: where the walk starts is not known\n",
+				b->slot);
 		ep_effective_range(s, &low, &high);
 		/* the module writes 0-0 when it could not read the range */
 		if (!b->range_low && !b->range_high)
@@ -102,9 +147,14 @@ void ep_render_human(FILE *out, const struct ep_search *s, int color)
 	for (i = 0; i < s->npass; i++) {
 		const struct ep_record *p = &s->passes[i].rec;
 
-		fprintf(out, "  pass %d  %-5s %-4s %5d-%-5d  start %-5lld  tried %lld%s\n",
+		fprintf(out, "  pass %d  %-5s %-4s %5d-%-5d  start %-5lld  tried %lld%s",
 			p->pass, p->half, p->parity, p->low, p->high - 1,
 			p->start, p->examined, p->relax ? "  relax" : "");
+		if (p->slots)
+			fprintf(out, "  %d hash slots, stride %lld", p->slots, p->step);
+		else if (p->step >= 0 && p->step != 2)
+			fprintf(out, "  step %lld", p->step);
+		fputc('\n', out);
 		if (s->passes[i].ncand) {
 			int j;
 
@@ -121,7 +171,7 @@ void ep_render_human(FILE *out, const struct ep_search *s, int color)
 	}
 	if (s->end.err)
 		fprintf(out, "  => %s%s%s after %d passes, %lld ports tried (%.1f us)",
-			bold(color), err_name(s->end.err), plain(color),
+			bold(color), ep_err_name(s->end.err), plain(color),
 			s->end.passes, s->end.examined, s->end.ns / NS_PER_US);
 	else
 		fprintf(out, "  => port %s%d%s (%lld tried, %.1f us)", bold(color),
@@ -156,9 +206,13 @@ static void json_pass(FILE *out, const struct ep_pass *p)
 	json_string(out, "half", r->half);
 	fputc(',', out);
 	json_string(out, "parity", r->parity);
-	fprintf(out, ",\"low\":%d,\"high\":%d,\"relax\":%s,\"offset\":%lld,\"start\":%lld,\"examined\":%lld,\"candidates\":[",
+	/* bind's step goes without saying in the records: 2 */
+	fprintf(out, ",\"low\":%d,\"high\":%d,\"relax\":%s,\"offset\":%lld,\"start\":%lld,\"examined\":%lld,\"step\":%lld,",
 		r->low, r->high, r->relax ? "true" : "false", r->offset,
-		r->start, r->examined);
+		r->start, r->examined, r->step >= 0 ? r->step : 2);
+	if (r->slots)
+		fprintf(out, "\"slots\":%d,", r->slots);
+	fprintf(out, "\"candidates\":[");
 	for (j = 0; j < p->ncand; j++) {
 		fprintf(out, "%s{\"port\":%d,", j ? "," : "", p->cands[j].port);
 		json_string(out, "verdict", p->cands[j].verdict);
@@ -191,6 +245,18 @@ void ep_render_json(FILE *out, const struct ep_search *s)
 				b->sock_high);
 		else
 			fprintf(out, ",\"sockrange\":null");
+		fputc(',', out);
+		json_string(out, "op", b->op);
+		if (is_connect(s)) {
+			fputc(',', out);
+			json_string(out, "daddr", b->daddr);
+			fprintf(out, ",\"dport\":%d,\"hash\":%llu,\"slot\":%lld,\"perturb\":",
+				b->dport, b->hash, b->slot);
+			if (b->perturb >= 0)
+				fprintf(out, "%lld", b->perturb);
+			else
+				fprintf(out, "null");
+		}
 	}
 	fprintf(out, ",\"passes\":[");
 	for (i = 0; i < s->npass; i++) {
@@ -203,7 +269,7 @@ void ep_render_json(FILE *out, const struct ep_search *s)
 		fprintf(out, ",\"port\":%d,\"err\":%d,\"error\":",
 			s->end.err ? 0 : s->end.port, s->end.err);
 		if (s->end.err)
-			fprintf(out, "\"%s\"", err_name(s->end.err));
+			fprintf(out, "\"%s\"", ep_err_name(s->end.err));
 		else
 			fprintf(out, "null");
 		fprintf(out, ",\"examined\":%lld,\"ns\":%llu,\"incomplete\":%s",
@@ -260,10 +326,22 @@ static void explain_half(FILE *out, const struct ep_search *s)
 			first->low, first->high - 1);
 }
 
+/* Ports of each verdict among a pass's candidates. */
+static void count_verdicts(const struct ep_pass *p, int *inuse, int *reserved)
+{
+	int j;
+
+	*inuse = *reserved = 0;
+	for (j = 0; j < p->ncand; j++) {
+		*reserved += !strcmp(p->cands[j].verdict, "reserved");
+		*inuse += !strcmp(p->cands[j].verdict, "inuse");
+	}
+}
+
 static void explain_passes(FILE *out, const struct ep_search *s)
 {
 	const struct ep_record *first = &s->passes[0].rec;
-	int i, j;
+	int i;
 
 	fprintf(out, "It drew a random offset and made it odd (%lld), so the first port tried was %lld",
 		first->offset, first->start);
@@ -274,12 +352,9 @@ static void explain_passes(FILE *out, const struct ep_search *s)
 		first->parity);
 	for (i = 0; i < s->npass; i++) {
 		const struct ep_pass *p = &s->passes[i];
-		int reserved = 0, inuse = 0;
+		int reserved, inuse;
 
-		for (j = 0; j < p->ncand; j++) {
-			reserved += !strcmp(p->cands[j].verdict, "reserved");
-			inuse += !strcmp(p->cands[j].verdict, "inuse");
-		}
+		count_verdicts(p, &inuse, &reserved);
 		fprintf(out, "Pass %d (%s half, %s ports%s) tried %lld port%s from %lld",
 			p->rec.pass, p->rec.half, p->rec.parity,
 			p->rec.relax ? ", relaxed" : "", p->rec.examined,
@@ -305,27 +380,95 @@ static void explain_passes(FILE *out, const struct ep_search *s)
 	}
 }
 
-void ep_explain(FILE *out, const struct ep_search *s)
+static void explain_connect(FILE *out, const struct ep_search *s)
+{
+	const struct ep_record *b = &s->begin;
+	int i, inuse, reserved;
+
+	if (b->perturb < 0) {
+		fprintf(out, "The walk starts from perturbation slot %lld of the kernel's table_perturb, whose value is unknown here (the module was not told where the table is, see README.md, or another connect() of the same slot ran at the same time), so which ports were tried is not known.\n",
+			b->slot);
+		return;
+	}
+	if (!s->npass)
+		return;
+	fprintf(out, "The destination's hash %llu picks perturbation slot %lld, which held %lld; their sum modulo the range's width gives offset %lld",
+		b->hash, b->slot, b->perturb, s->passes[0].rec.offset);
+	if (s->passes[0].rec.step == 1)
+		fprintf(out, ". The socket set IP_LOCAL_PORT_RANGE, so the kernel (6.8+) walks every port of it in one sweep, in steps of 1, from %lld.\n",
+			s->passes[0].rec.start);
+	else
+		fprintf(out, ", rounded down to the parity of the range's low end: connect() tries %s ports first, the opposite of bind(), which starts on odd offsets. It walked from %lld in steps of 2, wrapping at the top.\n",
+			s->passes[0].rec.parity, s->passes[0].rec.start);
+	for (i = 0; i < s->npass; i++) {
+		const struct ep_pass *p = &s->passes[i];
+
+		count_verdicts(p, &inuse, &reserved);
+		fprintf(out, "Sweep %d (%s ports) tried %lld port%s from %lld", p->rec.pass,
+			p->rec.parity, p->rec.examined, p->rec.examined == 1 ? "" : "s",
+			p->rec.start);
+		if (p->ncand)
+			fprintf(out, ": %d held by bind() users or already connected to %s port %d, %d skipped as ip_local_reserved_ports",
+				inuse, b->daddr, b->dport, reserved);
+		fprintf(out, ".\n");
+		if (i + 1 < s->npass)
+			fprintf(out, "No %s port was free, so it tried the %s ones.\n",
+				p->rec.parity, s->passes[i + 1].rec.parity);
+	}
+}
+
+static void explain_udp(FILE *out, const struct ep_search *s)
+{
+	const struct ep_record *p;
+	int inuse, reserved;
+
+	if (!s->npass)
+		return;
+	p = &s->passes[0].rec;
+	fprintf(out, "It drew one random number, which made %lld the first port tried. UDP walks its hash table (%d slots) slot by slot; within a slot it tries the ports first, first + %lld, ... modulo 65536 (an odd multiple of the slots, so every port of the slot comes once), keeping those inside the range.\n",
+		p->start, p->slots, p->step);
+	count_verdicts(&s->passes[0], &inuse, &reserved);
+	fprintf(out, "It tried %lld port%s of the range", p->examined,
+		p->examined == 1 ? "" : "s");
+	if (s->passes[0].ncand)
+		fprintf(out, ": %d in use, %d skipped as ip_local_reserved_ports",
+			inuse, reserved);
+	fprintf(out, ".\n");
+}
+
+/* Who asked, and which of the kernel's functions searched. */
+static void explain_who(FILE *out, const struct ep_search *s)
 {
 	const struct ep_record *b = &s->begin;
 
-	fprintf(out, "Search #%llu", s->id);
-	if (s->has_begin)
+	switch (ep_walk_of(s)) {
+	case EP_WALK_CONNECT:
+		fprintf(out, ": %s (pid %d) connected an %s %s socket without a port to %s port %d, so the kernel picked one in __inet_hash_connect().\n",
+			b->comm, b->pid, b->family, b->proto, b->daddr, b->dport);
+		break;
+	case EP_WALK_UDP:
+		fprintf(out, ": %s (pid %d) bound an %s %s socket at %s to port 0 (or sent or connected before binding), so the kernel picked a port in udp_lib_get_port().\n",
+			b->comm, b->pid, b->family, b->proto, b->addr);
+		break;
+	default:
 		fprintf(out, ": %s (pid %d) bound an %s %s socket at %s to port 0, so the kernel picked a port in inet_csk_get_port().\n",
 			b->comm, b->pid, b->family, b->proto, b->addr);
-	else
-		fprintf(out, ": its first record was lost, so who asked is unknown.\n");
-	if (s->has_begin)
-		explain_range(out, s);
-	if (s->npass) {
-		if (s->has_begin)
-			explain_half(out, s);
-		explain_passes(out, s);
-	} else {
-		fprintf(out, "No pass was recorded: the module ran at detail=searches, or the records were lost.\n");
+		break;
 	}
+}
+
+static void explain_end(FILE *out, const struct ep_search *s)
+{
+	enum ep_walk walk = s->has_begin ? ep_walk_of(s) : EP_WALK_BIND;
+
 	if (!s->has_end)
 		fprintf(out, "Its end was not seen.\n");
+	else if (s->end.err == -EADDRNOTAVAIL && walk == EP_WALK_CONNECT)
+		fprintf(out, "All %lld ports it tried were reserved, held by bind() users, or already connected from this address to %s port %d, so connect() failed with EADDRNOTAVAIL. Connections to another destination can still use them.\n",
+			s->end.examined, s->begin.daddr, s->begin.dport);
+	else if (s->end.err == -EADDRINUSE && walk == EP_WALK_UDP)
+		fprintf(out, "All %lld ports of the range were in use or reserved, so bind() failed with EADDRINUSE (sendto() and connect() on an unbound socket report EAGAIN).\n",
+			s->end.examined);
 	else if (s->end.err == -EADDRINUSE)
 		fprintf(out, "All %lld ports it tried were in use or reserved%s, and bind()/listen() failed with EADDRINUSE.\n",
 			s->end.examined,
@@ -333,9 +476,33 @@ void ep_explain(FILE *out, const struct ep_search *s)
 			", even in the relaxed round" :
 			"; net.ipv4.ip_autobind_reuse is off, so there was no relaxed round");
 	else if (s->end.err)
-		fprintf(out, "inet_csk_get_port() failed with %s.\n", err_name(s->end.err));
+		fprintf(out, "The search failed with %s.\n", ep_err_name(s->end.err));
 	else
 		fprintf(out, "Port %d was free, so the socket got it after %lld tr%s in %.1f us.\n",
 			s->end.port, s->end.examined,
 			s->end.examined == 1 ? "y" : "ies", s->end.ns / NS_PER_US);
+}
+
+void ep_explain(FILE *out, const struct ep_search *s)
+{
+	fprintf(out, "Search #%llu", s->id);
+	if (s->has_begin) {
+		explain_who(out, s);
+		explain_range(out, s);
+	} else {
+		fprintf(out, ": its first record was lost, so who asked is unknown.\n");
+	}
+	if (s->has_begin && ep_walk_of(s) == EP_WALK_CONNECT) {
+		explain_connect(out, s);
+	} else if (s->has_begin && ep_walk_of(s) == EP_WALK_UDP) {
+		explain_udp(out, s);
+	} else if (s->npass) {
+		if (s->has_begin)
+			explain_half(out, s);
+		explain_passes(out, s);
+	}
+	if (!s->npass && (!s->has_begin || ep_walk_of(s) != EP_WALK_CONNECT ||
+			  s->begin.perturb >= 0))
+		fprintf(out, "No pass was recorded: the module ran at detail=searches, or the records were lost.\n");
+	explain_end(out, s);
 }

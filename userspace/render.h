@@ -7,6 +7,24 @@
 
 #include "search.h"
 
+/* Which of the kernel's three walks a search is. */
+enum ep_walk {
+	EP_WALK_BIND,		/* inet_csk_get_port(): TCP, DCCP */
+	EP_WALK_CONNECT,	/* __inet_hash_connect() */
+	EP_WALK_UDP,		/* udp_lib_get_port() */
+	EP_WALK_COUNT,
+};
+
+/* "bind()", "connect()", "UDP": how the views name them. */
+extern const char *const ep_walk_names[EP_WALK_COUNT];
+/* "bind", "connect", "udp": how options name them. */
+extern const char *const ep_walk_words[EP_WALK_COUNT];
+
+enum ep_walk ep_walk_of(const struct ep_search *s);
+
+/* "EADDRINUSE" for -EADDRINUSE: the errno's name, else its text. */
+const char *ep_err_name(int err);
+
 /* The range the kernel searched: the sysctl, narrowed by IP_LOCAL_PORT_RANGE. */
 void ep_effective_range(const struct ep_search *s, int *low, int *high);
 

@@ -180,6 +180,9 @@ int ep_simulate(const struct ep_sim *sim, bool candidates, ep_sim_emit emit_fn,
 	begin.range_low = sim->low;
 	begin.range_high = sim->high;
 	if (sim->kind == EP_SIM_CONNECT) {
+		/* a peer of the simulator's own, and its hash's slot 0 */
+		snprintf(begin.daddr, sizeof(begin.daddr), "0.0.0.0");
+		begin.slot = 0;
 		begin.perturb = sim->perturb;
 		begin.hash = sim->port_offset;
 	}

@@ -12,6 +12,8 @@
 #include "record.h"
 
 #define EP_PORTS EPHPORT_PORTS
+/* UDP's table in a small machine: 256 slots, UDP_HTABLE_SIZE_MIN */
+#define EP_SIM_UDP_SLOTS 256
 
 enum ep_sim_kind {
 	EP_SIM_BIND,		/* TCP bind(0) or listen() */

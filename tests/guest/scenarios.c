@@ -1172,6 +1172,28 @@ static bool trace_events(void)
 	return trace_formats_resolved();
 }
 
+/* Runs the reader; returns its exit status, its output in @out. */
+static int run_reader(char *out, size_t size, const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	size_t len = 0;
+	FILE *p;
+	int status;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (len + 1 < size && fgets(out + len, size - len, p))
+		len += strlen(out + len);
+	out[len] = '\0';
+	status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 /* connect() and UDP: the other two walks. */
 
 #define TW_REUSE "/proc/sys/net/ipv4/tcp_tw_reuse"
@@ -1304,7 +1326,8 @@ static bool connect_family(int family)
 	enum { LOW = 40000, WIDTH = 40, HELD = 4 };
 	struct bound c[WIDTH + 1] = { { 0 } }, held[HELD];
 	struct sockaddr_storage peer;
-	int lfd, i, n = 0, err;
+	int lfd, i, n = 0, err, rc;
+	static char explained[4096];
 	struct search *s;
 
 	lfd = loopback_listener(family, SOCK_STREAM, 5000, &peer);
@@ -1324,6 +1347,7 @@ static bool connect_family(int family)
 			break;
 	}
 	load_trace();
+	rc = run_reader(explained, sizeof(explained), "ephport explain --failed");
 	control("detail=passes");
 	set_range(32768, 60999);
 	err = n < WIDTH + 1 ? c[n].err : 0;
@@ -1335,6 +1359,10 @@ static bool connect_family(int family)
 	EXPECT(err == EADDRNOTAVAIL, "the last connect: %s", strerror(err));
 	EXPECT(!trace.noncanonical, "%d lines differ from the reader's format",
 	       trace.noncanonical);
+	EXPECT(!rc && strstr(explained, "so connect() failed with EADDRNOTAVAIL") &&
+	       strstr(explained, family == AF_INET6 ? "connected from this address to ::1 port 5000" :
+			  "connected from this address to 127.0.0.1 port 5000"),
+	       "ephport explain --failed said (%d):\n%.400s", rc, explained);
 	for (i = 0; i < n; i++) {
 		s = op_ending("connect", c[i].port, 0);
 		EXPECT(s, "no traced connect ended on port %d", c[i].port);
@@ -2113,28 +2141,6 @@ static bool ring_overflow(void)
 	EXPECT(trace.last_seq - trace.first_seq == 63, "buffer is not contiguous");
 	EXPECT(dropped >= 100 - 64, "%llu dropped, expected at least 36", dropped);
 	return true;
-}
-
-/* Runs the reader; returns its exit status, its output in @out. */
-static int run_reader(char *out, size_t size, const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	size_t len = 0;
-	FILE *p;
-	int status;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	while (len + 1 < size && fgets(out + len, size - len, p))
-		len += strlen(out + len);
-	out[len] = '\0';
-	status = pclose(p);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 /*

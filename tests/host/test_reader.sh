@@ -30,7 +30,7 @@ has_err() { grep -q -- "$1" "$work/err" || { echo "no '$1' in stderr:"; cat "$wo
 
 human() {
 	run 7 show --dir "$fix" --no-color &&
-	has '#5 node\[120\] inet6 tcp \[::\]:0  SO_REUSEADDR' &&
+	has '#5 node\[120\] bind inet6 tcp \[::\]:0  SO_REUSEADDR' &&
 	has 'range 32768-60999 (net.ipv4.ip_local_port_range)' &&
 	has 'pass 1  lower odd  32768-46883  start 37289  tried 2' &&
 	has '37289:inuse 37291:free' && has '=> port 37291 (2 tried, 48.2 us)' &&
@@ -99,7 +99,8 @@ explain() {
 stats() {
 	run 7 stats --dir "$fix" --svg "$work/h.svg" &&
 	has 'records_dropped 3' && has 'ports chosen in 3 searches over 32768-60999' &&
-	has "'|' marks the half point 46884" && has 'odd       2 #' && has 'even      0' &&
+	has "'|' marks the half point 46884" && has 'bind()    odd       2 #' &&
+	has 'bind()    even      0' &&
 	python3 -c "import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); assert len(d.getElementsByTagName('rect')) == 65" "$work/h.svg"
 }
 
@@ -111,6 +112,60 @@ simulate() {
 	has 'pass=3 half=upper low=40002 high=40004' && has 'type=end port=40003' &&
 	run 0 simulate --range 32768-32768 --used 32768 --autobind-reuse &&
 	has 'passes=4' && has 'err=-98' && has 'pass=4 half=whole low=32768 high=32769 relax=1'
+}
+
+# connect() and UDP searches, in their own fixture
+walks() {
+	run 0 show --dir "$fix/walks" --no-color &&
+	has '#31 curl\[200\] connect inet tcp 0.0.0.0:0 -> 127.0.0.1:5000' &&
+	has 'perturbation slot 0 = 3, hash 21474836480' &&
+	has 'pass 2  whole odd  40000-40001  start 40001  tried 1' &&
+	has '=> EADDRNOTAVAIL after 2 passes' && has 'perturbation slot 7 unknown' &&
+	has '#34 dig\[202\] bind inet udp' && has '256 hash slots, stride 256' &&
+	run 0 show --dir "$fix/walks" --json &&
+	python3 - "$work/out" <<'PY' &&
+import json, sys
+s = {o["search"]: o for o in map(json.loads, open(sys.argv[1]))}
+assert s[31]["op"] == "connect" and s[31]["perturb"] == 3 and s[31]["dport"] == 5000, s[31]
+assert s[31]["hash"] == 21474836480 and s[31]["passes"][0]["step"] == 2
+assert s[32]["error"] == "EADDRNOTAVAIL" and s[33]["perturb"] is None
+assert s[34]["op"] == "bind" and s[34]["proto"] == "udp" and s[34]["passes"][0]["slots"] == 256
+assert "daddr" not in s[34]
+PY
+	run 0 show --dir "$fix/walks" --json --walk udp && [ "$(grep -c . "$work/out")" -eq 2 ] &&
+	has '"search":34' && run 0 show --dir "$fix/walks" --json --walk connect &&
+	[ "$(grep -c . "$work/out")" -eq 3 ] && run 2 show --dir "$fix/walks" --walk listen &&
+	run 0 explain --dir "$fix/walks" 31 &&
+	has 'in __inet_hash_connect()' && has 'perturbation slot 0, which held 3' &&
+	has 'connect() tries even ports first, the opposite of bind()' &&
+	has '1 held by bind() users or already connected to 127.0.0.1 port 5000' &&
+	run 0 explain --dir "$fix/walks" 32 &&
+	has 'No even port was free, so it tried the odd ones' &&
+	has 'failed with EADDRNOTAVAIL' &&
+	run 0 explain --dir "$fix/walks" 33 && has 'value is unknown here' &&
+	! grep -q 'No pass was recorded' "$work/out" &&
+	run 0 explain --dir "$fix/walks" 34 && has 'in udp_lib_get_port()' &&
+	has 'made 40005 the first port tried' && has '(256 slots)' &&
+	run 0 explain --dir "$fix/walks" 35 && has 'report EAGAIN' &&
+	run 0 stats --dir "$fix/walks" && has 'connect() even      1' &&
+	has 'UDP       even      1'
+}
+
+simulate_walks() {
+	run 0 simulate --range 40000-40009 --connect --offset 8 --used 40008 &&
+	has 'op=connect' && has 'parity=even offset=8 start=40008 examined=2 step=2' &&
+	has 'type=end port=40000 err=0' &&
+	run 0 simulate --range 40000-40001 --connect --used 40000-40001 && has 'err=-99' &&
+	has 'passes=2' &&
+	run 0 simulate --range 40000-40009 --connect --one-sweep --offset 5 && has 'step=1' &&
+	has 'type=end port=40005' &&
+	run 0 simulate --range 40000-40009 --udp --rand 2147483648 --slots 256 --used 40005 &&
+	has 'proto=udp' && has 'offset=5 start=40005 examined=2 step=256 slots=256' &&
+	has 'type=end port=40006' &&
+	run 2 simulate --range 1-2 --udp --slots 3 && has_err 'power of 2' &&
+	run 2 simulate --range 1-2 --udp --offset 3 && has_err 'another walk' &&
+	run 2 simulate --range 1-2 --one-sweep && run 2 simulate --range 1-2 --rand 4 &&
+	run 2 simulate --range 1-2 --connect --reuse
 }
 
 usage() {
@@ -152,6 +207,6 @@ metrics() {
 }
 promtool=${EPHPORT_PROMTOOL:-$(command -v promtool)}
 
-for test in human json raw filters explain stats simulate usage errors watch_file metrics; do
+for test in human json raw filters explain stats simulate walks simulate_walks usage errors watch_file metrics; do
 	t "$test" "$test"
 done
