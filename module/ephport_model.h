@@ -52,8 +52,12 @@ enum ephport_parity {
 
 enum ephport_verdict {
 	EPHPORT_FREE,
-	EPHPORT_INUSE,
+	EPHPORT_INUSE,		/* taken, the reason not known */
 	EPHPORT_RESERVED,
+	/* connect()'s reasons, where the module saw them */
+	EPHPORT_BIND_BUCKET,	/* held by bind() users */
+	EPHPORT_ESTABLISHED,	/* the 4-tuple is taken (or a TIME_WAIT kept) */
+	EPHPORT_TIMEWAIT,	/* free after taking over a TIME_WAIT socket */
 	EPHPORT_VERDICT_COUNT,
 };
 
@@ -81,10 +85,13 @@ static const char *const ephport_verdict_words[EPHPORT_VERDICT_COUNT] = {
 	[EPHPORT_FREE] = "free",
 	[EPHPORT_INUSE] = "inuse",
 	[EPHPORT_RESERVED] = "reserved",
+	[EPHPORT_BIND_BUCKET] = "bind-bucket",
+	[EPHPORT_ESTABLISHED] = "established",
+	[EPHPORT_TIMEWAIT] = "timewait-reused",
 };
 
 /* Room for the longest of those words and its NUL. */
-#define EPHPORT_WORD_MAX 9
+#define EPHPORT_WORD_MAX 16
 
 /*
  * Room for a record's line: the longest (a connect()'s begin with 20-digit

@@ -22,6 +22,8 @@ enum ephport_probe_id {
 	PROBE_GET_PORT,
 	PROBE_UDP_GET_PORT,
 	PROBE_CONNECT,
+	PROBE_CHECK,
+	PROBE_CHECK6,
 	PROBE_FIND_OPEN_PORT,
 	PROBE_DRAW,
 	PROBE_UDP_DRAW,
@@ -44,6 +46,9 @@ enum ephport_probe_id {
 /* __inet_hash_connect(death_row, sk, port_offset, check_established) */
 #define ARG_CONNECT_SK	1
 #define ARG_CONNECT_HASH 2
+/* check_established(death_row, sk, lport, twp), the type asserted below */
+#define ARG_CHECK_PORT	2
+#define ARG_CHECK_TWP	3
 
 /*
  * The argument layouts read above, as this build's headers declare them:
@@ -107,6 +112,8 @@ static atomic_t bitmap_calls_done = ATOMIC_INIT(0);
 static struct text_extent draw_callers[2];
 /* udp_lib_get_port: UDP's draw */
 static struct text_extent udp_draw_caller;
+/* __inet_hash_connect: its 4-tuple checks */
+static struct text_extent check_caller;
 /* draw_callers is filled in: searches may start */
 static bool callers_known;
 static DEFINE_PER_CPU(u64[PROBE_COUNT], probe_hits);
@@ -136,6 +143,12 @@ struct draw_data {
 struct connect_data {
 	struct ephport_search *search;	/* NULL: counted, not traced */
 	struct ephport_connect_stamp stamp;
+};
+
+struct check_data {
+	struct ephport_search *search;
+	u16 port;
+	struct inet_timewait_sock **twp;
 };
 
 /* Instances lost by the draw's probe, whichever kind it is. */
@@ -356,6 +369,51 @@ static int udp_draw_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
+static bool checks_probed(void)
+{
+	return READ_ONCE(probes[PROBE_CHECK].symbol) && READ_ONCE(probes[PROBE_CHECK6].symbol);
+}
+
+static unsigned long checks_missed(void)
+{
+	return kretprobe_missed(&probes[PROBE_CHECK]) + kretprobe_missed(&probes[PROBE_CHECK6]);
+}
+
+/*
+ * The 4-tuple check of a port a connect() search walks to (IPv4's and
+ * IPv6's), made by __inet_hash_connect() itself: why the port was passed
+ * by, or whether it took over a TIME_WAIT socket.
+ */
+static int check_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct check_data *data = (void *)ri->data;
+
+	this_cpu_inc(probe_hits[get_kretprobe(ri) == &probes[PROBE_CHECK6].rp ?
+				PROBE_CHECK6 : PROBE_CHECK]);
+	data->search = ephport_search_current();
+	if (!data->search || data->search->op != EPHPORT_OP_CONNECT ||
+	    !in_extent(&check_caller, regs_get_kernel_stack_nth(regs, 0)))
+		return 1;
+	data->port = regs_get_kernel_argument(regs, ARG_CHECK_PORT);
+	/* &tw is a local of the caller's frame: else not the layout built for */
+	data->twp = (void *)regs_get_kernel_argument(regs, ARG_CHECK_TWP);
+	if ((unsigned long)data->twp <= regs->sp || !object_is_on_stack(data->twp)) {
+		data->search->reasons_known = false;
+		return 1;
+	}
+	return 0;
+}
+
+static int check_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct check_data *data = (void *)ri->data;
+	int ret = (int)regs_return_value(regs);
+
+	ephport_search_checked(data->search, data->port, ret, !ret && *data->twp,
+			       checks_missed() == data->search->check_missed);
+	return 0;
+}
+
 /*
  * __inet_hash_connect(): every call for a socket without a port is
  * counted from entry to return, traced or not, since any of them may move
@@ -373,7 +431,13 @@ static int connect_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 		return 1;
 	ephport_connect_enter(hash, kretprobe_missed(&probes[PROBE_CONNECT]),
 			      &data->stamp);
-	data->search = ephport_search_begin_connect(sk, hash, &data->stamp);
+	data->search = NULL;
+	/* pairs with the release at load: check_caller is filled in */
+	if (smp_load_acquire(&callers_known))
+		data->search = ephport_search_begin_connect(sk, hash, &data->stamp,
+							    checks_probed());
+	if (data->search)
+		data->search->check_missed = checks_missed();
 	return 0;
 }
 
@@ -384,7 +448,8 @@ static int connect_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 	if (data->search)
 		ephport_search_end_connect(data->search, (int)regs_return_value(regs),
-					   ephport_connect_undisturbed(&data->stamp, missed));
+					   ephport_connect_undisturbed(&data->stamp, missed),
+					   checks_missed() == data->search->check_missed);
 	ephport_connect_leave(&data->stamp);
 	return 0;
 }
@@ -447,6 +512,8 @@ static const char *const draw_symbols[] = { "__get_random_u32_below", NULL };
 static const char *const udp_get_port_symbols[] = { "udp_lib_get_port", NULL };
 static const char *const udp_draw_symbols[] = { "get_random_u32", NULL };
 static const char *const connect_symbols[] = { "__inet_hash_connect", NULL };
+static const char *const check_symbols[] = { "__inet_check_established", NULL };
+static const char *const check6_symbols[] = { "__inet6_check_established", NULL };
 static const char *const lookup_symbols[] = { "inet_bind2_bucket_find", NULL };
 static const char *const bitmap_symbols[] = { "proc_do_large_bitmap", NULL };
 
@@ -493,6 +560,20 @@ static struct ephport_probe probes[PROBE_COUNT] = {
 		/* maxactive set at load: every port-0 connect() is counted */
 		.rp = EPHPORT_KRETPROBE(connect_entry, connect_return,
 					struct connect_data, 0),
+	},
+	[PROBE_CHECK] = {
+		.symbols = check_symbols,
+		.purpose = "connect(): IPv4 4-tuple checks, for bind-bucket/established/timewait-reused",
+		.is_kretprobe = true,
+		.rp = EPHPORT_KRETPROBE(check_entry, check_return, struct check_data,
+					EPHPORT_MAX_SEARCHES),
+	},
+	[PROBE_CHECK6] = {
+		.symbols = check6_symbols,
+		.purpose = "connect(): IPv6 4-tuple checks, for bind-bucket/established/timewait-reused",
+		.is_kretprobe = true,
+		.rp = EPHPORT_KRETPROBE(check_entry, check_return, struct check_data,
+					EPHPORT_MAX_SEARCHES),
 	},
 	[PROBE_FIND_OPEN_PORT] = {
 		.symbols = find_open_port_symbols,
@@ -605,6 +686,8 @@ static struct text_extent *caller_extent(int i)
 		return &draw_callers[1];
 	case PROBE_UDP_GET_PORT:
 		return &udp_draw_caller;
+	case PROBE_CONNECT:
+		return &check_caller;
 	default:
 		return NULL;
 	}
@@ -639,6 +722,7 @@ int ephport_probes_register(enum ephport_detail detail)
 	probes[PROBE_RESERVED].rp.maxactive = BITMAP_WRITERS_PER_CPU * num_possible_cpus();
 	memset(draw_callers, 0, sizeof(draw_callers));
 	memset(&udp_draw_caller, 0, sizeof(udp_draw_caller));
+	memset(&check_caller, 0, sizeof(check_caller));
 	/*
 	 * One by one: register_kprobes() would fail all for one missing.
 	 * get_port goes last, and starts searches only once the draws'

@@ -239,13 +239,17 @@ struct ephport_search *ephport_search_begin(struct sock *sk)
 }
 
 struct ephport_search *ephport_search_begin_connect(struct sock *sk, u64 hash,
-						    const struct ephport_connect_stamp *st)
+						    const struct ephport_connect_stamp *st,
+						    bool checks_probed)
 {
 	struct ephport_search *s = claim(sk, EPHPORT_OP_CONNECT);
 
 	if (!s)
 		return NULL;
 	s->hash = hash;
+	s->nr_established = 0;
+	s->tw_reused = false;
+	s->reasons_known = checks_probed;
 	s->perturb_known = st->alone && ephport_connect_perturb(hash, &s->perturb);
 	return started(s);
 }
@@ -263,6 +267,35 @@ struct ephport_search *ephport_search_current(void)
 			return s;
 	}
 	return NULL;
+}
+
+static bool check_failed(const struct ephport_search *s, int port)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nr_established; i++)
+		if (s->established[i] == port)
+			return true;
+	return false;
+}
+
+/*
+ * Why the walk passed @port by, or took it.  connect() skips a port a
+ * bind() user holds without checking its 4-tuple: a port neither reserved
+ * nor checked was held by one, when every check was seen.
+ */
+static enum ephport_verdict verdict_of(const struct ephport_search *s, int port,
+				       bool chosen)
+{
+	bool reasons = s->op == EPHPORT_OP_CONNECT && s->reasons_known;
+
+	if (chosen)
+		return reasons && s->tw_reused ? EPHPORT_TIMEWAIT : EPHPORT_FREE;
+	if (inet_is_local_reserved_port(s->net, port))
+		return EPHPORT_RESERVED;
+	if (!reasons)
+		return EPHPORT_INUSE;
+	return check_failed(s, port) ? EPHPORT_ESTABLISHED : EPHPORT_BIND_BUCKET;
 }
 
 static void emit_candidates(struct ephport_search *s, struct batch *batch,
@@ -286,12 +319,7 @@ static void emit_candidates(struct ephport_search *s, struct batch *batch,
 		}
 		--*budget;
 		rec.cand.port = port;
-		if (i == chosen_index)
-			rec.cand.verdict = EPHPORT_FREE;
-		else if (inet_is_local_reserved_port(s->net, port))
-			rec.cand.verdict = EPHPORT_RESERVED;
-		else
-			rec.cand.verdict = EPHPORT_INUSE;
+		rec.cand.verdict = verdict_of(s, port, i == chosen_index);
 		s->reserved += rec.cand.verdict == EPHPORT_RESERVED;
 		trace_candidate(s->id, &rec.cand);
 		batch_add(batch, &rec);
@@ -518,9 +546,7 @@ static void emit_udp(struct ephport_search *s, int chosen)
 				goto out;
 			}
 			rec.cand.port = port;
-			rec.cand.verdict = port == chosen ? EPHPORT_FREE :
-					   inet_is_local_reserved_port(s->net, port) ?
-					   EPHPORT_RESERVED : EPHPORT_INUSE;
+			rec.cand.verdict = verdict_of(s, port, port == chosen);
 			trace_candidate(s->id, &rec.cand);
 			batch_add(&batch, &rec);
 			if (port == chosen)
@@ -604,7 +630,21 @@ static bool perturb_moved_by_search(const struct ephport_half_pass *hp, int inde
 	return moved == i || (!(moved % hp->step) && moved / hp->step < CONNECT_RANDOM_STEPS);
 }
 
-void ephport_search_end_connect(struct ephport_search *s, int ret, bool undisturbed)
+void ephport_search_checked(struct ephport_search *s, u16 port, int ret, bool tw,
+			    bool seen_all)
+{
+	if (!seen_all)
+		s->reasons_known = false;
+	if (!ret)
+		s->tw_reused = tw;
+	else if (s->nr_established < EPHPORT_CONNECT_CHECKS)
+		s->established[s->nr_established++] = port;
+	else
+		s->reasons_known = false;
+}
+
+void ephport_search_end_connect(struct ephport_search *s, int ret, bool undisturbed,
+				bool checks_seen)
 {
 	struct ephport_record rec = {
 		.search = s->id,
@@ -620,6 +660,8 @@ void ephport_search_end_connect(struct ephport_search *s, int ret, bool undistur
 	e->port = ret ? 0 : chosen;
 	if (ret)
 		chosen = -1;
+	if (!checks_seen)
+		s->reasons_known = false;
 	/*
 	 * The walk is derived only from what the kernel surely used: the
 	 * slot's value with no other connect() around, the range unchanged

@@ -13,6 +13,9 @@
 #include "connect.h"
 #include "ephport_model.h"
 
+/* connect()'s failed 4-tuple checks a search remembers, for its verdicts. */
+#define EPHPORT_CONNECT_CHECKS 64
+
 /* Searches traced at once; also the get_port kretprobe's maxactive. */
 #define EPHPORT_SEARCH_BITS 6
 #define EPHPORT_MAX_SEARCHES BIT(EPHPORT_SEARCH_BITS)
@@ -60,6 +63,16 @@ struct ephport_search {
 	u64 hash;
 	u32 perturb;
 	bool perturb_known;
+	/*
+	 * connect: the ports whose 4-tuple check failed, and whether the
+	 * chosen one took over a TIME_WAIT socket; reasons_known while every
+	 * check was seen and listed.
+	 */
+	u16 established[EPHPORT_CONNECT_CHECKS];
+	unsigned int nr_established;
+	bool tw_reused;
+	bool reasons_known;
+	unsigned long check_missed;	/* the check probes' misses at the start */
 	/* UDP: the table's slots (0: unusable) and the draw, once seen */
 	u32 udp_slots;
 	bool udp_drawn;
@@ -95,7 +108,8 @@ void ephport_config_set(const struct ephport_config *config);
 struct ephport_search *ephport_search_begin(struct sock *sk);
 /* __inet_hash_connect() entry for a socket without a port. */
 struct ephport_search *ephport_search_begin_connect(struct sock *sk, u64 hash,
-						    const struct ephport_connect_stamp *st);
+						    const struct ephport_connect_stamp *st,
+						    bool checks_probed);
 /* The owning task's search in flight, or NULL: the helpers' cheap check. */
 struct ephport_search *ephport_search_current(void);
 /*
@@ -112,10 +126,17 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid);
 /* UDP's get_random_u32(), made by udp_lib_get_port() itself, returned @draw. */
 void ephport_search_udp_draw(struct ephport_search *s, u32 draw);
 /*
+ * connect()'s own check_established(@port) returned @ret; @tw: it took
+ * over a TIME_WAIT socket.  @seen_all: no check was missed so far.
+ */
+void ephport_search_checked(struct ephport_search *s, u16 port, int ret, bool tw,
+			    bool seen_all);
+/*
  * __inet_hash_connect() returned @ret; @undisturbed: no other connect()
  * could have changed the perturbation slot meanwhile.
  */
-void ephport_search_end_connect(struct ephport_search *s, int ret, bool undisturbed);
+void ephport_search_end_connect(struct ephport_search *s, int ret, bool undisturbed,
+				bool checks_seen);
 
 void ephport_search_get_stats(struct ephport_search_stats *stats);
 

@@ -326,16 +326,15 @@ static void explain_half(FILE *out, const struct ep_search *s)
 			first->low, first->high - 1);
 }
 
-/* Ports of each verdict among a pass's candidates. */
-static void count_verdicts(const struct ep_pass *p, int *inuse, int *reserved)
+/* Ports of each verdict (enum ephport_verdict) among a pass's candidates. */
+static void count_verdicts(const struct ep_pass *p, int n[EPHPORT_VERDICT_COUNT])
 {
-	int j;
+	int j, v;
 
-	*inuse = *reserved = 0;
-	for (j = 0; j < p->ncand; j++) {
-		*reserved += !strcmp(p->cands[j].verdict, "reserved");
-		*inuse += !strcmp(p->cands[j].verdict, "inuse");
-	}
+	memset(n, 0, EPHPORT_VERDICT_COUNT * sizeof(*n));
+	for (j = 0; j < p->ncand; j++)
+		for (v = 0; v < EPHPORT_VERDICT_COUNT; v++)
+			n[v] += !strcmp(p->cands[j].verdict, ephport_verdict_words[v]);
 }
 
 static void explain_passes(FILE *out, const struct ep_search *s)
@@ -352,16 +351,16 @@ static void explain_passes(FILE *out, const struct ep_search *s)
 		first->parity);
 	for (i = 0; i < s->npass; i++) {
 		const struct ep_pass *p = &s->passes[i];
-		int reserved, inuse;
+		int n[EPHPORT_VERDICT_COUNT];
 
-		count_verdicts(p, &inuse, &reserved);
+		count_verdicts(p, n);
 		fprintf(out, "Pass %d (%s half, %s ports%s) tried %lld port%s from %lld",
 			p->rec.pass, p->rec.half, p->rec.parity,
 			p->rec.relax ? ", relaxed" : "", p->rec.examined,
 			p->rec.examined == 1 ? "" : "s", p->rec.start);
 		if (p->ncand)
 			fprintf(out, ": %d in use, %d skipped as ip_local_reserved_ports",
-				inuse, reserved);
+				n[EPHPORT_INUSE], n[EPHPORT_RESERVED]);
 		fprintf(out, ".\n");
 		if (i + 1 < s->npass) {
 			const struct ep_record *next = &s->passes[i + 1].rec;
@@ -383,7 +382,7 @@ static void explain_passes(FILE *out, const struct ep_search *s)
 static void explain_connect(FILE *out, const struct ep_search *s)
 {
 	const struct ep_record *b = &s->begin;
-	int i, inuse, reserved;
+	int i, n[EPHPORT_VERDICT_COUNT];
 
 	if (b->perturb < 0) {
 		fprintf(out, "The walk starts from perturbation slot %lld of the kernel's table_perturb, whose value is unknown here (the module was not told where the table is, see README.md, or another connect() of the same slot ran at the same time), so which ports were tried is not known.\n",
@@ -403,13 +402,20 @@ static void explain_connect(FILE *out, const struct ep_search *s)
 	for (i = 0; i < s->npass; i++) {
 		const struct ep_pass *p = &s->passes[i];
 
-		count_verdicts(p, &inuse, &reserved);
+		count_verdicts(p, n);
 		fprintf(out, "Sweep %d (%s ports) tried %lld port%s from %lld", p->rec.pass,
 			p->rec.parity, p->rec.examined, p->rec.examined == 1 ? "" : "s",
 			p->rec.start);
-		if (p->ncand)
-			fprintf(out, ": %d held by bind() users or already connected to %s port %d, %d skipped as ip_local_reserved_ports",
-				inuse, b->daddr, b->dport, reserved);
+		if (n[EPHPORT_BIND_BUCKET] + n[EPHPORT_ESTABLISHED])
+			fprintf(out, ": %d held by bind() users, %d already connected to %s port %d",
+				n[EPHPORT_BIND_BUCKET], n[EPHPORT_ESTABLISHED], b->daddr, b->dport);
+		else if (n[EPHPORT_INUSE])
+			fprintf(out, ": %d held by bind() users or already connected to %s port %d",
+				n[EPHPORT_INUSE], b->daddr, b->dport);
+		if (n[EPHPORT_RESERVED])
+			fprintf(out, ", %d skipped as ip_local_reserved_ports", n[EPHPORT_RESERVED]);
+		if (n[EPHPORT_TIMEWAIT])
+			fprintf(out, "; the port it took had a TIME_WAIT socket towards that peer, which it took over (net.ipv4.tcp_tw_reuse)");
 		fprintf(out, ".\n");
 		if (i + 1 < s->npass)
 			fprintf(out, "No %s port was free, so it tried the %s ones.\n",
@@ -420,19 +426,19 @@ static void explain_connect(FILE *out, const struct ep_search *s)
 static void explain_udp(FILE *out, const struct ep_search *s)
 {
 	const struct ep_record *p;
-	int inuse, reserved;
+	int n[EPHPORT_VERDICT_COUNT];
 
 	if (!s->npass)
 		return;
 	p = &s->passes[0].rec;
 	fprintf(out, "It drew one random number, which made %lld the first port tried. UDP walks its hash table (%d slots) slot by slot; within a slot it tries the ports first, first + %lld, ... modulo 65536 (an odd multiple of the slots, so every port of the slot comes once), keeping those inside the range.\n",
 		p->start, p->slots, p->step);
-	count_verdicts(&s->passes[0], &inuse, &reserved);
+	count_verdicts(&s->passes[0], n);
 	fprintf(out, "It tried %lld port%s of the range", p->examined,
 		p->examined == 1 ? "" : "s");
 	if (s->passes[0].ncand)
 		fprintf(out, ": %d in use, %d skipped as ip_local_reserved_ports",
-			inuse, reserved);
+			n[EPHPORT_INUSE], n[EPHPORT_RESERVED]);
 	fprintf(out, ".\n");
 }
 

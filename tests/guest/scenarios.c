@@ -65,6 +65,7 @@ struct search {
 	struct ep_record pass[MAX_PASSES];
 	int npass;
 	int ncand, ncand_reserved, ncand_free;
+	int nverdict[EPHPORT_VERDICT_COUNT];	/* candidates by verdict */
 };
 
 struct trace {
@@ -111,6 +112,7 @@ static bool load_trace(void)
 	FILE *f = fopen(DEBUGFS "events", "r");
 	static char line[512], again[512];
 	struct ep_record rec;
+	int v;
 
 	memset(&trace, 0, sizeof(trace));
 	if (!f)
@@ -148,6 +150,8 @@ static bool load_trace(void)
 			s->ncand++;
 			s->ncand_reserved += !strcmp(rec.verdict, "reserved");
 			s->ncand_free += !strcmp(rec.verdict, "free");
+			for (v = 0; v < EPHPORT_VERDICT_COUNT; v++)
+				s->nverdict[v] += !strcmp(rec.verdict, ephport_verdict_words[v]);
 			break;
 		case EP_END:
 			s->end = rec;
@@ -1372,6 +1376,14 @@ static bool connect_family(int family)
 		EXPECT(s->ncand_free == 1 && s->ncand == s->end.examined,
 		       "search %llu: %d candidates, %d free, examined %lld", s->id,
 		       s->ncand, s->ncand_free, s->end.examined);
+		/* ground truth: ports before it were held by bind() or connected */
+		EXPECT(s->nverdict[EPHPORT_BIND_BUCKET] + s->nverdict[EPHPORT_ESTABLISHED] ==
+		       s->ncand - 1 && !s->nverdict[EPHPORT_INUSE] &&
+		       s->nverdict[EPHPORT_BIND_BUCKET] <= HELD &&
+		       s->nverdict[EPHPORT_ESTABLISHED] <= i,
+		       "search %llu: %d bind-bucket, %d established, %d inuse of %d", s->id,
+		       s->nverdict[EPHPORT_BIND_BUCKET], s->nverdict[EPHPORT_ESTABLISHED],
+		       s->nverdict[EPHPORT_INUSE], s->ncand);
 		if (!connect_walk_agrees(s, c[i].port))
 			return false;
 	}
@@ -1383,6 +1395,11 @@ static bool connect_family(int family)
 	       "failed search examined %lld ports in %d passes", s->end.examined, s->npass);
 	EXPECT(s->ncand_reserved == 0 && s->ncand == WIDTH, "failed search: %d candidates",
 	       s->ncand);
+	EXPECT(s->nverdict[EPHPORT_BIND_BUCKET] == HELD &&
+	       s->nverdict[EPHPORT_ESTABLISHED] == WIDTH - HELD,
+	       "failed search: %d bind-bucket (held %d), %d established (connected %d)",
+	       s->nverdict[EPHPORT_BIND_BUCKET], HELD, s->nverdict[EPHPORT_ESTABLISHED],
+	       WIDTH - HELD);
 	return connect_walk_agrees(s, 0);
 }
 
@@ -1465,10 +1482,11 @@ static bool connect_timewait(void)
 	}
 	/* tw_reuse waits a second after the last timestamp */
 	sleep(2);
-	control("clear");
+	control("clear detail=candidates");
 	for (i = 0; i < WIDTH; i++)
 		c[i] = connect_socket(&peer, SOCK_STREAM, 0, 0);
 	load_trace();
+	control("detail=passes");
 	close_all(c, WIDTH);
 	close(lfd);
 	write_file(TW_REUSE, "2");
@@ -1477,6 +1495,10 @@ static bool connect_timewait(void)
 		EXPECT(!c[i].err, "connect %d over TIME_WAIT: %s", i, strerror(c[i].err));
 		s = op_ending("connect", c[i].port, 0);
 		EXPECT(s && !s->end.incomplete, "no complete traced connect on %d", c[i].port);
+		/* every port of the range has a TIME_WAIT socket: the chosen one's is taken over */
+		EXPECT(s->nverdict[EPHPORT_TIMEWAIT] == 1 && !s->ncand_free,
+		       "search %llu on %d: %d timewait-reused, %d free", s->id, c[i].port,
+		       s->nverdict[EPHPORT_TIMEWAIT], s->ncand_free);
 		if (!connect_walk_agrees(s, c[i].port))
 			return false;
 	}

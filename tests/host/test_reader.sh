@@ -138,9 +138,12 @@ PY
 	run 0 explain --dir "$fix/walks" 31 &&
 	has 'in __inet_hash_connect()' && has 'perturbation slot 0, which held 3' &&
 	has 'connect() tries even ports first, the opposite of bind()' &&
-	has '1 held by bind() users or already connected to 127.0.0.1 port 5000' &&
+	has '0 held by bind() users, 1 already connected to 127.0.0.1 port 5000' &&
+	has 'which it took over (net.ipv4.tcp_tw_reuse)' &&
 	run 0 explain --dir "$fix/walks" 32 &&
 	has 'No even port was free, so it tried the odd ones' &&
+	has '1 held by bind() users, 0 already connected to ::1 port 5000' &&
+	has '1 held by bind() users or already connected to ::1 port 5000' &&
 	has 'failed with EADDRNOTAVAIL' &&
 	run 0 explain --dir "$fix/walks" 33 && has 'value is unknown here' &&
 	! grep -q 'No pass was recorded' "$work/out" &&
