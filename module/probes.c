@@ -563,14 +563,14 @@ static struct ephport_probe probes[PROBE_COUNT] = {
 	},
 	[PROBE_CHECK] = {
 		.symbols = check_symbols,
-		.purpose = "connect(): IPv4 4-tuple checks, for bind-bucket/established/timewait-reused",
+		.purpose = "connect(): IPv4 4-tuple checks, the reasons of its verdicts",
 		.is_kretprobe = true,
 		.rp = EPHPORT_KRETPROBE(check_entry, check_return, struct check_data,
 					EPHPORT_MAX_SEARCHES),
 	},
 	[PROBE_CHECK6] = {
 		.symbols = check6_symbols,
-		.purpose = "connect(): IPv6 4-tuple checks, for bind-bucket/established/timewait-reused",
+		.purpose = "connect(): IPv6 4-tuple checks, the reasons of its verdicts",
 		.is_kretprobe = true,
 		.rp = EPHPORT_KRETPROBE(check_entry, check_return, struct check_data,
 					EPHPORT_MAX_SEARCHES),
