@@ -1642,7 +1642,7 @@ static bool udp_sendto(void)
 	struct sockaddr_storage peer, ss;
 	socklen_t len = sizeof(ss);
 	struct bound held;
-	int sink, fd, port, err;
+	int sink, fd, port, err, full_err;
 	struct search *s;
 
 	sink = loopback_listener(AF_INET6, SOCK_DGRAM, 5004, &peer);
@@ -1657,8 +1657,8 @@ static bool udp_sendto(void)
 	set_range(43000, 43000);
 	held = bind_socket(AF_INET6, SOCK_DGRAM, 43000, false, false, 0, 0);
 	fd = socket(AF_INET6, SOCK_DGRAM, 0);
-	errno = 0;
-	sendto(fd, "x", 1, 0, (struct sockaddr *)&peer, sizeof(struct sockaddr_in6));
+	full_err = sendto(fd, "x", 1, 0, (struct sockaddr *)&peer,
+			  sizeof(struct sockaddr_in6)) < 0 ? errno : 0;
 	close(fd);
 	load_trace();
 	set_range(32768, 60999);
@@ -1670,6 +1670,7 @@ static bool udp_sendto(void)
 	       !strcmp(s->begin.family, "inet6"), "no complete UDP search on %d", port);
 	s = op_ending("bind", 0, 0);
 	EXPECT(s && s->end.err == -EADDRINUSE, "no failed UDP search");
+	EXPECT(full_err == EAGAIN, "sendto() on a full range: %s", strerror(full_err));
 	return true;
 }
 
