@@ -26,4 +26,22 @@ if [ -x /bin/ephport ]; then
 else
 	cat $D/events
 fi
+
+echo "32768 60999" > /proc/sys/net/ipv4/ip_local_port_range
+# connect()'s start comes from a table the module is told about (README.md)
+echo "perturb_table=$(awk '$3 == "table_perturb" {print $1}' /proc/kallsyms)" > $D/control
+# the first connect() after boot fills that table: one before the count
+parity 1 > /dev/null
+echo clear > $D/control
+say "parity: 20 servers listen on port 0 while 20 clients connect() to 127.0.0.1:5000"
+parity 20
+if [ -x /bin/ephport ]; then
+	say "ephport show --walk connect (the first client's search)"
+	ephport show --walk connect | sed -n '1,/^$/p'
+	say "ephport stats: the ports each side chose"
+	ephport stats | sed -n '/^ports chosen/,$p'
+	say "ephport explain (the last connect)"
+	ephport explain "$(ephport show --walk connect --json | tail -n 1 | sed 's/^{"search":\([0-9]*\).*/\1/')"
+fi
+echo "bind() takes odd ports, connect() the even ones (for an even low): each starts where the other ends."
 rmmod ephport

@@ -112,6 +112,8 @@ build_guest() {
 		"$top/tests/guest/scenarios.c" "$top/tests/guest/util.c" "$top/userspace/record.c"
 	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/two-servers" \
 		"$top/tests/guest/two_servers.c"
+	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/parity" \
+		"$top/tests/guest/parity.c"
 	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/stress" \
 		"$top/tests/guest/stress.c" "$top/tests/guest/util.c" "$top/userspace/record.c"
 	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/bench" \
