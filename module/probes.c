@@ -6,12 +6,14 @@
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
 #include <linux/mutex.h>
+#include <linux/net.h>
 #include <linux/percpu.h>
 #include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
 #include <net/inet_connection_sock.h>
 #include <net/inet_hashtables.h>
+#include <net/net_namespace.h>
 #include <net/udp.h>
 
 #include "probes.h"
@@ -110,7 +112,7 @@ static atomic_t bitmap_calls_done = ATOMIC_INIT(0);
 
 /* get_port, and find_open_port where it is a function of its own */
 static struct text_extent draw_callers[2];
-/* udp_lib_get_port: UDP's draw */
+/* udp_lib_get_port: where its draw's return address is learned */
 static struct text_extent udp_draw_caller;
 /* __inet_hash_connect: its 4-tuple checks */
 static struct text_extent check_caller;
@@ -328,7 +330,7 @@ static int udp_get_port_entry(struct kretprobe_instance *ri, struct pt_regs *reg
 	data->search = ephport_search_begin(sk);
 	if (!data->search)
 		return 1;
-	data->search->draw_missed = kretprobe_missed(&probes[PROBE_UDP_DRAW]);
+	data->search->draw_missed = READ_ONCE(probes[PROBE_UDP_DRAW].kp.nmissed);
 	return 0;
 }
 
@@ -339,33 +341,27 @@ static int udp_get_port_return(struct kretprobe_instance *ri, struct pt_regs *re
 
 	/* one draw per search: lost only if it was never seen */
 	if (!s->udp_drawn &&
-	    kretprobe_missed(&probes[PROBE_UDP_DRAW]) != s->draw_missed)
+	    READ_ONCE(probes[PROBE_UDP_DRAW].kp.nmissed) != s->draw_missed)
 		ephport_search_draws_lost(s);
 	ephport_search_end(s, (int)regs_return_value(regs), false);
 	return 0;
 }
 
 /*
- * get_random_u32() is called from everywhere, often: only the one
- * udp_lib_get_port() makes, by a task in a UDP search, is followed.
+ * UDP's draw is read where udp_lib_get_port() receives it: the instruction
+ * after its call of get_random_u32(), whose return value is still in the
+ * return register there.  That instruction runs only in udp_lib_get_port()'s
+ * own search, once, so nothing else pays for the probe: get_random_u32()
+ * itself is called from all over the kernel (bind's draw included).
  */
-static int udp_draw_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+static int udp_draw_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	struct draw_data *data = (void *)ri->data;
+	struct ephport_search *s;
 
 	this_cpu_inc(probe_hits[PROBE_UDP_DRAW]);
-	data->search = ephport_search_current();
-	if (!data->search || !data->search->udp || data->search->udp_drawn ||
-	    !in_extent(&udp_draw_caller, regs_get_kernel_stack_nth(regs, 0)))
-		return 1;
-	return 0;
-}
-
-static int udp_draw_return(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct draw_data *data = (void *)ri->data;
-
-	ephport_search_udp_draw(data->search, (u32)regs_return_value(regs));
+	s = ephport_search_current();
+	if (s && s->udp && !s->udp_drawn)
+		ephport_search_udp_draw(s, (u32)regs_return_value(regs));
 	return 0;
 }
 
@@ -510,7 +506,8 @@ static const char *const find_open_port_symbols[] = {
 
 static const char *const draw_symbols[] = { "__get_random_u32_below", NULL };
 static const char *const udp_get_port_symbols[] = { "udp_lib_get_port", NULL };
-static const char *const udp_draw_symbols[] = { "get_random_u32", NULL };
+/* not a symbol: the return from get_random_u32() inside udp_lib_get_port() */
+static const char *const udp_draw_symbols[] = { "udp_lib_get_port:get_random_u32", NULL };
 static const char *const connect_symbols[] = { "__inet_hash_connect", NULL };
 static const char *const check_symbols[] = { "__inet_check_established", NULL };
 static const char *const check6_symbols[] = { "__inet6_check_established", NULL };
@@ -596,11 +593,9 @@ static struct ephport_probe probes[PROBE_COUNT] = {
 	},
 	[PROBE_UDP_DRAW] = {
 		.symbols = udp_draw_symbols,
-		.purpose = "UDP's one random draw (its caller checked)",
-		.is_kretprobe = true,
-		/* maxactive set at load, as the draw's */
-		.rp = EPHPORT_KRETPROBE(udp_draw_entry, udp_draw_return,
-					struct draw_data, 0),
+		.purpose = "UDP's one random draw, read where udp_lib_get_port receives it",
+		/* at an address learned at load, not a symbol */
+		.kp = { .pre_handler = udp_draw_pre },
 	},
 	[PROBE_LOOKUP] = {
 		.symbols = lookup_symbols,
@@ -648,6 +643,22 @@ static int register_one(struct ephport_probe *p)
 	return err;
 }
 
+/* A kprobe at @addr, which is in no symbol's name (0: none found). */
+static int register_at(struct ephport_probe *p, unsigned long addr)
+{
+	int err = -ENOENT;
+
+	if (addr) {
+		p->kp.symbol_name = NULL;
+		p->kp.addr = (kprobe_opcode_t *)addr;
+		p->kp.flags = 0;
+		err = register_kprobe(&p->kp);
+	}
+	p->symbol = err ? NULL : p->symbols[0];
+	p->err = err;
+	return err;
+}
+
 /*
  * Where @p is attached.  An fprobe does not say; the one caller of the
  * draw that can be an fprobe, get_port, is an exported symbol.
@@ -676,6 +687,49 @@ static int text_extent_of(unsigned long addr, struct text_extent *e)
 	return 0;
 }
 
+/* The return address of get_random_u32() in udp_lib_get_port(), once seen. */
+static unsigned long udp_draw_site;
+static struct task_struct *udp_site_learner;
+
+static int learn_udp_draw_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	unsigned long caller = regs_get_kernel_stack_nth(regs, 0);
+
+	if (current == READ_ONCE(udp_site_learner) && in_extent(&udp_draw_caller, caller))
+		cmpxchg(&udp_draw_site, 0, caller);
+	return 0;
+}
+
+/*
+ * Where udp_lib_get_port() receives its draw, learned at load: for the
+ * length of one UDP bind(0) by this task, in the initial namespace, a
+ * kprobe on get_random_u32() notes its return address when called from
+ * udp_lib_get_port().  0 when it could not be learned.
+ */
+static unsigned long learn_udp_draw_site(void)
+{
+	struct kprobe learn = {
+		.symbol_name = "get_random_u32",
+		.pre_handler = learn_udp_draw_pre,
+	};
+	struct sockaddr_in any = { .sin_family = AF_INET };
+	struct socket *sock;
+
+	udp_draw_site = 0;
+	if (text_extent_of((unsigned long)udp_lib_get_port, &udp_draw_caller) ||
+	    register_kprobe(&learn))
+		return 0;
+	WRITE_ONCE(udp_site_learner, current);
+	if (!sock_create_kern(&init_net, PF_INET, SOCK_DGRAM, IPPROTO_UDP, &sock)) {
+		/* the draw comes before the outcome: a full range teaches as well */
+		kernel_bind(sock, (struct sockaddr *)&any, sizeof(any));
+		sock_release(sock);
+	}
+	WRITE_ONCE(udp_site_learner, NULL);
+	unregister_kprobe(&learn);
+	return READ_ONCE(udp_draw_site);
+}
+
 /* Where a draw made by probe @i's function counts as its search's. */
 static struct text_extent *caller_extent(int i)
 {
@@ -684,8 +738,6 @@ static struct text_extent *caller_extent(int i)
 		return &draw_callers[0];
 	case PROBE_FIND_OPEN_PORT:
 		return &draw_callers[1];
-	case PROBE_UDP_GET_PORT:
-		return &udp_draw_caller;
 	case PROBE_CONNECT:
 		return &check_caller;
 	default:
@@ -715,7 +767,6 @@ int ephport_probes_register(enum ephport_detail detail)
 	probes[PROBE_DRAW].rp.maxactive = EPHPORT_MAX_SEARCHES +
 					  DRAW_TRANSIENT_PER_CPU * num_possible_cpus();
 	probes[PROBE_DRAW].fp.nr_maxactive = probes[PROBE_DRAW].rp.maxactive;
-	probes[PROBE_UDP_DRAW].rp.maxactive = probes[PROBE_DRAW].rp.maxactive;
 	probes[PROBE_CONNECT].rp.maxactive = EPHPORT_MAX_SEARCHES +
 					     CONNECTS_PER_CPU * num_possible_cpus();
 	/* writers may sleep (allocating) or be preempted while they hold one */
@@ -733,7 +784,8 @@ int ephport_probes_register(enum ephport_detail detail)
 	for (i = PROBE_COUNT - 1; i >= 0; i--) {
 		if (i == PROBE_LOOKUP && !lookup)
 			continue;
-		err = register_one(&probes[i]);
+		err = i == PROBE_UDP_DRAW ? register_at(&probes[i], learn_udp_draw_site()) :
+		      register_one(&probes[i]);
 		if (!err && caller_extent(i) &&
 		    text_extent_of(probe_address(&probes[i]), caller_extent(i)))
 			pr_warn("%s: extent unknown, its draws are not followed\n",

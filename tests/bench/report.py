@@ -26,8 +26,12 @@ def load(path):
     loss, mem = [], []
     reader = defaultdict(list)
     read, peers = defaultdict(list), []
+    walks = defaultdict(list)
     for line in open(path, errors="replace"):
         fields = line.strip().split(",")
+        if fields[0] == "WALK" and len(fields) == 7:
+            kind, config, _round, median, p99, rate = fields[1:]
+            walks[(kind, config)].append((int(median), int(p99), float(rate)))
         if fields[0] == "READER" and len(fields) == 7 and fields[6].isdigit():
             config, ports, occ, _round, iterations, ns = fields[1:]
             reader[(config, int(ports), int(occ))].append(int(ns) / int(iterations))
@@ -45,7 +49,7 @@ def load(path):
             loss.append((int(fields[1]), int(fields[2])))
         elif fields[0] == "MEM" and len(fields) == 4 and fields[2]:
             mem.append((int(fields[1]), int(fields[2]), int(fields[3])))
-    return runs, loss, mem, reader, read, peers
+    return runs, loss, mem, reader, read, peers, walks
 
 
 def summary(samples):
@@ -142,10 +146,32 @@ def whole_cost(table, reader_ns, ports):
         print(f"{config:<18} {s['rate']:>8.0f} {s['rate'] / base['rate']:>11.3f} {cpu_text:>20}")
 
 
+def walk_table(walks):
+    """connect() and UDP: the call's median time per configuration."""
+    if not walks:
+        return
+    print("\nconnect() to a loopback listener and UDP bind(0): the call's time, "
+          "median of the rounds' medians")
+    print(f"{'walk':<8} {'config':<9} {'rounds':>6} {'median us':>10} {'p99 us':>8} "
+          f"{'iter/s':>8} {'ratio':>6}")
+    for kind in ("udp", "connect"):
+        base = walks.get((kind, "none"))
+        base_median = statistics.median(m for m, _, _ in base) if base else None
+        for config in ("none", "filtered", "passes"):
+            runs = walks.get((kind, config))
+            if not runs:
+                continue
+            median = statistics.median(m for m, _, _ in runs)
+            ratio = f"{median / base_median:.3f}" if base_median else "-"
+            print(f"{kind:<8} {config:<9} {len(runs):>6} {median / 1000:>10.1f} "
+                  f"{statistics.median(p for _, p, _ in runs) / 1000:>8.1f} "
+                  f"{statistics.median(r for _, _, r in runs):>8.0f} {ratio:>6}")
+
+
 def main():
     log, out = sys.argv[1], sys.argv[2]
     title = sys.argv[3] if len(sys.argv) > 3 else "TCG"
-    runs, loss, mem, reader_ns, read, peers = load(log)
+    runs, loss, mem, reader_ns, read, peers, walks = load(log)
     if not runs:
         print("no BENCH lines in", log)
         return 1
@@ -238,6 +264,7 @@ def main():
     for by_seq, dropped in loss:
         print(f"  reader stopped, ring of 64: {by_seq} records missing by seq, "
               f"records_dropped {dropped} {'(agree)' if by_seq == dropped else '(DISAGREE)'}")
+    walk_table(walks)
     if mem:
         print("\nmemory: ring_size, module size (/proc/modules), ring bytes, total")
         for size, module, ring in mem:

@@ -8,10 +8,14 @@
  *   bench CONFIG ROUND OCCUPANCY% ITERATIONS LOW HIGH
  *   bench loss LOW HIGH ITERATIONS    (seq gaps against records_dropped)
  *   bench read LABEL FILE SEARCHES    (the time to read a file of records)
+ *   bench walk udp|connect CONFIG ROUND ITERATIONS
+ *                                     (UDP bind(0), or connect() to a
+ *                                     loopback listener, timed alone)
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,16 +210,88 @@ static int read_cost(const char *label, const char *path, int searches)
 	return 0;
 }
 
+#define WALK_LISTENER_PORT 5000
+
+/* One UDP bind(0) or one connect() without a port: ns, or -1. */
+static long long walk_once(bool udp, int listener, const struct sockaddr_in *to)
+{
+	struct sockaddr_in any = { .sin_family = AF_INET };
+	struct linger reset = { 1, 0 };
+	int fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0), peer, err;
+	long long t0, ns;
+
+	if (fd < 0)
+		return -1;
+	/* closed with a reset: no TIME_WAIT piles up over the range */
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+	t0 = now_ns();
+	err = udp ? bind(fd, (struct sockaddr *)&any, sizeof(any)) :
+		    connect(fd, (const struct sockaddr *)to, sizeof(*to));
+	ns = now_ns() - t0;
+	if (!udp && !err) {
+		peer = accept(listener, NULL, NULL);
+		if (peer >= 0)
+			close(peer);
+	}
+	close(fd);
+	return err ? -1 : ns;
+}
+
+/* The other two walks: UDP's bind(0) and connect()'s, their median and p99. */
+static int walk(const char *kind, const char *config, int round, int iterations)
+{
+	struct sockaddr_in to = {
+		.sin_family = AF_INET,
+		.sin_port = htons(WALK_LISTENER_PORT),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	long long *ns = calloc(iterations, sizeof(long long)), start, total;
+	bool udp = !strcmp(kind, "udp");
+	int listener = -1, i, one = 1;
+
+	if (!ns)
+		return 1;
+	if (!udp) {
+		listener = socket(AF_INET, SOCK_STREAM, 0);
+		setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(listener, (struct sockaddr *)&to, sizeof(to)) || listen(listener, 64)) {
+			fprintf(stderr, "bench: listener: %s\n", strerror(errno));
+			return 1;
+		}
+	}
+	start = now_ns();
+	for (i = 0; i < iterations; i++) {
+		ns[i] = walk_once(udp, listener, &to);
+		if (ns[i] < 0) {
+			fprintf(stderr, "bench: %s: %s\n", kind, strerror(errno));
+			return 1;
+		}
+	}
+	total = now_ns() - start;
+	qsort(ns, iterations, sizeof(long long), cmp_ll);
+	/* WALK,kind,config,round,median_ns,p99_ns,rate */
+	printf("WALK,%s,%s,%d,%lld,%lld,%.0f\n", kind, config, round, ns[iterations / 2],
+	       ns[iterations * P99 / PERCENT], (double)iterations * NS_PER_S / total);
+	if (listener >= 0)
+		close(listener);
+	free(ns);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[1], "read"))
 		return read_cost(argv[2], argv[3], atoi(argv[4]));
 	if (argc == 5 && !strcmp(argv[1], "loss"))
 		return loss(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
+	if (argc == 6 && !strcmp(argv[1], "walk") &&
+	    (!strcmp(argv[2], "udp") || !strcmp(argv[2], "connect")))
+		return walk(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
 	if (argc != 7) {
 		fprintf(stderr, "usage: bench CONFIG ROUND OCCUPANCY%% ITERATIONS LOW HIGH\n"
 				"       bench loss LOW HIGH ITERATIONS\n"
-				"       bench read LABEL FILE SEARCHES\n");
+				"       bench read LABEL FILE SEARCHES\n"
+				"       bench walk udp|connect CONFIG ROUND ITERATIONS\n");
 		return 2;
 	}
 	return run(argv[1], atoi(argv[2]), atoi(argv[3]), atoi(argv[4]),

@@ -174,6 +174,30 @@ while [ $round -lt $ROUNDS ]; do
 	round=$((round + 1))
 done
 
+# connect() and UDP, untraced, traced at detail=passes, and with the module
+# loaded but tracing another process (pid=1): what its probes cost outside
+# a search, get_random_u32()'s included.
+walks() {
+	local round=0 c kind
+	while [ $round -lt $ROUNDS ]; do
+		order="none filtered passes"
+		[ $((round % 2)) -eq 1 ] && order=$(reverse $order)
+		for c in $order; do
+			case $c in
+			none) ;;
+			*)
+				insmod /modules/ephport.ko detail=passes
+				echo "perturb_table=$(awk '$3 == "table_perturb" {print $1}' /proc/kallsyms)" > $D/control
+				[ $c = filtered ] && echo pid=1 > $D/control ;;
+			esac
+			for kind in udp connect; do taskset -c 0 bench walk $kind $c $round $N; done
+			[ $c = none ] || rmmod ephport
+		done
+		round=$((round + 1))
+	done
+}
+[ "${EPHPORT_BENCH_ONLY:-}" = fprobe ] || walks
+
 [ -n "$sweep_configs" ] || { echo "BENCH-DONE"; exit 0; }
 
 round=0

@@ -8,6 +8,11 @@ check insmod insmod /modules/ephport.ko detail=candidates
 cat $D/probes
 check probes-attached grep -q "inet_csk_get_port kretprobe attached" $D/probes
 check lookup-probe-attached grep -q "inet_bind2_bucket_find kprobe attached" $D/probes
+# where udp_lib_get_port() receives its draw, learned at load
+check udp-draw-site-learned grep -q "udp_lib_get_port:get_random_u32 kprobe attached" $D/probes
+check connect-probes-attached sh -c "grep -q '__inet_hash_connect kretprobe attached' $D/probes &&
+	grep -q '__inet_check_established kretprobe attached' $D/probes &&
+	grep -q '__inet6_check_established kretprobe attached' $D/probes"
 if grep -qw inet_csk_find_open_port /proc/kallsyms; then
 	check find-open-port-probed grep -q "inet_csk_find_open_port kretprobe attached" $D/probes
 else
