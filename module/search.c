@@ -129,13 +129,21 @@ static void emit_begin(struct ephport_search *s)
 	b->reuseport = sk->sk_reuseport;
 	b->op = s->op;
 	/* 0-0 (and incomplete): a writer kept the range changing */
-	if (!ephport_net_range(s->net, &low, &high))
+	if (!ephport_net_range(s->net, &low, &high)) {
 		s->incomplete = true;
+		/* bind reads it again at each draw; the others have no draw to check */
+		if (s->op == EPHPORT_OP_CONNECT || s->udp)
+			s->draws_lost = true;
+	}
 	b->range_low = low;
 	b->range_high = high;
 	ephport_sock_range(sk, &low, &high);
 	b->sock_low = low;
 	b->sock_high = high;
+	/* connect and UDP: the range their walk reads just after entry */
+	s->range_low = b->range_low;
+	s->range_high = b->range_high;
+	ephport_apply_sock_range(&s->range_low, &s->range_high, low, high);
 #if IS_ENABLED(CONFIG_IPV6)
 	if (sk->sk_family == AF_INET6)
 		memcpy(b->addr, &sk->sk_v6_rcv_saddr, sizeof(struct in6_addr));
@@ -206,10 +214,7 @@ static struct ephport_search *claim(struct sock *sk, enum ephport_op op)
 	s->perturb_known = false;
 	s->udp_drawn = false;
 	s->udp_slots = 0;
-	/* connect and UDP: the range their walk reads just after entry */
-	if (!ephport_search_range(sk, &s->range_low, &s->range_high))
-		s->draws_lost = true;
-	/* ... and verdicts read after one walk, not per half pass */
+	/* connect and UDP: verdicts read after one walk, not per half pass */
 	if (s->detail == EPHPORT_DETAIL_CANDIDATES)
 		s->reserved_stable = ephport_reserved_stamp(&s->reserved_stamp);
 	return s;
