@@ -60,6 +60,12 @@ struct batch {
 	unsigned int n;
 };
 
+/* Only n is set: the records are written before they are read. */
+static void batch_init(struct batch *b)
+{
+	b->n = 0;
+}
+
 static void batch_flush(struct batch *b)
 {
 	if (b->n)
@@ -363,10 +369,11 @@ static bool emit_half_pass(struct ephport_search *s, unsigned int h, int chosen)
 		.pass.high = hp->high,
 	};
 	unsigned int budget = EPHPORT_CANDIDATES_PER_HANDLER;
-	struct batch batch = { .n = 0 };
+	struct batch batch;
 	bool exhausted = true;
 	unsigned int parity;
 
+	batch_init(&batch);
 	rec.pass.has_step = s->op != EPHPORT_OP_BIND;
 	rec.pass.step = hp->step;
 	for (parity = 0; parity < hp->sweeps; parity++) {
@@ -513,10 +520,11 @@ static void emit_udp(struct ephport_search *s, int chosen)
 		.pass.has_step = 1,
 	};
 	unsigned int budget = EPHPORT_CANDIDATES_PER_HANDLER;
-	struct batch batch = { .n = 0 };
+	struct batch batch;
 	struct ephport_udp_walk w;
 	unsigned int slot, k;
 
+	batch_init(&batch);
 	ephport_udp_begin(s->range_low, s->range_high, s->udp_draw, s->udp_slots, &w);
 	s->examined = chosen > 0 ? ephport_udp_examined_to(&w, chosen) :
 		      ephport_udp_in_slots(&w, w.slots);

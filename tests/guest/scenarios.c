@@ -1202,25 +1202,6 @@ static int run_reader(char *out, size_t size, const char *fmt, ...)
 
 #define TW_REUSE "/proc/sys/net/ipv4/tcp_tw_reuse"
 
-/* Tells the module where table_perturb is, from /proc/kallsyms: 0 or errno. */
-static int set_perturb_table(void)
-{
-	char line[256], addr[32], type[8], name[128], words[64];
-	FILE *f = fopen("/proc/kallsyms", "r");
-	int err = ENOENT;
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%31s %7s %127s", addr, type, name) == 3 &&
-		    !strcmp(name, "table_perturb")) {
-			snprintf(words, sizeof(words), "perturb_table=%s", addr);
-			err = write_file(DEBUGFS "control", words);
-			break;
-		}
-	if (f)
-		fclose(f);
-	return err;
-}
-
 /* A socket connected to @peer, or with the errno of connect() in err. */
 static struct bound connect_socket(const struct sockaddr_storage *peer,
 				   int type, int sock_low, int sock_high)
@@ -1336,7 +1317,7 @@ static bool connect_family(int family)
 
 	lfd = loopback_listener(family, SOCK_STREAM, 5000, &peer);
 	EXPECT(lfd >= 0, "listener: %s", strerror(errno));
-	err = set_perturb_table();
+	err = perturb_table_from_kallsyms();
 	EXPECT(!err, "perturb_table from /proc/kallsyms: %s", strerror(err));
 	set_range(LOW, LOW + WIDTH - 1);
 	/* the first connect() after boot fills the table: let one return first */
@@ -1428,7 +1409,7 @@ static bool connect_socket_range(void)
 	uname(&u);
 	step = strncmp(u.release, "6.1.", 4) ? 1 : 2;
 	lfd = loopback_listener(AF_INET, SOCK_STREAM, 5001, &peer);
-	EXPECT(lfd >= 0 && !set_perturb_table(), "listener or perturb_table");
+	EXPECT(lfd >= 0 && !perturb_table_from_kallsyms(), "listener or perturb_table");
 	c[0] = connect_socket(&peer, SOCK_STREAM, 0, 0);
 	close_all(c, 1);
 	control("clear");
@@ -1465,7 +1446,7 @@ static bool connect_timewait(void)
 	struct search *s;
 
 	lfd = loopback_listener(AF_INET, SOCK_STREAM, 5002, &peer);
-	EXPECT(lfd >= 0 && !set_perturb_table(), "listener or perturb_table");
+	EXPECT(lfd >= 0 && !perturb_table_from_kallsyms(), "listener or perturb_table");
 	write_file(TW_REUSE, "1");
 	set_range(LOW, LOW + WIDTH - 1);
 	for (i = 0; i < WIDTH; i++) {
@@ -1535,7 +1516,7 @@ static bool connect_perturb_unknown(void)
 	EXPECT(s->begin.perturb < 0 && s->end.incomplete && !s->npass,
 	       "search %llu: perturb %lld, incomplete %d, %d passes", s->id,
 	       s->begin.perturb, s->end.incomplete, s->npass);
-	return !set_perturb_table();
+	return !perturb_table_from_kallsyms();
 }
 
 /*

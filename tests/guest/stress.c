@@ -2,7 +2,8 @@
 /*
  * stress SECONDS MODULE: everything at once, for a bounded time.  Eight
  * binders (IPv4 and IPv6, with and without SO_REUSEADDR, some with
- * IP_LOCAL_PORT_RANGE, some in namespaces of their own), two readers of
+ * IP_LOCAL_PORT_RANGE, some in namespaces of their own), two UDP binders,
+ * two clients connect()ing to loopback listeners, two readers of
  * events_pipe with random read sizes, a loop reading events, a control
  * writer changing detail and filters, writers of ip_local_port_range and
  * ip_local_reserved_ports, and rmmod/insmod every few seconds (with the
@@ -42,7 +43,10 @@
 #endif
 
 #define DEBUGFS "/sys/kernel/debug/ephport/"
-#define BINDERS 8
+#define BINDERS 12
+#define TCP_BINDERS 8		/* then two UDP binders, then two clients */
+#define UDP_BINDERS 2
+#define LISTENER_PORT 5100
 #define READERS 2
 #define MAX_BINDS 3000		/* per binder: bounds the logs in guest RAM */
 #define RELOAD_EVERY 4		/* seconds */
@@ -86,14 +90,64 @@ static void on_pause(int sig)
 }
 
 /* One binder: bind(0) and listen, as fast as it can; logs "pid port err". */
+/* Where connect()'s client @i connects: its own loopback listener. */
+static int client_listener(int family, int i, struct sockaddr_storage *to)
+{
+	int fd = socket(family, SOCK_STREAM, 0), one = 1;
+
+	memset(to, 0, sizeof(*to));
+	to->ss_family = family;
+	if (family == AF_INET6) {
+		((struct sockaddr_in6 *)to)->sin6_addr = in6addr_loopback;
+		((struct sockaddr_in6 *)to)->sin6_port = htons(LISTENER_PORT + i);
+	} else {
+		((struct sockaddr_in *)to)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		((struct sockaddr_in *)to)->sin_port = htons(LISTENER_PORT + i);
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)to, family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+			  sizeof(struct sockaddr_in)) || listen(fd, 64))
+		_exit(1);
+	return fd;
+}
+
+/*
+ * One search by binder @i on @fd: bind(0) and listen for TCP, bind(0)
+ * for UDP, connect() for the clients (then the listener's side accepted
+ * and both closed with a reset, so no TIME_WAIT piles up).  0 or errno.
+ */
+static int search_once(int i, int fd, int listener, const struct sockaddr_storage *to)
+{
+	struct sockaddr_storage any = { .ss_family = to->ss_family };
+	socklen_t len = to->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+						    sizeof(struct sockaddr_in);
+	struct linger reset = { 1, 0 };
+	int peer;
+
+	if (i < TCP_BINDERS)
+		return bind(fd, (struct sockaddr *)&any, len) || listen(fd, 1) ? errno : 0;
+	if (i < TCP_BINDERS + UDP_BINDERS)
+		return bind(fd, (struct sockaddr *)&any, len) ? errno : 0;
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+	if (connect(fd, (const struct sockaddr *)to, len))
+		return errno;
+	peer = accept(listener, NULL, NULL);
+	if (peer >= 0)
+		close(peer);
+	return 0;
+}
+
 static void binder(int i, double start, double end)
 {
+	struct sockaddr_storage to = { .ss_family = i & 1 ? AF_INET6 : AF_INET };
+	int n, one = 1, listener = -1;
 	char path[64];
 	FILE *log;
-	int n, one = 1;
 
-	if (i >= 6 && unshare(CLONE_NEWNET))
+	if (i >= 6 && i < TCP_BINDERS && unshare(CLONE_NEWNET))
 		_exit(1);
+	if (i >= TCP_BINDERS + UDP_BINDERS)
+		listener = client_listener(to.ss_family, i, &to);
 	snprintf(path, sizeof(path), LOG_DIR "/bind-%d", i);
 	log = fopen(path, "w");
 	for (n = 0; n < MAX_BINDS && now_seconds() < end; n++) {
@@ -105,19 +159,17 @@ static void binder(int i, double start, double end)
 		int family = i & 1 ? AF_INET6 : AF_INET;
 		struct sockaddr_storage ss = { .ss_family = family };
 		socklen_t len = sizeof(ss);
-		int fd = socket(family, SOCK_STREAM, 0), err = 0, port = 0;
+		int fd = socket(family, i < TCP_BINDERS || i >= TCP_BINDERS + UDP_BINDERS ?
+				SOCK_STREAM : SOCK_DGRAM, 0), err, port = 0;
 
 		if (i & 2)
 			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (i == 4 || i == 5) {
+		if (i == 4 || i == 5 || i == 11) {
 			unsigned int range = 50000U << 16 | 40000;
 
 			setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &range, sizeof(range));
 		}
-		if (bind(fd, (struct sockaddr *)&ss, family == AF_INET6 ?
-			 sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in)) ||
-		    listen(fd, 1))
-			err = errno;
+		err = search_once(i, fd, listener, &to);
 		if (!err && !getsockname(fd, (struct sockaddr *)&ss, &len))
 			port = ntohs(family == AF_INET6 ?
 				     ((struct sockaddr_in6 *)&ss)->sin6_port :
@@ -432,6 +484,8 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_stop);
 	if (pipe(acks))
 		return 1;
+	if (perturb_table_from_kallsyms())
+		fail("perturb-table", "not taken from /proc/kallsyms");
 	start = now_seconds();
 	end = start + seconds;
 	for (i = 0; i < BINDERS; i++)
@@ -472,7 +526,7 @@ int main(int argc, char **argv)
 				kill(binders[j], SIGCONT);
 			break;
 		}
-		if (!run_cmd(cmd))
+		if (!run_cmd(cmd) && !perturb_table_from_kallsyms())
 			reloads++;
 		set_cpus_online(true);
 		for (j = 0; j < BINDERS; j++)

@@ -19,4 +19,7 @@ double now_seconds(void);
 /* A counter from the module's stats, or -1 when it is not loaded. */
 long long module_stat(const char *key);
 
+/* Tells the module where table_perturb is, from /proc/kallsyms: 0 or errno. */
+int perturb_table_from_kallsyms(void);
+
 #endif /* EPHPORT_GUEST_UTIL_H */
