@@ -359,7 +359,7 @@ static int udp_draw_pre(struct kprobe *kp, struct pt_regs *regs)
 	struct ephport_search *s;
 
 	this_cpu_inc(probe_hits[PROBE_UDP_DRAW]);
-	s = ephport_search_current();
+	s = ephport_search_of_task();
 	if (s && s->udp && !s->udp_drawn)
 		ephport_search_udp_draw(s, (u32)regs_return_value(regs));
 	return 0;

@@ -267,9 +267,14 @@ struct ephport_search *ephport_search_begin_connect(struct sock *sk, u64 hash,
 
 struct ephport_search *ephport_search_current(void)
 {
+	return in_task() ? ephport_search_of_task() : NULL;
+}
+
+struct ephport_search *ephport_search_of_task(void)
+{
 	int i;
 
-	if (likely(!atomic_read(&active)) || !in_task())
+	if (likely(!atomic_read(&active)))
 		return NULL;
 	for (i = 0; i < EPHPORT_MAX_SEARCHES; i++) {
 		struct ephport_search *s = &slots[slot_of(current, i)];

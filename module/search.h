@@ -113,6 +113,12 @@ struct ephport_search *ephport_search_begin_connect(struct sock *sk, u64 hash,
 /* The owning task's search in flight, or NULL: the helpers' cheap check. */
 struct ephport_search *ephport_search_current(void);
 /*
+ * The same without the interrupt check, for a probe on an instruction of
+ * the search's own code: a kernel int3 is handled as an NMI, but current
+ * is the task it trapped.
+ */
+struct ephport_search *ephport_search_of_task(void);
+/*
  * The search's own __get_random_u32_below(@ceil): the next half pass?  The
  * previous one ran dry, and its records are written.  @missed: a draw was
  * lost since the search began, maybe its own.

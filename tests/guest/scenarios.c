@@ -1613,6 +1613,39 @@ static bool udp_ipv6(void)
 	return udp_family(AF_INET6);
 }
 
+#define KPROBES_OPTIMIZATION "/proc/sys/debug/kprobes-optimization"
+
+/*
+ * The draw's probe on one instruction of udp_lib_get_port() is an int3
+ * until the kernel optimizes it into a jump, and a kernel int3 is handled
+ * as an NMI: with optimization off, the draws are still the searches'.
+ */
+static bool udp_draw_int3(void)
+{
+	struct bound b[3];
+	struct search *s;
+	int i;
+
+	if (write_file(KPROBES_OPTIMIZATION, "0")) {
+		snprintf(skipped, sizeof(skipped), "no %s", KPROBES_OPTIMIZATION);
+		return true;
+	}
+	control("clear");
+	for (i = 0; i < 3; i++)
+		b[i] = bind_socket(i & 1 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0, false, false, 0, 0);
+	load_trace();
+	write_file(KPROBES_OPTIMIZATION, "1");
+	close_all(b, 3);
+	for (i = 0; i < 3; i++) {
+		EXPECT(!b[i].err, "bind: %s", strerror(b[i].err));
+		s = op_ending("bind", b[i].port, 0);
+		EXPECT(s && !s->end.incomplete && s->npass == 1,
+		       "UDP search on %d with an int3 probe: %s", b[i].port,
+		       !s ? "not traced" : s->end.incomplete ? "incomplete" : "no pass");
+	}
+	return true;
+}
+
 /*
  * The implicit bind of sendto() on an unbound socket: traced as UDP's
  * search, its port getsockname()'s; on a full range sendto() says EAGAIN
@@ -2377,6 +2410,7 @@ static const struct scenario scenarios[] = {
 	{ "udp-ipv4", udp_ipv4 },
 	{ "udp-ipv6", udp_ipv6 },
 	{ "udp-sendto", udp_sendto },
+	{ "udp-draw-int3", udp_draw_int3 },
 };
 
 int main(int argc, char **argv)
