@@ -311,6 +311,30 @@ static void exhaustive_udp(void)
 				}
 }
 
+/* connect() over wide and full ranges, mostly taken, and all taken. */
+static void wide_connect(void)
+{
+	static const int ranges[][2] = { { 1, 65535 }, { 32768, 60999 }, { 1024, 65535 } };
+	unsigned int seed = 3, r, sock, density;
+	int want, want_n;
+
+	for (r = 0; r < sizeof(ranges) / sizeof(ranges[0]); r++)
+		for (sock = 0; sock < 2; sock++)
+			for (density = 3; density <= 4; density++) {
+				struct ep_sim sim = {
+					.kind = EP_SIM_CONNECT,
+					.low = ranges[r][0], .high = ranges[r][1],
+					.perturb = seed, .port_offset = (unsigned long long)seed << 32,
+					.sock_range = sock, .used = used, .reserved = reserved,
+				};
+
+				fill(sim.low, sim.high - sim.low + 1, &seed, density);
+				want = kernel_hash_connect(sim.low, sim.high, sock, sim.perturb,
+							   sim.port_offset, want_tried, &want_n);
+				compare_sim(&sim, want, want_n, "wide connect");
+			}
+}
+
 static void connect_and_udp_edges(void)
 {
 	struct ephport_half_pass hp;
@@ -459,6 +483,7 @@ int main(void)
 	exhaustive();
 	edge_cases();
 	exhaustive_connect();
+	wide_connect();
 	exhaustive_udp();
 	connect_and_udp_edges();
 	return check_summary("model");
