@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../module/ephport_model.h"
+#include "cli.h"
 #include "metrics.h"
 #include "source.h"
 
@@ -125,7 +126,7 @@ int ep_metrics(FILE *out, const char *proc)
 	int low, high, p, port, in_use[2][2] = { { 0 } };
 
 	if (!read_range(proc, &low, &high)) {
-		fprintf(stderr, "ephport: cannot read %s/sys/net/ipv4/ip_local_port_range\n",
+		ep_error("cannot read %s/sys/net/ipv4/ip_local_port_range",
 			proc);
 		return EP_EXIT_FAIL;
 	}
@@ -135,7 +136,7 @@ int ep_metrics(FILE *out, const char *proc)
 
 		snprintf(v6, sizeof(v6), "%s6", protos[p]);
 		if (!read_sockets(proc, protos[p], &used[p])) {
-			fprintf(stderr, "ephport: cannot read %s/net/%s\n", proc, protos[p]);
+			ep_error("cannot read %s/net/%s", proc, protos[p]);
 			return EP_EXIT_FAIL;
 		}
 		read_sockets(proc, v6, &used[p]);

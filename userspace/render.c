@@ -181,11 +181,10 @@ void ep_render_human(FILE *out, const struct ep_search *s, int color)
 		"  [incomplete: some passes or candidates are missing]" : "");
 }
 
-static void json_string(FILE *out, const char *key, const char *value)
+void ep_json_escaped(FILE *out, const char *s)
 {
-	fprintf(out, "\"%s\":\"", key);
-	for (; *value; value++) {
-		unsigned char ch = (unsigned char)*value;
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
 
 		if (ch == '"' || ch == '\\')
 			fprintf(out, "\\%c", ch);
@@ -194,6 +193,12 @@ static void json_string(FILE *out, const char *key, const char *value)
 		else
 			fputc(ch, out);
 	}
+}
+
+static void json_string(FILE *out, const char *key, const char *value)
+{
+	fprintf(out, "\"%s\":\"", key);
+	ep_json_escaped(out, value);
 	fputc('"', out);
 }
 

@@ -28,6 +28,9 @@ const char *ep_err_name(int err);
 /* The range the kernel searched: the sysctl, narrowed by IP_LOCAL_PORT_RANGE. */
 void ep_effective_range(const struct ep_search *s, int *low, int *high);
 
+/* @s inside a JSON string: quotes, backslashes and control bytes escaped. */
+void ep_json_escaped(FILE *out, const char *s);
+
 void ep_render_human(FILE *out, const struct ep_search *s, int color);
 void ep_render_json(FILE *out, const struct ep_search *s);
 void ep_render_lost(FILE *out, unsigned long long lost, unsigned long long seq,

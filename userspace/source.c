@@ -9,6 +9,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "source.h"
 
 #define DEBUGFS_ROOT "/sys/kernel/debug"
@@ -70,31 +71,31 @@ static int explain_errno(const char *path, int err)
 	char mode[32];
 
 	if (err == ENOENT && default_dir && !debugfs_mounted() && debugfs_off(mode, sizeof(mode))) {
-		fprintf(stderr, "ephport: debugfs is switched off on the kernel command line (%s, see /proc/cmdline): the module cannot publish its trace; boot without it.\n",
+		ep_error("debugfs is switched off on the kernel command line (%s, see /proc/cmdline): the module cannot publish its trace; boot without it.",
 			mode);
 		return EP_EXIT_NO_DEBUGFS;
 	}
 	if (err == ENOENT && default_dir && !debugfs_mounted()) {
-		fprintf(stderr, "ephport: debugfs is not mounted on %s: mount it with 'mount -t debugfs none %s'.\n",
+		ep_error("debugfs is not mounted on %s: mount it with 'mount -t debugfs none %s'.",
 			DEBUGFS_ROOT, DEBUGFS_ROOT);
 		return EP_EXIT_NO_DEBUGFS;
 	}
 	if (err == ENOENT && default_dir) {
-		fprintf(stderr, "ephport: the ephport module is not loaded: load it with 'modprobe ephport' (or insmod ephport.ko).\n");
+		ep_error("the ephport module is not loaded: load it with 'modprobe ephport' (or insmod ephport.ko).");
 		return EP_EXIT_NO_MODULE;
 	}
 	if ((err == EPERM || err == EACCES) && geteuid() == 0 &&
 	    locked_down(mode, sizeof(mode))) {
-		fprintf(stderr, "ephport: kernel lockdown (%s) closes %s: only read-only debugfs files open under lockdown; set the detail with the module parameter (options ephport detail=...) instead.\n",
+		ep_error("kernel lockdown (%s) closes %s: only read-only debugfs files open under lockdown; set the detail with the module parameter (options ephport detail=...) instead.",
 			mode, path);
 		return EP_EXIT_LOCKDOWN;
 	}
 	if (err == EPERM || err == EACCES) {
-		fprintf(stderr, "ephport: permission denied on %s: debugfs is for root, run ephport with sudo.\n",
+		ep_error("permission denied on %s: debugfs is for root, run ephport with sudo.",
 			path);
 		return EP_EXIT_PERMISSION;
 	}
-	fprintf(stderr, "ephport: %s: %s\n", path, strerror(err));
+	ep_error("%s: %s", path, strerror(err));
 	return err == ENOENT ? EP_EXIT_NO_MODULE : EP_EXIT_FAIL;
 }
 
@@ -136,7 +137,7 @@ char *ep_read_all(const char *name, int *code)
 	}
 	close(fd);
 	if (!buf || n < 0) {
-		fprintf(stderr, "ephport: reading %s/%s: %s\n", ep_dir, name,
+		ep_error("reading %s/%s: %s", ep_dir, name,
 			buf ? strerror(errno) : "out of memory");
 		free(buf);
 		*code = EP_EXIT_FAIL;
@@ -153,7 +154,7 @@ int ep_control(const char *words)
 	if (fd < 0)
 		return code;
 	if (write(fd, words, strlen(words)) < 0) {
-		fprintf(stderr, "ephport: control rejected '%s': %s\n", words,
+		ep_error("control rejected '%s': %s", words,
 			strerror(errno));
 		code = EP_EXIT_FAIL;
 	}

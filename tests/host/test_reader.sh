@@ -171,6 +171,21 @@ simulate_walks() {
 	run 2 simulate --range 1-2 --connect --reuse
 }
 
+# global options before the command, --version, errors as JSON under --json
+globals() {
+	run 7 --dir "$fix" --json show --walk bind && has '"search":5' &&
+	run 0 --dir "$fix" --version && has "ephport $(cat "$here/../../VERSION"), record format 1" &&
+	has "module in $fix: record format 1" &&
+	run 3 --json show --dir "$work/none" &&
+	python3 -c 'import json, sys; e = json.loads(open(sys.argv[1]).read()); assert "No such file" in e["error"], e' "$work/out" &&
+	[ ! -s "$work/err" ] &&
+	run 2 --json show --walk listen && has '{"error":"--walk wants bind, connect or udp' &&
+	run 2 --json show --bogus && has '"error"' &&
+	run 2 --json frobnicate && has "unknown command 'frobnicate'" &&
+	run 0 help && has 'Commands:' && has 'metrics' &&
+	NO_COLOR=1 "$bin" show --dir "$fix" > "$work/out" 2>/dev/null; ! grep -q $'\033' "$work/out"
+}
+
 usage() {
 	run 2 simulate && has_err 'needs --range' &&
 	run 2 simulate --range 5-4 && run 2 simulate --range 1-2 --offset x &&
@@ -210,6 +225,6 @@ metrics() {
 }
 promtool=${EPHPORT_PROMTOOL:-$(command -v promtool)}
 
-for test in human json raw filters explain stats simulate walks simulate_walks usage errors watch_file metrics; do
+for test in human json raw filters explain stats simulate walks simulate_walks globals usage errors watch_file metrics; do
 	t "$test" "$test"
 done

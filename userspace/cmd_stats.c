@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+/* stats: the module's counters, and a histogram of the ports chosen. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "hist.h"
+#include "source.h"
+#include "view.h"
+
+static const struct argp_option options[] = {
+	{ "svg", 's', "FILE", 0, "Also write the histogram as an SVG picture", 0 },
+	{ 0 }
+};
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	const char **svg = state->input;
+
+	switch (key) {
+	case 's':
+		*svg = arg;
+		return 0;
+	case ARGP_KEY_ARG:
+		return ep_usage_error("unexpected argument '%s'", arg), EP_ARGP_SAID;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+static const struct argp argp = {
+	options, parse, NULL,
+	"Prints the module's counters (searches, passes, candidates, found, failed, records "
+	"written and dropped, and each probe's hits and misses), then a histogram of the ports "
+	"chosen in the buffered searches over the range, with the half point and the odd/even "
+	"split of each walk (bind, connect, UDP).\n"
+	"\vExample:\n"
+	"  ephport stats --svg ports.svg",
+	NULL, NULL, NULL
+};
+
+static int write_svg(const char *path, const struct ep_hist *hist)
+{
+	FILE *out = fopen(path, "w");
+
+	if (!out) {
+		ep_error("cannot write %s: %s", path, strerror(errno));
+		return EP_EXIT_FAIL;
+	}
+	ep_hist_svg(out, hist);
+	if (fclose(out)) {
+		ep_error("writing %s: %s", path, strerror(errno));
+		return EP_EXIT_FAIL;
+	}
+	return EP_EXIT_OK;
+}
+
+static int run(int argc, char **argv)
+{
+	struct ep_hist hist;
+	struct ep_collect c = { .hist = &hist };
+	struct ep_assembler a;
+	const char *svg = NULL;
+	int code = ep_parse_args(&argp, argc, argv, &svg);
+	char *text;
+
+	if (code)
+		return code;
+	text = ep_read_all("stats", &code);
+	if (!text)
+		return code;
+	fputs(text, stdout);
+	free(text);
+	ep_hist_init(&hist);
+	code = ep_read_snapshot(&c, &a);
+	if (code)
+		return code;
+	if (c.have)
+		ep_search_free(&c.found);
+	fputc('\n', stdout);
+	ep_hist_print(stdout, &hist);
+	if (svg && (code = write_svg(svg, &hist)))
+		return code;
+	return ep_finish(&a, EP_EXIT_OK);
+}
+
+const struct ep_command ep_cmd_stats = {
+	"stats", "the module's counters and a histogram of the ports chosen", run
+};

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+/* watch and show: the searches as they end, or as buffered, in a view. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "render.h"
+#include "source.h"
+#include "view.h"
+
+#define MS_PER_S 1000
+
+struct watch_args {
+	struct ep_session session;
+	bool follow;		/* watch: events_pipe; show: events */
+	bool filtered;
+	bool raw;
+	const char *detail;	/* to set while watching, or NULL */
+	long duration;		/* seconds, -1: none */
+};
+
+enum { OPT_PASSES = 0x100, OPT_CANDIDATES, OPT_RAW, OPT_COUNT, OPT_DURATION, OPT_WALK };
+
+static const struct argp_option options[] = {
+	{ NULL, 0, NULL, 0, "Filters (a search is shown when it matches all of them):", 1 },
+	{ "pid", 'p', "N", 0, "Searches made by process N", 1 },
+	{ "comm", 'c', "NAME", 0, "Searches made by a command named NAME", 1 },
+	{ "family", 'f', "F", 0, "inet or inet6", 1 },
+	{ "walk", OPT_WALK, "W", 0, "bind (TCP, DCCP), connect or udp: which of the kernel's searches", 1 },
+	{ "port", 'P', "LO-HI", 0, "Searches that chose a port in LO-HI", 1 },
+	{ "errors", 'e', NULL, 0, "Failed searches only", 1 },
+	{ NULL, 0, NULL, 0, "Detail (watch only; the module's detail is restored on exit):", 2 },
+	{ "passes", OPT_PASSES, NULL, 0, "One line per pass (the module's default)", 2 },
+	{ "candidates", OPT_CANDIDATES, NULL, 0, "Every port tried, with its verdict", 2 },
+	{ NULL, 0, NULL, 0, "Output (the default: a block per search, the range as a bar with the half point '|', the start 'S' and the port 'P', each pass, and the result with its time):", 3 },
+	{ "raw", OPT_RAW, NULL, 0, "The module's lines unchanged (no filters)", 3 },
+	{ NULL, 0, NULL, 0, "Stopping (watch only):", 4 },
+	{ "count", OPT_COUNT, "N", 0, "After N searches shown", 4 },
+	{ "duration", OPT_DURATION, "S", 0, "After S seconds", 4 },
+	{ 0 }
+};
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct watch_args *w = state->input;
+	struct ep_filter *f = &w->session.filter;
+	long value;
+	int walk;
+
+	switch (key) {
+	case 'p':
+		if (!ep_parse_long(arg, 1, INT_MAX, &value))
+			return ep_usage_error("--pid wants a process id, not '%s'", arg), EP_ARGP_SAID;
+		f->pid = (int)value;
+		break;
+	case 'c':
+		f->comm = arg;
+		break;
+	case 'f':
+		if (strcmp(arg, "inet") && strcmp(arg, "inet6"))
+			return ep_usage_error("--family wants inet or inet6, not '%s'", arg), EP_ARGP_SAID;
+		f->family = arg;
+		break;
+	case OPT_WALK:
+		for (walk = 0; walk < EP_WALK_COUNT && strcmp(arg, ep_walk_words[walk]); walk++)
+			;
+		if (walk == EP_WALK_COUNT)
+			return ep_usage_error("--walk wants bind, connect or udp, not '%s'", arg),
+			       EP_ARGP_SAID;
+		f->walk = walk;
+		break;
+	case 'P':
+		if (!ep_parse_port_range(arg, &f->port_low, &f->port_high))
+			return ep_usage_error("--port wants LO-HI within 1-65535, not '%s'", arg),
+			       EP_ARGP_SAID;
+		break;
+	case 'e':
+		f->errors = true;
+		break;
+	case OPT_PASSES:
+		w->detail = "passes";
+		return 0;
+	case OPT_CANDIDATES:
+		w->detail = "candidates";
+		return 0;
+	case OPT_RAW:
+		w->raw = true;
+		return 0;
+	case OPT_COUNT:
+		if (!ep_parse_long(arg, 1, LONG_MAX, &w->session.count))
+			return ep_usage_error("--count wants a positive number, not '%s'", arg),
+			       EP_ARGP_SAID;
+		return 0;
+	case OPT_DURATION:
+		if (!ep_parse_long(arg, 1, INT_MAX / MS_PER_S, &w->duration))
+			return ep_usage_error("--duration wants seconds, not '%s'", arg), EP_ARGP_SAID;
+		return 0;
+	case ARGP_KEY_ARG:
+		return ep_usage_error("unexpected argument '%s'", arg), EP_ARGP_SAID;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	w->filtered = true;
+	return 0;
+}
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	ep_stop = 1;
+}
+
+/* "detail=passes pid=0 netns=0 ..." -> "passes" */
+static bool current_detail(char *detail, size_t size, int *code)
+{
+	char *text = ep_read_all("control", code), *p, *end;
+
+	if (!text)
+		return false;
+	p = strstr(text, "detail=");
+	if (p) {
+		p += strlen("detail=");
+		end = p + strcspn(p, " \n");
+		*end = '\0';
+		snprintf(detail, size, "%s", p);
+	}
+	free(text);
+	if (!p)
+		*code = EP_EXIT_FAIL;
+	return p != NULL;
+}
+
+static int set_detail(const char *detail)
+{
+	char words[64];
+
+	snprintf(words, sizeof(words), "detail=%s", detail);
+	return ep_control(words);
+}
+
+static int run(int argc, char **argv, bool follow, const struct argp *argp)
+{
+	struct watch_args w = { .follow = follow, .duration = -1 };
+	struct ep_assembler a;
+	char saved[32] = "";
+	int fd, code;
+
+	ep_session_init(&w.session, EP_VIEW_HUMAN);
+	code = ep_parse_args(argp, argc, argv, &w);
+	if (code)
+		return code;
+	w.session.view = w.raw ? EP_VIEW_RAW : ep_cli.json ? EP_VIEW_JSON : EP_VIEW_HUMAN;
+	if (w.raw && (w.filtered || ep_cli.json))
+		return ep_usage_error("--raw prints every line unchanged: filters need the human view or --json");
+	if (!follow && (w.detail || w.session.count > 0 || w.duration > 0))
+		return ep_usage_error("--passes, --candidates, --count and --duration are for watch");
+
+	fd = ep_open(follow ? "events_pipe" : "events", O_RDONLY, &code);
+	if (fd < 0)
+		return code;
+	if (w.detail && (!current_detail(saved, sizeof(saved), &code) ||
+			 (code = set_detail(w.detail)))) {
+		close(fd);
+		return code;
+	}
+	if (follow) {
+		struct sigaction sa = { .sa_handler = on_stop };
+
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
+	ep_asm_init(&a, ep_show_search, ep_show_gap, &w.session);
+	code = ep_pump(fd, &a, &w.session,
+		       w.duration > 0 ? ep_now_ms() + w.duration * MS_PER_S : -1);
+	close(fd);
+	/* a snapshot may end mid-search: show it; a stopped watch need not */
+	ep_asm_finish(&a, !follow);
+	if (*saved)
+		set_detail(saved);
+	return ep_finish(&a, code);
+}
+
+static const struct argp watch_argp = {
+	options, parse, NULL,
+	"Follows new searches from events_pipe and prints each as it ends, until Ctrl-C, "
+	"--count or --duration. Records it reads are consumed: they are gone from events. "
+	"Lost records (a gap in seq) are always reported, never hidden.\n"
+	"\vExamples:\n"
+	"  ephport watch --candidates --comm node\n"
+	"  ephport watch --walk connect --errors --json\n"
+	"  ephport watch --duration 60 --raw > trace.txt",
+	NULL, NULL, NULL
+};
+
+static const struct argp show_argp = {
+	options, parse, NULL,
+	"Prints the searches the module has buffered (events) and exits; reading does not "
+	"consume them. The detail and stopping options are watch's.\n"
+	"\vExamples:\n"
+	"  ephport show --errors\n"
+	"  ephport show --json --port 40000-40999",
+	NULL, NULL, NULL
+};
+
+static int run_watch(int argc, char **argv)
+{
+	return run(argc, argv, true, &watch_argp);
+}
+
+static int run_show(int argc, char **argv)
+{
+	return run(argc, argv, false, &show_argp);
+}
+
+const struct ep_command ep_cmd_watch = {
+	"watch", "follow new searches as they happen (the default)", run_watch
+};
+
+const struct ep_command ep_cmd_show = {
+	"show", "print the searches buffered in the module, then exit", run_show
+};

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "render.h"
+#include "source.h"
+#include "view.h"
+
+#define READ_CHUNK 65536
+#define MS_PER_S 1000
+#define NS_PER_MS 1000000
+
+volatile sig_atomic_t ep_stop;
+
+void ep_session_init(struct ep_session *session, enum ep_view view)
+{
+	memset(session, 0, sizeof(*session));
+	session->view = view;
+	session->count = -1;
+	session->filter.walk = -1;
+}
+
+static bool matches(const struct ep_filter *f, const struct ep_search *s)
+{
+	const struct ep_record *b = &s->begin;
+
+	if ((f->pid || f->comm || f->family || f->walk >= 0) && !s->has_begin)
+		return false;
+	if (f->walk >= 0 && (int)ep_walk_of(s) != f->walk)
+		return false;
+	if (f->pid && b->pid != f->pid)
+		return false;
+	if (f->comm && strcmp(b->comm, f->comm))
+		return false;
+	if (f->family && strcmp(b->family, f->family))
+		return false;
+	if (f->errors && (!s->has_end || !s->end.err))
+		return false;
+	if (f->port_low && (!s->has_end || s->end.err || s->end.port < f->port_low ||
+			    s->end.port > f->port_high))
+		return false;
+	return true;
+}
+
+bool ep_show_search(struct ep_search *s, void *ctx)
+{
+	struct ep_session *session = ctx;
+
+	if (!session->count || !matches(&session->filter, s))
+		return false;
+	if (session->view == EP_VIEW_JSON)
+		ep_render_json(stdout, s);
+	else if (session->view == EP_VIEW_HUMAN)
+		ep_render_human(stdout, s, ep_cli.color);
+	fflush(stdout);
+	if (session->count > 0 && !--session->count)
+		ep_stop = 1;
+	return false;
+}
+
+void ep_show_gap(unsigned long long lost, unsigned long long seq, void *ctx)
+{
+	struct ep_session *session = ctx;
+
+	if (session->view != EP_VIEW_RAW)
+		ep_render_lost(stdout, lost, seq, session->view == EP_VIEW_JSON);
+	else
+		fprintf(stderr, "ephport: %llu records lost before seq %llu\n",
+			lost, seq);
+}
+
+/* Feeds whole lines from @buf; returns how many bytes of a partial line remain. */
+static size_t feed_lines(struct ep_assembler *a, struct ep_session *session,
+			 char *buf, size_t len)
+{
+	char *line = buf, *nl;
+
+	while (!ep_stop && (nl = memchr(line, '\n', len - (line - buf)))) {
+		*nl = '\0';
+		if (session->view == EP_VIEW_RAW) {
+			struct ep_record rec;
+			int rc = ep_record_parse(line, &rec);
+
+			if (rc < 0) {
+				a->unparsable++;
+			} else {
+				printf("%s\n", line);
+				if (!rc)
+					ep_asm_record(a, &rec);
+			}
+		} else {
+			ep_asm_line(a, line);
+		}
+		line = nl + 1;
+	}
+	len -= line - buf;
+	memmove(buf, line, len);
+	return len;
+}
+
+long long ep_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * MS_PER_S + ts.tv_nsec / NS_PER_MS;
+}
+
+int ep_pump(int fd, struct ep_assembler *a, struct ep_session *session,
+	    long long deadline_ms)
+{
+	static char buf[READ_CHUNK + 1];
+	size_t held = 0;
+
+	while (!ep_stop) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int timeout = -1;
+		ssize_t n;
+
+		if (deadline_ms >= 0) {
+			long long left = deadline_ms - ep_now_ms();
+
+			if (left <= 0)
+				break;
+			timeout = left > INT_MAX ? INT_MAX : (int)left;
+		}
+		if (poll(&pfd, 1, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			ep_error("poll: %s", strerror(errno));
+			return EP_EXIT_FAIL;
+		}
+		if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		n = read(fd, buf + held, READ_CHUNK - held);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0) {
+			ep_error("read: %s", strerror(errno));
+			return EP_EXIT_FAIL;
+		}
+		if (!n)
+			break;
+		held = feed_lines(a, session, buf, held + n);
+		if (held == READ_CHUNK)		/* a line longer than any record */
+			held = 0;
+	}
+	return EP_EXIT_OK;
+}
+
+int ep_finish(struct ep_assembler *a, int code)
+{
+	if (a->unparsable) {
+		ep_error("%llu records could not be parsed and were skipped: is the reader older than the module?",
+			 a->unparsable);
+		if (!code)
+			code = EP_EXIT_UNPARSABLE;
+	}
+	return code;
+}
+
+static bool collect_search(struct ep_search *s, void *ctx)
+{
+	struct ep_collect *c = ctx;
+
+	if (c->hist)
+		ep_hist_add(c->hist, s);
+	if (c->want && s->id != c->want)
+		return false;
+	if (c->failed && (!s->has_end || !s->end.err))
+		return false;
+	if (c->have)
+		ep_search_free(&c->found);
+	c->found = *s;
+	c->have = true;
+	return true;
+}
+
+int ep_read_snapshot(struct ep_collect *c, struct ep_assembler *a)
+{
+	int code = EP_EXIT_OK;
+	char *text = ep_read_all("events", &code), *line, *cursor;
+
+	if (!text)
+		return code;
+	ep_asm_init(a, collect_search, NULL, c);
+	for (cursor = text; (line = strsep(&cursor, "\n"));)
+		if (*line)
+			ep_asm_line(a, line);
+	ep_asm_finish(a, true);
+	free(text);
+	return EP_EXIT_OK;
+}
