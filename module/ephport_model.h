@@ -43,6 +43,31 @@ enum ephport_op {
 	EPHPORT_OP_COUNT,
 };
 
+/* What a record is: its type= */
+enum ephport_record_type {
+	EPHPORT_REC_BEGIN,
+	EPHPORT_REC_PASS,
+	EPHPORT_REC_CAND,
+	EPHPORT_REC_END,
+	EPHPORT_REC_CLEAR,
+	EPHPORT_REC_COUNT,
+};
+
+/* The socket's family= and proto= */
+enum ephport_family {
+	EPHPORT_INET,
+	EPHPORT_INET6,
+	EPHPORT_FAMILY_COUNT,
+};
+
+enum ephport_proto {
+	EPHPORT_TCP,
+	EPHPORT_DCCP,
+	EPHPORT_UDP,
+	EPHPORT_UDPLITE,
+	EPHPORT_PROTO_COUNT,
+};
+
 /* A port's parity is its low bit. */
 enum ephport_parity {
 	EPHPORT_EVEN,
@@ -65,6 +90,26 @@ enum ephport_verdict {
  * The words records use for them, defined here once for the module, its
  * trace events, the reader and the tests.
  */
+static const char *const ephport_record_type_words[EPHPORT_REC_COUNT] = {
+	[EPHPORT_REC_BEGIN] = "begin",
+	[EPHPORT_REC_PASS] = "pass",
+	[EPHPORT_REC_CAND] = "cand",
+	[EPHPORT_REC_END] = "end",
+	[EPHPORT_REC_CLEAR] = "clear",
+};
+
+static const char *const ephport_family_words[EPHPORT_FAMILY_COUNT] = {
+	[EPHPORT_INET] = "inet",
+	[EPHPORT_INET6] = "inet6",
+};
+
+static const char *const ephport_proto_words[EPHPORT_PROTO_COUNT] = {
+	[EPHPORT_TCP] = "tcp",
+	[EPHPORT_DCCP] = "dccp",
+	[EPHPORT_UDP] = "udp",
+	[EPHPORT_UDPLITE] = "udplite",
+};
+
 static const char *const ephport_op_words[EPHPORT_OP_COUNT] = {
 	[EPHPORT_OP_BIND] = "bind",
 	[EPHPORT_OP_CONNECT] = "connect",

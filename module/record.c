@@ -99,21 +99,22 @@ static void put_addr(struct line *l, u16 family, const u8 *addr)
 	}
 }
 
-static void put_proto(struct line *l, u8 proto)
+enum ephport_family ephport_family_of(u16 family)
+{
+	return family == AF_INET6 ? EPHPORT_INET6 : EPHPORT_INET;
+}
+
+enum ephport_proto ephport_proto_of(u8 proto)
 {
 	switch (proto) {
 	case IPPROTO_DCCP:
-		put_lit(l, " proto=dccp");
-		break;
+		return EPHPORT_DCCP;
 	case IPPROTO_UDP:
-		put_lit(l, " proto=udp");
-		break;
+		return EPHPORT_UDP;
 	case IPPROTO_UDPLITE:
-		put_lit(l, " proto=udplite");
-		break;
+		return EPHPORT_UDPLITE;
 	default:
-		put_lit(l, " proto=tcp");
-		break;
+		return EPHPORT_TCP;
 	}
 }
 
@@ -162,18 +163,16 @@ void ephport_pass_tail(const struct ephport_pass_rec *p, char *buf, size_t size)
 
 static void format_begin(const struct ephport_begin *b, struct line *l)
 {
-	put_lit(l, "type=begin");
 	put_key(l, " pid=", b->pid);
 	put_key(l, " tid=", b->tid);
 	put_lit(l, " comm=");
 	/* copy_comm() made it one NUL-terminated word */
 	put_str(l, b->comm);
 	put_key(l, " netns=", b->netns);
-	if (b->family == AF_INET6)
-		put_lit(l, " family=inet6");
-	else
-		put_lit(l, " family=inet");
-	put_proto(l, b->proto);
+	put_lit(l, " family=");
+	put_str(l, ephport_family_words[ephport_family_of(b->family)]);
+	put_lit(l, " proto=");
+	put_str(l, ephport_proto_words[ephport_proto_of(b->proto)]);
 	put_lit(l, " addr=");
 	put_addr(l, b->family, b->addr);
 	put_key(l, " reuse=", b->reuse);
@@ -190,7 +189,6 @@ static void format_begin(const struct ephport_begin *b, struct line *l)
 
 static void format_pass(const struct ephport_pass_rec *p, struct line *l)
 {
-	put_lit(l, "type=pass");
 	put_key(l, " pass=", p->pass);
 	put_lit(l, " half=");
 	put_str(l, ephport_half_words[p->half]);
@@ -207,7 +205,6 @@ static void format_pass(const struct ephport_pass_rec *p, struct line *l)
 
 static void format_cand(const struct ephport_cand_rec *c, struct line *l)
 {
-	put_lit(l, "type=cand");
 	put_key(l, " pass=", c->pass);
 	put_key(l, " port=", c->port);
 	put_lit(l, " verdict=");
@@ -216,7 +213,6 @@ static void format_cand(const struct ephport_cand_rec *c, struct line *l)
 
 static void format_end(const struct ephport_end_rec *e, struct line *l)
 {
-	put_lit(l, "type=end");
 	put_key(l, " port=", e->port);
 	put_lit(l, " err=");
 	put_s64(l, e->err);
@@ -238,7 +234,8 @@ int ephport_record_format(const struct ephport_record *rec, char *buf, size_t si
 	put_u64(&l, rec->seq);
 	put_lit(&l, " search=");
 	put_u64(&l, rec->search);
-	put_char(&l, ' ');
+	put_lit(&l, " type=");
+	put_str(&l, ephport_record_type_words[rec->type]);
 	switch (rec->type) {
 	case EPHPORT_REC_BEGIN:
 		format_begin(&rec->begin, &l);
@@ -250,7 +247,6 @@ int ephport_record_format(const struct ephport_record *rec, char *buf, size_t si
 		format_cand(&rec->cand, &l);
 		break;
 	case EPHPORT_REC_CLEAR:
-		put_lit(&l, "type=clear");
 		put_key(&l, " cleared=", rec->clear.cleared);
 		break;
 	default:

@@ -14,14 +14,6 @@
 /* Bumped whenever a key changes meaning or disappears. */
 #define EPHPORT_FORMAT_VERSION 1
 
-enum ephport_record_type {
-	EPHPORT_REC_BEGIN,
-	EPHPORT_REC_PASS,
-	EPHPORT_REC_CAND,
-	EPHPORT_REC_END,
-	EPHPORT_REC_CLEAR,
-};
-
 struct ephport_begin {
 	pid_t pid;
 	pid_t tid;
@@ -91,6 +83,10 @@ struct ephport_record {
 		struct ephport_clear_rec clear;
 	};
 };
+
+/* The vocabulary's words for a socket's AF_* and IPPROTO_*. */
+enum ephport_family ephport_family_of(u16 family);
+enum ephport_proto ephport_proto_of(u8 proto);
 
 /* Formats one record as a newline-terminated line; returns its length. */
 int ephport_record_format(const struct ephport_record *rec, char *buf, size_t size);

@@ -38,9 +38,6 @@ static inline void ephport_trace_sockaddr(u8 *dst, const struct ephport_begin *b
 
 /* Enum names in the formats below, resolved for perf and trace-cmd. */
 TRACE_DEFINE_ENUM(TASK_COMM_LEN);
-TRACE_DEFINE_ENUM(IPPROTO_DCCP);
-TRACE_DEFINE_ENUM(IPPROTO_UDP);
-TRACE_DEFINE_ENUM(IPPROTO_UDPLITE);
 
 TRACE_EVENT(search_begin,
 	    TP_PROTO(u64 search, const struct ephport_begin *b),
@@ -52,8 +49,8 @@ TRACE_EVENT(search_begin,
 			     /* a sockaddr, so that %pISc prints either family */
 			     __array(u8, addr, sizeof(struct sockaddr_in6))
 			     __field(u32, netns)
-			     __field(u16, family)
-			     __field(u8, proto)
+			     __array(char, family, EPHPORT_WORD_MAX)
+			     __array(char, proto, EPHPORT_WORD_MAX)
 			     __field(u8, reuse)
 			     __field(u8, reuseport)
 			     __field(u16, range_low)
@@ -67,8 +64,11 @@ TRACE_EVENT(search_begin,
 			   __entry->tid = b->tid;
 			   memcpy(__entry->comm, b->comm, TASK_COMM_LEN);
 			   __entry->netns = b->netns;
-			   __entry->family = b->family;
-			   __entry->proto = b->proto;
+			   strscpy(__entry->family,
+				   ephport_family_words[ephport_family_of(b->family)],
+				   EPHPORT_WORD_MAX);
+			   strscpy(__entry->proto, ephport_proto_words[ephport_proto_of(b->proto)],
+				   EPHPORT_WORD_MAX);
 			   ephport_trace_sockaddr(__entry->addr, b);
 			   __entry->reuse = b->reuse;
 			   __entry->reuseport = b->reuseport;
@@ -79,10 +79,7 @@ TRACE_EVENT(search_begin,
 			   ephport_begin_tail(b, __entry->tail, EPHPORT_TAIL_MAX);),
 	    TP_printk("search=%llu type=begin pid=%d tid=%d comm=%s netns=%u family=%s proto=%s addr=%pISc reuse=%u reuseport=%u range=%u-%u sockrange=%u-%u%s",
 		      __entry->search, __entry->pid, __entry->tid, __entry->comm,
-		      __entry->netns, __entry->family == AF_INET6 ? "inet6" : "inet",
-		      __entry->proto == IPPROTO_DCCP ? "dccp" :
-		      __entry->proto == IPPROTO_UDP ? "udp" :
-		      __entry->proto == IPPROTO_UDPLITE ? "udplite" : "tcp", __entry->addr,
+		      __entry->netns, __entry->family, __entry->proto, __entry->addr,
 		      __entry->reuse, __entry->reuseport, __entry->range_low,
 		      __entry->range_high, __entry->sock_low, __entry->sock_high,
 		      __entry->tail)

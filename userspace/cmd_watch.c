@@ -63,9 +63,11 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		f->comm = arg;
 		break;
 	case 'f':
-		if (strcmp(arg, "inet") && strcmp(arg, "inet6"))
+		for (f->family = 0; f->family < EPHPORT_FAMILY_COUNT &&
+		     strcmp(arg, ephport_family_words[f->family]); f->family++)
+			;
+		if (f->family == EPHPORT_FAMILY_COUNT)
 			return ep_usage_error("--family wants inet or inet6, not '%s'", arg), EP_ARGP_SAID;
-		f->family = arg;
 		break;
 	case OPT_WALK:
 		for (walk = 0; walk < EP_WALK_COUNT && strcmp(arg, ep_walk_words[walk]); walk++)

@@ -32,7 +32,7 @@ void ep_hist_add(struct ep_hist *h, const struct ep_search *s)
 	if (!h->searches++) {
 		ep_effective_range(s, &h->low, &h->high);
 		for (i = 0; i < s->npass; i++)
-			if (!strcmp(s->passes[i].rec.half, "lower"))
+			if (s->passes[i].rec.half == EPHPORT_HALF_LOWER)
 				h->half = s->passes[i].rec.high;
 	}
 	if (s->end.err) {

@@ -95,19 +95,21 @@ static bool copy_word(const char *s, size_t n, char *dst, size_t size)
 	return true;
 }
 
-/* @s (@n bytes) is one of @count words: copied into @dst. */
-static bool word_of(const char *s, size_t n, const char *const *words, size_t count,
-		    char *dst)
+/* The index of @s (@n bytes) among @count words, or -1. */
+static int word_index(const char *s, size_t n, const char *const *words, size_t count)
 {
 	size_t i;
 
 	for (i = 0; i < count; i++)
 		if (strlen(words[i]) == n && !memcmp(s, words[i], n))
-			return copy_word(s, n, dst, EP_WORD_MAX);
-	return false;
+			return (int)i;
+	return -1;
 }
 
-#define one_of(s, n, words, dst) word_of(s, n, words, sizeof(words) / sizeof(words[0]), dst)
+/* @dst, an enum of the vocabulary @words, gets @s's index (through @tmp) */
+#define one_of(s, n, words, dst, tmp)						\
+	(((tmp) = word_index(s, n, words, sizeof(words) / sizeof(words[0]))) >= 0 && \
+	 ((*(dst) = (tmp)), true))
 
 static bool parse_range(const char *s, size_t n, int *low, int *high)
 {
@@ -119,20 +121,14 @@ static bool parse_range(const char *s, size_t n, int *low, int *high)
 	       parse_int(dash + 1, n - (dash - s) - 1, 0, 65535, high);
 }
 
-static const char *const families[] = { "inet", "inet6" };
-static const char *const protos[] = { "tcp", "dccp", "udp", "udplite" };
-
-static const char *const types[] = {
-	"begin", "pass", "cand", "end", "clear"
-};
 
 #define KEY(name) (klen == strlen(name) && !memcmp(key, name, klen))
 
 static bool parse_pair(const char *key, size_t klen, const char *v, size_t n,
 		       struct ep_record *r, unsigned long *seen)
 {
-	char word[EP_WORD_MAX];
 	long long ll;
+	int word;
 
 	if (KEY("seq"))
 		return (*seen |= K_SEQ), parse_ull(v, n, &r->seq);
@@ -141,10 +137,8 @@ static bool parse_pair(const char *key, size_t klen, const char *v, size_t n,
 	if (KEY("type")) {
 		*seen |= K_TYPE;
 		/* a type from a newer module: the line is skipped */
-		if (!one_of(v, n, types, word))
+		if (!one_of(v, n, ephport_record_type_words, &r->type, word))
 			return n && n < EP_WORD_MAX && (*seen |= K_NEW_TYPE);
-		for (r->type = EP_BEGIN; strcmp(types[r->type], word); r->type++)
-			;
 		return true;
 	}
 	if (KEY("pid"))
@@ -156,9 +150,9 @@ static bool parse_pair(const char *key, size_t klen, const char *v, size_t n,
 	if (KEY("comm"))
 		return (*seen |= K_COMM), copy_word(v, n, r->comm, sizeof(r->comm));
 	if (KEY("family"))
-		return (*seen |= K_FAMILY), one_of(v, n, families, r->family);
+		return (*seen |= K_FAMILY), one_of(v, n, ephport_family_words, &r->family, word);
 	if (KEY("proto"))
-		return (*seen |= K_PROTO), one_of(v, n, protos, r->proto);
+		return (*seen |= K_PROTO), one_of(v, n, ephport_proto_words, &r->proto, word);
 	if (KEY("addr"))
 		return copy_word(v, n, r->addr, sizeof(r->addr));
 	if (KEY("reuse"))
@@ -173,7 +167,7 @@ static bool parse_pair(const char *key, size_t klen, const char *v, size_t n,
 		return parse_range(v, n, &r->sock_low, &r->sock_high);
 	}
 	if (KEY("op"))
-		return one_of(v, n, ephport_op_words, r->op);
+		return one_of(v, n, ephport_op_words, &r->op, word);
 	if (KEY("daddr"))
 		return copy_word(v, n, r->daddr, sizeof(r->daddr));
 	if (KEY("dport"))
@@ -194,9 +188,9 @@ static bool parse_pair(const char *key, size_t klen, const char *v, size_t n,
 	if (KEY("pass"))
 		return (*seen |= K_PASS), parse_int(v, n, 1, 255, &r->pass);
 	if (KEY("half"))
-		return (*seen |= K_HALF), one_of(v, n, ephport_half_words, r->half);
+		return (*seen |= K_HALF), one_of(v, n, ephport_half_words, &r->half, word);
 	if (KEY("parity"))
-		return (*seen |= K_PARITY), one_of(v, n, ephport_parity_words, r->parity);
+		return (*seen |= K_PARITY), one_of(v, n, ephport_parity_words, &r->parity, word);
 	if (KEY("low"))
 		return (*seen |= K_LOW), parse_int(v, n, 0, 65536, &r->low);
 	if (KEY("high"))
@@ -212,7 +206,7 @@ static bool parse_pair(const char *key, size_t klen, const char *v, size_t n,
 	if (KEY("port"))
 		return (*seen |= K_PORT), parse_int(v, n, 0, 65535, &r->port);
 	if (KEY("verdict"))
-		return (*seen |= K_VERDICT), one_of(v, n, ephport_verdict_words, r->verdict);
+		return (*seen |= K_VERDICT), one_of(v, n, ephport_verdict_words, &r->verdict, word);
 	if (KEY("err"))
 		return (*seen |= K_ERR), parse_int(v, n, -4095, 0, &r->err);
 	if (KEY("passes"))
@@ -236,7 +230,7 @@ void ep_record_init(struct ep_record *rec, enum ep_type type)
 	rec->slot = -1;
 	rec->perturb = -1;
 	rec->step = -1;
-	strcpy(rec->op, ephport_op_words[EPHPORT_OP_BIND]);
+	rec->op = EPHPORT_OP_BIND;
 }
 
 int ep_record_parse(const char *line, struct ep_record *rec)
@@ -276,7 +270,7 @@ int ep_record_format(const struct ep_record *r, char *buf, int size)
 {
 	char sockrange[16];
 	int len = snprintf(buf, size, "seq=%llu search=%llu type=%s ", r->seq,
-			   r->search, types[r->type]);
+			   r->search, ephport_record_type_words[r->type]);
 
 	switch (r->type) {
 	case EP_BEGIN:
@@ -287,24 +281,25 @@ int ep_record_format(const struct ep_record *r, char *buf, int size)
 			snprintf(sockrange, sizeof(sockrange), "none");
 		len += snprintf(buf + len, size - len,
 				"pid=%d tid=%d comm=%s netns=%lu family=%s proto=%s addr=%s reuse=%d reuseport=%d range=%d-%d sockrange=%s op=%s",
-				r->pid, r->tid, r->comm, r->netns, r->family,
-				r->proto, r->addr, r->reuse, r->reuseport,
-				r->range_low, r->range_high, sockrange, r->op);
-		if (!strcmp(r->op, ephport_op_words[EPHPORT_OP_CONNECT]))
+				r->pid, r->tid, r->comm, r->netns,
+				ephport_family_words[r->family], ephport_proto_words[r->proto],
+				r->addr, r->reuse, r->reuseport, r->range_low, r->range_high,
+				sockrange, ephport_op_words[r->op]);
+		if (r->op == EPHPORT_OP_CONNECT)
 			len += snprintf(buf + len, size - len,
 					" daddr=%s dport=%d hash=%llu slot=%lld",
 					r->daddr, r->dport, r->hash, r->slot);
 		if (r->perturb >= 0)
 			len += snprintf(buf + len, size - len, " perturb=%lld", r->perturb);
-		else if (!strcmp(r->op, ephport_op_words[EPHPORT_OP_CONNECT]))
+		else if (r->op == EPHPORT_OP_CONNECT)
 			len += snprintf(buf + len, size - len, " perturb=unknown");
 		len += snprintf(buf + len, size - len, "\n");
 		break;
 	case EP_PASS:
 		len += snprintf(buf + len, size - len,
 				"pass=%d half=%s low=%d high=%d relax=%d parity=%s offset=%lld start=%lld examined=%lld",
-				r->pass, r->half, r->low, r->high, r->relax,
-				r->parity, r->offset, r->start, r->examined);
+				r->pass, ephport_half_words[r->half], r->low, r->high, r->relax,
+				ephport_parity_words[r->parity], r->offset, r->start, r->examined);
 		if (r->step >= 0)
 			len += snprintf(buf + len, size - len, " step=%lld", r->step);
 		if (r->slots)
@@ -313,7 +308,7 @@ int ep_record_format(const struct ep_record *r, char *buf, int size)
 		break;
 	case EP_CAND:
 		len += snprintf(buf + len, size - len, "pass=%d port=%d verdict=%s\n",
-				r->pass, r->port, r->verdict);
+				r->pass, r->port, ephport_verdict_words[r->verdict]);
 		break;
 	case EP_END:
 		len += snprintf(buf + len, size - len,

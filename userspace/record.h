@@ -5,11 +5,20 @@
 
 #include <stdbool.h>
 
+#include "../module/ephport_model.h"
+
 #define EP_COMM_MAX 16
 #define EP_ADDR_MAX 48
 #define EP_WORD_MAX 16
 
-enum ep_type { EP_BEGIN, EP_PASS, EP_CAND, EP_END, EP_CLEAR };
+/* The record types, as the model's vocabulary numbers them. */
+enum ep_type {
+	EP_BEGIN = EPHPORT_REC_BEGIN,
+	EP_PASS = EPHPORT_REC_PASS,
+	EP_CAND = EPHPORT_REC_CAND,
+	EP_END = EPHPORT_REC_END,
+	EP_CLEAR = EPHPORT_REC_CLEAR,
+};
 
 struct ep_record {
 	unsigned long long seq;
@@ -19,13 +28,13 @@ struct ep_record {
 	int pid, tid;
 	unsigned long netns;
 	char comm[EP_COMM_MAX + 1];
-	char family[EP_WORD_MAX];	/* inet, inet6 */
-	char proto[EP_WORD_MAX];	/* tcp, dccp, udp, udplite */
+	enum ephport_family family;
+	enum ephport_proto proto;
 	char addr[EP_ADDR_MAX];
 	int reuse, reuseport;
 	int range_low, range_high;
 	int sock_low, sock_high;	/* both 0 for sockrange=none */
-	char op[EP_WORD_MAX];		/* bind, connect; bind when absent */
+	enum ephport_op op;		/* bind when absent */
 	/* connect: the peer, its hash and perturbation slot (-1: unknown) */
 	char daddr[EP_ADDR_MAX];
 	int dport;
@@ -33,8 +42,8 @@ struct ep_record {
 	long long slot, perturb;
 	/* pass */
 	int pass;
-	char half[EP_WORD_MAX];		/* whole, lower, upper */
-	char parity[EP_WORD_MAX];	/* odd, even */
+	enum ephport_half half;
+	enum ephport_parity parity;
 	int low, high;			/* high exclusive */
 	long long offset, start;
 	int relax;
@@ -43,7 +52,7 @@ struct ep_record {
 	long long examined;		/* pass and end */
 	/* cand */
 	int port;			/* cand and end */
-	char verdict[EP_WORD_MAX];	/* free, inuse, reserved */
+	enum ephport_verdict verdict;
 	/* end */
 	int err;
 	int passes;
@@ -62,7 +71,10 @@ struct ep_record {
  */
 int ep_record_parse(const char *line, struct ep_record *rec);
 
-/* An empty record of @type; what may be absent or unknown is -1, op bind. */
+/*
+ * An empty record of @type; what may be absent or unknown is -1, op bind.
+ * Words are parsed into the model's enums (ephport_model.h).
+ */
 void ep_record_init(struct ep_record *rec, enum ep_type type);
 
 /* The module's line for @rec, newline included; returns its length. */

@@ -43,9 +43,9 @@ const char *const ep_walk_words[EP_WALK_COUNT] = {
 
 enum ep_walk ep_walk_of(const struct ep_search *s)
 {
-	if (!strcmp(s->begin.op, ephport_op_words[EPHPORT_OP_CONNECT]))
+	if (s->begin.op == EPHPORT_OP_CONNECT)
 		return EP_WALK_CONNECT;
-	if (!strcmp(s->begin.proto, "udp") || !strcmp(s->begin.proto, "udplite"))
+	if (s->begin.proto == EPHPORT_UDP || s->begin.proto == EPHPORT_UDPLITE)
 		return EP_WALK_UDP;
 	return EP_WALK_BIND;
 }
@@ -95,7 +95,7 @@ static void draw_bar(FILE *out, const struct ep_search *s, int low, int high)
 			bar[c] = '=';
 	}
 	for (i = 0; i < s->npass; i++)
-		if (!strcmp(s->passes[i].rec.half, "lower") &&
+		if (s->passes[i].rec.half == EPHPORT_HALF_LOWER &&
 		    (c = column(s->passes[i].rec.high, low, high)) >= 0)
 			bar[c] = '|';
 	if (s->npass && (c = column((int)s->passes[0].rec.start, low, high)) >= 0)
@@ -111,11 +111,11 @@ void ep_render_human(FILE *out, const struct ep_search *s, int color)
 	int low, high, i;
 
 	if (s->has_begin) {
-		bool v6 = !strcmp(b->family, "inet6");
+		bool v6 = b->family == EPHPORT_INET6;
 
 		fprintf(out, "%s#%llu %s[%d]%s %s %s %s %s%s%s:0",
 			bold(color), s->id, b->comm, b->pid, plain(color),
-			b->op, b->family, b->proto, v6 ? "[" : "", b->addr,
+			ephport_op_words[b->op], ephport_family_words[b->family], ephport_proto_words[b->proto], v6 ? "[" : "", b->addr,
 			v6 ? "]" : "");
 		if (is_connect(s))
 			fprintf(out, " -> %s%s%s:%d", v6 ? "[" : "", b->daddr,
@@ -148,7 +148,7 @@ void ep_render_human(FILE *out, const struct ep_search *s, int color)
 		const struct ep_record *p = &s->passes[i].rec;
 
 		fprintf(out, "  pass %d  %-5s %-4s %5d-%-5d  start %-5lld  tried %lld%s",
-			p->pass, p->half, p->parity, p->low, p->high - 1,
+			p->pass, ephport_half_words[p->half], ephport_parity_words[p->parity], p->low, p->high - 1,
 			p->start, p->examined, p->relax ? "  relax" : "");
 		if (p->slots)
 			fprintf(out, "  %d hash slots, stride %lld", p->slots, p->step);
@@ -161,7 +161,7 @@ void ep_render_human(FILE *out, const struct ep_search *s, int color)
 			fprintf(out, "         ");
 			for (j = 0; j < s->passes[i].ncand; j++)
 				fprintf(out, " %d:%s", s->passes[i].cands[j].port,
-					s->passes[i].cands[j].verdict);
+					ephport_verdict_words[s->passes[i].cands[j].verdict]);
 			fprintf(out, "\n");
 		}
 	}
@@ -208,9 +208,9 @@ static void json_pass(FILE *out, const struct ep_pass *p)
 	int j;
 
 	fprintf(out, "{\"pass\":%d,", r->pass);
-	json_string(out, "half", r->half);
+	json_string(out, "half", ephport_half_words[r->half]);
 	fputc(',', out);
-	json_string(out, "parity", r->parity);
+	json_string(out, "parity", ephport_parity_words[r->parity]);
 	/* bind's step goes without saying in the records: 2 */
 	fprintf(out, ",\"low\":%d,\"high\":%d,\"relax\":%s,\"offset\":%lld,\"start\":%lld,\"examined\":%lld,\"step\":%lld,",
 		r->low, r->high, r->relax ? "true" : "false", r->offset,
@@ -220,7 +220,7 @@ static void json_pass(FILE *out, const struct ep_pass *p)
 	fprintf(out, "\"candidates\":[");
 	for (j = 0; j < p->ncand; j++) {
 		fprintf(out, "%s{\"port\":%d,", j ? "," : "", p->cands[j].port);
-		json_string(out, "verdict", p->cands[j].verdict);
+		json_string(out, "verdict", ephport_verdict_words[p->cands[j].verdict]);
 		fputc('}', out);
 	}
 	fprintf(out, "]}");
@@ -236,9 +236,9 @@ void ep_render_json(FILE *out, const struct ep_search *s)
 		fprintf(out, ",\"pid\":%d,\"tid\":%d,", b->pid, b->tid);
 		json_string(out, "comm", b->comm);
 		fprintf(out, ",\"netns\":%lu,", b->netns);
-		json_string(out, "family", b->family);
+		json_string(out, "family", ephport_family_words[b->family]);
 		fputc(',', out);
-		json_string(out, "proto", b->proto);
+		json_string(out, "proto", ephport_proto_words[b->proto]);
 		fputc(',', out);
 		json_string(out, "addr", b->addr);
 		fprintf(out, ",\"reuse\":%s,\"reuseport\":%s,\"range\":[%d,%d]",
@@ -251,7 +251,7 @@ void ep_render_json(FILE *out, const struct ep_search *s)
 		else
 			fprintf(out, ",\"sockrange\":null");
 		fputc(',', out);
-		json_string(out, "op", b->op);
+		json_string(out, "op", ephport_op_words[b->op]);
 		if (is_connect(s)) {
 			fputc(',', out);
 			json_string(out, "daddr", b->daddr);
@@ -320,7 +320,7 @@ static void explain_half(FILE *out, const struct ep_search *s)
 	int low, high;
 
 	ep_effective_range(s, &low, &high);
-	if (!strcmp(first->half, "lower"))
+	if (first->half == EPHPORT_HALF_LOWER)
 		fprintf(out, "The socket has SO_REUSEADDR, so the kernel scanned only the lower half of the range first, %d-%d, keeping %d-%d for a second round.\n",
 			first->low, first->high - 1, first->high, high);
 	else if (s->begin.reuse)
@@ -339,7 +339,7 @@ static void count_verdicts(const struct ep_pass *p, int n[EPHPORT_VERDICT_COUNT]
 	memset(n, 0, EPHPORT_VERDICT_COUNT * sizeof(*n));
 	for (j = 0; j < p->ncand; j++)
 		for (v = 0; v < EPHPORT_VERDICT_COUNT; v++)
-			n[v] += !strcmp(p->cands[j].verdict, ephport_verdict_words[v]);
+			n[v] += p->cands[j].verdict == (enum ephport_verdict)v;
 }
 
 static void explain_passes(FILE *out, const struct ep_search *s)
@@ -353,14 +353,14 @@ static void explain_passes(FILE *out, const struct ep_search *s)
 		fprintf(out, " (%lld wrapped around past the end)",
 			first->low + first->offset);
 	fprintf(out, "; from there it walked %s ports in steps of 2, wrapping at the top. Odd offsets from the low end are bind()'s: connect() starts on the even ones, and this keeps the two out of each other's way.\n",
-		first->parity);
+		ephport_parity_words[first->parity]);
 	for (i = 0; i < s->npass; i++) {
 		const struct ep_pass *p = &s->passes[i];
 		int n[EPHPORT_VERDICT_COUNT];
 
 		count_verdicts(p, n);
 		fprintf(out, "Pass %d (%s half, %s ports%s) tried %lld port%s from %lld",
-			p->rec.pass, p->rec.half, p->rec.parity,
+			p->rec.pass, ephport_half_words[p->rec.half], ephport_parity_words[p->rec.parity],
 			p->rec.relax ? ", relaxed" : "", p->rec.examined,
 			p->rec.examined == 1 ? "" : "s", p->rec.start);
 		if (p->ncand)
@@ -372,12 +372,12 @@ static void explain_passes(FILE *out, const struct ep_search *s)
 
 			if (next->relax && !p->rec.relax)
 				fprintf(out, "Every port was taken, but net.ipv4.ip_autobind_reuse is set, so the kernel started over with relax: a port held by SO_REUSEADDR sockets that are not listening may now be shared.\n");
-			else if (strcmp(next->half, p->rec.half))
+			else if (next->half != p->rec.half)
 				fprintf(out, "The lower half was full, so the kernel moved on to the upper half, %d-%d.\n",
 					next->low, next->high - 1);
-			else if (strcmp(next->parity, p->rec.parity))
+			else if (next->parity != p->rec.parity)
 				fprintf(out, "No %s port was free, so it tried the %s ones.\n",
-					p->rec.parity, next->parity);
+					ephport_parity_words[p->rec.parity], ephport_parity_words[next->parity]);
 			else
 				fprintf(out, "Nothing was free, so it tried the even offsets, which in a range this small lead to the same port again.\n");
 		}
@@ -403,13 +403,13 @@ static void explain_connect(FILE *out, const struct ep_search *s)
 			s->passes[0].rec.start);
 	else
 		fprintf(out, ", rounded down to the parity of the range's low end: connect() tries %s ports first, the opposite of bind(), which starts on odd offsets. It walked from %lld in steps of 2, wrapping at the top.\n",
-			s->passes[0].rec.parity, s->passes[0].rec.start);
+			ephport_parity_words[s->passes[0].rec.parity], s->passes[0].rec.start);
 	for (i = 0; i < s->npass; i++) {
 		const struct ep_pass *p = &s->passes[i];
 
 		count_verdicts(p, n);
 		fprintf(out, "Sweep %d (%s ports) tried %lld port%s from %lld", p->rec.pass,
-			p->rec.parity, p->rec.examined, p->rec.examined == 1 ? "" : "s",
+			ephport_parity_words[p->rec.parity], p->rec.examined, p->rec.examined == 1 ? "" : "s",
 			p->rec.start);
 		if (n[EPHPORT_BIND_BUCKET] + n[EPHPORT_ESTABLISHED])
 			fprintf(out, ": %d held by bind() users, %d already connected to %s port %d",
@@ -424,7 +424,8 @@ static void explain_connect(FILE *out, const struct ep_search *s)
 		fprintf(out, ".\n");
 		if (i + 1 < s->npass)
 			fprintf(out, "No %s port was free, so it tried the %s ones.\n",
-				p->rec.parity, s->passes[i + 1].rec.parity);
+				ephport_parity_words[p->rec.parity],
+				ephport_parity_words[s->passes[i + 1].rec.parity]);
 	}
 }
 
@@ -455,15 +456,15 @@ static void explain_who(FILE *out, const struct ep_search *s)
 	switch (ep_walk_of(s)) {
 	case EP_WALK_CONNECT:
 		fprintf(out, ": %s (pid %d) connected an %s %s socket without a port to %s port %d, so the kernel picked one in __inet_hash_connect().\n",
-			b->comm, b->pid, b->family, b->proto, b->daddr, b->dport);
+			b->comm, b->pid, ephport_family_words[b->family], ephport_proto_words[b->proto], b->daddr, b->dport);
 		break;
 	case EP_WALK_UDP:
 		fprintf(out, ": %s (pid %d) bound an %s %s socket at %s to port 0 (or sent or connected before binding), so the kernel picked a port in udp_lib_get_port().\n",
-			b->comm, b->pid, b->family, b->proto, b->addr);
+			b->comm, b->pid, ephport_family_words[b->family], ephport_proto_words[b->proto], b->addr);
 		break;
 	default:
 		fprintf(out, ": %s (pid %d) bound an %s %s socket at %s to port 0, so the kernel picked a port in inet_csk_get_port().\n",
-			b->comm, b->pid, b->family, b->proto, b->addr);
+			b->comm, b->pid, ephport_family_words[b->family], ephport_proto_words[b->proto], b->addr);
 		break;
 	}
 }

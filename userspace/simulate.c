@@ -35,10 +35,8 @@ static void emit_cand(struct sim_run *run, int port, bool chosen)
 	ep_record_init(&cand, EP_CAND);
 	cand.pass = run->pass_no;
 	cand.port = port;
-	snprintf(cand.verdict, sizeof(cand.verdict), "%s",
-		 ephport_verdict_words[chosen ? EPHPORT_FREE :
-				       run->sim->reserved[port] ? EPHPORT_RESERVED :
-				       EPHPORT_INUSE]);
+	cand.verdict = chosen ? EPHPORT_FREE : run->sim->reserved[port] ? EPHPORT_RESERVED :
+		       EPHPORT_INUSE;
 	emit(run, &cand);
 }
 
@@ -48,7 +46,7 @@ static void pass_init(struct sim_run *run, struct ep_record *pass,
 {
 	ep_record_init(pass, EP_PASS);
 	pass->pass = ++run->pass_no;
-	snprintf(pass->half, sizeof(pass->half), "%s", ephport_half_words[hp->half]);
+	pass->half = hp->half;
 	pass->low = hp->low;
 	pass->high = hp->high;
 	pass->relax = hp->relax;
@@ -57,8 +55,7 @@ static void pass_init(struct sim_run *run, struct ep_record *pass,
 	/* bind's passes say no step: theirs is always 2 */
 	if (run->sim->kind != EP_SIM_BIND)
 		pass->step = hp->step;
-	snprintf(pass->parity, sizeof(pass->parity), "%s",
-		 ephport_parity_words[start & 1]);
+	pass->parity = start & 1 ? EPHPORT_ODD : EPHPORT_EVEN;
 }
 
 /* One parity sweep; returns the port it settles on, or -1. */
@@ -170,12 +167,10 @@ int ep_simulate(const struct ep_sim *sim, bool candidates, ep_sim_emit emit_fn,
 	/* who and where are the simulator's own: an IPv4 socket */
 	ep_record_init(&begin, EP_BEGIN);
 	snprintf(begin.comm, sizeof(begin.comm), "simulate");
-	snprintf(begin.family, sizeof(begin.family), "inet");
-	snprintf(begin.proto, sizeof(begin.proto), sim->kind == EP_SIM_UDP ? "udp" : "tcp");
+	begin.family = EPHPORT_INET;
+	begin.proto = sim->kind == EP_SIM_UDP ? EPHPORT_UDP : EPHPORT_TCP;
 	snprintf(begin.addr, sizeof(begin.addr), "0.0.0.0");
-	snprintf(begin.op, sizeof(begin.op), "%s",
-		 ephport_op_words[sim->kind == EP_SIM_CONNECT ? EPHPORT_OP_CONNECT :
-				  EPHPORT_OP_BIND]);
+	begin.op = sim->kind == EP_SIM_CONNECT ? EPHPORT_OP_CONNECT : EPHPORT_OP_BIND;
 	begin.reuse = sim->reuse;
 	begin.range_low = sim->low;
 	begin.range_high = sim->high;

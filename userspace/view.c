@@ -26,13 +26,14 @@ void ep_session_init(struct ep_session *session, enum ep_view view)
 	session->view = view;
 	session->count = -1;
 	session->filter.walk = -1;
+	session->filter.family = -1;
 }
 
 static bool matches(const struct ep_filter *f, const struct ep_search *s)
 {
 	const struct ep_record *b = &s->begin;
 
-	if ((f->pid || f->comm || f->family || f->walk >= 0) && !s->has_begin)
+	if ((f->pid || f->comm || f->family >= 0 || f->walk >= 0) && !s->has_begin)
 		return false;
 	if (f->walk >= 0 && (int)ep_walk_of(s) != f->walk)
 		return false;
@@ -40,7 +41,7 @@ static bool matches(const struct ep_filter *f, const struct ep_search *s)
 		return false;
 	if (f->comm && strcmp(b->comm, f->comm))
 		return false;
-	if (f->family && strcmp(b->family, f->family))
+	if (f->family >= 0 && (int)b->family != f->family)
 		return false;
 	if (f->errors && (!s->has_end || !s->end.err))
 		return false;

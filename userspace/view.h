@@ -18,7 +18,7 @@ enum ep_view { EP_VIEW_HUMAN, EP_VIEW_JSON, EP_VIEW_RAW };
 struct ep_filter {
 	int pid;
 	const char *comm;
-	const char *family;
+	int family;		/* enum ephport_family, or -1 for any */
 	int walk;		/* enum ep_walk, or -1 for any */
 	int port_low, port_high;
 	bool errors;

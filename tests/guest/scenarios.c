@@ -29,6 +29,7 @@
 
 #include "../../module/ephport_model.h"
 #include "../../userspace/record.h"
+#include "../../userspace/search.h"
 #include "util.h"
 
 #ifndef IP_LOCAL_PORT_RANGE
@@ -92,18 +93,35 @@ static void set_range(int low, int high)
 	write_file(PORT_RANGE, text);
 }
 
-static struct search *search_of(unsigned long long id)
+/*
+ * A search as the reader's own assembler (userspace/search.c) handed it
+ * over, kept in the trace with its candidates counted by verdict.
+ */
+static bool keep_search(struct ep_search *found, void *ctx)
 {
-	int i;
+	struct search *s;
+	int i, j;
 
-	for (i = 0; i < trace.n; i++)
-		if (trace.s[i].id == id)
-			return &trace.s[i];
+	(void)ctx;
 	if (trace.n == MAX_SEARCHES)
-		return NULL;
-	memset(&trace.s[trace.n], 0, sizeof(trace.s[0]));
-	trace.s[trace.n].id = id;
-	return &trace.s[trace.n++];
+		return false;
+	s = &trace.s[trace.n++];
+	memset(s, 0, sizeof(*s));
+	s->id = found->id;
+	s->begin = found->begin;
+	s->end = found->end;
+	s->has_begin = found->has_begin;
+	s->has_end = found->has_end;
+	for (i = 0; i < found->npass; i++) {
+		if (s->npass < MAX_PASSES)
+			s->pass[s->npass++] = found->passes[i].rec;
+		for (j = 0; j < found->passes[i].ncand; j++)
+			s->nverdict[found->passes[i].cands[j].verdict]++;
+		s->ncand += found->passes[i].ncand;
+	}
+	s->ncand_reserved = s->nverdict[EPHPORT_RESERVED];
+	s->ncand_free = s->nverdict[EPHPORT_FREE];
+	return false;
 }
 
 /* Reads the whole buffered trace (events does not consume it). */
@@ -111,15 +129,14 @@ static bool load_trace(void)
 {
 	FILE *f = fopen(DEBUGFS "events", "r");
 	static char line[512], again[512];
+	struct ep_assembler a;
 	struct ep_record rec;
-	int v;
 
 	memset(&trace, 0, sizeof(trace));
 	if (!f)
 		return false;
+	ep_asm_init(&a, keep_search, NULL, NULL);
 	while (fgets(line, sizeof(line), f)) {
-		struct search *s;
-
 		if (ep_record_parse(line, &rec)) {
 			trace.bad_lines++;
 			continue;
@@ -128,39 +145,16 @@ static bool load_trace(void)
 		ep_record_format(&rec, again, sizeof(again));
 		if (strcmp(again, line) && !trace.noncanonical++)
 			fprintf(stderr, "# module: %s# reader: %s", line, again);
+		ep_asm_record(&a, &rec);
 		/* the mark of this scenario's own clear */
 		if (rec.type == EP_CLEAR)
 			continue;
 		if (!trace.nrec++)
 			trace.first_seq = rec.seq;
 		trace.last_seq = rec.seq;
-		s = search_of(rec.search);
-		if (!s)
-			continue;
-		switch (rec.type) {
-		case EP_BEGIN:
-			s->begin = rec;
-			s->has_begin = true;
-			break;
-		case EP_PASS:
-			if (s->npass < MAX_PASSES)
-				s->pass[s->npass++] = rec;
-			break;
-		case EP_CAND:
-			s->ncand++;
-			s->ncand_reserved += !strcmp(rec.verdict, "reserved");
-			s->ncand_free += !strcmp(rec.verdict, "free");
-			for (v = 0; v < EPHPORT_VERDICT_COUNT; v++)
-				s->nverdict[v] += !strcmp(rec.verdict, ephport_verdict_words[v]);
-			break;
-		case EP_END:
-			s->end = rec;
-			s->has_end = true;
-			break;
-		case EP_CLEAR:
-			break;
-		}
 	}
+	/* searches still open (their end overwritten or not yet written) too */
+	ep_asm_finish(&a, true);
 	fclose(f);
 	return true;
 }
@@ -285,13 +279,13 @@ static bool seed_family(int family)
 		       b[i].port, mid);
 		if (!check_search_matches(s, b[i].port))
 			return false;
-		EXPECT(!strcmp(s->begin.family, family == AF_INET6 ? "inet6" : "inet"),
-		       "family %s", s->begin.family);
+		EXPECT(s->begin.family == (family == AF_INET6 ? EPHPORT_INET6 : EPHPORT_INET),
+		       "family %s", ephport_family_words[s->begin.family]);
 		EXPECT(s->begin.reuse == 1, "reuse=%d", s->begin.reuse);
-		EXPECT(!strcmp(s->pass[0].half, "lower") &&
-		       !strcmp(s->pass[0].parity, "odd") && s->pass[0].pass == 1,
-		       "pass 1 is half=%s parity=%s", s->pass[0].half,
-		       s->pass[0].parity);
+		EXPECT(s->pass[0].half == EPHPORT_HALF_LOWER &&
+		       s->pass[0].parity == EPHPORT_ODD && s->pass[0].pass == 1,
+		       "pass 1 is half=%s parity=%s", ephport_half_words[s->pass[0].half],
+		       ephport_parity_words[s->pass[0].parity]);
 		EXPECT(s->pass[0].low == 32768 && s->pass[0].high == mid,
 		       "pass 1 covers %d-%d", s->pass[0].low, s->pass[0].high);
 	}
@@ -324,9 +318,9 @@ static bool whole_range_without_reuse(void)
 	s = search_ending(b.port, 0);
 	if (!check_search_matches(s, b.port))
 		return false;
-	EXPECT(!strcmp(s->pass[0].half, "whole") && s->pass[0].low == 32768 &&
+	EXPECT(s->pass[0].half == EPHPORT_HALF_WHOLE && s->pass[0].low == 32768 &&
 	       s->pass[0].high == 61000, "pass 1 half=%s %d-%d",
-	       s->pass[0].half, s->pass[0].low, s->pass[0].high);
+	       ephport_half_words[s->pass[0].half], s->pass[0].low, s->pass[0].high);
 	EXPECT(s->begin.reuse == 0, "reuse=%d", s->begin.reuse);
 	return true;
 }
@@ -359,10 +353,10 @@ static bool one_port_range(bool autobind)
 	       "failed search made %d passes, expected %d", s->end.passes,
 	       expect_passes);
 	for (i = 0; i < s->npass; i++) {
-		EXPECT(!strcmp(s->pass[i].half, "whole") &&
+		EXPECT(s->pass[i].half == EPHPORT_HALF_WHOLE &&
 		       s->pass[i].start == 32768 && s->pass[i].examined == 1,
 		       "pass %d: half=%s start=%lld examined=%lld", i + 1,
-		       s->pass[i].half, s->pass[i].start, s->pass[i].examined);
+		       ephport_half_words[s->pass[i].half], s->pass[i].start, s->pass[i].examined);
 		EXPECT(s->pass[i].relax == (i >= 2), "pass %d relax=%d", i + 1,
 		       s->pass[i].relax);
 	}
@@ -473,9 +467,9 @@ static bool upper_half(void)
 	if (!check_search_matches(s, b.port))
 		return false;
 	EXPECT(trace.n == 1, "%d searches: explicit binds must not search", trace.n);
-	EXPECT(s->npass >= 3 && !strcmp(s->pass[0].half, "lower") &&
-	       !strcmp(s->pass[1].half, "lower") &&
-	       !strcmp(s->pass[2].half, "upper") && s->pass[2].low == 40004,
+	EXPECT(s->npass >= 3 && s->pass[0].half == EPHPORT_HALF_LOWER &&
+	       s->pass[1].half == EPHPORT_HALF_LOWER &&
+	       s->pass[2].half == EPHPORT_HALF_UPPER && s->pass[2].low == 40004,
 	       "passes do not go lower, lower, upper");
 	EXPECT(s->pass[0].examined == 2 && s->pass[1].examined == 2,
 	       "lower passes examined %lld and %lld ports", s->pass[0].examined,
@@ -517,7 +511,7 @@ static bool dccp(void)
 	s = search_ending(b.port, 0);
 	if (!check_search_matches(s, b.port))
 		return false;
-	EXPECT(!strcmp(s->begin.proto, "dccp"), "proto=%s", s->begin.proto);
+	EXPECT(s->begin.proto == EPHPORT_DCCP, "proto=%s", ephport_proto_words[s->begin.proto]);
 	return true;
 }
 
@@ -544,10 +538,10 @@ static bool passes_agree(const struct search *s, bool reuse, int range_low,
 		       s->pass[i].pass);
 	EXPECT(port >= last->low && port < last->high && (port & 1) == (last->start & 1),
 	       "search %llu: port %d not in its last pass (%s %d-%d %s)", s->id,
-	       port, last->half, last->low, last->high, last->parity);
+	       port, ephport_half_words[last->half], last->low, last->high, ephport_parity_words[last->parity]);
 	if (reuse && port < half_point(range_low, range_high))
 		for (i = 0; i < s->npass; i++)
-			EXPECT(strcmp(s->pass[i].half, "upper"),
+			EXPECT(s->pass[i].half != EPHPORT_HALF_UPPER,
 			       "search %llu: upper pass though port %d is in the lower half",
 			       s->id, port);
 	return true;
@@ -1260,14 +1254,14 @@ static int loopback_listener(int family, int type, int port,
 }
 
 /* The traced search of @op that ended with @port (or the n-th failure). */
-static struct search *op_ending(const char *op, int port, int nth_failure)
+static struct search *op_ending(enum ephport_op op, int port, int nth_failure)
 {
 	int i;
 
 	for (i = 0; i < trace.n; i++) {
 		struct search *s = &trace.s[i];
 
-		if (!s->has_end || !s->has_begin || strcmp(s->begin.op, op))
+		if (!s->has_end || !s->has_begin || s->begin.op != op)
 			continue;
 		if (port && s->end.port == port && !s->end.err)
 			return s;
@@ -1349,7 +1343,7 @@ static bool connect_family(int family)
 			  "connected from this address to 127.0.0.1 port 5000"),
 	       "ephport explain --failed said (%d):\n%.400s", rc, explained);
 	for (i = 0; i < n; i++) {
-		s = op_ending("connect", c[i].port, 0);
+		s = op_ending(EPHPORT_OP_CONNECT, c[i].port, 0);
 		EXPECT(s, "no traced connect ended on port %d", c[i].port);
 		EXPECT(!s->end.incomplete, "search %llu incomplete", s->id);
 		EXPECT(s->begin.dport == 5000 && s->begin.pid == getpid(),
@@ -1368,7 +1362,7 @@ static bool connect_family(int family)
 		if (!connect_walk_agrees(s, c[i].port))
 			return false;
 	}
-	s = op_ending("connect", 0, 0);
+	s = op_ending(EPHPORT_OP_CONNECT, 0, 0);
 	EXPECT(s, "no traced connect failed");
 	EXPECT(s->end.err == -EADDRNOTAVAIL && !s->end.incomplete,
 	       "failed search: err %d incomplete %d", s->end.err, s->end.incomplete);
@@ -1421,7 +1415,7 @@ static bool connect_socket_range(void)
 	for (i = 0; i < 8; i++) {
 		EXPECT(!c[i].err && c[i].port >= 45000 && c[i].port <= 45009,
 		       "connect %d: port %d, %s", i, c[i].port, strerror(c[i].err));
-		s = op_ending("connect", c[i].port, 0);
+		s = op_ending(EPHPORT_OP_CONNECT, c[i].port, 0);
 		EXPECT(s && !s->end.incomplete, "no complete traced connect on %d", c[i].port);
 		EXPECT(s->pass[0].step == step && s->pass[0].low == 45000 &&
 		       s->pass[0].high == 45010, "search %llu: step %lld over %d-%d",
@@ -1474,7 +1468,7 @@ static bool connect_timewait(void)
 	set_range(32768, 60999);
 	for (i = 0; i < WIDTH; i++) {
 		EXPECT(!c[i].err, "connect %d over TIME_WAIT: %s", i, strerror(c[i].err));
-		s = op_ending("connect", c[i].port, 0);
+		s = op_ending(EPHPORT_OP_CONNECT, c[i].port, 0);
 		EXPECT(s && !s->end.incomplete, "no complete traced connect on %d", c[i].port);
 		/* every port of the range has a TIME_WAIT socket: the chosen one's is taken over */
 		EXPECT(s->nverdict[EPHPORT_TIMEWAIT] == 1 && !s->ncand_free,
@@ -1511,7 +1505,7 @@ static bool connect_perturb_unknown(void)
 	close_all(&c, 1);
 	close(lfd);
 	EXPECT(!c.err, "connect: %s", strerror(c.err));
-	s = op_ending("connect", c.port, 0);
+	s = op_ending(EPHPORT_OP_CONNECT, c.port, 0);
 	EXPECT(s, "no traced connect ended on %d", c.port);
 	EXPECT(s->begin.perturb < 0 && s->end.incomplete && !s->npass,
 	       "search %llu: perturb %lld, incomplete %d, %d passes", s->id,
@@ -1578,10 +1572,10 @@ static bool udp_family(int family)
 	for (i = 0; i < n; i++) {
 		struct ephport_udp_walk w;
 
-		s = op_ending("bind", b[i].port, 0);
+		s = op_ending(EPHPORT_OP_BIND, b[i].port, 0);
 		EXPECT(s && !s->end.incomplete, "no complete traced search on %d", b[i].port);
-		EXPECT(!strcmp(s->begin.proto, "udp") && s->npass == 1 && s->pass[0].slots,
-		       "search %llu: proto %s, %d passes", s->id, s->begin.proto, s->npass);
+		EXPECT(s->begin.proto == EPHPORT_UDP && s->npass == 1 && s->pass[0].slots,
+		       "search %llu: proto %s, %d passes", s->id, ephport_proto_words[s->begin.proto], s->npass);
 		w.low = LOW;
 		w.high = LOW + WIDTH - 1;
 		w.slots = s->pass[0].slots;
@@ -1596,7 +1590,7 @@ static bool udp_family(int family)
 		       s->id, s->end.examined, b[i].port, ephport_udp_examined_to(&w, b[i].port),
 		       s->ncand);
 	}
-	s = op_ending("bind", 0, 0);
+	s = op_ending(EPHPORT_OP_BIND, 0, 0);
 	EXPECT(s && s->end.err == -EADDRINUSE && !s->end.incomplete &&
 	       s->end.examined == WIDTH, "the failed search: err %d examined %lld",
 	       s ? s->end.err : 0, s ? s->end.examined : 0);
@@ -1638,7 +1632,7 @@ static bool udp_draw_int3(void)
 	close_all(b, 3);
 	for (i = 0; i < 3; i++) {
 		EXPECT(!b[i].err, "bind: %s", strerror(b[i].err));
-		s = op_ending("bind", b[i].port, 0);
+		s = op_ending(EPHPORT_OP_BIND, b[i].port, 0);
 		EXPECT(s && !s->end.incomplete && s->npass == 1,
 		       "UDP search on %d with an int3 probe: %s", b[i].port,
 		       !s ? "not traced" : s->end.incomplete ? "incomplete" : "no pass");
@@ -1679,10 +1673,10 @@ static bool udp_sendto(void)
 	close_all(&held, 1);
 	close(sink);
 	EXPECT(!err && port, "sendto: %s", strerror(err));
-	s = op_ending("bind", port, 0);
-	EXPECT(s && !s->end.incomplete && !strcmp(s->begin.proto, "udp") &&
-	       !strcmp(s->begin.family, "inet6"), "no complete UDP search on %d", port);
-	s = op_ending("bind", 0, 0);
+	s = op_ending(EPHPORT_OP_BIND, port, 0);
+	EXPECT(s && !s->end.incomplete && s->begin.proto == EPHPORT_UDP &&
+	       s->begin.family == EPHPORT_INET6, "no complete UDP search on %d", port);
+	s = op_ending(EPHPORT_OP_BIND, 0, 0);
 	EXPECT(s && s->end.err == -EADDRINUSE, "no failed UDP search");
 	EXPECT(full_err == EAGAIN, "sendto() on a full range: %s", strerror(full_err));
 	return true;
@@ -1737,7 +1731,7 @@ static void progress_record(struct progress *p, const struct ep_record *rec,
 		p->begin_read = 1;
 		p->begin_before_return = !p->bind_done;
 	} else if (rec->type == EP_PASS && *id && rec->search == *id &&
-		   !strcmp(rec->half, "lower")) {
+		   rec->half == EPHPORT_HALF_LOWER) {
 		p->lower_before_return |= !p->bind_done;
 		*lower_now = true;
 	} else if (rec->type == EP_END && *id && rec->search == *id) {

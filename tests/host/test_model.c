@@ -407,7 +407,7 @@ static void edge_cases(void)
 	port = run(32768, 32768, true, false, 0, &r);
 	CHECK(port == -EADDRINUSE, "one busy port: %d", port);
 	CHECK(r.n == 5 && r.rec[0].start == 32768 && r.rec[2].start == 32768 &&
-	      !strcmp(r.rec[0].parity, "even"), "one port: %d records", r.n);
+	      r.rec[0].parity == EPHPORT_EVEN, "one port: %d records", r.n);
 	CHECK(r.rec[4].examined == 2, "one port examined %lld", r.rec[4].examined);
 	port = run(32768, 32768, true, true, 0, &r);
 	CHECK(r.rec[r.n - 1].passes == 4 && r.rec[r.n - 3].type == EP_PASS &&

@@ -73,17 +73,17 @@ int main(void)
 
 	CHECK(!ep_record_parse(good[1], &rec) && rec.type == EP_PASS &&
 	      rec.low == 32768 && rec.high == 46884 && rec.offset == 4521 &&
-	      !strcmp(rec.half, "lower") && !strcmp(rec.parity, "odd"),
+	      rec.half == EPHPORT_HALF_LOWER && rec.parity == EPHPORT_ODD,
 	      "pass fields");
 	CHECK(!ep_record_parse(good[4], &rec) && rec.sock_low == 50000 &&
-	      rec.sock_high == 50099 && !strcmp(rec.proto, "dccp"),
+	      rec.sock_high == 50099 && rec.proto == EPHPORT_DCCP,
 	      "begin fields");
 	CHECK(!ep_record_parse(good[10], &rec) && rec.relax == 1 &&
 	      rec.examined == 32256 && rec.probed == -1, "relax pass fields");
 	CHECK(ep_record_parse("seq=3 search=0 type=future x=1", &rec) == 1,
 	      "a newer module's record type is not skipped");
 	CHECK(ep_record_parse("seq=3 search=0 type=", &rec) == -1, "an empty type");
-	CHECK(!ep_record_parse(good[5], &rec) && !strcmp(rec.op, "connect") &&
+	CHECK(!ep_record_parse(good[5], &rec) && rec.op == EPHPORT_OP_CONNECT &&
 	      rec.hash == 18446744073709551615ULL && rec.perturb == 4294967295LL &&
 	      rec.dport == 443 && rec.slot == 65535 && !strcmp(rec.daddr, "::1"),
 	      "connect begin fields");
@@ -94,7 +94,7 @@ int main(void)
 	      "bind's pass has no step");
 	/* a module before connect() and UDP wrote no op: its searches are bind's */
 	CHECK(!ep_record_parse("seq=1 search=1 type=begin pid=1 comm=x family=inet proto=tcp reuse=1 range=1-2", &rec) &&
-	      !strcmp(rec.op, "bind"), "no op is bind");
+	      rec.op == EPHPORT_OP_BIND, "no op is bind");
 	CHECK(!ep_record_parse(good[12], &rec) && rec.type == EP_CLEAR &&
 	      rec.cleared == 12, "clear fields");
 	return check_summary("record");
