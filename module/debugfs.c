@@ -14,6 +14,7 @@
 
 #include "compat.h"
 #include "connect.h"
+#include "counters.h"
 #include "debugfs.h"
 #include "probes.h"
 #include "record.h"
@@ -284,6 +285,13 @@ static int probes_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(probes);
 
+static int counters_show(struct seq_file *m, void *v)
+{
+	ephport_counters_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(counters);
+
 static int control_show(struct seq_file *m, void *v)
 {
 	struct ephport_config config;
@@ -410,6 +418,7 @@ int ephport_debugfs_init(void)
 			    &events_pipe_fops);
 	debugfs_create_file("stats", ROOT_READ, ephport_dir, NULL, &stats_fops);
 	debugfs_create_file("probes", ROOT_READ, ephport_dir, NULL, &probes_fops);
+	debugfs_create_file("counters", ROOT_READ, ephport_dir, NULL, &counters_fops);
 	debugfs_create_file("control", ROOT_READ_WRITE, ephport_dir, NULL,
 			    &control_fops);
 	return 0;

@@ -68,6 +68,25 @@ enum ephport_proto {
 	EPHPORT_PROTO_COUNT,
 };
 
+/* Which of the three searches: bind()'s (TCP, DCCP), connect()'s, UDP's. */
+enum ephport_walk_kind {
+	EPHPORT_WALK_BIND,
+	EPHPORT_WALK_CONNECT,
+	EPHPORT_WALK_UDP,
+	EPHPORT_WALK_COUNT,
+};
+
+/* How a search failed, for the counters. */
+enum ephport_failure {
+	EPHPORT_FAIL_EADDRINUSE,
+	EPHPORT_FAIL_EADDRNOTAVAIL,
+	EPHPORT_FAIL_OTHER,
+	EPHPORT_FAIL_COUNT,
+};
+
+/* Histogram of ports examined: up to 1, 2, 4, ... 65536. */
+#define EPHPORT_EXAMINED_BUCKETS 17
+
 /* A port's parity is its low bit. */
 enum ephport_parity {
 	EPHPORT_EVEN,
@@ -110,6 +129,18 @@ static const char *const ephport_proto_words[EPHPORT_PROTO_COUNT] = {
 	[EPHPORT_UDPLITE] = "udplite",
 };
 
+static const char *const ephport_walk_words[EPHPORT_WALK_COUNT] = {
+	[EPHPORT_WALK_BIND] = "bind",
+	[EPHPORT_WALK_CONNECT] = "connect",
+	[EPHPORT_WALK_UDP] = "udp",
+};
+
+static const char *const ephport_failure_words[EPHPORT_FAIL_COUNT] = {
+	[EPHPORT_FAIL_EADDRINUSE] = "EADDRINUSE",
+	[EPHPORT_FAIL_EADDRNOTAVAIL] = "EADDRNOTAVAIL",
+	[EPHPORT_FAIL_OTHER] = "other",
+};
+
 static const char *const ephport_op_words[EPHPORT_OP_COUNT] = {
 	[EPHPORT_OP_BIND] = "bind",
 	[EPHPORT_OP_CONNECT] = "connect",
@@ -144,6 +175,16 @@ static const char *const ephport_verdict_words[EPHPORT_VERDICT_COUNT] = {
  * included.
  */
 #define EPHPORT_LINE_MAX 400
+
+/* The histogram bucket of a search that examined @n ports: n <= 2^bucket. */
+static inline unsigned int ephport_examined_bucket(unsigned int n)
+{
+	unsigned int bucket = 0;
+
+	while (bucket + 1 < EPHPORT_EXAMINED_BUCKETS && n > 1U << bucket)
+		bucket++;
+	return bucket;
+}
 
 /* What the kernel carries from one half pass to the next. */
 struct ephport_walk {

@@ -17,6 +17,7 @@
 #include <net/sock.h>
 
 #include "compat.h"
+#include "counters.h"
 #include "probes.h"
 #include "record.h"
 #include "ring.h"
@@ -489,6 +490,9 @@ static void finish(struct ephport_search *s, struct ephport_end_rec *e,
 	ephport_ring_write_end(rec, s->first_seq);
 	trace_search_end(s->id, e);
 	ephport_ring_kick();
+	ephport_counters_add(s->net->ns.inum, s->op == EPHPORT_OP_CONNECT ? EPHPORT_WALK_CONNECT :
+			     s->udp ? EPHPORT_WALK_UDP : EPHPORT_WALK_BIND,
+			     e->err, e->examined, !e->incomplete);
 
 	this_cpu_add(search_stats.passes, s->pass_no);
 	this_cpu_add(search_stats.candidates, s->examined);

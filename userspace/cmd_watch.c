@@ -70,9 +70,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 			return ep_usage_error("--family wants inet or inet6, not '%s'", arg), EP_ARGP_SAID;
 		break;
 	case OPT_WALK:
-		for (walk = 0; walk < EP_WALK_COUNT && strcmp(arg, ep_walk_words[walk]); walk++)
+		for (walk = 0; walk < EPHPORT_WALK_COUNT && strcmp(arg, ephport_walk_words[walk]); walk++)
 			;
-		if (walk == EP_WALK_COUNT)
+		if (walk == EPHPORT_WALK_COUNT)
 			return ep_usage_error("--walk wants bind, connect or udp, not '%s'", arg),
 			       EP_ARGP_SAID;
 		f->walk = walk;

@@ -104,7 +104,7 @@ void ep_hist_print(FILE *out, const struct ep_hist *h)
 		fputc('\n', out);
 	}
 	fprintf(out, "         %-*d%d\n", EP_HIST_BINS - 5, h->low, h->high);
-	for (i = 0; i < EP_WALK_COUNT; i++) {
+	for (i = 0; i < EPHPORT_WALK_COUNT; i++) {
 		if (!h->odd_by[i] && !h->even_by[i])
 			continue;
 		parity_bar(out, ep_walk_names[i], "odd", h->odd_by[i], chosen);
@@ -146,7 +146,7 @@ void ep_hist_svg(FILE *out, const struct ep_hist *h)
 		SVG_MARGIN + SVG_HEIGHT + 16, h->low);
 	fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%d</text>\n",
 		width - SVG_MARGIN, SVG_MARGIN + SVG_HEIGHT + 16, h->high);
-	for (i = 0, row = 0; i < EP_WALK_COUNT; i++)
+	for (i = 0, row = 0; i < EPHPORT_WALK_COUNT; i++)
 		if (h->odd_by[i] || h->even_by[i])
 			fprintf(out, "<text x=\"%d\" y=\"%d\">%s: odd %lu (%lu%%)  even %lu (%lu%%)</text>\n",
 				SVG_MARGIN, SVG_MARGIN + SVG_HEIGHT + 40 + 16 * row++,

@@ -16,7 +16,7 @@ struct ep_hist {
 	unsigned long bins[EP_HIST_BINS];
 	unsigned long odd, even, failed, outside, searches;
 	/* the parity story: bind() odd, connect() low's parity */
-	unsigned long odd_by[EP_WALK_COUNT], even_by[EP_WALK_COUNT];
+	unsigned long odd_by[EPHPORT_WALK_COUNT], even_by[EPHPORT_WALK_COUNT];
 };
 
 void ep_hist_init(struct ep_hist *h);

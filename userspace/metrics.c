@@ -117,6 +117,113 @@ static void module_counters(FILE *out)
 	fclose(f);
 }
 
+/* One line of the module's counters file. */
+struct counter_line {
+	unsigned long netns;
+	int walk;
+	unsigned long long searches, failed[EPHPORT_FAIL_COUNT], sum;
+	unsigned long long buckets[EPHPORT_EXAMINED_BUCKETS];
+};
+
+/* "netns=N walk=W searches=S EADDRINUSE=A EADDRNOTAVAIL=B other=C examined_sum=X examined=b0,...,b16" */
+static bool parse_counter_line(char *line, struct counter_line *c)
+{
+	char walk[16], *p;
+	int n, i;
+
+	if (sscanf(line, "netns=%lu walk=%15s searches=%llu EADDRINUSE=%llu EADDRNOTAVAIL=%llu other=%llu examined_sum=%llu examined=%n",
+		   &c->netns, walk, &c->searches, &c->failed[EPHPORT_FAIL_EADDRINUSE],
+		   &c->failed[EPHPORT_FAIL_EADDRNOTAVAIL], &c->failed[EPHPORT_FAIL_OTHER],
+		   &c->sum, &n) != 7)
+		return false;
+	for (c->walk = 0; c->walk < EPHPORT_WALK_COUNT &&
+	     strcmp(walk, ephport_walk_words[c->walk]); c->walk++)
+		;
+	if (c->walk == EPHPORT_WALK_COUNT)
+		return false;
+	p = line + n;
+	for (i = 0; i < EPHPORT_EXAMINED_BUCKETS; i++) {
+		char *end;
+
+		c->buckets[i] = strtoull(p, &end, 10);
+		if (end == p || (i + 1 < EPHPORT_EXAMINED_BUCKETS && *end != ','))
+			return false;
+		p = end + 1;
+	}
+	return true;
+}
+
+/* netns="N" (0: the namespaces past the module's rows) and walk="W" */
+static void labels(FILE *out, const struct counter_line *c)
+{
+	if (c->netns)
+		fprintf(out, "netns=\"%lu\",walk=\"%s\"", c->netns, ephport_walk_words[c->walk]);
+	else
+		fprintf(out, "netns=\"other\",walk=\"%s\"", ephport_walk_words[c->walk]);
+}
+
+/*
+ * The module's counters by namespace and walk: searches, failures by errno
+ * and a histogram of the ports each complete search examined.  Each family
+ * is printed whole, so the file is read once per family.
+ */
+static void walk_counters(FILE *out)
+{
+	char path[4096], line[1024];
+	struct counter_line c;
+	int family, i;
+
+	snprintf(path, sizeof(path), "%s/counters", ep_dir);
+	for (family = 0; family < 3; family++) {
+		FILE *f = fopen(path, "r");
+
+		if (!f)
+			return;
+		if (family == 0)
+			help(out, "ephport_walk_searches_total", "counter",
+			     "Traced searches by network namespace and walk (bind: TCP and DCCP bind() and listen(); connect; udp).");
+		else if (family == 1)
+			help(out, "ephport_walk_failures_total", "counter",
+			     "Traced searches that found no port, by errno.");
+		else
+			help(out, "ephport_examined_ports", "histogram",
+			     "Ports each complete traced search examined.");
+		while (fgets(line, sizeof(line), f)) {
+			unsigned long long cumulative = 0;
+
+			if (!parse_counter_line(line, &c))
+				continue;
+			if (family == 0) {
+				fprintf(out, "ephport_walk_searches_total{");
+				labels(out, &c);
+				fprintf(out, "} %llu\n", c.searches);
+			}
+			for (i = 0; family == 1 && i < EPHPORT_FAIL_COUNT; i++) {
+				fprintf(out, "ephport_walk_failures_total{");
+				labels(out, &c);
+				fprintf(out, ",errno=\"%s\"} %llu\n", ephport_failure_words[i],
+					c.failed[i]);
+			}
+			for (i = 0; family == 2 && i < EPHPORT_EXAMINED_BUCKETS; i++) {
+				cumulative += c.buckets[i];
+				fprintf(out, "ephport_examined_ports_bucket{");
+				labels(out, &c);
+				fprintf(out, ",le=\"%u\"} %llu\n", 1U << i, cumulative);
+			}
+			if (family == 2) {
+				fprintf(out, "ephport_examined_ports_bucket{");
+				labels(out, &c);
+				fprintf(out, ",le=\"+Inf\"} %llu\nephport_examined_ports_sum{", cumulative);
+				labels(out, &c);
+				fprintf(out, "} %llu\nephport_examined_ports_count{", c.sum);
+				labels(out, &c);
+				fprintf(out, "} %llu\n", cumulative);
+			}
+		}
+		fclose(f);
+	}
+}
+
 int ep_metrics(FILE *out, const char *proc)
 {
 	static const char *const protos[] = { "tcp", "udp" };
@@ -167,5 +274,6 @@ int ep_metrics(FILE *out, const char *proc)
 			protos[p], in_use[p][1]);
 	}
 	module_counters(out);
+	walk_counters(out);
 	return EP_EXIT_OK;
 }

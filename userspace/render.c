@@ -29,25 +29,19 @@ void ep_effective_range(const struct ep_search *s, int *low, int *high)
 	ephport_apply_sock_range(low, high, b->sock_low, b->sock_high);
 }
 
-const char *const ep_walk_names[EP_WALK_COUNT] = {
-	[EP_WALK_BIND] = "bind()",
-	[EP_WALK_CONNECT] = "connect()",
-	[EP_WALK_UDP] = "UDP",
+const char *const ep_walk_names[EPHPORT_WALK_COUNT] = {
+	[EPHPORT_WALK_BIND] = "bind()",
+	[EPHPORT_WALK_CONNECT] = "connect()",
+	[EPHPORT_WALK_UDP] = "UDP",
 };
 
-const char *const ep_walk_words[EP_WALK_COUNT] = {
-	[EP_WALK_BIND] = "bind",
-	[EP_WALK_CONNECT] = "connect",
-	[EP_WALK_UDP] = "udp",
-};
-
-enum ep_walk ep_walk_of(const struct ep_search *s)
+enum ephport_walk_kind ep_walk_of(const struct ep_search *s)
 {
 	if (s->begin.op == EPHPORT_OP_CONNECT)
-		return EP_WALK_CONNECT;
+		return EPHPORT_WALK_CONNECT;
 	if (s->begin.proto == EPHPORT_UDP || s->begin.proto == EPHPORT_UDPLITE)
-		return EP_WALK_UDP;
-	return EP_WALK_BIND;
+		return EPHPORT_WALK_UDP;
+	return EPHPORT_WALK_BIND;
 }
 
 const char *ep_err_name(int err)
@@ -66,7 +60,7 @@ const char *ep_err_name(int err)
 
 static bool is_connect(const struct ep_search *s)
 {
-	return s->has_begin && ep_walk_of(s) == EP_WALK_CONNECT;
+	return s->has_begin && ep_walk_of(s) == EPHPORT_WALK_CONNECT;
 }
 
 static int column(int port, int low, int high)
@@ -454,11 +448,11 @@ static void explain_who(FILE *out, const struct ep_search *s)
 	const struct ep_record *b = &s->begin;
 
 	switch (ep_walk_of(s)) {
-	case EP_WALK_CONNECT:
+	case EPHPORT_WALK_CONNECT:
 		fprintf(out, ": %s (pid %d) connected an %s %s socket without a port to %s port %d, so the kernel picked one in __inet_hash_connect().\n",
 			b->comm, b->pid, ephport_family_words[b->family], ephport_proto_words[b->proto], b->daddr, b->dport);
 		break;
-	case EP_WALK_UDP:
+	case EPHPORT_WALK_UDP:
 		fprintf(out, ": %s (pid %d) bound an %s %s socket at %s to port 0 (or sent or connected before binding), so the kernel picked a port in udp_lib_get_port().\n",
 			b->comm, b->pid, ephport_family_words[b->family], ephport_proto_words[b->proto], b->addr);
 		break;
@@ -471,14 +465,14 @@ static void explain_who(FILE *out, const struct ep_search *s)
 
 static void explain_end(FILE *out, const struct ep_search *s)
 {
-	enum ep_walk walk = s->has_begin ? ep_walk_of(s) : EP_WALK_BIND;
+	enum ephport_walk_kind walk = s->has_begin ? ep_walk_of(s) : EPHPORT_WALK_BIND;
 
 	if (!s->has_end)
 		fprintf(out, "Its end was not seen.\n");
-	else if (s->end.err == -EADDRNOTAVAIL && walk == EP_WALK_CONNECT)
+	else if (s->end.err == -EADDRNOTAVAIL && walk == EPHPORT_WALK_CONNECT)
 		fprintf(out, "All %lld ports it tried were reserved, held by bind() users, or already connected from this address to %s port %d, so connect() failed with EADDRNOTAVAIL. Connections to another destination can still use them.\n",
 			s->end.examined, s->begin.daddr, s->begin.dport);
-	else if (s->end.err == -EADDRINUSE && walk == EP_WALK_UDP)
+	else if (s->end.err == -EADDRINUSE && walk == EPHPORT_WALK_UDP)
 		fprintf(out, "All %lld ports of the range were in use or reserved, so bind() failed with EADDRINUSE (sendto() and connect() on an unbound socket report EAGAIN).\n",
 			s->end.examined);
 	else if (s->end.err == -EADDRINUSE)
@@ -504,16 +498,16 @@ void ep_explain(FILE *out, const struct ep_search *s)
 	} else {
 		fprintf(out, ": its first record was lost, so who asked is unknown.\n");
 	}
-	if (s->has_begin && ep_walk_of(s) == EP_WALK_CONNECT) {
+	if (s->has_begin && ep_walk_of(s) == EPHPORT_WALK_CONNECT) {
 		explain_connect(out, s);
-	} else if (s->has_begin && ep_walk_of(s) == EP_WALK_UDP) {
+	} else if (s->has_begin && ep_walk_of(s) == EPHPORT_WALK_UDP) {
 		explain_udp(out, s);
 	} else if (s->npass) {
 		if (s->has_begin)
 			explain_half(out, s);
 		explain_passes(out, s);
 	}
-	if (!s->npass && (!s->has_begin || ep_walk_of(s) != EP_WALK_CONNECT ||
+	if (!s->npass && (!s->has_begin || ep_walk_of(s) != EPHPORT_WALK_CONNECT ||
 			  s->begin.perturb >= 0))
 		fprintf(out, "No pass was recorded: the module ran at detail=searches, or the records were lost.\n");
 	explain_end(out, s);

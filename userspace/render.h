@@ -7,20 +7,11 @@
 
 #include "search.h"
 
-/* Which of the kernel's three walks a search is. */
-enum ep_walk {
-	EP_WALK_BIND,		/* inet_csk_get_port(): TCP, DCCP */
-	EP_WALK_CONNECT,	/* __inet_hash_connect() */
-	EP_WALK_UDP,		/* udp_lib_get_port() */
-	EP_WALK_COUNT,
-};
+/* "bind()", "connect()", "UDP": how the views name the walks. */
+extern const char *const ep_walk_names[EPHPORT_WALK_COUNT];
 
-/* "bind()", "connect()", "UDP": how the views name them. */
-extern const char *const ep_walk_names[EP_WALK_COUNT];
-/* "bind", "connect", "udp": how options name them. */
-extern const char *const ep_walk_words[EP_WALK_COUNT];
-
-enum ep_walk ep_walk_of(const struct ep_search *s);
+/* Which of the kernel's three walks a search is (ephport_model.h). */
+enum ephport_walk_kind ep_walk_of(const struct ep_search *s);
 
 /* "EADDRINUSE" for -EADDRINUSE: the errno's name, else its text. */
 const char *ep_err_name(int err);

@@ -19,7 +19,7 @@ struct ep_filter {
 	int pid;
 	const char *comm;
 	int family;		/* enum ephport_family, or -1 for any */
-	int walk;		/* enum ep_walk, or -1 for any */
+	int walk;		/* enum ephport_walk_kind, or -1 for any */
 	int port_low, port_high;
 	bool errors;
 };

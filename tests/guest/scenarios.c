@@ -1188,6 +1188,9 @@ static int run_reader(char *out, size_t size, const char *fmt, ...)
 	while (len + 1 < size && fgets(out + len, size - len, p))
 		len += strlen(out + len);
 	out[len] = '\0';
+	/* the rest is read too: a reader stopped by SIGPIPE would not exit */
+	while (fgets(cmd, sizeof(cmd), p))
+		;
 	status = pclose(p);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
@@ -2256,8 +2259,8 @@ static long long metric(const char *text, const char *series)
 static bool metrics(void)
 {
 	enum { LOW = 40000, HIGH = 40009 };
+	static char out[65536];
 	struct bound b[3];
-	char out[8192];
 	int rc, mid = half_point(LOW, HIGH);
 	long long searches;
 
@@ -2284,6 +2287,78 @@ static bool metrics(void)
 	EXPECT(metric(out, "ephport_searches_total") == searches,
 	       "searches_total %lld, stats say %lld", metric(out, "ephport_searches_total"),
 	       searches);
+	return true;
+}
+
+/* A walk's series for this network namespace, from ephport metrics. */
+static long long walk_metric(const char *text, const char *family, const char *walk,
+			     const char *extra)
+{
+	char series[256];
+	struct stat ns;
+
+	if (stat("/proc/self/ns/net", &ns))
+		return -1;
+	snprintf(series, sizeof(series), "%s{netns=\"%lu\",walk=\"%s\"%s}", family,
+		 (unsigned long)ns.st_ino, walk, extra);
+	return metric(text, series);
+}
+
+/*
+ * The counters by namespace and walk: UDP binds and connects, some of them
+ * failing, move them by what the programs saw (errno), and the histogram
+ * counts the complete searches the trace shows.
+ */
+static bool metrics_walks(void)
+{
+	enum { LOW = 43000, HIGH = 43001 };
+	static char before[65536], after[65536];
+	struct sockaddr_storage peer;
+	struct bound u[3], c[3];
+	int lfd, i, complete = 0, udp_busy = 0, refused = 0;
+
+	lfd = loopback_listener(AF_INET, SOCK_STREAM, 5005, &peer);
+	EXPECT(lfd >= 0 && !perturb_table_from_kallsyms(), "listener or perturb_table");
+	c[0] = connect_socket(&peer, SOCK_STREAM, 0, 0);
+	close_all(c, 1);
+	set_range(LOW, HIGH);
+	control("clear");
+	EXPECT(!run_reader(before, sizeof(before), "ephport metrics"), "metrics before");
+	for (i = 0; i < 3; i++) {
+		u[i] = bind_socket(AF_INET, SOCK_DGRAM, 0, false, false, 0, 0);
+		udp_busy += u[i].err == EADDRINUSE;
+	}
+	for (i = 0; i < 3; i++) {
+		c[i] = connect_socket(&peer, SOCK_STREAM, 0, 0);
+		refused += c[i].err == EADDRNOTAVAIL;
+	}
+	EXPECT(!run_reader(after, sizeof(after), "ephport metrics"), "metrics after");
+	load_trace();
+	set_range(32768, 60999);
+	close_all(u, 3);
+	close_all(c, 3);
+	close(lfd);
+	for (i = 0; i < trace.n; i++)
+		complete += trace.s[i].has_end && !trace.s[i].end.incomplete &&
+			    trace.s[i].begin.op == EPHPORT_OP_CONNECT;
+	EXPECT(udp_busy == 1 && refused == 1, "%d UDP binds refused, %d connects", udp_busy,
+	       refused);
+	EXPECT(walk_metric(after, "ephport_walk_searches_total", "udp", "") -
+	       walk_metric(before, "ephport_walk_searches_total", "udp", "") == 3 &&
+	       walk_metric(after, "ephport_walk_searches_total", "connect", "") -
+	       walk_metric(before, "ephport_walk_searches_total", "connect", "") == 3,
+	       "searches by walk did not move by 3 and 3:\n%.400s", after);
+	EXPECT(walk_metric(after, "ephport_walk_failures_total", "udp", ",errno=\"EADDRINUSE\"") -
+	       walk_metric(before, "ephport_walk_failures_total", "udp", ",errno=\"EADDRINUSE\"") == 1 &&
+	       walk_metric(after, "ephport_walk_failures_total", "connect",
+			   ",errno=\"EADDRNOTAVAIL\"") -
+	       walk_metric(before, "ephport_walk_failures_total", "connect",
+			   ",errno=\"EADDRNOTAVAIL\"") == 1, "failures by errno did not move by 1");
+	EXPECT(walk_metric(after, "ephport_examined_ports_count", "connect", "") -
+	       walk_metric(before, "ephport_examined_ports_count", "connect", "") == complete &&
+	       complete == 3, "histogram of connect(): %lld complete searches, the trace has %d",
+	       walk_metric(after, "ephport_examined_ports_count", "connect", "") -
+	       walk_metric(before, "ephport_examined_ports_count", "connect", ""), complete);
 	return true;
 }
 
@@ -2405,6 +2480,7 @@ static const struct scenario scenarios[] = {
 	{ "udp-ipv6", udp_ipv6 },
 	{ "udp-sendto", udp_sendto },
 	{ "udp-draw-int3", udp_draw_int3 },
+	{ "metrics-walks", metrics_walks },
 };
 
 int main(int argc, char **argv)

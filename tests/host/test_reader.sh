@@ -217,6 +217,13 @@ metrics() {
 	has 'ephport_ports_in_use{proto="udp",half="lower"} 0' &&
 	has 'ephport_ports_in_use{proto="udp",half="upper"} 1' &&
 	has 'ephport_searches_total 8' &&
+	has 'ephport_walk_searches_total{netns="4026531840",walk="bind"} 8' &&
+	has 'ephport_walk_failures_total{netns="4026531840",walk="connect",errno="EADDRNOTAVAIL"} 1' &&
+	has 'ephport_examined_ports_bucket{netns="4026531840",walk="bind",le="2"} 7' &&
+	has 'ephport_examined_ports_bucket{netns="4026531840",walk="bind",le="+Inf"} 8' &&
+	has 'ephport_examined_ports_sum{netns="4026531840",walk="connect"} 43' &&
+	has 'ephport_examined_ports_count{netns="4026531840",walk="connect"} 2' &&
+	has 'ephport_walk_searches_total{netns="other",walk="udp"} 2' &&
 	{ [ -x "$promtool" ] || { echo "no promtool: set EPHPORT_PROMTOOL"; return 1; }; } &&
 	"$promtool" check metrics < "$work/out" &&
 	run 0 metrics --dir "$work/none" --proc "$fix/proc" && has 'module is not loaded' &&

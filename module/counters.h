@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Search counters by network namespace and walk: how many, how they
+ * failed, and a histogram of the ports they examined (debugfs `counters`,
+ * read by ephport metrics).
+ */
+#ifndef EPHPORT_COUNTERS_H
+#define EPHPORT_COUNTERS_H
+
+#include <linux/seq_file.h>
+#include <linux/types.h>
+
+#include "ephport_model.h"
+
+/* Namespaces counted apart; later ones share one row, shown as netns=0. */
+#define EPHPORT_COUNTER_ROWS 64
+
+/* One search's end: @err 0 or the errno; @examined only if @complete. */
+void ephport_counters_add(u32 netns, enum ephport_walk_kind walk, int err, u32 examined,
+			  bool complete);
+void ephport_counters_show(struct seq_file *m);
+
+#endif /* EPHPORT_COUNTERS_H */
