@@ -160,22 +160,33 @@ static unsigned long draw_missed(void)
 	       READ_ONCE(probes[PROBE_DRAW].fp.nmissed);
 }
 
-static int get_port_enter(struct get_port_data *data, struct pt_regs *regs)
+/*
+ * inet_csk_get_port(sk, snum) or udp_lib_get_port(sk, snum, ...), probe
+ * @id: a search when snum is 0.
+ */
+static int port_search_enter(struct get_port_data *data, struct pt_regs *regs,
+			     enum ephport_probe_id id)
 {
 	struct sock *sk = (void *)regs_get_kernel_argument(regs, ARG_SK);
 
-	this_cpu_inc(probe_hits[PROBE_GET_PORT]);
+	this_cpu_inc(probe_hits[id]);
 	/* listen() calls again with the bound port: only 0 is a search */
 	if ((unsigned short)regs_get_kernel_argument(regs, ARG_SNUM))
 		return 1;
-	/* pairs with the release at load: draw_callers is filled in */
+	/* pairs with the release at load: the draws' callers are known */
 	if (!smp_load_acquire(&callers_known))
 		return 1;
 	data->search = ephport_search_begin(sk);
 	if (!data->search)
 		return 1;
-	data->search->draw_missed = draw_missed();
+	data->search->draw_missed = id == PROBE_UDP_GET_PORT ?
+				    READ_ONCE(probes[PROBE_UDP_DRAW].kp.nmissed) : draw_missed();
 	return 0;
+}
+
+static int get_port_enter(struct get_port_data *data, struct pt_regs *regs)
+{
+	return port_search_enter(data, regs, PROBE_GET_PORT);
 }
 
 static void get_port_leave(struct get_port_data *data, struct pt_regs *regs)
@@ -318,20 +329,7 @@ static unsigned long kretprobe_missed(const struct ephport_probe *p)
 /* udp_lib_get_port(sk, 0): UDP's search, bind(0) or an implicit bind. */
 static int udp_get_port_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	struct get_port_data *data = (void *)ri->data;
-	struct sock *sk = (void *)regs_get_kernel_argument(regs, ARG_SK);
-
-	this_cpu_inc(probe_hits[PROBE_UDP_GET_PORT]);
-	if ((unsigned short)regs_get_kernel_argument(regs, ARG_SNUM))
-		return 1;
-	/* pairs with the release at load: udp_draw_caller is filled in */
-	if (!smp_load_acquire(&callers_known))
-		return 1;
-	data->search = ephport_search_begin(sk);
-	if (!data->search)
-		return 1;
-	data->search->draw_missed = READ_ONCE(probes[PROBE_UDP_DRAW].kp.nmissed);
-	return 0;
+	return port_search_enter((void *)ri->data, regs, PROBE_UDP_GET_PORT);
 }
 
 static int udp_get_port_return(struct kretprobe_instance *ri, struct pt_regs *regs)

@@ -18,8 +18,6 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case 'p':
 		*proc = arg;
 		return 0;
-	case ARGP_KEY_ARG:
-		return ep_usage_error("unexpected argument '%s'", arg), EP_ARGP_SAID;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}

@@ -125,8 +125,6 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case OPT_HUMAN:
 		s->human = true;
 		return 0;
-	case ARGP_KEY_ARG:
-		return ep_usage_error("unexpected argument '%s'", arg), EP_ARGP_SAID;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}

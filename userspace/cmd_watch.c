@@ -103,8 +103,6 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		if (!ep_parse_long(arg, 1, INT_MAX / MS_PER_S, &w->duration))
 			return ep_usage_error("--duration wants seconds, not '%s'", arg), EP_ARGP_SAID;
 		return 0;
-	case ARGP_KEY_ARG:
-		return ep_usage_error("unexpected argument '%s'", arg), EP_ARGP_SAID;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}

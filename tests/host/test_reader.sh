@@ -192,7 +192,8 @@ usage() {
 	run 2 simulate --range 1-2 --used 1,,2 && run 2 --bogus && run 2 frobnicate &&
 	run 2 show --raw --pid 3 && run 2 show --count 3 && run 2 watch --port 9 &&
 	run 2 watch --family ipx && run 2 explain 1 2 && run 0 --help && has 'Exit status' &&
-	run 0 explain --help && run 0 stats --help && run 0 simulate --help && run 0 watch --help
+	run 0 explain --help && run 0 stats --help && run 0 simulate --help && run 0 watch --help &&
+	run 2 stats extra && has_err 'Too many arguments' && run 2 metrics --proc x y
 }
 
 errors() {
