@@ -57,8 +57,7 @@ static u32 group_of(u64 hash)
 	return (hash & (EPHPORT_PERTURB_SIZE - 1)) % PERTURB_GROUPS;
 }
 
-void ephport_connect_enter(u64 hash, unsigned long missed,
-			   struct ephport_connect_stamp *st)
+void ephport_connect_enter(u64 hash, struct ephport_connect_stamp *st)
 {
 	/* pairs with the release in ephport_connect_leave() */
 	bool filled = smp_load_acquire(&call_returned);
@@ -67,11 +66,12 @@ void ephport_connect_enter(u64 hash, unsigned long missed,
 	st->begun = atomic_inc_return(&calls_begun[st->group]);
 	/* fully ordered: a call of the group that has not ended is seen */
 	st->alone = filled && atomic_read(&calls_done[st->group]) == st->begun - 1;
-	st->missed = missed;
 }
 
 void ephport_connect_leave(const struct ephport_connect_stamp *st)
 {
+	/* the call's update of its slot is done before it counts as done */
+	smp_mb__before_atomic();
 	atomic_inc(&calls_done[st->group]);
 	/* pairs with the acquire in ephport_connect_enter(): the table is filled */
 	smp_store_release(&call_returned, true);
@@ -91,6 +91,7 @@ bool ephport_connect_perturb(u64 hash, u32 *value)
 bool ephport_connect_undisturbed(const struct ephport_connect_stamp *st,
 				 unsigned long missed)
 {
-	return st->alone && missed == st->missed &&
-	       atomic_read(&calls_begun[st->group]) == st->begun;
+	/* pairs with the full barrier of a later call's atomic_inc_return() */
+	smp_rmb();
+	return st->alone && !missed && atomic_read(&calls_begun[st->group]) == st->begun;
 }

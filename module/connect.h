@@ -14,22 +14,22 @@ struct ephport_connect_stamp {
 	u32 group;
 	u32 begun;		/* the group's count, this call included */
 	bool alone;		/* no other call of the group in flight at entry */
-	unsigned long missed;	/* the probe's misses at entry */
 };
 
 /* control's perturb_table=ADDR: table_perturb's address, 0 to forget it. */
 int ephport_connect_set_table(unsigned long addr);
 bool ephport_connect_table_known(void);
 
-void ephport_connect_enter(u64 hash, unsigned long missed,
-			   struct ephport_connect_stamp *st);
+void ephport_connect_enter(u64 hash, struct ephport_connect_stamp *st);
 void ephport_connect_leave(const struct ephport_connect_stamp *st);
 /* table_perturb[@hash's slot] as it is now: false when it cannot be read. */
 bool ephport_connect_perturb(u64 hash, u32 *value);
 /*
  * Nobody else's call could have changed the slot since @st's entry: no
- * other call of the group then or since, none missed, and the table was
- * filled before (a port-0 call returned before @st's began).
+ * other call of the group then or since, and the table was filled before
+ * (a port-0 call returned before @st's began).  @missed is the probe's
+ * misses since load: a call missed at any time may still be running
+ * unseen, so after one no slot is sure again.
  */
 bool ephport_connect_undisturbed(const struct ephport_connect_stamp *st,
 				 unsigned long missed);

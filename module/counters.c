@@ -1,26 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A namespace's row is claimed with cmpxchg on its first search and never
- * given back (the counters are totals since load); the counters are
- * atomic64_t, so probe handlers add to them without a lock.
+ * A namespace's row is claimed with cmpxchg on its first search, keyed by
+ * the namespace's cookie (inode numbers are reused), and given back when
+ * the namespace goes away; the counters are atomic64_t, so probe handlers
+ * add to them without a lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/errno.h>
 #include <linux/hash.h>
+#include <linux/string.h>
+#include <net/net_namespace.h>
 
 #include "counters.h"
 
 #define ROW_BITS 6
 
-struct counter_row {
-	u32 netns;		/* 0: free */
+struct counts {
 	atomic64_t searches[EPHPORT_WALK_COUNT];
 	atomic64_t failed[EPHPORT_WALK_COUNT][EPHPORT_FAIL_COUNT];
 	/* complete searches only: an incomplete one may not know its ports */
 	atomic64_t examined[EPHPORT_WALK_COUNT][EPHPORT_EXAMINED_BUCKETS];
 	atomic64_t examined_sum[EPHPORT_WALK_COUNT];
+};
+
+struct counter_row {
+	u64 cookie;		/* the namespace's, never reused; 0: free */
+	u32 netns;		/* its inode, which the rows are shown by */
+	struct counts c;
 };
 
 static_assert(BIT(ROW_BITS) == EPHPORT_COUNTER_ROWS);
@@ -29,17 +37,21 @@ static struct counter_row rows[EPHPORT_COUNTER_ROWS];
 /* the namespaces that found every row taken */
 static struct counter_row others;
 
-static struct counter_row *row_of(u32 netns)
+static struct counter_row *row_of(const struct net *net)
 {
-	unsigned int i, start = hash_32(netns, ROW_BITS);
+	unsigned int i, start = hash_64(net->net_cookie, ROW_BITS);
 
 	for (i = 0; i < EPHPORT_COUNTER_ROWS; i++) {
 		struct counter_row *r = &rows[(start + i) % EPHPORT_COUNTER_ROWS];
-		u32 owner = READ_ONCE(r->netns);
+		/* pairs with the release in counters_net_exit(): zeroed first */
+		u64 owner = smp_load_acquire(&r->cookie);
 
-		if (!owner)
-			owner = cmpxchg(&r->netns, 0, netns) ?: netns;
-		if (owner == netns)
+		if (!owner) {
+			owner = cmpxchg(&r->cookie, 0, net->net_cookie) ?: net->net_cookie;
+			if (owner == net->net_cookie)
+				WRITE_ONCE(r->netns, net->ns.inum);
+		}
+		if (owner == net->net_cookie)
 			return r;
 	}
 	return &others;
@@ -57,17 +69,17 @@ static enum ephport_failure failure_of(int err)
 	}
 }
 
-void ephport_counters_add(u32 netns, enum ephport_walk_kind walk, int err, u32 examined,
-			  bool complete)
+void ephport_counters_add(const struct net *net, enum ephport_walk_kind walk, int err,
+			  u32 examined, bool complete)
 {
-	struct counter_row *r = row_of(netns);
+	struct counter_row *r = row_of(net);
 
-	atomic64_inc(&r->searches[walk]);
+	atomic64_inc(&r->c.searches[walk]);
 	if (err)
-		atomic64_inc(&r->failed[walk][failure_of(err)]);
+		atomic64_inc(&r->c.failed[walk][failure_of(err)]);
 	if (complete) {
-		atomic64_inc(&r->examined[walk][ephport_examined_bucket(examined)]);
-		atomic64_add(examined, &r->examined_sum[walk]);
+		atomic64_inc(&r->c.examined[walk][ephport_examined_bucket(examined)]);
+		atomic64_add(examined, &r->c.examined_sum[walk]);
 	}
 }
 
@@ -76,16 +88,16 @@ static void show_row(struct seq_file *m, struct counter_row *r, u32 netns)
 	unsigned int w, i;
 
 	for (w = 0; w < EPHPORT_WALK_COUNT; w++) {
-		if (!atomic64_read(&r->searches[w]))
+		if (!atomic64_read(&r->c.searches[w]))
 			continue;
 		seq_printf(m, "netns=%u walk=%s searches=%lld", netns, ephport_walk_words[w],
-			   atomic64_read(&r->searches[w]));
+			   atomic64_read(&r->c.searches[w]));
 		for (i = 0; i < EPHPORT_FAIL_COUNT; i++)
 			seq_printf(m, " %s=%lld", ephport_failure_words[i],
-				   atomic64_read(&r->failed[w][i]));
-		seq_printf(m, " examined_sum=%lld examined=", atomic64_read(&r->examined_sum[w]));
+				   atomic64_read(&r->c.failed[w][i]));
+		seq_printf(m, " examined_sum=%lld examined=", atomic64_read(&r->c.examined_sum[w]));
 		for (i = 0; i < EPHPORT_EXAMINED_BUCKETS; i++)
-			seq_printf(m, "%s%lld", i ? "," : "", atomic64_read(&r->examined[w][i]));
+			seq_printf(m, "%s%lld", i ? "," : "", atomic64_read(&r->c.examined[w][i]));
 		seq_putc(m, '\n');
 	}
 }
@@ -94,11 +106,40 @@ void ephport_counters_show(struct seq_file *m)
 {
 	unsigned int i;
 
-	for (i = 0; i < EPHPORT_COUNTER_ROWS; i++) {
-		u32 netns = READ_ONCE(rows[i].netns);
-
-		if (netns)
-			show_row(m, &rows[i], netns);
-	}
+	for (i = 0; i < EPHPORT_COUNTER_ROWS; i++)
+		/* pairs with the release in counters_net_exit() */
+		if (smp_load_acquire(&rows[i].cookie))
+			show_row(m, &rows[i], READ_ONCE(rows[i].netns));
 	show_row(m, &others, 0);
+}
+
+/* A namespace that goes away gives its row back, its counters with it. */
+static void counters_net_exit(struct net *net)
+{
+	unsigned int i;
+
+	for (i = 0; i < EPHPORT_COUNTER_ROWS; i++) {
+		struct counter_row *r = &rows[i];
+
+		if (READ_ONCE(r->cookie) != net->net_cookie)
+			continue;
+		/* nothing searches in a namespace being dismantled */
+		memset(&r->c, 0, sizeof(r->c));
+		/* zeroed before another namespace can claim the row */
+		smp_store_release(&r->cookie, 0);
+	}
+}
+
+static struct pernet_operations counters_net_ops = {
+	.exit = counters_net_exit,
+};
+
+int ephport_counters_init(void)
+{
+	return register_pernet_subsys(&counters_net_ops);
+}
+
+void ephport_counters_exit(void)
+{
+	unregister_pernet_subsys(&counters_net_ops);
 }

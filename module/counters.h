@@ -12,12 +12,20 @@
 
 #include "ephport_model.h"
 
-/* Namespaces counted apart; later ones share one row, shown as netns=0. */
+/*
+ * Namespaces counted apart at once (a row is given back when its namespace
+ * goes away); the ones past that share one row, shown as netns=0.
+ */
 #define EPHPORT_COUNTER_ROWS 64
 
+struct net;
+
 /* One search's end: @err 0 or the errno; @examined only if @complete. */
-void ephport_counters_add(u32 netns, enum ephport_walk_kind walk, int err, u32 examined,
-			  bool complete);
+void ephport_counters_add(const struct net *net, enum ephport_walk_kind walk, int err,
+			  u32 examined, bool complete);
 void ephport_counters_show(struct seq_file *m);
+/* Watches namespaces go away, to give their rows back. */
+int ephport_counters_init(void);
+void ephport_counters_exit(void);
 
 #endif /* EPHPORT_COUNTERS_H */

@@ -9,6 +9,7 @@
 #include <linux/moduleparam.h>
 #include <linux/string.h>
 
+#include "counters.h"
 #include "debugfs.h"
 #include "probes.h"
 #include "ring.h"
@@ -48,9 +49,12 @@ static int __init ephport_init(void)
 	err = ephport_ring_init(ring_size);
 	if (err)
 		return err;
-	err = ephport_probes_register(config.detail);
+	err = ephport_counters_init();
 	if (err)
 		goto free_ring;
+	err = ephport_probes_register(config.detail);
+	if (err)
+		goto counters;
 	err = ephport_debugfs_init();
 	if (err)
 		goto unregister;
@@ -60,6 +64,8 @@ static int __init ephport_init(void)
 
 unregister:
 	ephport_probes_unregister();
+counters:
+	ephport_counters_exit();
 free_ring:
 	ephport_ring_exit();
 	return err;
@@ -69,6 +75,7 @@ static void __exit ephport_exit(void)
 {
 	ephport_debugfs_exit();
 	ephport_probes_unregister();
+	ephport_counters_exit();
 	ephport_ring_exit();
 }
 

@@ -11,6 +11,7 @@
 #include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
+#include <linux/uaccess.h>
 #include <net/inet_connection_sock.h>
 #include <net/inet_hashtables.h>
 #include <net/net_namespace.h>
@@ -423,8 +424,7 @@ static int connect_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	/* a socket with a port only checks its 4-tuple */
 	if (READ_ONCE(inet_sk(sk)->inet_num))
 		return 1;
-	ephport_connect_enter(hash, kretprobe_missed(&probes[PROBE_CONNECT]),
-			      &data->stamp);
+	ephport_connect_enter(hash, &data->stamp);
 	data->search = NULL;
 	/* pairs with the release at load: check_caller is filled in */
 	if (smp_load_acquire(&callers_known))
@@ -442,7 +442,7 @@ static int connect_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 	if (data->search)
 		ephport_search_end_connect(data->search, (int)regs_return_value(regs),
-					   ephport_connect_undisturbed(&data->stamp, missed),
+					   &data->stamp, missed,
 					   checks_missed() == data->search->check_missed);
 	ephport_connect_leave(&data->stamp);
 	return 0;
@@ -698,6 +698,31 @@ static int learn_udp_draw_pre(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
+/* A direct call: opcode and 32-bit displacement. */
+#define CALL_REL32_OPCODE 0xe8
+#define CALL_REL32_LEN 5
+/* Call depth tracking calls a thunk in the padding before the function. */
+#define CALL_THUNK_PADDING 64
+
+/*
+ * @site is where a direct call of @func returns to: the 5 bytes before it
+ * are "call rel32" to @func, or to its thunk just before it.
+ */
+static bool call_returns_to(unsigned long site, unsigned long func)
+{
+	u8 call[CALL_REL32_LEN];
+	unsigned long target;
+	s32 rel;
+
+	if (!site || copy_from_kernel_nofault(call, (void *)(site - CALL_REL32_LEN),
+					      sizeof(call)) ||
+	    call[0] != CALL_REL32_OPCODE)
+		return false;
+	memcpy(&rel, call + 1, sizeof(rel));
+	target = site + rel;
+	return target <= func && func - target <= CALL_THUNK_PADDING;
+}
+
 /*
  * Where udp_lib_get_port() receives its draw, learned at load: for the
  * length of one UDP bind(0) by this task, in the initial namespace, a
@@ -725,7 +750,8 @@ static unsigned long learn_udp_draw_site(void)
 	}
 	WRITE_ONCE(udp_site_learner, NULL);
 	unregister_kprobe(&learn);
-	return READ_ONCE(udp_draw_site);
+	return call_returns_to(READ_ONCE(udp_draw_site), (unsigned long)get_random_u32) ?
+	       udp_draw_site : 0;
 }
 
 /* Where a draw made by probe @i's function counts as its search's. */

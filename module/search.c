@@ -490,7 +490,7 @@ static void finish(struct ephport_search *s, struct ephport_end_rec *e,
 	ephport_ring_write_end(rec, s->first_seq);
 	trace_search_end(s->id, e);
 	ephport_ring_kick();
-	ephport_counters_add(s->net->ns.inum, s->op == EPHPORT_OP_CONNECT ? EPHPORT_WALK_CONNECT :
+	ephport_counters_add(s->net, s->op == EPHPORT_OP_CONNECT ? EPHPORT_WALK_CONNECT :
 			     s->udp ? EPHPORT_WALK_UDP : EPHPORT_WALK_BIND,
 			     e->err, e->examined, !e->incomplete);
 
@@ -665,7 +665,8 @@ void ephport_search_checked(struct ephport_search *s, u16 port, int ret, bool tw
 		s->reasons_known = false;
 }
 
-void ephport_search_end_connect(struct ephport_search *s, int ret, bool undisturbed,
+void ephport_search_end_connect(struct ephport_search *s, int ret,
+				const struct ephport_connect_stamp *st, unsigned long missed,
 				bool checks_seen)
 {
 	struct ephport_record rec = {
@@ -676,6 +677,7 @@ void ephport_search_end_connect(struct ephport_search *s, int ret, bool undistur
 	struct ephport_half_pass *hp = &s->half[0];
 	int chosen = chosen_port(s, ret), index = -1, low, high;
 	unsigned int sweep, offset;
+	bool read_after;
 	u32 after;
 
 	e->err = ret;
@@ -686,15 +688,18 @@ void ephport_search_end_connect(struct ephport_search *s, int ret, bool undistur
 		s->reasons_known = false;
 	/*
 	 * The walk is derived only from what the kernel surely used: the
-	 * slot's value with no other connect() around, the range unchanged
-	 * since entry, and the slot moved afterwards by this search alone
-	 * (a connect() in flight since before the probe was attached would
-	 * show there).
+	 * slot's value with no other connect() around (the slot is read
+	 * before the others are looked for, so one starting in between is
+	 * seen), the range unchanged since entry, and the slot moved
+	 * afterwards by this search alone.  A failure other than running out
+	 * of ports (-ENOMEM) came after a port was picked: not a walk that
+	 * ran dry.
 	 */
-	if (!s->perturb_known || !undisturbed || s->draws_lost ||
+	read_after = ephport_connect_perturb(s->hash, &after);
+	if (!s->perturb_known || !read_after || !ephport_connect_undisturbed(st, missed) ||
+	    (ret && ret != -EADDRNOTAVAIL) || s->draws_lost ||
 	    !ephport_search_range(s->sk, &low, &high) ||
-	    low != s->range_low || high != s->range_high ||
-	    !ephport_connect_perturb(s->hash, &after))
+	    low != s->range_low || high != s->range_high)
 		goto unknown;
 	ephport_connect_begin(low, high, ephport_connect_one_sweep(s->sk), hp);
 	offset = ephport_connect_offset(hp, s->perturb, s->hash);
@@ -705,7 +710,9 @@ void ephport_search_end_connect(struct ephport_search *s, int ret, bool undistur
 		goto unknown;
 	s->draw[0] = offset;
 	s->nr_half = 1;
-	emit_half_pass(s, 0, chosen);
+	/* the walk ran dry where the kernel found nothing, and the reverse */
+	if (emit_half_pass(s, 0, chosen) == !ret)
+		s->incomplete = true;
 	finish(s, e, &rec, false);
 	return;
 

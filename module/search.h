@@ -138,10 +138,13 @@ void ephport_search_udp_draw(struct ephport_search *s, u32 draw);
 void ephport_search_checked(struct ephport_search *s, u16 port, int ret, bool tw,
 			    bool seen_all);
 /*
- * __inet_hash_connect() returned @ret; @undisturbed: no other connect()
- * could have changed the perturbation slot meanwhile.
+ * __inet_hash_connect() returned @ret.  @st is the call's stamp and
+ * @missed the connect probe's misses so far: whether another connect()
+ * could have moved the perturbation slot.  @checks_seen: no 4-tuple check
+ * was missed.
  */
-void ephport_search_end_connect(struct ephport_search *s, int ret, bool undisturbed,
+void ephport_search_end_connect(struct ephport_search *s, int ret,
+				const struct ephport_connect_stamp *st, unsigned long missed,
 				bool checks_seen);
 
 void ephport_search_get_stats(struct ephport_search_stats *stats);
