@@ -103,16 +103,14 @@ static inline bool ephport_search_range(struct sock *sk, int *low, int *high)
 }
 
 /*
- * 6.8+: a socket with IP_LOCAL_PORT_RANGE set connect()s in one sweep of
- * step 1 (inet_sk_get_local_port_range() says so by returning true).
+ * 6.8+: a socket with IP_LOCAL_PORT_RANGE set (@sock_low-@sock_high, as
+ * ephport_sock_range() read it) connect()s in one sweep of step 1
+ * (inet_sk_get_local_port_range() says so by returning true).
  */
-static inline bool ephport_connect_one_sweep(const struct sock *sk)
+static inline bool ephport_connect_one_sweep(int sock_low, int sock_high)
 {
 #ifdef EPHPORT_CONNECT_ONE_SWEEP
-	int low, high;
-
-	ephport_sock_range(sk, &low, &high);
-	return low || high;
+	return sock_low || sock_high;
 #else
 	return false;
 #endif

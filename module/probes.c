@@ -364,9 +364,11 @@ static int udp_draw_pre(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
+/* Both checks probed, and their caller known (else every check is turned down). */
 static bool checks_probed(void)
 {
-	return READ_ONCE(probes[PROBE_CHECK].symbol) && READ_ONCE(probes[PROBE_CHECK6].symbol);
+	return READ_ONCE(probes[PROBE_CHECK].symbol) && READ_ONCE(probes[PROBE_CHECK6].symbol) &&
+	       check_caller.end;
 }
 
 static unsigned long checks_missed(void)

@@ -118,8 +118,12 @@ enum ephport_proto ephport_proto_of(u8 proto)
 	}
 }
 
-/* After sockrange: what connect() adds. */
-static void begin_tail(const struct ephport_begin *b, struct line *l)
+/*
+ * After sockrange: what connect() adds.  @secrets: the peer's hash and
+ * its perturbation slot's value, what keeps connect()'s ports from being
+ * predicted; debugfs is root's alone, tracefs may be opened to a group.
+ */
+static void begin_tail(const struct ephport_begin *b, struct line *l, bool secrets)
 {
 	put_lit(l, " op=");
 	put_str(l, ephport_op_words[b->op]);
@@ -128,6 +132,8 @@ static void begin_tail(const struct ephport_begin *b, struct line *l)
 	put_lit(l, " daddr=");
 	put_addr(l, b->family, b->daddr);
 	put_key(l, " dport=", b->dport);
+	if (!secrets)
+		return;
 	put_key(l, " hash=", b->hash);
 	put_key(l, " slot=", b->slot);
 	if (b->perturb_known)
@@ -149,7 +155,7 @@ void ephport_begin_tail(const struct ephport_begin *b, char *buf, size_t size)
 {
 	struct line l = { .buf = buf, .size = size - 1 };
 
-	begin_tail(b, &l);
+	begin_tail(b, &l, false);
 	buf[l.len] = '\0';
 }
 
@@ -184,7 +190,7 @@ static void format_begin(const struct ephport_begin *b, struct line *l)
 		put_range(l, b->sock_low, b->sock_high);
 	else
 		put_lit(l, "none");
-	begin_tail(b, l);
+	begin_tail(b, l, true);
 }
 
 static void format_pass(const struct ephport_pass_rec *p, struct line *l)

@@ -93,7 +93,8 @@ int ephport_record_format(const struct ephport_record *rec, char *buf, size_t si
 
 /*
  * The keys of a begin or pass that only some searches have, as they end
- * its line (without the newline), for the trace events to print as text.
+ * its line (without the newline), for the trace events to print as text:
+ * a connect()'s begin without its hash, slot and perturbation value.
  */
 #define EPHPORT_TAIL_MAX 160
 void ephport_begin_tail(const struct ephport_begin *b, char *buf, size_t size);

@@ -147,6 +147,8 @@ static void emit_begin(struct ephport_search *s)
 	ephport_sock_range(sk, &low, &high);
 	b->sock_low = low;
 	b->sock_high = high;
+	s->sock_low = low;
+	s->sock_high = high;
 	/* connect and UDP: the range their walk reads just after entry */
 	s->range_low = b->range_low;
 	s->range_high = b->range_high;
@@ -243,8 +245,10 @@ struct ephport_search *ephport_search_begin(struct sock *sk)
 	if (!s)
 		return NULL;
 	if (s->udp) {
+		const struct udp_table *table = ephport_udp_table(sk);
+
 		/* a power of 2 up to one slot per port, or the walk is not the model's */
-		slots = READ_ONCE(ephport_udp_table(sk)->mask) + 1;
+		slots = table ? READ_ONCE(table->mask) + 1 : 0;
 		s->udp_slots = is_power_of_2(slots) && slots <= EPHPORT_PORTS ? slots : 0;
 	}
 	return started(s);
@@ -600,7 +604,12 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 	if (!found)
 		chosen = -1;
 	if (s->udp) {
-		if (s->udp_drawn && s->udp_slots && !s->draws_lost)
+		/*
+		 * With SO_REUSEPORT a port found can still fail (joining its
+		 * group): a failure is a walk that ran dry only without it.
+		 */
+		if (s->udp_drawn && s->udp_slots && !s->draws_lost &&
+		    (!e->err || (e->err == -EADDRINUSE && !s->sk->sk_reuseport)))
 			emit_udp(s, chosen);
 		else
 			s->incomplete = true;
@@ -618,13 +627,24 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 	finish(s, e, &rec, probed_valid);
 }
 
+/*
+ * The range the search's walk read is still the one read at entry: the
+ * netns's and the socket's own (another thread may set IP_LOCAL_PORT_RANGE
+ * without the socket lock).
+ */
+static bool range_unchanged(struct ephport_search *s)
+{
+	int low, high, sock_low, sock_high;
+
+	ephport_sock_range(s->sk, &sock_low, &sock_high);
+	return ephport_search_range(s->sk, &low, &high) && low == s->range_low &&
+	       high == s->range_high && sock_low == s->sock_low && sock_high == s->sock_high;
+}
+
 void ephport_search_udp_draw(struct ephport_search *s, u32 draw)
 {
-	int low, high;
-
 	/* the range the kernel read just before its draw is still the entry's */
-	if (!ephport_search_range(s->sk, &low, &high) ||
-	    low != s->range_low || high != s->range_high)
+	if (!range_unchanged(s))
 		s->draws_lost = true;
 	s->udp_draw = draw;
 	s->udp_drawn = true;
@@ -675,7 +695,7 @@ void ephport_search_end_connect(struct ephport_search *s, int ret,
 	};
 	struct ephport_end_rec *e = &rec.end;
 	struct ephport_half_pass *hp = &s->half[0];
-	int chosen = chosen_port(s, ret), index = -1, low, high;
+	int chosen = chosen_port(s, ret), index = -1;
 	unsigned int sweep, offset;
 	bool read_after;
 	u32 after;
@@ -697,11 +717,10 @@ void ephport_search_end_connect(struct ephport_search *s, int ret,
 	 */
 	read_after = ephport_connect_perturb(s->hash, &after);
 	if (!s->perturb_known || !read_after || !ephport_connect_undisturbed(st, missed) ||
-	    (ret && ret != -EADDRNOTAVAIL) || s->draws_lost ||
-	    !ephport_search_range(s->sk, &low, &high) ||
-	    low != s->range_low || high != s->range_high)
+	    (ret && ret != -EADDRNOTAVAIL) || s->draws_lost || !range_unchanged(s))
 		goto unknown;
-	ephport_connect_begin(low, high, ephport_connect_one_sweep(s->sk), hp);
+	ephport_connect_begin(s->range_low, s->range_high,
+			      ephport_connect_one_sweep(s->sock_low, s->sock_high), hp);
 	offset = ephport_connect_offset(hp, s->perturb, s->hash);
 	for (sweep = 0; chosen > 0 && index < 0 && sweep < hp->sweeps; sweep++)
 		index = ephport_candidate_index(hp, offset + sweep, chosen);

@@ -116,7 +116,10 @@ void ep_render_human(FILE *out, const struct ep_search *s, int color)
 				v6 ? "]" : "", b->dport);
 		fprintf(out, "%s%s netns %lu\n", b->reuse ? "  SO_REUSEADDR" : "",
 			b->reuseport ? "  SO_REUSEPORT" : "", b->netns);
-		if (is_connect(s) && b->perturb >= 0)
+		if (is_connect(s) && b->perturb >= 0 && s->has_end && s->end.incomplete)
+			fprintf(out, "  perturbation slot %lld read as %lld at entry, not verified (incomplete)\n",
+				b->slot, b->perturb);
+		else if (is_connect(s) && b->perturb >= 0)
 			fprintf(out, "  perturbation slot %lld = %lld, hash %llu\n",
 				b->slot, b->perturb, b->hash);
 		else if (is_connect(s))
