@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "../../userspace/record.h"
+#include "../../userspace/search.h"
 #include "util.h"
 
 #ifndef IP_LOCAL_PORT_RANGE
@@ -389,6 +390,31 @@ static struct traced traced[MAX_SEQ];
 static unsigned char seen[MAX_SEQ];
 
 /*
+ * A search as the reader's own assembler hands it over: who, and the
+ * result.  Two readers split the stream, so a search may come in two
+ * pieces (its end in one reader's log, its begin in the other's).
+ */
+static bool keep_search(struct ep_search *found, void *ctx)
+{
+	struct traced *t;
+
+	(void)ctx;
+	if (found->id >= MAX_SEQ)
+		return false;
+	t = &traced[found->id];
+	if (found->has_begin) {
+		t->has_begin = true;
+		t->pid = found->begin.pid;
+	}
+	if (found->has_end) {
+		t->has_end = true;
+		t->port = found->end.port;
+		t->err = found->end.err;
+	}
+	return false;
+}
+
+/*
  * Every record one instance's readers got: no seq twice; the seqs missing
  * are the drops and what was still buffered; each search's pid and result
  * belong, in order, to the binder with that pid.
@@ -397,15 +423,16 @@ static void check_instance(int i, FILE **logs, bool *ok_seq, bool *ok_pid,
 			   unsigned long long *records, unsigned long long *searches)
 {
 	unsigned long long got = 0, nsearch = 0, s;
+	struct ep_assembler a;
 	char line[1024];
 	int k, b;
 
 	memset(seen, 0, sizeof(seen));
 	memset(traced, 0, sizeof(traced));
+	ep_asm_init(&a, keep_search, NULL, NULL);
 	for (k = 0; k < READERS; k++) {
 		while (fgets(line, sizeof(line), logs[k]) && strcmp(line, "#close\n")) {
 			struct ep_record rec;
-			struct traced *t;
 
 			if (ep_record_parse(line, &rec) || rec.seq >= MAX_SEQ ||
 			    rec.search >= MAX_SEQ) {
@@ -417,17 +444,10 @@ static void check_instance(int i, FILE **logs, bool *ok_seq, bool *ok_pid,
 				*ok_seq = false;
 			}
 			got++;
-			t = &traced[rec.search];
-			if (rec.type == EP_BEGIN) {
-				t->has_begin = true;
-				t->pid = rec.pid;
-			} else if (rec.type == EP_END) {
-				t->has_end = true;
-				t->port = rec.port;
-				t->err = rec.err;
-			}
+			ep_asm_record(&a, &rec);
 		}
 	}
+	ep_asm_finish(&a, true);
 	if (got + inst[i].dropped + inst[i].buffered != inst[i].written) {
 		fail("gaps-counted", "instance %d: %llu read + %llu dropped + %llu buffered != %llu written",
 		     i, got, inst[i].dropped, inst[i].buffered, inst[i].written);

@@ -116,7 +116,8 @@ build_guest() {
 	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/parity" \
 		"$top/tests/guest/parity.c"
 	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/stress" \
-		"$top/tests/guest/stress.c" "$top/tests/guest/util.c" "$top/userspace/record.c"
+		"$top/tests/guest/stress.c" "$top/tests/guest/util.c" "$top/userspace/record.c" \
+		"$top/userspace/search.c"
 	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/bench" \
 		"$top/tests/guest/bench.c" "$top/tests/guest/util.c" "$top/userspace/record.c"
 	if [ -f "$top/userspace/Makefile" ]; then
