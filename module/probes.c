@@ -359,7 +359,7 @@ static int udp_draw_pre(struct kprobe *kp, struct pt_regs *regs)
 
 	this_cpu_inc(probe_hits[PROBE_UDP_DRAW]);
 	s = ephport_search_of_task();
-	if (s && s->udp && !s->udp_drawn)
+	if (s && s->kind == EPHPORT_WALK_UDP && !s->udp_drawn)
 		ephport_search_udp_draw(s, (u32)regs_return_value(regs));
 	return 0;
 }
@@ -388,7 +388,7 @@ static int check_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	this_cpu_inc(probe_hits[get_kretprobe(ri) == &probes[PROBE_CHECK6].rp ?
 				PROBE_CHECK6 : PROBE_CHECK]);
 	data->search = ephport_search_current();
-	if (!data->search || data->search->op != EPHPORT_OP_CONNECT ||
+	if (!data->search || data->search->kind != EPHPORT_WALK_CONNECT ||
 	    !in_extent(&check_caller, regs_get_kernel_stack_nth(regs, 0)))
 		return 1;
 	data->port = regs_get_kernel_argument(regs, ARG_CHECK_PORT);

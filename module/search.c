@@ -61,12 +61,6 @@ struct batch {
 	unsigned int n;
 };
 
-/* Only n is set: the records are written before they are read. */
-static void batch_init(struct batch *b)
-{
-	b->n = 0;
-}
-
 static void batch_flush(struct batch *b)
 {
 	if (b->n)
@@ -134,12 +128,12 @@ static void emit_begin(struct ephport_search *s)
 	b->proto = sk->sk_protocol;
 	b->reuse = s->walk.reuse;
 	b->reuseport = sk->sk_reuseport;
-	b->op = s->op;
+	b->op = s->kind == EPHPORT_WALK_CONNECT ? EPHPORT_OP_CONNECT : EPHPORT_OP_BIND;
 	/* 0-0 (and incomplete): a writer kept the range changing */
 	if (!ephport_net_range(s->net, &low, &high)) {
 		s->incomplete = true;
 		/* bind reads it again at each draw; the others have no draw to check */
-		if (s->op == EPHPORT_OP_CONNECT || s->udp)
+		if (s->kind != EPHPORT_WALK_BIND)
 			s->draws_lost = true;
 	}
 	b->range_low = low;
@@ -159,7 +153,7 @@ static void emit_begin(struct ephport_search *s)
 	else
 #endif
 		memcpy(b->addr, &sk->sk_rcv_saddr, sizeof(sk->sk_rcv_saddr));
-	if (s->op == EPHPORT_OP_CONNECT) {
+	if (s->kind == EPHPORT_WALK_CONNECT) {
 #if IS_ENABLED(CONFIG_IPV6)
 		if (sk->sk_family == AF_INET6)
 			memcpy(b->daddr, &sk->sk_v6_daddr, sizeof(struct in6_addr));
@@ -179,8 +173,11 @@ static void emit_begin(struct ephport_search *s)
 	ephport_ring_kick();
 }
 
-/* A slot for a search of @op by the current task, or NULL if not traced. */
-static struct ephport_search *claim(struct sock *sk, enum ephport_op op)
+/*
+ * A slot for a search by the current task, or NULL if not traced:
+ * @connect's, or else bind()'s or UDP's by the socket's protocol.
+ */
+static struct ephport_search *claim(struct sock *sk, bool connect)
 {
 	struct ephport_config config;
 	struct ephport_search *s;
@@ -218,13 +215,17 @@ static struct ephport_search *claim(struct sock *sk, enum ephport_op op)
 	s->incomplete = false;
 	s->capped = false;
 	s->draws_lost = false;
-	s->op = op;
-	s->udp = sk->sk_protocol == IPPROTO_UDP || sk->sk_protocol == IPPROTO_UDPLITE;
+	if (connect)
+		s->kind = EPHPORT_WALK_CONNECT;
+	else if (sk->sk_protocol == IPPROTO_UDP || sk->sk_protocol == IPPROTO_UDPLITE)
+		s->kind = EPHPORT_WALK_UDP;
+	else
+		s->kind = EPHPORT_WALK_BIND;
 	s->perturb_known = false;
 	s->udp_drawn = false;
 	s->udp_slots = 0;
-	/* connect and UDP: verdicts read after one walk, not per half pass */
-	if (s->detail == EPHPORT_DETAIL_CANDIDATES)
+	/* connect and UDP: verdicts read after one walk (bind: per half pass) */
+	if (s->kind != EPHPORT_WALK_BIND && s->detail == EPHPORT_DETAIL_CANDIDATES)
 		s->reserved_stable = ephport_reserved_stamp(&s->reserved_stamp);
 	return s;
 }
@@ -239,12 +240,12 @@ static struct ephport_search *started(struct ephport_search *s)
 
 struct ephport_search *ephport_search_begin(struct sock *sk)
 {
-	struct ephport_search *s = claim(sk, EPHPORT_OP_BIND);
+	struct ephport_search *s = claim(sk, false);
 	unsigned int slots;
 
 	if (!s)
 		return NULL;
-	if (s->udp) {
+	if (s->kind == EPHPORT_WALK_UDP) {
 		const struct udp_table *table = ephport_udp_table(sk);
 
 		/* a power of 2 up to one slot per port, or the walk is not the model's */
@@ -258,7 +259,7 @@ struct ephport_search *ephport_search_begin_connect(struct sock *sk, u64 hash,
 						    const struct ephport_connect_stamp *st,
 						    bool checks_probed)
 {
-	struct ephport_search *s = claim(sk, EPHPORT_OP_CONNECT);
+	struct ephport_search *s = claim(sk, true);
 
 	if (!s)
 		return NULL;
@@ -308,7 +309,7 @@ static bool check_failed(const struct ephport_search *s, int port)
 static enum ephport_verdict verdict_of(const struct ephport_search *s, int port,
 				       bool chosen)
 {
-	bool reasons = s->op == EPHPORT_OP_CONNECT && s->reasons_known;
+	bool reasons = s->kind == EPHPORT_WALK_CONNECT && s->reasons_known;
 
 	if (chosen)
 		return reasons && s->tw_reused ? EPHPORT_TIMEWAIT : EPHPORT_FREE;
@@ -379,16 +380,15 @@ static bool emit_half_pass(struct ephport_search *s, unsigned int h, int chosen)
 		.pass.high = hp->high,
 	};
 	unsigned int budget = EPHPORT_CANDIDATES_PER_HANDLER;
-	struct batch batch;
+	struct batch batch = { .n = 0 };
 	bool exhausted = true;
 	unsigned int parity;
 
-	batch_init(&batch);
-	rec.pass.has_step = s->op != EPHPORT_OP_BIND;
+	rec.pass.has_step = s->kind != EPHPORT_WALK_BIND;
 	rec.pass.step = hp->step;
 	for (parity = 0; parity < hp->sweeps; parity++) {
 		/* connect(): low's parity, then the next; bind: odd, then one less */
-		unsigned int offset = s->op == EPHPORT_OP_CONNECT ? s->draw[h] + parity :
+		unsigned int offset = s->kind == EPHPORT_WALK_CONNECT ? s->draw[h] + parity :
 				      ephport_pass_offset(s->draw[h], parity);
 		int index = chosen < 0 ? -1 : ephport_candidate_index(hp, offset, chosen);
 		unsigned int count = index < 0 ? ephport_pass_length(hp) : index + 1;
@@ -475,15 +475,22 @@ static void release(struct ephport_search *s)
 	smp_store_release(&s->task, NULL);
 }
 
-/* Writes the end and lets the slot go. */
-static void finish(struct ephport_search *s, struct ephport_end_rec *e,
-		   struct ephport_record *rec, bool probed_valid)
+/* Writes the end, @err and the port chosen (0 on failure), and lets the slot go. */
+static void finish(struct ephport_search *s, int err, int port, bool probed_valid)
 {
+	struct ephport_record rec = {
+		.search = s->id,
+		.type = EPHPORT_REC_END,
+		.end.err = err,
+		.end.port = port,
+	};
+	struct ephport_end_rec *e = &rec.end;
+
 	e->ns = ktime_get_mono_fast_ns() - s->begin_ns;
 	e->passes = s->pass_no;
 	e->examined = s->examined;
 	e->incomplete = s->incomplete || s->draws_lost || s->capped;
-	if (probed_valid && s->op == EPHPORT_OP_BIND && !s->udp &&
+	if (probed_valid && s->kind == EPHPORT_WALK_BIND &&
 	    s->detail == EPHPORT_DETAIL_CANDIDATES && !ephport_use_hash2_on_bind(s->sk)) {
 		e->probed_valid = 1;
 		e->probed = s->probed;
@@ -491,12 +498,10 @@ static void finish(struct ephport_search *s, struct ephport_end_rec *e,
 			count(model_mismatch);
 	}
 	/* a search whose own records were overwritten ends incomplete */
-	ephport_ring_write_end(rec, s->first_seq);
+	ephport_ring_write_end(&rec, s->first_seq);
 	trace_search_end(s->id, e);
 	ephport_ring_kick();
-	ephport_counters_add(s->net, s->op == EPHPORT_OP_CONNECT ? EPHPORT_WALK_CONNECT :
-			     s->udp ? EPHPORT_WALK_UDP : EPHPORT_WALK_BIND,
-			     e->err, e->examined, !e->incomplete);
+	ephport_counters_add(s->net, s->kind, e->err, e->examined, !e->incomplete);
 
 	this_cpu_add(search_stats.passes, s->pass_no);
 	this_cpu_add(search_stats.candidates, s->examined);
@@ -533,11 +538,10 @@ static void emit_udp(struct ephport_search *s, int chosen)
 		.pass.has_step = 1,
 	};
 	unsigned int budget = EPHPORT_CANDIDATES_PER_HANDLER;
-	struct batch batch;
+	struct batch batch = { .n = 0 };
 	struct ephport_udp_walk w;
 	unsigned int slot, k;
 
-	batch_init(&batch);
 	ephport_udp_begin(s->range_low, s->range_high, s->udp_draw, s->udp_slots, &w);
 	s->examined = chosen > 0 ? ephport_udp_examined_to(&w, chosen) :
 		      ephport_udp_in_slots(&w, w.slots);
@@ -590,26 +594,19 @@ out:
  */
 void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 {
-	struct ephport_record rec = {
-		.search = s->id,
-		.type = EPHPORT_REC_END,
-	};
-	struct ephport_end_rec *e = &rec.end;
-	int chosen = chosen_port(s, ret);
-	bool found;
+	int chosen = chosen_port(s, ret), err = ret > 0 ? -EADDRINUSE : ret;
+	int port = ret ? 0 : chosen;
+	bool found = chosen > 0;
 
-	e->err = ret > 0 ? -EADDRINUSE : ret;
-	e->port = ret ? 0 : chosen;
-	found = chosen > 0;
 	if (!found)
 		chosen = -1;
-	if (s->udp) {
+	if (s->kind == EPHPORT_WALK_UDP) {
 		/*
 		 * With SO_REUSEPORT a port found can still fail (joining its
 		 * group): a failure is a walk that ran dry only without it.
 		 */
 		if (s->udp_drawn && s->udp_slots && !s->draws_lost &&
-		    (!e->err || (e->err == -EADDRINUSE && !s->sk->sk_reuseport)))
+		    (!err || (err == -EADDRINUSE && !s->sk->sk_reuseport)))
 			emit_udp(s, chosen);
 		else
 			s->incomplete = true;
@@ -624,7 +621,7 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 		    emit_half_pass(s, s->nr_half - 1, chosen) == found)
 			s->incomplete = true;
 	}
-	finish(s, e, &rec, probed_valid);
+	finish(s, err, port, probed_valid);
 }
 
 /*
@@ -685,40 +682,28 @@ void ephport_search_checked(struct ephport_search *s, u16 port, int ret, bool tw
 		s->reasons_known = false;
 }
 
-void ephport_search_end_connect(struct ephport_search *s, int ret,
-				const struct ephport_connect_stamp *st, unsigned long missed,
-				bool checks_seen)
+/*
+ * Writes connect()'s walk, derived only from what the kernel surely used:
+ * the slot's value with no other connect() around (the slot is read
+ * before the others are looked for, so one starting in between is seen),
+ * the range unchanged since entry, and the slot moved afterwards by this
+ * search alone.  A failure other than running out of ports (-ENOMEM) came
+ * after a port was picked: not a walk that ran dry.  False when the walk
+ * is not known.
+ */
+static bool emit_connect_walk(struct ephport_search *s, int ret, int chosen,
+			      const struct ephport_connect_stamp *st, unsigned long missed)
 {
-	struct ephport_record rec = {
-		.search = s->id,
-		.type = EPHPORT_REC_END,
-	};
-	struct ephport_end_rec *e = &rec.end;
 	struct ephport_half_pass *hp = &s->half[0];
-	int chosen = chosen_port(s, ret), index = -1;
 	unsigned int sweep, offset;
+	int index = -1;
 	bool read_after;
 	u32 after;
 
-	e->err = ret;
-	e->port = ret ? 0 : chosen;
-	if (ret)
-		chosen = -1;
-	if (!checks_seen)
-		s->reasons_known = false;
-	/*
-	 * The walk is derived only from what the kernel surely used: the
-	 * slot's value with no other connect() around (the slot is read
-	 * before the others are looked for, so one starting in between is
-	 * seen), the range unchanged since entry, and the slot moved
-	 * afterwards by this search alone.  A failure other than running out
-	 * of ports (-ENOMEM) came after a port was picked: not a walk that
-	 * ran dry.
-	 */
 	read_after = ephport_connect_perturb(s->hash, &after);
 	if (!s->perturb_known || !read_after || !ephport_connect_undisturbed(st, missed) ||
 	    (ret && ret != -EADDRNOTAVAIL) || s->draws_lost || !range_unchanged(s))
-		goto unknown;
+		return false;
 	ephport_connect_begin(s->range_low, s->range_high,
 			      ephport_connect_one_sweep(s->sock_low, s->sock_high), hp);
 	offset = ephport_connect_offset(hp, s->perturb, s->hash);
@@ -726,18 +711,24 @@ void ephport_search_end_connect(struct ephport_search *s, int ret,
 		index = ephport_candidate_index(hp, offset + sweep, chosen);
 	if ((chosen > 0 && index < 0) ||
 	    !perturb_moved_by_search(hp, index, s->perturb, after))
-		goto unknown;
+		return false;
 	s->draw[0] = offset;
 	s->nr_half = 1;
 	/* the walk ran dry where the kernel found nothing, and the reverse */
-	if (emit_half_pass(s, 0, chosen) == !ret)
-		s->incomplete = true;
-	finish(s, e, &rec, false);
-	return;
+	return emit_half_pass(s, 0, chosen) != !ret;
+}
 
-unknown:
-	s->incomplete = true;
-	finish(s, e, &rec, false);
+void ephport_search_end_connect(struct ephport_search *s, int ret,
+				const struct ephport_connect_stamp *st, unsigned long missed,
+				bool checks_seen)
+{
+	int chosen = ret ? -1 : chosen_port(s, ret);
+
+	if (!checks_seen)
+		s->reasons_known = false;
+	if (!emit_connect_walk(s, ret, chosen, st, missed))
+		s->incomplete = true;
+	finish(s, ret, ret ? 0 : chosen, false);
 }
 
 void ephport_search_get_stats(struct ephport_search_stats *stats)

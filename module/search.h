@@ -38,8 +38,7 @@ struct ephport_search {
 	u64 begin_ns;
 	struct sock *sk;
 	struct net *net;
-	enum ephport_op op;
-	bool udp;			/* udp_lib_get_port()'s walk */
+	enum ephport_walk_kind kind;	/* bind()'s, connect()'s or UDP's */
 	enum ephport_detail detail;
 	struct ephport_walk walk;
 	unsigned int nr_half;
