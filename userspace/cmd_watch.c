@@ -51,7 +51,6 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	struct watch_args *w = state->input;
 	struct ep_filter *f = &w->session.filter;
 	long value;
-	int walk;
 
 	switch (key) {
 	case 'p':
@@ -63,19 +62,15 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		f->comm = arg;
 		break;
 	case 'f':
-		for (f->family = 0; f->family < EPHPORT_FAMILY_COUNT &&
-		     strcmp(arg, ephport_family_words[f->family]); f->family++)
-			;
-		if (f->family == EPHPORT_FAMILY_COUNT)
+		f->family = EP_WORD_INDEX(arg, strlen(arg), ephport_family_words);
+		if (f->family < 0)
 			return ep_usage_error("--family wants inet or inet6, not '%s'", arg), EP_ARGP_SAID;
 		break;
 	case OPT_WALK:
-		for (walk = 0; walk < EPHPORT_WALK_COUNT && strcmp(arg, ephport_walk_words[walk]); walk++)
-			;
-		if (walk == EPHPORT_WALK_COUNT)
+		f->walk = EP_WORD_INDEX(arg, strlen(arg), ephport_walk_words);
+		if (f->walk < 0)
 			return ep_usage_error("--walk wants bind, connect or udp, not '%s'", arg),
 			       EP_ARGP_SAID;
-		f->walk = walk;
 		break;
 	case 'P':
 		if (!ep_parse_port_range(arg, &f->port_low, &f->port_high))

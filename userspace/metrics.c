@@ -14,6 +14,7 @@
 #include "../module/ephport_model.h"
 #include "cli.h"
 #include "metrics.h"
+#include "record.h"
 #include "source.h"
 
 #define PORTS 65536
@@ -136,10 +137,8 @@ static bool parse_counter_line(char *line, struct counter_line *c)
 		   &c->failed[EPHPORT_FAIL_EADDRNOTAVAIL], &c->failed[EPHPORT_FAIL_OTHER],
 		   &c->sum, &n) != 7)
 		return false;
-	for (c->walk = 0; c->walk < EPHPORT_WALK_COUNT &&
-	     strcmp(walk, ephport_walk_words[c->walk]); c->walk++)
-		;
-	if (c->walk == EPHPORT_WALK_COUNT)
+	c->walk = EP_WORD_INDEX(walk, strlen(walk), ephport_walk_words);
+	if (c->walk < 0)
 		return false;
 	p = line + n;
 	for (i = 0; i < EPHPORT_EXAMINED_BUCKETS; i++) {

@@ -95,8 +95,7 @@ static bool copy_word(const char *s, size_t n, char *dst, size_t size)
 	return true;
 }
 
-/* The index of @s (@n bytes) among @count words, or -1. */
-static int word_index(const char *s, size_t n, const char *const *words, size_t count)
+int ep_word_index(const char *s, size_t n, const char *const *words, size_t count)
 {
 	size_t i;
 
@@ -108,7 +107,7 @@ static int word_index(const char *s, size_t n, const char *const *words, size_t 
 
 /* @dst, an enum of the vocabulary @words, gets @s's index (through @tmp) */
 #define one_of(s, n, words, dst, tmp)						\
-	(((tmp) = word_index(s, n, words, sizeof(words) / sizeof(words[0]))) >= 0 && \
+	(((tmp) = EP_WORD_INDEX(s, n, words)) >= 0 &&				\
 	 ((*(dst) = (tmp)), true))
 
 static bool parse_range(const char *s, size_t n, int *low, int *high)

@@ -4,6 +4,7 @@
 #define EPHPORT_USER_RECORD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "../module/ephport_model.h"
 
@@ -70,6 +71,11 @@ struct ep_record {
  * Unknown keys and types are skipped so that newer modules stay readable.
  */
 int ep_record_parse(const char *line, struct ep_record *rec);
+
+/* The index of @s (@n bytes) among @count words, or -1. */
+int ep_word_index(const char *s, size_t n, const char *const *words, size_t count);
+/* ... among the words of one of the model's vocabulary tables */
+#define EP_WORD_INDEX(s, n, words) ep_word_index(s, n, words, sizeof(words) / sizeof(words[0]))
 
 /*
  * An empty record of @type; what may be absent or unknown is -1, op bind.
