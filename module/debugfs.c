@@ -124,31 +124,127 @@ static const struct file_operations events_fops = {
 };
 
 /*
- * events_pipe: a consuming read of any size, blocking for a record unless
- * O_NONBLOCK.  Records taken from the ring become this open file's pending
- * text: the reads of one file see one byte stream whatever their sizes, a
- * line is never split between files, and a fault leaves the rest for the
- * next read.  Each take is as many records as the room left surely holds,
- * and at least one: pending text outlives a read only when its room ran
- * short of a line, or after a fault.
+ * records: the binary form of events.  A read gives whole records, as the
+ * ring keeps them (ephport_record.h), from the oldest buffered on, up to
+ * what existed at open.
+ */
+struct records_iter {
+	struct mutex lock;	/* readers sharing one open file */
+	u64 cursor, end;	/* the next seq to give, and the first not to */
+	struct ephport_record rec[READ_BATCH];
+};
+
+static int records_open(struct inode *inode, struct file *file)
+{
+	struct records_iter *it = kzalloc(sizeof(*it), GFP_KERNEL);
+	struct ephport_ring_stats stats;
+
+	if (!it)
+		return -ENOMEM;
+	mutex_init(&it->lock);
+	ephport_ring_get_stats(&stats);
+	it->end = stats.written + 1;
+	file->private_data = it;
+	return nonseekable_open(inode, file);
+}
+
+static int records_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	return 0;
+}
+
+static ssize_t records_read(struct file *file, char __user *ubuf, size_t count,
+			    loff_t *ppos)
+{
+	struct records_iter *it = file->private_data;
+	size_t copied = 0, room;
+	unsigned int n;
+	u64 cursor;
+	int err = 0;
+
+	if (count < sizeof(struct ephport_record))
+		return -EINVAL;
+	if (mutex_lock_interruptible(&it->lock))
+		return -ERESTARTSYS;
+	while ((room = (count - copied) / sizeof(struct ephport_record))) {
+		cursor = it->cursor;
+		n = ephport_ring_peek(&cursor, it->rec, min_t(size_t, room, READ_BATCH));
+		/* seqs are consecutive: the newer ones are at the end */
+		while (n && it->rec[n - 1].seq >= it->end)
+			n--;
+		if (!n)
+			break;
+		if (copy_to_user(ubuf + copied, it->rec, n * sizeof(it->rec[0]))) {
+			err = -EFAULT;
+			break;
+		}
+		it->cursor = it->rec[n - 1].seq + 1;
+		copied += n * sizeof(it->rec[0]);
+		cond_resched();
+	}
+	mutex_unlock(&it->lock);
+	return copied ?: err;
+}
+
+static const struct file_operations records_fops = {
+	.owner = THIS_MODULE,
+	.open = records_open,
+	.read = records_read,
+	.release = records_release,
+	.llseek = ephport_no_llseek,
+};
+
+/*
+ * events_pipe and records_pipe: a consuming read, blocking for a record
+ * unless O_NONBLOCK.  Records taken from the ring become this open file's
+ * pending bytes: the reads of one file see one stream whatever their
+ * sizes, a record is never split between files, and a fault leaves the
+ * rest for the next read.  Each take is as many records as the room left
+ * surely holds, and at least one: pending bytes outlive a read only when
+ * its room ran short of a record, or after a fault.  events_pipe gives
+ * text, any number of bytes at a time; records_pipe whole binary records.
  */
 struct pipe_reader {
 	struct mutex lock;	/* readers sharing one open file */
-	size_t len, off;	/* the pending text, and how much was read */
+	bool binary;		/* records_pipe */
+	size_t len, off;	/* the pending bytes, and how many were read */
 	struct ephport_record rec[READ_BATCH];
 	char text[READ_BATCH * EPHPORT_LINE_MAX];
 };
 
-static int pipe_open(struct inode *inode, struct file *file)
+/* What a read of @r gives at least: a record, or a byte of a line. */
+static size_t pipe_unit(const struct pipe_reader *r)
+{
+	return r->binary ? sizeof(struct ephport_record) : 1;
+}
+
+static char *pipe_pending(struct pipe_reader *r)
+{
+	return r->binary ? (char *)r->rec : r->text;
+}
+
+static int pipe_open_as(struct inode *inode, struct file *file, bool binary)
 {
 	struct pipe_reader *r = kvzalloc(sizeof(*r), GFP_KERNEL);
 
 	if (!r)
 		return -ENOMEM;
 	mutex_init(&r->lock);
+	r->binary = binary;
 	file->private_data = r;
 	/* no f_pos lock: a reader sharing the file must not wait behind one blocked */
 	return stream_open(inode, file);
+}
+
+static int events_pipe_open(struct inode *inode, struct file *file)
+{
+	return pipe_open_as(inode, file, false);
+}
+
+static int records_pipe_open(struct inode *inode, struct file *file)
+{
+	return pipe_open_as(inode, file, true);
 }
 
 static int pipe_release(struct inode *inode, struct file *file)
@@ -157,9 +253,12 @@ static int pipe_release(struct inode *inode, struct file *file)
 	unsigned int unread = 0;
 	size_t i;
 
-	/* lines taken from the ring and closed before they were read in full */
-	for (i = r->off; i < r->len; i++)
-		unread += r->text[i] == '\n';
+	/* records taken from the ring and closed before they were read in full */
+	if (r->binary)
+		unread = DIV_ROUND_UP(r->len - r->off, sizeof(struct ephport_record));
+	else
+		for (i = r->off; i < r->len; i++)
+			unread += r->text[i] == '\n';
 	if (unread)
 		ephport_ring_count_discarded(unread);
 	kvfree(r);
@@ -169,14 +268,17 @@ static int pipe_release(struct inode *inode, struct file *file)
 /* Takes the oldest records that fit in @room into @r; false when none. */
 static bool pipe_take(struct pipe_reader *r, size_t room)
 {
+	size_t size = r->binary ? sizeof(struct ephport_record) : EPHPORT_LINE_MAX;
 	unsigned int i, n;
 	size_t len = 0;
 
-	n = ephport_ring_take(r->rec, clamp_t(size_t, room / EPHPORT_LINE_MAX, 1,
-					      READ_BATCH));
-	for (i = 0; i < n; i++)
-		len += ephport_record_format(&r->rec[i], r->text + len,
-					     sizeof(r->text) - len);
+	n = ephport_ring_take(r->rec, clamp_t(size_t, room / size, 1, READ_BATCH));
+	if (r->binary)
+		len = n * sizeof(r->rec[0]);
+	else
+		for (i = 0; i < n; i++)
+			len += ephport_record_format(&r->rec[i], r->text + len,
+						     sizeof(r->text) - len);
 	WRITE_ONCE(r->len, len);
 	WRITE_ONCE(r->off, 0);
 	return n;
@@ -186,17 +288,19 @@ static ssize_t pipe_read(struct file *file, char __user *ubuf, size_t count,
 			 loff_t *ppos)
 {
 	struct pipe_reader *r = file->private_data;
-	size_t copied = 0, n;
+	size_t copied = 0, n, unit = pipe_unit(r);
 	int err = 0;
 
 	if (!count)
 		return 0;
+	if (count < unit)
+		return -EINVAL;
 	if (mutex_lock_interruptible(&r->lock))
 		return -ERESTARTSYS;
-	while (copied < count) {
+	while (count - copied >= unit) {
 		if (r->off < r->len) {
-			n = min(count - copied, r->len - r->off);
-			if (copy_to_user(ubuf + copied, r->text + r->off, n)) {
+			n = rounddown(min(count - copied, r->len - r->off), unit);
+			if (copy_to_user(ubuf + copied, pipe_pending(r) + r->off, n)) {
 				err = -EFAULT;
 				break;
 			}
@@ -224,7 +328,7 @@ static ssize_t pipe_read(struct file *file, char __user *ubuf, size_t count,
 		if (mutex_lock_interruptible(&r->lock))
 			return -ERESTARTSYS;
 	}
-	/* what is left of a line is readable: pollers of this file may sleep on it */
+	/* what is left is readable: pollers of this file may sleep on it */
 	if (r->off < r->len)
 		wake_up_interruptible(&ephport_ring_wait);
 	mutex_unlock(&r->lock);
@@ -242,7 +346,16 @@ static __poll_t pipe_poll(struct file *file, struct poll_table_struct *wait)
 
 static const struct file_operations events_pipe_fops = {
 	.owner = THIS_MODULE,
-	.open = pipe_open,
+	.open = events_pipe_open,
+	.read = pipe_read,
+	.poll = pipe_poll,
+	.release = pipe_release,
+	.llseek = ephport_no_llseek,
+};
+
+static const struct file_operations records_pipe_fops = {
+	.owner = THIS_MODULE,
+	.open = records_pipe_open,
 	.read = pipe_read,
 	.poll = pipe_poll,
 	.release = pipe_release,
@@ -274,6 +387,8 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "records_discarded %llu\n", ring.discarded);
 	seq_printf(m, "records_cleared %llu\n", ring.cleared);
 	seq_printf(m, "capped %llu\n", search.capped);
+	seq_printf(m, "record_version %d\n", EPHPORT_RECORD_VERSION);
+	seq_printf(m, "record_bytes %zu\n", sizeof(struct ephport_record));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
@@ -416,6 +531,9 @@ int ephport_debugfs_init(void)
 	debugfs_create_file("events", ROOT_READ, ephport_dir, NULL, &events_fops);
 	debugfs_create_file("events_pipe", ROOT_READ, ephport_dir, NULL,
 			    &events_pipe_fops);
+	debugfs_create_file("records", ROOT_READ, ephport_dir, NULL, &records_fops);
+	debugfs_create_file("records_pipe", ROOT_READ, ephport_dir, NULL,
+			    &records_pipe_fops);
 	debugfs_create_file("stats", ROOT_READ, ephport_dir, NULL, &stats_fops);
 	debugfs_create_file("probes", ROOT_READ, ephport_dir, NULL, &probes_fops);
 	debugfs_create_file("counters", ROOT_READ, ephport_dir, NULL, &counters_fops);

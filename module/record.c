@@ -83,11 +83,11 @@ static void put_range(struct line *l, int low, int high)
 	put_u64(l, high);
 }
 
-static void put_addr(struct line *l, u16 family, const u8 *addr)
+static void put_addr(struct line *l, u8 family, const u8 *addr)
 {
 	unsigned int i;
 
-	if (family == AF_INET6) {
+	if (family == EPHPORT_INET6) {
 		/* one call per IPv6 address: %pI6c's compression rules, exactly */
 		l->len += scnprintf(l->buf + l->len, l->size - l->len, "%pI6c", addr);
 		return;
@@ -176,9 +176,9 @@ static void format_begin(const struct ephport_begin *b, struct line *l)
 	put_str(l, b->comm);
 	put_key(l, " netns=", b->netns);
 	put_lit(l, " family=");
-	put_str(l, ephport_family_words[ephport_family_of(b->family)]);
+	put_str(l, ephport_family_words[b->family]);
 	put_lit(l, " proto=");
-	put_str(l, ephport_proto_words[ephport_proto_of(b->proto)]);
+	put_str(l, ephport_proto_words[b->proto]);
 	put_lit(l, " addr=");
 	put_addr(l, b->family, b->addr);
 	put_key(l, " reuse=", b->reuse);

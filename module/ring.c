@@ -90,10 +90,18 @@ static u64 ring_reserve(void)
 	return ring_head++;
 }
 
+/* Every record leaves the ring as it is kept: stamped for the binary readers. */
+static void ring_put(struct ephport_record *rec)
+{
+	rec->size = sizeof(*rec);
+	rec->version = EPHPORT_RECORD_VERSION;
+	records[rec->seq & ring_mask] = *rec;
+}
+
 static void ring_store(struct ephport_record *rec)
 {
 	rec->seq = ring_reserve();
-	records[rec->seq & ring_mask] = *rec;
+	ring_put(rec);
 }
 
 void ephport_ring_write(struct ephport_record *recs, unsigned int n)
@@ -116,7 +124,7 @@ void ephport_ring_write_end(struct ephport_record *end, u64 first)
 	end->seq = ring_reserve();
 	if (max(ring_lost_upto, ring_cleared_upto) >= first)
 		end->end.incomplete = 1;
-	records[end->seq & ring_mask] = *end;
+	ring_put(end);
 	raw_spin_unlock_irqrestore(&ring_lock, flags);
 }
 

@@ -124,8 +124,8 @@ static void emit_begin(struct ephport_search *s)
 	b->pid = task_tgid_nr(current);
 	b->tid = task_pid_nr(current);
 	b->netns = s->net->ns.inum;
-	b->family = sk->sk_family;
-	b->proto = sk->sk_protocol;
+	b->family = ephport_family_of(sk->sk_family);
+	b->proto = ephport_proto_of(sk->sk_protocol);
 	b->reuse = s->walk.reuse;
 	b->reuseport = sk->sk_reuseport;
 	b->op = s->kind == EPHPORT_WALK_CONNECT ? EPHPORT_OP_CONNECT : EPHPORT_OP_BIND;

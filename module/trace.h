@@ -28,8 +28,8 @@ static inline void ephport_trace_sockaddr(u8 *dst, const struct ephport_begin *b
 	struct sockaddr_in *sa4 = (void *)dst;
 
 	memset(sa6, 0, sizeof(*sa6));
-	sa6->sin6_family = b->family;
-	if (b->family == AF_INET6)
+	sa6->sin6_family = b->family == EPHPORT_INET6 ? AF_INET6 : AF_INET;
+	if (b->family == EPHPORT_INET6)
 		memcpy(&sa6->sin6_addr, b->addr, sizeof(sa6->sin6_addr));
 	else
 		memcpy(&sa4->sin_addr, b->addr, sizeof(sa4->sin_addr));
@@ -65,9 +65,9 @@ TRACE_EVENT(search_begin,
 			   memcpy(__entry->comm, b->comm, TASK_COMM_LEN);
 			   __entry->netns = b->netns;
 			   strscpy(__entry->family,
-				   ephport_family_words[ephport_family_of(b->family)],
+				   ephport_family_words[b->family],
 				   EPHPORT_WORD_MAX);
-			   strscpy(__entry->proto, ephport_proto_words[ephport_proto_of(b->proto)],
+			   strscpy(__entry->proto, ephport_proto_words[b->proto],
 				   EPHPORT_WORD_MAX);
 			   ephport_trace_sockaddr(__entry->addr, b);
 			   __entry->reuse = b->reuse;

@@ -101,7 +101,7 @@ bool ep_parse_port_list(const char *s, bool *set)
 	return ok;
 }
 
-enum { OPT_NO_COLOR = 0x100 };
+enum { OPT_NO_COLOR = 0x100, OPT_TEXT };
 
 static const struct argp_option common_options[] = {
 	{ "dir", 'D', "PATH", 0,
@@ -110,6 +110,9 @@ static const struct argp_option common_options[] = {
 	{ "no-color", OPT_NO_COLOR, NULL, 0,
 	  "No terminal highlighting (none either when NO_COLOR is set or the output is not a terminal)",
 	  0 },
+	{ "text", OPT_TEXT, NULL, 0,
+	  "Read the module's text files (events, events_pipe) even where it has the binary ones "
+	  "(records, records_pipe), which cost it less", 0 },
 	{ 0 }
 };
 
@@ -125,6 +128,9 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_NO_COLOR:
 		ep_cli.color = false;
+		return 0;
+	case OPT_TEXT:
+		ep_cli.text = true;
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -14,11 +14,12 @@
 struct ep_cli {
 	bool json;		/* --json: views and errors as JSON */
 	bool color;		/* terminal highlighting: a terminal, no NO_COLOR */
+	bool text;		/* --text: the text files, not the binary ones */
 };
 
 extern struct ep_cli ep_cli;
 
-/* --dir, --json, --no-color: parsed once, wherever they come. */
+/* --dir, --json, --no-color, --text: parsed once, wherever they come. */
 extern const struct argp ep_common_argp;
 
 /* A failure in a sentence: "ephport: ..." on stderr, or {"error": ...}. */

@@ -143,8 +143,9 @@ static int run(int argc, char **argv, bool follow, const struct argp *argp)
 {
 	struct watch_args w = { .follow = follow, .duration = -1 };
 	struct ep_assembler a;
+	struct ep_source src;
 	char saved[32] = "";
-	int fd, code;
+	int code;
 
 	ep_session_init(&w.session, EP_VIEW_HUMAN);
 	code = ep_parse_args(argp, argc, argv, &w);
@@ -156,12 +157,12 @@ static int run(int argc, char **argv, bool follow, const struct argp *argp)
 	if (!follow && (w.detail || w.session.count > 0 || w.duration > 0))
 		return ep_usage_error("--passes, --candidates, --count and --duration are for watch");
 
-	fd = ep_open(follow ? "events_pipe" : "events", O_RDONLY, &code);
-	if (fd < 0)
+	/* --raw prints the module's own lines */
+	if (ep_open_records(&src, follow, w.raw, &code) < 0)
 		return code;
 	if (w.detail && (!current_detail(saved, sizeof(saved), &code) ||
 			 (code = set_detail(w.detail)))) {
-		close(fd);
+		close(src.fd);
 		return code;
 	}
 	if (follow) {
@@ -171,9 +172,9 @@ static int run(int argc, char **argv, bool follow, const struct argp *argp)
 		sigaction(SIGTERM, &sa, NULL);
 	}
 	ep_asm_init(&a, ep_show_search, ep_show_gap, &w.session);
-	code = ep_pump(fd, &a, &w.session,
+	code = ep_pump(&src, &a, &w.session,
 		       w.duration > 0 ? ep_now_ms() + w.duration * MS_PER_S : -1);
-	close(fd);
+	close(src.fd);
 	/* a snapshot may end mid-search: show it; a stopped watch need not */
 	ep_asm_finish(&a, !follow);
 	if (*saved)
@@ -183,7 +184,7 @@ static int run(int argc, char **argv, bool follow, const struct argp *argp)
 
 static const struct argp watch_argp = {
 	options, parse, NULL,
-	"Follows new searches from events_pipe and prints each as it ends, until Ctrl-C, "
+	"Follows new searches from records_pipe (events_pipe with --raw or --text) and prints each as it ends, until Ctrl-C, "
 	"--count or --duration. Records it reads are consumed: they are gone from events. "
 	"Lost records (a gap in seq) are always reported, never hidden.\n"
 	"\vExamples:\n"
@@ -195,7 +196,7 @@ static const struct argp watch_argp = {
 
 static const struct argp show_argp = {
 	options, parse, NULL,
-	"Prints the searches the module has buffered (events) and exits; reading does not "
+	"Prints the searches the module has buffered (records, or events) and exits; reading does not "
 	"consume them. The detail and stopping options are watch's.\n"
 	"\vExamples:\n"
 	"  ephport show --errors\n"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,6 +264,159 @@ int ep_record_parse(const char *line, struct ep_record *rec)
 	if ((seen & required[rec->type]) != required[rec->type])
 		return -1;
 	return 0;
+}
+
+/* IPv4 in the first 4 bytes, as the kernel's %pI4 writes it. */
+static int format_ip4(char *buf, size_t size, const unsigned char *a)
+{
+	return snprintf(buf, size, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+}
+
+/* Words of an IPv6 address, and how many of them are written in hex. */
+#define IP6_WORDS 8
+#define IP6_HEX_WORDS_V4 6
+
+/*
+ * As the kernel's %pI6c writes it (lib/vsprintf.c, ip6_compressed_string):
+ * the longest run of two or more zero words, the first of equals, is
+ * "::"; v4-mapped and ISATAP addresses end in dotted IPv4.  inet_ntop()
+ * differs, for IPv4-compatible addresses among others.
+ */
+static void format_ip6(char *buf, size_t size, const unsigned char *a)
+{
+	bool v4 = (!memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12)) ||
+		  (!(a[8] & ~0x02) && !a[9] && a[10] == 0x5e && a[11] == 0xfe);
+	int words = v4 ? IP6_HEX_WORDS_V4 : IP6_WORDS, longest = 1, colonpos = -1;
+	int i, j, len = 0;
+	bool needcolon = false;
+
+	for (i = 0; i < words; i++) {
+		for (j = i; j < words && !a[2 * j] && !a[2 * j + 1]; j++)
+			;
+		if (j - i > longest) {
+			longest = j - i;
+			colonpos = i;
+		}
+	}
+	buf[0] = '\0';
+	for (i = 0; i < words && len < (int)size; i++) {
+		if (i == colonpos) {
+			len += snprintf(buf + len, size - len, "%s:",
+					needcolon || !i ? ":" : "");
+			needcolon = false;
+			i += longest - 1;
+			continue;
+		}
+		len += snprintf(buf + len, size - len, "%s%x", needcolon ? ":" : "",
+				a[2 * i] << 8 | a[2 * i + 1]);
+		needcolon = true;
+	}
+	if (v4 && len < (int)size)
+		snprintf(buf + len, size - len, "%s%u.%u.%u.%u", needcolon ? ":" : "",
+			 a[12], a[13], a[14], a[15]);
+}
+
+static void format_addr(char *buf, size_t size, enum ephport_family family,
+			const unsigned char *a)
+{
+	if (family == EPHPORT_INET6)
+		format_ip6(buf, size, a);
+	else
+		format_ip4(buf, size, a);
+}
+
+/* A vocabulary's enum from a byte: false when beyond its words. */
+#define in_vocab(v, words) ((v) < sizeof(words) / sizeof(words[0]))
+
+static int decode_begin(const struct ephport_begin *b, struct ep_record *r)
+{
+	if (!in_vocab(b->family, ephport_family_words) ||
+	    !in_vocab(b->proto, ephport_proto_words) || !in_vocab(b->op, ephport_op_words))
+		return -1;
+	r->pid = b->pid;
+	r->tid = b->tid;
+	r->netns = b->netns;
+	snprintf(r->comm, sizeof(r->comm), "%.*s", (int)sizeof(b->comm), b->comm);
+	r->family = b->family;
+	r->proto = b->proto;
+	format_addr(r->addr, sizeof(r->addr), r->family, b->addr);
+	r->reuse = b->reuse;
+	r->reuseport = b->reuseport;
+	r->range_low = b->range_low;
+	r->range_high = b->range_high;
+	r->sock_low = b->sock_low;
+	r->sock_high = b->sock_high;
+	r->op = b->op;
+	if (r->op != EPHPORT_OP_CONNECT)
+		return 0;
+	format_addr(r->daddr, sizeof(r->daddr), r->family, b->daddr);
+	r->dport = b->dport;
+	r->hash = b->hash;
+	r->slot = b->slot;
+	if (b->perturb_known)
+		r->perturb = b->perturb;
+	return 0;
+}
+
+static int decode_pass(const struct ephport_pass_rec *p, struct ep_record *r)
+{
+	if (!in_vocab(p->half, ephport_half_words))
+		return -1;
+	r->pass = p->pass;
+	r->half = p->half;
+	r->relax = p->relax;
+	r->low = p->low;
+	r->high = p->high;
+	r->parity = p->start & 1 ? EPHPORT_ODD : EPHPORT_EVEN;
+	r->offset = p->offset;
+	r->start = p->start;
+	r->examined = p->examined;
+	if (p->has_step)
+		r->step = p->step;
+	r->slots = p->slots;
+	return 0;
+}
+
+static int decode_end(const struct ephport_end_rec *e, struct ep_record *r)
+{
+	r->port = e->port;
+	r->err = e->err;
+	r->passes = e->passes;
+	r->examined = e->examined;
+	r->ns = e->ns;
+	r->incomplete = e->incomplete;
+	if (e->probed_valid)
+		r->probed = e->probed;
+	return 0;
+}
+
+int ep_record_decode(const struct ephport_record *w, struct ep_record *rec)
+{
+	/* a type from a newer module: skipped, as its line would be */
+	if (w->type >= EPHPORT_REC_COUNT)
+		return 1;
+	ep_record_init(rec, w->type);
+	rec->seq = w->seq;
+	rec->search = w->search;
+	switch (rec->type) {
+	case EP_BEGIN:
+		return decode_begin(&w->begin, rec);
+	case EP_PASS:
+		return decode_pass(&w->pass, rec);
+	case EP_CAND:
+		if (!in_vocab(w->cand.verdict, ephport_verdict_words))
+			return -1;
+		rec->pass = w->cand.pass;
+		rec->port = w->cand.port;
+		rec->verdict = w->cand.verdict;
+		return 0;
+	case EP_END:
+		return decode_end(&w->end, rec);
+	case EP_CLEAR:
+		rec->cleared = w->clear.cleared;
+		return 0;
+	}
+	return 1;
 }
 
 int ep_record_format(const struct ep_record *r, char *buf, int size)

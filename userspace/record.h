@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Parser for the module's record lines (format 1, see README.md). */
+/*
+ * The module's records, from their lines (format 1, see README.md) or their
+ * binary form (ephport_record.h).
+ */
 #ifndef EPHPORT_USER_RECORD_H
 #define EPHPORT_USER_RECORD_H
 
@@ -7,6 +10,7 @@
 #include <stddef.h>
 
 #include "../module/ephport_model.h"
+#include "../module/ephport_record.h"
 
 #define EP_COMM_MAX 16
 #define EP_ADDR_MAX 48
@@ -71,6 +75,13 @@ struct ep_record {
  * Unknown keys and types are skipped so that newer modules stay readable.
  */
 int ep_record_parse(const char *line, struct ep_record *rec);
+
+/*
+ * Decodes one binary record, whose version and size the caller checked:
+ * returns as ep_record_parse() does.  Addresses are written as the
+ * module's lines write them.
+ */
+int ep_record_decode(const struct ephport_record *w, struct ep_record *rec);
 
 /* The index of @s (@n bytes) among @count words, or -1. */
 int ep_word_index(const char *s, size_t n, const char *const *words, size_t count);

@@ -111,6 +111,27 @@ int ep_open(const char *name, int flags, int *code)
 	return fd;
 }
 
+int ep_open_records(struct ep_source *src, bool follow, bool text_only, int *code)
+{
+	char path[4096];
+
+	src->binary = !text_only && !ep_cli.text;
+	if (src->binary) {
+		snprintf(path, sizeof(path), "%s/%s", ep_dir, follow ? "records_pipe" : "records");
+		src->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (src->fd >= 0)
+			return src->fd;
+		if (errno != ENOENT) {
+			*code = explain_errno(path, errno);
+			return -1;
+		}
+		/* a folder of text alone (an older module, a copy): its text */
+		src->binary = false;
+	}
+	src->fd = ep_open(follow ? "events_pipe" : "events", O_RDONLY, code);
+	return src->fd;
+}
+
 char *ep_read_all(const char *name, int *code)
 {
 	size_t len = 0, cap = 4096;

@@ -6,6 +6,8 @@
 #ifndef EPHPORT_SOURCE_H
 #define EPHPORT_SOURCE_H
 
+#include <stdbool.h>
+
 /* Exit codes, documented in --help and ephport(8). */
 enum ep_exit {
 	EP_EXIT_OK = 0,
@@ -25,6 +27,18 @@ extern const char *ep_dir;
 
 /* Opens a module file; on failure prints why and returns -1 with *code set. */
 int ep_open(const char *name, int flags, int *code);
+/* The module's records: opened by ep_open_records(). */
+struct ep_source {
+	int fd;
+	bool binary;		/* records or records_pipe, else events(_pipe) */
+};
+
+/*
+ * Opens the buffered records (@follow: the consuming pipe), binary unless
+ * --text, @text_only or a module without them; on failure prints why and
+ * returns -1 with *code set.
+ */
+int ep_open_records(struct ep_source *src, bool follow, bool text_only, int *code);
 /* Reads a whole (small) module file into a NUL-terminated malloc'd buffer. */
 char *ep_read_all(const char *name, int *code);
 /* Writes words to control; prints why and returns an exit code on failure. */

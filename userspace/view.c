@@ -107,6 +107,41 @@ static size_t feed_lines(struct ep_assembler *a, struct ep_session *session,
 	return len;
 }
 
+/*
+ * Feeds the whole binary records in @buf; returns how many bytes of a
+ * partial one remain, or -1 after saying that they cannot be decoded.
+ */
+static long feed_records(struct ep_assembler *a, char *buf, size_t len)
+{
+	struct ephport_record w;
+	struct ep_record rec;
+	size_t off = 0;
+
+	while (!ep_stop && len - off >= sizeof(w)) {
+		/* a copy: the buffer holds records at any offset */
+		memcpy(&w, buf + off, sizeof(w));
+		if (w.version != EPHPORT_RECORD_VERSION || w.size < sizeof(w)) {
+			ep_error("the module's binary records are version %u of %u bytes; this reader decodes version %d of %zu or more: read its text with --text, or update the reader",
+				 w.version, w.size, EPHPORT_RECORD_VERSION, sizeof(w));
+			return -1;
+		}
+		if (len - off < w.size)
+			break;
+		/* a newer module's fields past ours are skipped */
+		off += w.size;
+		switch (ep_record_decode(&w, &rec)) {
+		case 0:
+			ep_asm_record(a, &rec);
+			break;
+		case -1:
+			a->unparsable++;
+			break;
+		}
+	}
+	memmove(buf, buf + off, len - off);
+	return len - off;
+}
+
 long long ep_now_ms(void)
 {
 	struct timespec ts;
@@ -115,14 +150,15 @@ long long ep_now_ms(void)
 	return (long long)ts.tv_sec * MS_PER_S + ts.tv_nsec / NS_PER_MS;
 }
 
-int ep_pump(int fd, struct ep_assembler *a, struct ep_session *session,
-	    long long deadline_ms)
+int ep_pump(const struct ep_source *src, struct ep_assembler *a,
+	    struct ep_session *session, long long deadline_ms)
 {
 	static char buf[READ_CHUNK + 1];
 	size_t held = 0;
 
 	while (!ep_stop) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd = { .fd = src->fd, .events = POLLIN };
+		long left;
 		int timeout = -1;
 		ssize_t n;
 
@@ -141,18 +177,29 @@ int ep_pump(int fd, struct ep_assembler *a, struct ep_session *session,
 		}
 		if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
-		n = read(fd, buf + held, READ_CHUNK - held);
+		n = read(src->fd, buf + held, READ_CHUNK - held);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n < 0) {
 			ep_error("read: %s", strerror(errno));
 			return EP_EXIT_FAIL;
 		}
-		if (!n)
+		if (!n) {
+			/* a copy cut short: its last record is not whole */
+			if (src->binary && held)
+				a->unparsable++;
 			break;
-		held = feed_lines(a, session, buf, held + n);
-		if (held == READ_CHUNK)		/* a line longer than any record */
-			held = 0;
+		}
+		if (!src->binary) {
+			held = feed_lines(a, session, buf, held + n);
+			if (held == READ_CHUNK)		/* a line longer than any record */
+				held = 0;
+			continue;
+		}
+		left = feed_records(a, buf, held + n);
+		if (left < 0)
+			return EP_EXIT_UNPARSABLE;
+		held = left;
 	}
 	return EP_EXIT_OK;
 }
@@ -187,16 +234,16 @@ static bool collect_search(struct ep_search *s, void *ctx)
 
 int ep_read_snapshot(struct ep_collect *c, struct ep_assembler *a)
 {
+	struct ep_session session;
+	struct ep_source src;
 	int code = EP_EXIT_OK;
-	char *text = ep_read_all("events", &code), *line, *cursor;
 
-	if (!text)
+	if (ep_open_records(&src, false, false, &code) < 0)
 		return code;
+	ep_session_init(&session, EP_VIEW_HUMAN);
 	ep_asm_init(a, collect_search, NULL, c);
-	for (cursor = text; (line = strsep(&cursor, "\n"));)
-		if (*line)
-			ep_asm_line(a, line);
+	code = ep_pump(&src, a, &session, -1);
+	close(src.fd);
 	ep_asm_finish(a, true);
-	free(text);
-	return EP_EXIT_OK;
+	return code;
 }

@@ -12,6 +12,7 @@
 
 #include "hist.h"
 #include "search.h"
+#include "source.h"
 
 enum ep_view { EP_VIEW_HUMAN, EP_VIEW_JSON, EP_VIEW_RAW };
 
@@ -39,9 +40,9 @@ void ep_session_init(struct ep_session *session, enum ep_view view);
 bool ep_show_search(struct ep_search *s, void *ctx);
 /* ep_search_gap: reports lost records in the session's view. */
 void ep_show_gap(unsigned long long lost, unsigned long long seq, void *ctx);
-/* The records from @fd until EOF, a stop, or @deadline_ms (-1: none). */
-int ep_pump(int fd, struct ep_assembler *a, struct ep_session *session,
-	    long long deadline_ms);
+/* The records from @src until EOF, a stop, or @deadline_ms (-1: none). */
+int ep_pump(const struct ep_source *src, struct ep_assembler *a,
+	    struct ep_session *session, long long deadline_ms);
 long long ep_now_ms(void);
 /* Says how many lines were skipped, and turns @code into 7 if they were. */
 int ep_finish(struct ep_assembler *a, int code);

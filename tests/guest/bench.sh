@@ -12,8 +12,8 @@ ROUNDS=${EPHPORT_BENCH_ROUNDS:-7}
 N=1000
 SWEEP_N=300
 SWEEP_ROUNDS=5
-configs="none searches passes passes+reader candidates candidates+reader ftrace-searches ftrace-passes ftrace-candidates bindsnoop bpftrace"
-sweep_configs="none passes passes+reader candidates+reader ftrace-passes bindsnoop"
+configs="none searches passes passes+reader passes+records passes+watch candidates candidates+reader candidates+watch ftrace-searches ftrace-passes ftrace-candidates bindsnoop bpftrace"
+sweep_configs="none passes passes+reader passes+watch candidates+reader ftrace-passes bindsnoop"
 # The workload runs on CPU 0; a reader on the other CPU when there is one
 # (TCG -smp 2), else beside it (icount -smp 1), where it shares its cost.
 READER_CPU=$(($(grep -c ^processor /proc/cpuinfo) > 1 ? 1 : 0))
@@ -88,12 +88,16 @@ setup() {
 		insmod /modules/ephport-${1#*@}.ko
 		echo "detail=${1%@*}" > $D/control ;;
 	*)
+		# passes+reader: cat of the text; +records: of the binary
+		# records; +watch: ephport, which decodes them, in its human view
 		insmod /modules/ephport.ko
-		echo "detail=${1%+reader}" > $D/control
-		case $1 in *+reader)
-			taskset -c $READER_CPU cat $D/events_pipe > $OUT &
-			reader=$! ;;
-		esac ;;
+		echo "detail=${1%+*}" > $D/control
+		case $1 in
+		*+reader) taskset -c $READER_CPU cat $D/events_pipe > $OUT & ;;
+		*+records) taskset -c $READER_CPU cat $D/records_pipe > $OUT & ;;
+		*+watch) taskset -c $READER_CPU ephport watch --no-color > $OUT & ;;
+		esac
+		case $1 in *+*) reader=$! ;; esac ;;
 	esac
 }
 
@@ -198,6 +202,19 @@ walks() {
 }
 [ "${EPHPORT_BENCH_ONLY:-}" = fprobe ] || walks
 
+# Reading 3000 records (750 searches at detail=passes), text and binary,
+# and the same with the baseline module when make bench was given one.
+for ko in ephport baseline; do
+	[ -f /modules/$ko.ko ] || continue
+	for f in events events_pipe records records_pipe; do
+		# the baseline has no binary files
+		[ $ko = ephport ] || [ "${f#records}" = "$f" ] || continue
+		insmod /modules/$ko.ko detail=passes
+		taskset -c 0 bench read $ko-$f $D/$f 750
+		rmmod ephport
+	done
+done
+
 [ -n "$sweep_configs" ] || { echo "BENCH-DONE"; exit 0; }
 
 round=0
@@ -210,17 +227,6 @@ while [ $round -lt $SWEEP_ROUNDS ]; do
 		done
 	done
 	round=$((round + 1))
-done
-
-# Reading 3000 records (750 searches at detail=passes), and the same with
-# the baseline module when make bench was given one.
-for ko in ephport baseline; do
-	[ -f /modules/$ko.ko ] || continue
-	for f in events events_pipe; do
-		insmod /modules/$ko.ko detail=passes
-		taskset -c 0 bench read $ko-$f $D/$f 750
-		rmmod ephport
-	done
 done
 
 if [ "${EPHPORT_ICOUNT:-0}" != 1 ]; then

@@ -2468,6 +2468,99 @@ static bool reader_not_root(void)
 	return true;
 }
 
+/*
+ * records and records_pipe: every record of a bind, a connect(), a UDP
+ * bind and an IPv6 bind, decoded, is its events line; reads give whole
+ * records or EINVAL; a fault loses nothing; the ports are getsockname()'s.
+ */
+static bool binary_records(void)
+{
+	enum { N = 64 };
+	static struct ephport_record bin[N], piped[N];
+	static char text[65536], mine[600], theirs[600];
+	int ports[N], nports = 0;
+	struct sockaddr_storage peer;
+	struct bound b[4];
+	struct ep_record rec, line_rec;
+	char *cursor = text, *line;
+	long long buffered;
+	size_t tlen = 0;
+	ssize_t n;
+	int fd, listener, i, k, nbin;
+	void *fault;
+
+	control("clear detail=passes");
+	listener = loopback_listener(AF_INET, SOCK_STREAM, 5001, &peer);
+	b[0] = bind_socket(AF_INET, SOCK_STREAM, 0, true, true, 0, 0);
+	b[1] = bind_socket(AF_INET6, SOCK_STREAM, 0, false, true, 0, 0);
+	b[2] = bind_socket(AF_INET, SOCK_DGRAM, 0, false, false, 0, 0);
+	b[3] = connect_socket(&peer, SOCK_STREAM, 0, 0);
+	close(listener);
+	for (i = 0; i < 4; i++)
+		EXPECT(!b[i].err && b[i].port, "socket %d: %s", i, strerror(b[i].err));
+
+	fd = open(DEBUGFS "events", O_RDONLY);
+	while (fd >= 0 && tlen + 1 < sizeof(text) &&
+	       (n = read(fd, text + tlen, sizeof(text) - 1 - tlen)) > 0)
+		tlen += n;
+	close(fd);
+	text[tlen] = '\0';
+	fd = open(DEBUGFS "records", O_RDONLY);
+	EXPECT(fd >= 0, "open records: %s", strerror(errno));
+	EXPECT(read(fd, bin, sizeof(bin[0]) - 1) < 0 && errno == EINVAL,
+	       "a read shorter than a record: %s", strerror(errno));
+	n = read(fd, bin, sizeof(bin));
+	close(fd);
+	EXPECT(n > 0 && n % sizeof(bin[0]) == 0, "records gave %zd bytes", n);
+	nbin = n / sizeof(bin[0]);
+	for (i = 0; i < nbin; i++) {
+		EXPECT(bin[i].version == EPHPORT_RECORD_VERSION && bin[i].size == sizeof(bin[0]),
+		       "record %d: version %u, size %u", i, bin[i].version, bin[i].size);
+		EXPECT(!ep_record_decode(&bin[i], &rec), "record %d does not decode", i);
+		/* equal records write equal lines */
+		ep_record_format(&rec, mine, sizeof(mine));
+		line = strsep(&cursor, "\n");
+		EXPECT(line && !ep_record_parse(line, &line_rec), "events lacks record %d", i);
+		ep_record_format(&line_rec, theirs, sizeof(theirs));
+		EXPECT(!strcmp(mine, theirs), "binary and text differ:\n%.240s%.240s", mine, theirs);
+		if (rec.type == EP_END && !rec.err)
+			ports[nports++] = rec.port;
+	}
+	EXPECT(!cursor || !*cursor, "events has lines past the %d records", nbin);
+	EXPECT(nports == 4, "%d searches ended with a port, expected 4", nports);
+	for (i = 0; i < 4; i++) {
+		for (k = 0; k < nports && ports[k] != b[i].port; k++)
+			;
+		EXPECT(k < nports, "socket %d's port %d is in no end record", i, b[i].port);
+	}
+
+	/* the consuming file: refused short reads take nothing */
+	buffered = module_stat("records_buffered");
+	fd = open(DEBUGFS "records_pipe", O_RDONLY | O_NONBLOCK);
+	EXPECT(fd >= 0, "open records_pipe: %s", strerror(errno));
+	EXPECT(read(fd, piped, sizeof(piped[0]) - 1) < 0 && errno == EINVAL &&
+	       module_stat("records_buffered") == buffered,
+	       "short read: %s, buffered %lld of %lld", strerror(errno),
+	       module_stat("records_buffered"), buffered);
+	/* a fault leaves the record taken for the next read */
+	fault = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	EXPECT(fault != MAP_FAILED && read(fd, fault, sizeof(piped[0])) < 0 && errno == EFAULT,
+	       "read into a PROT_NONE page: %s", strerror(errno));
+	munmap(fault, 4096);
+	/* odd sizes give whole records, the same bytes as records */
+	for (i = 0; i < nbin; i += n / sizeof(piped[0])) {
+		n = read(fd, piped + i, (i % 3 + 1) * sizeof(piped[0]) + i % 7);
+		EXPECT(n > 0 && n % sizeof(piped[0]) == 0, "records_pipe gave %zd bytes", n);
+	}
+	EXPECT(read(fd, piped, sizeof(piped[0])) < 0 && errno == EAGAIN,
+	       "records_pipe not drained: %s", strerror(errno));
+	close(fd);
+	EXPECT(!memcmp(piped, bin, nbin * sizeof(bin[0])), "records_pipe differs from records");
+	close_all(b, 4);
+	control("clear");
+	return true;
+}
+
 struct scenario {
 	const char *name;
 	bool (*run)(void);
@@ -2491,6 +2584,7 @@ static const struct scenario scenarios[] = {
 	{ "control-race", control_race },
 	{ "pid-filter", pid_filter },
 	{ "pipe-reads", pipe_reads },
+	{ "binary-records", binary_records },
 	{ "blocked-reader", blocked_reader },
 	{ "model-predicts", model_predicts },
 	{ "reader-watch", reader_watch },

@@ -231,8 +231,20 @@ metrics() {
 	"$promtool" check metrics < "$work/out" &&
 	run 1 metrics --proc "$work/none" && has_err "ip_local_port_range"
 }
+binary() {
+	# a folder with records reads them; --text its events instead
+	mkdir -p "$work/b" && cp "$fix/events" "$work/b/events" &&
+	# one record header (ephport_record.h): size 120 at byte 16, version 9 at 18
+	python3 -c 'import sys; r = bytearray(120); r[16] = 120; r[18] = 9; sys.stdout.buffer.write(r)' \
+		> "$work/b/records" &&
+	run 7 show --dir "$work/b" && has_err 'binary records are version 9 of 120 bytes' &&
+	run 7 show --dir "$work/b" --text && has '=> port 37291' &&
+	head -c 100 /dev/zero > "$work/b/records" && run 7 show --dir "$work/b" &&
+	has_err '1 records could not be parsed' && [ ! -s "$work/out" ]
+}
+
 promtool=${EPHPORT_PROMTOOL:-$(command -v promtool)}
 
-for test in human json raw filters explain stats simulate walks simulate_walks globals usage errors watch_file metrics; do
+for test in human json raw filters explain stats simulate walks simulate_walks globals usage errors watch_file binary metrics; do
 	t "$test" "$test"
 done

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The record parser: the module's lines, their round trip, and bad input. */
+/* The record parser and decoder: the module's lines and binary records, their round trip, and bad input. */
 #include <stdio.h>
 #include <string.h>
 
@@ -52,6 +52,90 @@ static const char *const bad[] = {
 	"seq=1 search=1 type=pass pass=1 half=whole low=1 high=2 relax=0 parity=odd offset=1 start=1 examined=1 slots=0",
 };
 
+/* The kernel's %pI6c of each address (lib/vsprintf.c, ip6_compressed_string). */
+static const struct {
+	unsigned char addr[16];
+	const char *text;
+} ip6[] = {
+	{ { 0 }, "::" },
+	{ { [15] = 1 }, "::1" },
+	{ { [10] = 0xff, 0xff, 127, 0, 0, 1 }, "::ffff:127.0.0.1" },
+	{ { 0x20, 0x01, 0x0d, 0xb8, [9] = 1, [15] = 1 }, "2001:db8::1:0:0:1" },
+	{ { 0xfe, 0x80, [10] = 0x5e, 0xfe, 192, 0, 2, 1 }, "fe80::5efe:192.0.2.1" },
+	{ { [12] = 1, 2, 3, 4 }, "::102:304" },
+	{ { 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0 }, "1:0:2:0:3:0:4:0" },
+	{ { 0, 1 }, "1::" },
+	{ { 0xfe, 0x80, [15] = 1 }, "fe80::1" },
+	{ { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1 }, "2001:db8::1:0:0:1" },
+	{ { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff }, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff" },
+};
+
+/* Binary records as the module keeps them, and good[]'s line for each. */
+static void check_decode(void)
+{
+	struct ephport_record w[] = {
+		{ .seq = 1, .search = 1, .type = EPHPORT_REC_BEGIN,
+		  .begin = { .pid = 120, .tid = 121, .comm = "node", .netns = 4026531840U,
+			     .family = EPHPORT_INET6, .proto = EPHPORT_TCP, .reuse = 1,
+			     .range_low = 32768, .range_high = 60999 } },
+		{ .seq = 2, .search = 1, .type = EPHPORT_REC_PASS,
+		  .pass = { .pass = 1, .half = EPHPORT_HALF_LOWER, .low = 32768, .high = 46884,
+			    .offset = 4521, .start = 37289, .examined = 1 } },
+		{ .seq = 3, .search = 1, .type = EPHPORT_REC_CAND,
+		  .cand = { .pass = 1, .port = 37289, .verdict = EPHPORT_FREE } },
+		{ .seq = 4, .search = 1, .type = EPHPORT_REC_END,
+		  .end = { .port = 37289, .passes = 1, .examined = 1, .ns = 48211,
+			   .probed = 1, .probed_valid = 1 } },
+		{ .seq = 5, .search = 2, .type = EPHPORT_REC_BEGIN,
+		  .begin = { .pid = 1, .tid = 1, .comm = "a?b", .netns = 1,
+			     .family = EPHPORT_INET, .proto = EPHPORT_DCCP, .addr = { 10, 0, 0, 1 },
+			     .reuseport = 1, .range_low = 1024, .range_high = 65535,
+			     .sock_low = 50000, .sock_high = 50099 } },
+		{ .seq = 9, .search = 3, .type = EPHPORT_REC_BEGIN,
+		  .begin = { .pid = 1, .tid = 1, .comm = "curl", .netns = 1,
+			     .family = EPHPORT_INET6, .proto = EPHPORT_TCP,
+			     .range_low = 32768, .range_high = 60999, .op = EPHPORT_OP_CONNECT,
+			     .daddr = { [15] = 1 }, .dport = 443, .hash = ~0ULL, .slot = 65535,
+			     .perturb = ~0U, .perturb_known = 1 } },
+		{ .seq = 10, .search = 3, .type = EPHPORT_REC_PASS,
+		  .pass = { .pass = 1, .half = EPHPORT_HALF_WHOLE, .low = 32768, .high = 61000,
+			    .start = 32768, .examined = 1, .has_step = 1, .step = 2 } },
+		{ .seq = 11, .search = 4, .type = EPHPORT_REC_BEGIN,
+		  .begin = { .pid = 1, .tid = 1, .comm = "curl", .netns = 1,
+			     .family = EPHPORT_INET, .proto = EPHPORT_TCP,
+			     .range_low = 32768, .range_high = 60999, .op = EPHPORT_OP_CONNECT,
+			     .daddr = { 10, 0, 0, 1 }, .dport = 80, .hash = 1, .slot = 1,
+			     .perturb = 7 } },
+	};
+	struct ep_record rec;
+	char line[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		CHECK(!ep_record_decode(&w[i], &rec), "record %zu does not decode", i);
+		ep_record_format(&rec, line, sizeof(line));
+		CHECK(!strcmp(line, good[i]), "decoded differs:\n%s%s", good[i], line);
+	}
+	for (i = 0; i < sizeof(ip6) / sizeof(ip6[0]); i++) {
+		memcpy(w[5].begin.daddr, ip6[i].addr, sizeof(ip6[i].addr));
+		CHECK(!ep_record_decode(&w[5], &rec) && !strcmp(rec.daddr, ip6[i].text),
+		      "%s written %s", ip6[i].text, rec.daddr);
+	}
+	w[0].begin.family = EPHPORT_FAMILY_COUNT;
+	CHECK(ep_record_decode(&w[0], &rec) == -1, "a family beyond the vocabulary");
+	w[2].cand.verdict = EPHPORT_VERDICT_COUNT;
+	CHECK(ep_record_decode(&w[2], &rec) == -1, "a verdict beyond the vocabulary");
+	w[1].pass.half = EPHPORT_HALF_COUNT;
+	CHECK(ep_record_decode(&w[1], &rec) == -1, "a half beyond the vocabulary");
+	w[3].type = EPHPORT_REC_COUNT;
+	CHECK(ep_record_decode(&w[3], &rec) == 1, "a newer module's type is not skipped");
+	/* a comm of 16 bytes without its NUL stays within the record */
+	memset(w[4].begin.comm, 'x', sizeof(w[4].begin.comm));
+	CHECK(!ep_record_decode(&w[4], &rec) && strlen(rec.comm) == sizeof(w[4].begin.comm),
+	      "a comm without NUL: %s", rec.comm);
+}
+
 int main(void)
 {
 	struct ep_record rec, again;
@@ -97,5 +181,6 @@ int main(void)
 	      rec.op == EPHPORT_OP_BIND, "no op is bind");
 	CHECK(!ep_record_parse(good[12], &rec) && rec.type == EP_CLEAR &&
 	      rec.cleared == 12, "clear fields");
+	check_decode();
 	return check_summary("record");
 }

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The binary record: the one layout the ring keeps, that the files
+ * `records` and `records_pipe` give out as they are, and that the reader
+ * decodes (README.md, "Binary records").  Fixed-size fields with explicit
+ * padding, so that the layout is the same for every compiler and ABI;
+ * words are the model's enums (ephport_model.h).
+ */
+#ifndef EPHPORT_RECORD_WIRE_H
+#define EPHPORT_RECORD_WIRE_H
+
+#include <linux/types.h>
+#ifdef __KERNEL__
+#include <linux/build_bug.h>
+#else
+#include <assert.h>
+#endif
+
+#include "ephport_model.h"
+
+/*
+ * Bumped when a field changes meaning or moves.  Fields may be added at
+ * the end of a record under the same version: a reader steps by each
+ * record's size and decodes the prefix it knows.
+ */
+#define EPHPORT_RECORD_VERSION 1
+
+/* Bytes of a process name, NUL included (the kernel's TASK_COMM_LEN). */
+#define EPHPORT_COMM_LEN 16
+/* An address of either family: IPv4 in the first 4 bytes. */
+#define EPHPORT_ADDR_LEN 16
+
+struct ephport_begin {
+	__s32 pid;
+	__s32 tid;
+	__u32 netns;
+	__u8 family;			/* enum ephport_family */
+	__u8 proto;			/* enum ephport_proto */
+	__u8 reuse;
+	__u8 reuseport;
+	__u16 range_low, range_high;
+	__u16 sock_low, sock_high;	/* 0-0 when the socket sets none */
+	__u8 addr[EPHPORT_ADDR_LEN];
+	char comm[EPHPORT_COMM_LEN];	/* one word, NUL-terminated */
+	__u8 op;			/* enum ephport_op */
+	/* connect: the peer, its hash (port_offset) and perturbation slot */
+	__u8 perturb_known;
+	__u16 dport;
+	__u32 slot;
+	__u8 daddr[EPHPORT_ADDR_LEN];
+	__u64 hash;
+	__u32 perturb;
+	__u32 pad;
+};
+
+struct ephport_pass_rec {
+	__u8 pass;		/* 1-based, counting every parity sweep */
+	__u8 half;		/* enum ephport_half */
+	__u8 relax;
+	__u8 has_step;		/* bind's step, 2, goes without saying */
+	__s32 low, high;	/* high exclusive */
+	__u32 offset;
+	__s32 start;
+	__u32 examined;
+	__u32 step;
+	__u32 slots;		/* UDP's hash slots, 0 for the others */
+};
+
+struct ephport_cand_rec {
+	__u16 port;
+	__u8 pass;
+	__u8 verdict;		/* enum ephport_verdict */
+};
+
+struct ephport_end_rec {
+	__u16 port;
+	__u8 passes;
+	__u8 incomplete;	/* passes or candidates may be missing */
+	__s32 err;
+	__u32 examined;
+	__u32 probed;		/* candidates the kernel looked up, if counted */
+	__u8 probed_valid;
+	__u8 pad[7];
+	__u64 ns;
+};
+
+/* `clear` discarded the @cleared records before this one. */
+struct ephport_clear_rec {
+	__u64 cleared;
+};
+
+struct ephport_record {
+	__u64 seq;
+	__u64 search;
+	__u16 size;		/* of this record, in bytes */
+	__u8 version;		/* EPHPORT_RECORD_VERSION */
+	__u8 type;		/* enum ephport_record_type */
+	__u32 pad;
+	union {
+		struct ephport_begin begin;
+		struct ephport_pass_rec pass;
+		struct ephport_cand_rec cand;
+		struct ephport_end_rec end;
+		struct ephport_clear_rec clear;
+	};
+};
+
+#define EPHPORT_RECORD_SIZE 120
+static_assert(sizeof(struct ephport_record) == EPHPORT_RECORD_SIZE,
+	      "the binary record's layout is part of the contract");
+
+#endif /* EPHPORT_RECORD_WIRE_H */
