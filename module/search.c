@@ -45,9 +45,6 @@ static u32 config_netns;
 
 #define count(field) this_cpu_inc(search_stats.field)
 
-/* Records handed to the ring under one lock round trip. */
-#define EPHPORT_BATCH 4
-
 /*
  * Candidate records one probe handler writes at most: the handler runs
  * with preemption off, and a whole-range pass without SO_REUSEADDR tries
@@ -56,19 +53,14 @@ static u32 config_netns;
  */
 #define EPHPORT_CANDIDATES_PER_HANDLER 1024
 
-struct batch {
-	struct ephport_record rec[EPHPORT_BATCH];
-	unsigned int n;
-};
-
-static void batch_flush(struct batch *b)
+static void batch_flush(struct ephport_batch *b)
 {
 	if (b->n)
 		ephport_ring_write(b->rec, b->n);
 	b->n = 0;
 }
 
-static void batch_add(struct batch *b, const struct ephport_record *rec)
+static void batch_add(struct ephport_batch *b, const struct ephport_record *rec)
 {
 	b->rec[b->n++] = *rec;
 	if (b->n == EPHPORT_BATCH)
@@ -320,7 +312,7 @@ static enum ephport_verdict verdict_of(const struct ephport_search *s, int port,
 	return check_failed(s, port) ? EPHPORT_ESTABLISHED : EPHPORT_BIND_BUCKET;
 }
 
-static void emit_candidates(struct ephport_search *s, struct batch *batch,
+static void emit_candidates(struct ephport_search *s, struct ephport_batch *batch,
 			    const struct ephport_half_pass *hp,
 			    unsigned int offset, unsigned int count,
 			    int chosen_index, unsigned int *budget)
@@ -380,7 +372,7 @@ static bool emit_half_pass(struct ephport_search *s, unsigned int h, int chosen)
 		.pass.high = hp->high,
 	};
 	unsigned int budget = EPHPORT_CANDIDATES_PER_HANDLER;
-	struct batch batch = { .n = 0 };
+	struct ephport_batch *batch = &s->batch;
 	bool exhausted = true;
 	unsigned int parity;
 
@@ -399,10 +391,10 @@ static bool emit_half_pass(struct ephport_search *s, unsigned int h, int chosen)
 		rec.pass.examined = count;
 		if (s->detail >= EPHPORT_DETAIL_PASSES) {
 			trace_pass(s->id, &rec.pass);
-			batch_add(&batch, &rec);
+			batch_add(batch, &rec);
 		}
 		if (s->detail == EPHPORT_DETAIL_CANDIDATES)
-			emit_candidates(s, &batch, hp, offset, count, index, &budget);
+			emit_candidates(s, batch, hp, offset, count, index, &budget);
 		s->examined += count;
 		if (index >= 0) {
 			exhausted = false;
@@ -410,7 +402,7 @@ static bool emit_half_pass(struct ephport_search *s, unsigned int h, int chosen)
 		}
 	}
 	check_verdicts(s);
-	batch_flush(&batch);
+	batch_flush(batch);
 	s->nr_written = h + 1;
 	return exhausted;
 }
@@ -537,8 +529,13 @@ static void emit_udp(struct ephport_search *s, int chosen)
 		.pass.half = EPHPORT_HALF_WHOLE,
 		.pass.has_step = 1,
 	};
+	struct ephport_record cand = {
+		.search = s->id,
+		.type = EPHPORT_REC_CAND,
+		.cand.pass = 1,
+	};
 	unsigned int budget = EPHPORT_CANDIDATES_PER_HANDLER;
-	struct batch batch = { .n = 0 };
+	struct ephport_batch *batch = &s->batch;
 	struct ephport_udp_walk w;
 	unsigned int slot, k;
 
@@ -560,10 +557,8 @@ static void emit_udp(struct ephport_search *s, int chosen)
 	rec.pass.slots = w.slots;
 	if (s->detail >= EPHPORT_DETAIL_PASSES) {
 		trace_pass(s->id, &rec.pass);
-		batch_add(&batch, &rec);
+		batch_add(batch, &rec);
 	}
-	rec.type = EPHPORT_REC_CAND;
-	rec.cand.pass = 1;
 	/* at most 2^16 steps, each a few instructions, with preemption off */
 	for (slot = 0; s->detail == EPHPORT_DETAIL_CANDIDATES && slot < w.slots; slot++)
 		for (k = 0; k < ephport_udp_slot_length(&w); k++) {
@@ -575,16 +570,16 @@ static void emit_udp(struct ephport_search *s, int chosen)
 				s->capped = true;
 				goto out;
 			}
-			rec.cand.port = port;
-			rec.cand.verdict = verdict_of(s, port, port == chosen);
-			trace_candidate(s->id, &rec.cand);
-			batch_add(&batch, &rec);
+			cand.cand.port = port;
+			cand.cand.verdict = verdict_of(s, port, port == chosen);
+			trace_candidate(s->id, &cand.cand);
+			batch_add(batch, &cand);
 			if (port == chosen)
 				goto out;
 		}
 out:
 	check_verdicts(s);
-	batch_flush(&batch);
+	batch_flush(batch);
 }
 
 /*

@@ -12,6 +12,7 @@
 
 #include "connect.h"
 #include "ephport_model.h"
+#include "record.h"
 
 /* connect()'s failed 4-tuple checks a search remembers, for its verdicts. */
 #define EPHPORT_CONNECT_CHECKS 64
@@ -31,6 +32,14 @@ extern const char *const ephport_detail_names[EPHPORT_DETAIL_COUNT];
 
 struct sock;
 struct net;
+
+/* Records handed to the ring under one lock round trip. */
+#define EPHPORT_BATCH 4
+
+struct ephport_batch {
+	struct ephport_record rec[EPHPORT_BATCH];
+	unsigned int n;		/* 0 between handlers */
+};
 
 struct ephport_search {
 	struct task_struct *task;	/* owner; NULL while the slot is free */
@@ -77,6 +86,8 @@ struct ephport_search {
 	u32 udp_slots;
 	bool udp_drawn;
 	u32 udp_draw;
+	/* in the slot, not on a probe handler's stack, which would zero it */
+	struct ephport_batch batch;
 };
 
 struct ephport_search_stats {

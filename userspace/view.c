@@ -61,7 +61,6 @@ bool ep_show_search(struct ep_search *s, void *ctx)
 		ep_render_json(stdout, s);
 	else if (session->view == EP_VIEW_HUMAN)
 		ep_render_human(stdout, s, ep_cli.color);
-	fflush(stdout);
 	if (session->count > 0 && !--session->count)
 		ep_stop = 1;
 	return false;
@@ -169,6 +168,8 @@ int ep_pump(const struct ep_source *src, struct ep_assembler *a,
 				break;
 			timeout = left > INT_MAX ? INT_MAX : (int)left;
 		}
+		/* what was shown goes out before waiting, in one write per batch */
+		fflush(stdout);
 		if (poll(&pfd, 1, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
