@@ -106,6 +106,8 @@ enum { OPT_NO_COLOR = 0x100, OPT_TEXT };
 static const struct argp_option common_options[] = {
 	{ "dir", 'D', "PATH", 0,
 	  "The module's debugfs folder (default " EP_DEFAULT_DIR ", or $EPHPORT_DIR)", 0 },
+	{ "input", 'i', "FILE", 0,
+	  "Read the records ephport record captured in FILE instead of the module's", 0 },
 	{ "json", 'j', NULL, 0, "Views and errors as JSON objects, one per line", 0 },
 	{ "no-color", OPT_NO_COLOR, NULL, 0,
 	  "No terminal highlighting (none either when NO_COLOR is set or the output is not a terminal)",
@@ -122,6 +124,9 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'D':
 		ep_dir = arg;
+		return 0;
+	case 'i':
+		ep_cli.input = arg;
 		return 0;
 	case 'j':
 		ep_cli.json = true;

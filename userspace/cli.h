@@ -15,11 +15,12 @@ struct ep_cli {
 	bool json;		/* --json: views and errors as JSON */
 	bool color;		/* terminal highlighting: a terminal, no NO_COLOR */
 	bool text;		/* --text: the text files, not the binary ones */
+	const char *input;	/* --input: a capture by ephport record, not the module */
 };
 
 extern struct ep_cli ep_cli;
 
-/* --dir, --json, --no-color, --text: parsed once, wherever they come. */
+/* --dir, --input, --json, --no-color, --text: parsed once, wherever they come. */
 extern const struct argp ep_common_argp;
 
 /* A failure in a sentence: "ephport: ..." on stderr, or {"error": ...}. */
@@ -49,7 +50,7 @@ struct ep_command {
 	int (*run)(int argc, char **argv);
 };
 
-extern const struct ep_command ep_cmd_watch, ep_cmd_show, ep_cmd_stats,
+extern const struct ep_command ep_cmd_watch, ep_cmd_show, ep_cmd_record, ep_cmd_stats,
 	ep_cmd_explain, ep_cmd_simulate, ep_cmd_metrics;
 
 #endif /* EPHPORT_CLI_H */

@@ -33,7 +33,7 @@ static const struct argp argp = {
 	"Prints the module's counters (searches, passes, candidates, found, failed, records "
 	"written and dropped, and each probe's hits and misses), then a histogram of the ports "
 	"chosen in the buffered searches over the range, with the half point and the odd/even "
-	"split of each walk (bind, connect, UDP).\n"
+	"split of each walk (bind, connect, UDP). With --input, the histogram of the capture's.\n"
 	"\vExample:\n"
 	"  ephport stats --svg ports.svg",
 	NULL, NULL, NULL
@@ -66,18 +66,21 @@ static int run(int argc, char **argv)
 
 	if (code)
 		return code;
-	text = ep_read_all("stats", &code);
-	if (!text)
-		return code;
-	fputs(text, stdout);
-	free(text);
+	/* a capture has searches, not the module's counters */
+	if (!ep_cli.input) {
+		text = ep_read_all("stats", &code);
+		if (!text)
+			return code;
+		fputs(text, stdout);
+		free(text);
+		fputc('\n', stdout);
+	}
 	ep_hist_init(&hist);
 	code = ep_read_snapshot(&c, &a);
 	if (code)
 		return code;
 	if (c.have)
 		ep_search_free(&c.found);
-	fputc('\n', stdout);
 	ep_hist_print(stdout, &hist);
 	if (svg && (code = write_svg(svg, &hist)))
 		return code;

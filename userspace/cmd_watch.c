@@ -105,40 +105,6 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static void on_stop(int sig)
-{
-	(void)sig;
-	ep_stop = 1;
-}
-
-/* "detail=passes pid=0 netns=0 ..." -> "passes" */
-static bool current_detail(char *detail, size_t size, int *code)
-{
-	char *text = ep_read_all("control", code), *p, *end;
-
-	if (!text)
-		return false;
-	p = strstr(text, "detail=");
-	if (p) {
-		p += strlen("detail=");
-		end = p + strcspn(p, " \n");
-		*end = '\0';
-		snprintf(detail, size, "%s", p);
-	}
-	free(text);
-	if (!p)
-		*code = EP_EXIT_FAIL;
-	return p != NULL;
-}
-
-static int set_detail(const char *detail)
-{
-	char words[64];
-
-	snprintf(words, sizeof(words), "detail=%s", detail);
-	return ep_control(words);
-}
-
 static int run(int argc, char **argv, bool follow, const struct argp *argp)
 {
 	struct watch_args w = { .follow = follow, .duration = -1 };
@@ -154,23 +120,21 @@ static int run(int argc, char **argv, bool follow, const struct argp *argp)
 	w.session.view = w.raw ? EP_VIEW_RAW : ep_cli.json ? EP_VIEW_JSON : EP_VIEW_HUMAN;
 	if (w.raw && (w.filtered || ep_cli.json))
 		return ep_usage_error("--raw prints every line unchanged: filters need the human view or --json");
+	if (w.detail && ep_cli.input)
+		return ep_usage_error("--passes and --candidates set the module's detail: not with --input");
 	if (!follow && (w.detail || w.session.count > 0 || w.duration > 0))
 		return ep_usage_error("--passes, --candidates, --count and --duration are for watch");
 
 	/* --raw prints the module's own lines */
 	if (ep_open_records(&src, follow, w.raw, &code) < 0)
 		return code;
-	if (w.detail && (!current_detail(saved, sizeof(saved), &code) ||
-			 (code = set_detail(w.detail)))) {
+	if (w.detail && (!ep_detail_get(saved, sizeof(saved), &code) ||
+			 (code = ep_detail_set(w.detail)))) {
 		close(src.fd);
 		return code;
 	}
-	if (follow) {
-		struct sigaction sa = { .sa_handler = on_stop };
-
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-	}
+	if (follow)
+		ep_stop_on_signals();
 	ep_asm_init(&a, ep_show_search, ep_show_gap, &w.session);
 	code = ep_pump(&src, &a, &w.session,
 		       w.duration > 0 ? ep_now_ms() + w.duration * MS_PER_S : -1);
@@ -178,7 +142,7 @@ static int run(int argc, char **argv, bool follow, const struct argp *argp)
 	/* a snapshot may end mid-search: show it; a stopped watch need not */
 	ep_asm_finish(&a, !follow);
 	if (*saved)
-		set_detail(saved);
+		ep_detail_set(saved);
 	return ep_finish(&a, code);
 }
 

@@ -22,7 +22,7 @@
 #define READER_FORMAT 1
 
 static const struct ep_command *const commands[] = {
-	&ep_cmd_watch, &ep_cmd_show, &ep_cmd_stats, &ep_cmd_explain,
+	&ep_cmd_watch, &ep_cmd_show, &ep_cmd_record, &ep_cmd_stats, &ep_cmd_explain,
 	&ep_cmd_simulate, &ep_cmd_metrics,
 };
 

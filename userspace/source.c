@@ -115,6 +115,16 @@ int ep_open_records(struct ep_source *src, bool follow, bool text_only, int *cod
 {
 	char path[4096];
 
+	/* a capture by ephport record holds binary records, followed or not */
+	if (ep_cli.input) {
+		src->binary = true;
+		src->fd = open(ep_cli.input, O_RDONLY | O_CLOEXEC);
+		if (src->fd < 0) {
+			ep_error("%s: %s", ep_cli.input, strerror(errno));
+			*code = EP_EXIT_FAIL;
+		}
+		return src->fd;
+	}
 	src->binary = !text_only && !ep_cli.text;
 	if (src->binary) {
 		snprintf(path, sizeof(path), "%s/%s", ep_dir, follow ? "records_pipe" : "records");
@@ -166,6 +176,34 @@ char *ep_read_all(const char *name, int *code)
 	}
 	buf[len] = '\0';
 	return buf;
+}
+
+bool ep_detail_get(char *detail, size_t size, int *code)
+{
+	char *text = ep_read_all("control", code), *p, *end;
+
+	if (!text)
+		return false;
+	/* "detail=passes pid=0 netns=0 ..." -> "passes" */
+	p = strstr(text, "detail=");
+	if (p) {
+		p += strlen("detail=");
+		end = p + strcspn(p, " \n");
+		*end = '\0';
+		snprintf(detail, size, "%s", p);
+	}
+	free(text);
+	if (!p)
+		*code = EP_EXIT_FAIL;
+	return p != NULL;
+}
+
+int ep_detail_set(const char *detail)
+{
+	char words[64];
+
+	snprintf(words, sizeof(words), "detail=%s", detail);
+	return ep_control(words);
 }
 
 int ep_control(const char *words)

@@ -35,13 +35,18 @@ struct ep_source {
 
 /*
  * Opens the buffered records (@follow: the consuming pipe), binary unless
- * --text, @text_only or a module without them; on failure prints why and
- * returns -1 with *code set.
+ * --text, @text_only or a module without them; or --input's file.  On
+ * failure prints why and returns -1 with *code set.
  */
 int ep_open_records(struct ep_source *src, bool follow, bool text_only, int *code);
 /* Reads a whole (small) module file into a NUL-terminated malloc'd buffer. */
 char *ep_read_all(const char *name, int *code);
 /* Writes words to control; prints why and returns an exit code on failure. */
 int ep_control(const char *words);
+
+/* The module's detail now, as control shows it; false (with *code) if unreadable. */
+bool ep_detail_get(char *detail, size_t size, int *code);
+/* Sets the module's detail; an exit code. */
+int ep_detail_set(const char *detail);
 
 #endif /* EPHPORT_SOURCE_H */

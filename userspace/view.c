@@ -110,8 +110,10 @@ static size_t feed_lines(struct ep_assembler *a, struct ep_session *session,
  * Feeds the whole binary records in @buf; returns how many bytes of a
  * partial one remain, or -1 after saying that they cannot be decoded.
  */
-static long feed_records(struct ep_assembler *a, char *buf, size_t len)
+static long feed_records(struct ep_assembler *a, const struct ep_session *session,
+			 char *buf, size_t len)
 {
+	char line[EPHPORT_LINE_MAX];
 	struct ephport_record w;
 	struct ep_record rec;
 	size_t off = 0;
@@ -130,6 +132,11 @@ static long feed_records(struct ep_assembler *a, char *buf, size_t len)
 		off += w.size;
 		switch (ep_record_decode(&w, &rec)) {
 		case 0:
+			/* --raw of a capture: the lines the module would have written */
+			if (session->view == EP_VIEW_RAW) {
+				ep_record_format(&rec, line, sizeof(line));
+				fputs(line, stdout);
+			}
 			ep_asm_record(a, &rec);
 			break;
 		case -1:
@@ -141,6 +148,20 @@ static long feed_records(struct ep_assembler *a, char *buf, size_t len)
 	return len - off;
 }
 
+static void on_stop(int sig)
+{
+	(void)sig;
+	ep_stop = 1;
+}
+
+void ep_stop_on_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 long long ep_now_ms(void)
 {
 	struct timespec ts;
@@ -149,35 +170,42 @@ long long ep_now_ms(void)
 	return (long long)ts.tv_sec * MS_PER_S + ts.tv_nsec / NS_PER_MS;
 }
 
-int ep_pump(const struct ep_source *src, struct ep_assembler *a,
-	    struct ep_session *session, long long deadline_ms)
+int ep_wait_readable(int fd, long long deadline_ms)
 {
-	static char buf[READ_CHUNK + 1];
-	size_t held = 0;
-
 	while (!ep_stop) {
-		struct pollfd pfd = { .fd = src->fd, .events = POLLIN };
-		long left;
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		int timeout = -1;
-		ssize_t n;
 
 		if (deadline_ms >= 0) {
 			long long left = deadline_ms - ep_now_ms();
 
 			if (left <= 0)
-				break;
+				return 0;
 			timeout = left > INT_MAX ? INT_MAX : (int)left;
 		}
 		/* what was shown goes out before waiting, in one write per batch */
 		fflush(stdout);
-		if (poll(&pfd, 1, timeout) < 0) {
-			if (errno == EINTR)
-				continue;
+		if (poll(&pfd, 1, timeout) < 0 && errno != EINTR) {
 			ep_error("poll: %s", strerror(errno));
-			return EP_EXIT_FAIL;
+			return -1;
 		}
-		if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
-			continue;
+		if (pfd.revents & (POLLIN | POLLHUP | POLLERR))
+			return 1;
+	}
+	return 0;
+}
+
+int ep_pump(const struct ep_source *src, struct ep_assembler *a,
+	    struct ep_session *session, long long deadline_ms)
+{
+	static char buf[READ_CHUNK + 1];
+	size_t held = 0;
+	int ready;
+
+	while ((ready = ep_wait_readable(src->fd, deadline_ms)) > 0) {
+		long left;
+		ssize_t n;
+
 		n = read(src->fd, buf + held, READ_CHUNK - held);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
@@ -197,12 +225,12 @@ int ep_pump(const struct ep_source *src, struct ep_assembler *a,
 				held = 0;
 			continue;
 		}
-		left = feed_records(a, buf, held + n);
+		left = feed_records(a, session, buf, held + n);
 		if (left < 0)
 			return EP_EXIT_UNPARSABLE;
 		held = left;
 	}
-	return EP_EXIT_OK;
+	return ready < 0 ? EP_EXIT_FAIL : EP_EXIT_OK;
 }
 
 int ep_finish(struct ep_assembler *a, int code)

@@ -40,6 +40,13 @@ void ep_session_init(struct ep_session *session, enum ep_view view);
 bool ep_show_search(struct ep_search *s, void *ctx);
 /* ep_search_gap: reports lost records in the session's view. */
 void ep_show_gap(unsigned long long lost, unsigned long long seq, void *ctx);
+/* SIGINT and SIGTERM set ep_stop. */
+void ep_stop_on_signals(void);
+/*
+ * Flushes what was shown, then waits for @fd to be readable: 1; 0 at
+ * @deadline_ms (-1: none) or a stop; -1 after saying why poll failed.
+ */
+int ep_wait_readable(int fd, long long deadline_ms);
 /* The records from @src until EOF, a stop, or @deadline_ms (-1: none). */
 int ep_pump(const struct ep_source *src, struct ep_assembler *a,
 	    struct ep_session *session, long long deadline_ms);

@@ -19,8 +19,8 @@ TARGET_CANDIDATE_SHARE = 0.25
 TARGET_WHOLE_RATIO = 0.80
 TARGET_VS_BINDSNOOP = 2.0
 TARGET_READ_SHARE = 0.20
-# ephport's readers: cat of the text, cat of the binary records, ephport watch
-READERS = ("+reader", "+records", "+watch")
+# ephport's readers: cat of the text, ephport record, ephport watch
+READERS = ("+reader", "+record", "+watch")
 
 
 def load(path):
@@ -213,7 +213,7 @@ def main():
         ratio = passes["median_ns"] / none["median_ns"]
         print(f"  traced/untraced at detail=passes, empty range: {ratio:.3f} "
               f"(target <= {TARGET_PASSES_RATIO}) {'met' if ratio <= TARGET_PASSES_RATIO else 'MISSED'}")
-    for traced in ("passes", "candidates+reader"):
+    for traced in ("passes", "candidates+reader", "candidates+record"):
         kernel, extra = per_candidate(table, sweep, traced)
         if sweep != full and kernel:
             share = extra / kernel

@@ -12,8 +12,8 @@ ROUNDS=${EPHPORT_BENCH_ROUNDS:-7}
 N=1000
 SWEEP_N=300
 SWEEP_ROUNDS=5
-configs="none searches passes passes+reader passes+records passes+watch candidates candidates+reader candidates+watch ftrace-searches ftrace-passes ftrace-candidates bindsnoop bpftrace"
-sweep_configs="none passes passes+reader passes+watch candidates+reader ftrace-passes bindsnoop"
+configs="none searches passes passes+reader passes+record passes+watch candidates candidates+reader candidates+record ftrace-searches ftrace-passes ftrace-candidates bindsnoop bpftrace"
+sweep_configs="none passes passes+reader passes+record candidates+reader candidates+record ftrace-passes bindsnoop"
 # The workload runs on CPU 0; a reader on the other CPU when there is one
 # (TCG -smp 2), else beside it (icount -smp 1), where it shares its cost.
 READER_CPU=$(($(grep -c ^processor /proc/cpuinfo) > 1 ? 1 : 0))
@@ -88,13 +88,14 @@ setup() {
 		insmod /modules/ephport-${1#*@}.ko
 		echo "detail=${1%@*}" > $D/control ;;
 	*)
-		# passes+reader: cat of the text; +records: of the binary
-		# records; +watch: ephport, which decodes them, in its human view
+		# passes+reader: cat of the text; +record: ephport record, the
+		# binary records; +watch: ephport watch, which decodes them into
+		# its human view
 		insmod /modules/ephport.ko
 		echo "detail=${1%+*}" > $D/control
 		case $1 in
 		*+reader) taskset -c $READER_CPU cat $D/events_pipe > $OUT & ;;
-		*+records) taskset -c $READER_CPU cat $D/records_pipe > $OUT & ;;
+		*+record) taskset -c $READER_CPU ephport record -o $OUT 2>/dev/null & ;;
 		*+watch) taskset -c $READER_CPU ephport watch --no-color > $OUT & ;;
 		esac
 		case $1 in *+*) reader=$! ;; esac ;;

@@ -2450,6 +2450,55 @@ static bool reader_watch(void)
 	return true;
 }
 
+/*
+ * ephport record captures what bind() did while it ran, and --input reads
+ * it back: the ports are getsockname()'s; the detail is restored.
+ */
+static bool reader_record(void)
+{
+	enum { COUNT = 3 };
+	static char out[65536];
+	struct bound b[COUNT];
+	char detail[128];
+	int i, status, rc;
+	pid_t child;
+
+	control("clear detail=passes");
+	child = fork();
+	if (!child) {
+		execlp("ephport", "ephport", "record", "--candidates", "--duration", "4",
+		       "-o", "/tmp/capture", NULL);
+		_exit(127);
+	}
+	/* until the recorder has switched the module to candidates */
+	for (i = 0; i < 100; i++) {
+		read_file(DEBUGFS "control", detail, sizeof(detail));
+		if (strstr(detail, "detail=candidates"))
+			break;
+		usleep(50000);
+	}
+	for (i = 0; i < COUNT; i++)
+		b[i] = bind_socket(i & 1 ? AF_INET6 : AF_INET, SOCK_STREAM, 0, true, true, 0, 0);
+	waitpid(child, &status, 0);
+	close_all(b, COUNT);
+	EXPECT(WIFEXITED(status) && !WEXITSTATUS(status), "record exited %d",
+	       WEXITSTATUS(status));
+	read_file(DEBUGFS "control", detail, sizeof(detail));
+	EXPECT(strstr(detail, "detail=passes"), "detail not restored: %s", detail);
+	rc = run_reader(out, sizeof(out), "ephport --input /tmp/capture show --json");
+	EXPECT(rc == 0, "show --input exited %d: %.300s", rc, out);
+	for (i = 0; i < COUNT; i++) {
+		char key[32];
+
+		EXPECT(!b[i].err, "bind: %s", strerror(b[i].err));
+		snprintf(key, sizeof(key), "\"port\":%d,", b[i].port);
+		EXPECT(strstr(out, key), "the capture lacks port %d:\n%.300s", b[i].port, out);
+	}
+	EXPECT(strstr(out, "\"verdict\":\"free\""), "no candidates in the capture");
+	unlink("/tmp/capture");
+	return true;
+}
+
 /* As an ordinary user the reader says permission denied, exit 5. */
 static bool reader_not_root(void)
 {
@@ -2589,6 +2638,7 @@ static const struct scenario scenarios[] = {
 	{ "model-predicts", model_predicts },
 	{ "reader-watch", reader_watch },
 	{ "reader-not-root", reader_not_root },
+	{ "reader-record", reader_record },
 	{ "ring-overflow", ring_overflow },
 	{ "search-larger-than-ring", search_larger_than_ring },
 	{ "end-pushes-out-begin", end_pushes_out_begin },

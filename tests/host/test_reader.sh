@@ -243,8 +243,26 @@ binary() {
 	has_err '1 records could not be parsed' && [ ! -s "$work/out" ]
 }
 
+capture() {
+	local bfix=$fix/binary
+	# the real module's binary records say what its lines say (6.1, detail=candidates)
+	run 0 show --dir "$bfix" --json && cp "$work/out" "$work/bin.json" &&
+	[ "$(grep -c '"search"' "$work/out")" -eq 12 ] &&
+	run 0 show --dir "$bfix" --json --text && cmp "$work/out" "$work/bin.json" &&
+	# record consumes records_pipe into a file that --input reads back
+	mkdir -p "$work/r" && cp "$bfix/records" "$work/r/records_pipe" && cp "$fix/control" "$work/r/" &&
+	run 0 record --dir "$work/r" -o "$work/cap" && has_err '47 records written' &&
+	cmp "$work/cap" "$bfix/records" &&
+	run 0 --input "$work/cap" show --json && cmp "$work/out" "$work/bin.json" &&
+	run 0 --input "$work/cap" show --raw && cmp "$work/out" "$bfix/events" &&
+	run 0 --input "$work/cap" stats && has 'ports chosen in 12 searches' &&
+	run 0 --input "$work/cap" explain 11 && has 'tried 2 ports from 40003: 1 in use' &&
+	run 2 record --dir "$work/r" --text && run 2 --input "$work/cap" watch --passes &&
+	run 1 --input "$work/none" show && has_err 'No such file'
+}
+
 promtool=${EPHPORT_PROMTOOL:-$(command -v promtool)}
 
-for test in human json raw filters explain stats simulate walks simulate_walks globals usage errors watch_file binary metrics; do
+for test in human json raw filters explain stats simulate walks simulate_walks globals usage errors watch_file binary capture metrics; do
 	t "$test" "$test"
 done
