@@ -145,7 +145,8 @@ static int records_open(struct inode *inode, struct file *file)
 	ephport_ring_get_stats(&stats);
 	it->end = stats.written + 1;
 	file->private_data = it;
-	return nonseekable_open(inode, file);
+	/* no f_pos: the cursor is the file's own */
+	return stream_open(inode, file);
 }
 
 static int records_release(struct inode *inode, struct file *file)
@@ -158,16 +159,20 @@ static ssize_t records_read(struct file *file, char __user *ubuf, size_t count,
 			    loff_t *ppos)
 {
 	struct records_iter *it = file->private_data;
-	size_t copied = 0, room;
+	size_t copied = 0, room, len, left, done;
 	unsigned int n;
 	u64 cursor;
 	int err = 0;
 
+	if (!count)
+		return 0;
 	if (count < sizeof(struct ephport_record))
 		return -EINVAL;
 	if (mutex_lock_interruptible(&it->lock))
 		return -ERESTARTSYS;
 	while ((room = (count - copied) / sizeof(struct ephport_record))) {
+		if (copied && fatal_signal_pending(current))
+			break;
 		cursor = it->cursor;
 		n = ephport_ring_peek(&cursor, it->rec, min_t(size_t, room, READ_BATCH));
 		/* seqs are consecutive: the newer ones are at the end */
@@ -175,12 +180,18 @@ static ssize_t records_read(struct file *file, char __user *ubuf, size_t count,
 			n--;
 		if (!n)
 			break;
-		if (copy_to_user(ubuf + copied, it->rec, n * sizeof(it->rec[0]))) {
+		len = n * sizeof(it->rec[0]);
+		left = copy_to_user(ubuf + copied, it->rec, len);
+		/* a fault keeps the whole records copied before it */
+		done = rounddown(len - left, sizeof(it->rec[0]));
+		if (done) {
+			it->cursor = it->rec[done / sizeof(it->rec[0]) - 1].seq + 1;
+			copied += done;
+		}
+		if (left) {
 			err = -EFAULT;
 			break;
 		}
-		it->cursor = it->rec[n - 1].seq + 1;
-		copied += n * sizeof(it->rec[0]);
 		cond_resched();
 	}
 	mutex_unlock(&it->lock);
@@ -205,12 +216,14 @@ static const struct file_operations records_fops = {
  * its room ran short of a record, or after a fault.  events_pipe gives
  * text, any number of bytes at a time; records_pipe whole binary records.
  */
+#define PIPE_TEXT_SIZE (READ_BATCH * EPHPORT_LINE_MAX)
+
 struct pipe_reader {
 	struct mutex lock;	/* readers sharing one open file */
 	bool binary;		/* records_pipe */
 	size_t len, off;	/* the pending bytes, and how many were read */
 	struct ephport_record rec[READ_BATCH];
-	char text[READ_BATCH * EPHPORT_LINE_MAX];
+	char text[];		/* events_pipe's: PIPE_TEXT_SIZE */
 };
 
 /* What a read of @r gives at least: a record, or a byte of a line. */
@@ -226,7 +239,8 @@ static char *pipe_pending(struct pipe_reader *r)
 
 static int pipe_open_as(struct inode *inode, struct file *file, bool binary)
 {
-	struct pipe_reader *r = kvzalloc(sizeof(*r), GFP_KERNEL);
+	struct pipe_reader *r = kvzalloc(struct_size(r, text, binary ? 0 : PIPE_TEXT_SIZE),
+					 GFP_KERNEL);
 
 	if (!r)
 		return -ENOMEM;
@@ -278,7 +292,7 @@ static bool pipe_take(struct pipe_reader *r, size_t room)
 	else
 		for (i = 0; i < n; i++)
 			len += ephport_record_format(&r->rec[i], r->text + len,
-						     sizeof(r->text) - len);
+						     PIPE_TEXT_SIZE - len);
 	WRITE_ONCE(r->len, len);
 	WRITE_ONCE(r->off, 0);
 	return n;
@@ -288,7 +302,7 @@ static ssize_t pipe_read(struct file *file, char __user *ubuf, size_t count,
 			 loff_t *ppos)
 {
 	struct pipe_reader *r = file->private_data;
-	size_t copied = 0, n, unit = pipe_unit(r);
+	size_t copied = 0, n, left, unit = pipe_unit(r);
 	int err = 0;
 
 	if (!count)
@@ -300,12 +314,15 @@ static ssize_t pipe_read(struct file *file, char __user *ubuf, size_t count,
 	while (count - copied >= unit) {
 		if (r->off < r->len) {
 			n = rounddown(min(count - copied, r->len - r->off), unit);
-			if (copy_to_user(ubuf + copied, pipe_pending(r) + r->off, n)) {
+			left = copy_to_user(ubuf + copied, pipe_pending(r) + r->off, n);
+			/* a fault keeps what was copied before it, in whole units */
+			n = rounddown(n - left, unit);
+			WRITE_ONCE(r->off, r->off + n);
+			copied += n;
+			if (left) {
 				err = -EFAULT;
 				break;
 			}
-			WRITE_ONCE(r->off, r->off + n);
-			copied += n;
 			continue;
 		}
 		cond_resched();

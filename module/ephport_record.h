@@ -4,7 +4,8 @@
  * `records` and `records_pipe` give out as they are, and that the reader
  * decodes (README.md, "Binary records").  Fixed-size fields with explicit
  * padding, so that the layout is the same for every compiler and ABI;
- * words are the model's enums (ephport_model.h).
+ * words are the model's enums (ephport_model.h).  The bytes past a
+ * type's own fields, and past comm's NUL, are zero.
  */
 #ifndef EPHPORT_RECORD_WIRE_H
 #define EPHPORT_RECORD_WIRE_H
@@ -12,8 +13,10 @@
 #include <linux/types.h>
 #ifdef __KERNEL__
 #include <linux/build_bug.h>
+#include <linux/stddef.h>
 #else
 #include <assert.h>
+#include <stddef.h>
 #endif
 
 #include "ephport_model.h"
@@ -48,7 +51,7 @@ struct ephport_begin {
 	__u16 dport;
 	__u32 slot;
 	__u8 daddr[EPHPORT_ADDR_LEN];
-	__u64 hash;
+	__aligned_u64 hash;
 	__u32 perturb;
 	__u32 pad;
 };
@@ -81,17 +84,17 @@ struct ephport_end_rec {
 	__u32 probed;		/* candidates the kernel looked up, if counted */
 	__u8 probed_valid;
 	__u8 pad[7];
-	__u64 ns;
+	__aligned_u64 ns;
 };
 
 /* `clear` discarded the @cleared records before this one. */
 struct ephport_clear_rec {
-	__u64 cleared;
+	__aligned_u64 cleared;
 };
 
 struct ephport_record {
-	__u64 seq;
-	__u64 search;
+	__aligned_u64 seq;
+	__aligned_u64 search;
 	__u16 size;		/* of this record, in bytes */
 	__u8 version;		/* EPHPORT_RECORD_VERSION */
 	__u8 type;		/* enum ephport_record_type */
@@ -105,8 +108,15 @@ struct ephport_record {
 	};
 };
 
+/* The layout is part of the contract: the same on every ABI. */
 #define EPHPORT_RECORD_SIZE 120
-static_assert(sizeof(struct ephport_record) == EPHPORT_RECORD_SIZE,
-	      "the binary record's layout is part of the contract");
+static_assert(sizeof(struct ephport_record) == EPHPORT_RECORD_SIZE, "record size");
+static_assert(offsetof(struct ephport_record, size) == 16, "record header");
+static_assert(offsetof(struct ephport_record, type) == 19, "record header");
+static_assert(offsetof(struct ephport_record, begin) == 24, "record union");
+static_assert(offsetof(struct ephport_record, begin.comm) == 64, "begin layout");
+static_assert(offsetof(struct ephport_record, begin.hash) == 104, "begin layout");
+static_assert(offsetof(struct ephport_record, pass.slots) == 52, "pass layout");
+static_assert(offsetof(struct ephport_record, end.ns) == 48, "end layout");
 
 #endif /* EPHPORT_RECORD_WIRE_H */

@@ -100,6 +100,8 @@ static void copy_comm(char *dst)
 	for (i = 0; i < TASK_COMM_LEN && dst[i]; i++)
 		if (!isgraph(dst[i]) || dst[i] == '=')
 			dst[i] = '?';
+	/* a shorter name set later leaves the old one's tail: not given out */
+	memset(dst + i, 0, TASK_COMM_LEN - i);
 }
 
 /* Written at the search's start, with the range as it is then. */

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -328,10 +329,22 @@ static void format_addr(char *buf, size_t size, enum ephport_family family,
 /* A vocabulary's enum from a byte: false when beyond its words. */
 #define in_vocab(v, words) ((v) < sizeof(words) / sizeof(words[0]))
 
+/* The module writes a name as one word: anything else is not its record. */
+static bool comm_is_word(const char *comm, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < size && comm[i]; i++)
+		if (!isgraph((unsigned char)comm[i]) || comm[i] == '=')
+			return false;
+	return i > 0;
+}
+
 static int decode_begin(const struct ephport_begin *b, struct ep_record *r)
 {
 	if (!in_vocab(b->family, ephport_family_words) ||
-	    !in_vocab(b->proto, ephport_proto_words) || !in_vocab(b->op, ephport_op_words))
+	    !in_vocab(b->proto, ephport_proto_words) || !in_vocab(b->op, ephport_op_words) ||
+	    !comm_is_word(b->comm, sizeof(b->comm)))
 		return -1;
 	r->pid = b->pid;
 	r->tid = b->tid;

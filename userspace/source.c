@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "record.h"
 #include "source.h"
 
 #define DEBUGFS_ROOT "/sys/kernel/debug"
@@ -111,6 +112,37 @@ int ep_open(const char *name, int flags, int *code)
 	return fd;
 }
 
+/* A number stats shows as "KEY N", or -1: no such key, or no stats. */
+static long stats_value(const char *key)
+{
+	char path[4096], line[128], name[64];
+	long value = -1, v;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/stats", ep_dir);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %ld", name, &v) == 2 && !strcmp(name, key))
+			value = v;
+	if (f)
+		fclose(f);
+	return value;
+}
+
+/*
+ * The module's binary records are ones this reader decodes: checked before
+ * records_pipe is read, since what it gives is gone for other readers.
+ * Unknown (no stats, as in a copy of the files) counts as decodable: each
+ * record says its version again.
+ */
+static bool records_decodable(void)
+{
+	long version = stats_value("record_version"), bytes = stats_value("record_bytes");
+
+	return (version < 0 || version == EPHPORT_RECORD_VERSION) &&
+	       (bytes < 0 || bytes >= (long)sizeof(struct ephport_record));
+}
+
 int ep_open_records(struct ep_source *src, bool follow, bool text_only, int *code)
 {
 	char path[4096];
@@ -125,7 +157,8 @@ int ep_open_records(struct ep_source *src, bool follow, bool text_only, int *cod
 		}
 		return src->fd;
 	}
-	src->binary = !text_only && !ep_cli.text;
+	/* a module whose records this reader cannot decode: its text */
+	src->binary = !text_only && !ep_cli.text && records_decodable();
 	if (src->binary) {
 		snprintf(path, sizeof(path), "%s/%s", ep_dir, follow ? "records_pipe" : "records");
 		src->fd = open(path, O_RDONLY | O_CLOEXEC);

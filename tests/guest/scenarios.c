@@ -2517,10 +2517,55 @@ static bool reader_not_root(void)
 	return true;
 }
 
+/* The bytes of a record past its type's fields, and past comm's NUL, are 0. */
+static bool record_tail_zero(const struct ephport_record *w)
+{
+	static const size_t used[EPHPORT_REC_COUNT] = {
+		[EPHPORT_REC_BEGIN] = sizeof(w->begin),
+		[EPHPORT_REC_PASS] = sizeof(w->pass),
+		[EPHPORT_REC_CAND] = sizeof(w->cand),
+		[EPHPORT_REC_END] = sizeof(w->end),
+		[EPHPORT_REC_CLEAR] = sizeof(w->clear),
+	};
+	const unsigned char *u = (const void *)&w->begin;
+	size_t i;
+
+	for (i = used[w->type]; i < sizeof(w->begin); i++)
+		if (u[i])
+			return false;
+	if (w->type == EPHPORT_REC_BEGIN)
+		for (i = strnlen(w->begin.comm, sizeof(w->begin.comm)); i < sizeof(w->begin.comm); i++)
+			if (w->begin.comm[i])
+				return false;
+	return w->pad == 0;
+}
+
+/*
+ * A read of two records into a buffer whose second half is unmapped: the
+ * first comes whole, the second is left for the next read.
+ */
+static ssize_t read_across_fault(int fd, struct ephport_record *out)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char *map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ssize_t n;
+
+	if (map == MAP_FAILED)
+		return -1;
+	mprotect(map + page, page, PROT_NONE);
+	n = read(fd, map + page - sizeof(*out), 2 * sizeof(*out));
+	if (n > 0)
+		memcpy(out, map + page - sizeof(*out), n);
+	munmap(map, 2 * page);
+	return n;
+}
+
 /*
  * records and records_pipe: every record of a bind, a connect(), a UDP
- * bind and an IPv6 bind, decoded, is its events line; reads give whole
- * records or EINVAL; a fault loses nothing; the ports are getsockname()'s.
+ * bind and an IPv6 bind, decoded, is its events line, with nothing but
+ * zeros past its fields; reads give whole records or EINVAL; a fault
+ * keeps the records before it and loses none; the ports are getsockname()'s.
  */
 static bool binary_records(void)
 {
@@ -2556,9 +2601,13 @@ static bool binary_records(void)
 	text[tlen] = '\0';
 	fd = open(DEBUGFS "records", O_RDONLY);
 	EXPECT(fd >= 0, "open records: %s", strerror(errno));
+	EXPECT(read(fd, bin, 0) == 0, "a zero-length read: %s", strerror(errno));
 	EXPECT(read(fd, bin, sizeof(bin[0]) - 1) < 0 && errno == EINVAL,
 	       "a read shorter than a record: %s", strerror(errno));
-	n = read(fd, bin, sizeof(bin));
+	EXPECT(read_across_fault(fd, bin) == sizeof(bin[0]),
+	       "a read across a fault: %s", strerror(errno));
+	n = read(fd, bin + 1, sizeof(bin) - sizeof(bin[0]));
+	n = n < 0 ? n : n + (ssize_t)sizeof(bin[0]);
 	close(fd);
 	EXPECT(n > 0 && n % sizeof(bin[0]) == 0, "records gave %zd bytes", n);
 	nbin = n / sizeof(bin[0]);
@@ -2566,6 +2615,8 @@ static bool binary_records(void)
 		EXPECT(bin[i].version == EPHPORT_RECORD_VERSION && bin[i].size == sizeof(bin[0]),
 		       "record %d: version %u, size %u", i, bin[i].version, bin[i].size);
 		EXPECT(!ep_record_decode(&bin[i], &rec), "record %d does not decode", i);
+		EXPECT(record_tail_zero(&bin[i]), "record %d (%s) has bytes past its fields", i,
+		       ephport_record_type_words[bin[i].type]);
 		/* equal records write equal lines */
 		ep_record_format(&rec, mine, sizeof(mine));
 		line = strsep(&cursor, "\n");
@@ -2596,8 +2647,10 @@ static bool binary_records(void)
 	EXPECT(fault != MAP_FAILED && read(fd, fault, sizeof(piped[0])) < 0 && errno == EFAULT,
 	       "read into a PROT_NONE page: %s", strerror(errno));
 	munmap(fault, 4096);
+	EXPECT(read_across_fault(fd, piped) == sizeof(piped[0]),
+	       "a records_pipe read across a fault: %s", strerror(errno));
 	/* odd sizes give whole records, the same bytes as records */
-	for (i = 0; i < nbin; i += n / sizeof(piped[0])) {
+	for (i = 1; i < nbin; i += n / sizeof(piped[0])) {
 		n = read(fd, piped + i, (i % 3 + 1) * sizeof(piped[0]) + i % 7);
 		EXPECT(n > 0 && n % sizeof(piped[0]) == 0, "records_pipe gave %zd bytes", n);
 	}

@@ -239,6 +239,9 @@ binary() {
 		> "$work/b/records" &&
 	run 7 show --dir "$work/b" && has_err 'binary records are version 9 of 120 bytes' &&
 	run 7 show --dir "$work/b" --text && has '=> port 37291' &&
+	# a module that says so in stats is read as text: its pipe stays unread
+	printf 'record_version 9\nrecord_bytes 120\n' > "$work/b/stats" &&
+	run 7 show --dir "$work/b" && has '=> port 37291' && rm "$work/b/stats" &&
 	head -c 100 /dev/zero > "$work/b/records" && run 7 show --dir "$work/b" &&
 	has_err '1 records could not be parsed' && [ ! -s "$work/out" ]
 }

@@ -130,6 +130,10 @@ static void check_decode(void)
 	CHECK(ep_record_decode(&w[1], &rec) == -1, "a half beyond the vocabulary");
 	w[3].type = EPHPORT_REC_COUNT;
 	CHECK(ep_record_decode(&w[3], &rec) == 1, "a newer module's type is not skipped");
+	strcpy(w[4].begin.comm, "a b");
+	CHECK(ep_record_decode(&w[4], &rec) == -1, "a comm of two words");
+	strcpy(w[4].begin.comm, "\033[2J");
+	CHECK(ep_record_decode(&w[4], &rec) == -1, "a comm with a terminal escape");
 	/* a comm of 16 bytes without its NUL stays within the record */
 	memset(w[4].begin.comm, 'x', sizeof(w[4].begin.comm));
 	CHECK(!ep_record_decode(&w[4], &rec) && strlen(rec.comm) == sizeof(w[4].begin.comm),
