@@ -3,8 +3,9 @@
 # make bench: the benchmark job in the test VM under TCG, then the same
 # with -icount shift=3 (one CPU, 8 ns of virtual time per guest
 # instruction: repeatable to the nanosecond; shift=auto tracks the host's
-# speed and is as noisy as plain TCG), then the fprobe variants on 6.12.
-# Prints the tables and writes results/bench{,-icount,-fprobe}.{txt,csv,svg}.
+# speed and is as noisy as plain TCG), a perf profile, then the fprobe
+# variants on 6.12.  Prints the tables and writes
+# results/bench{,-icount,-fprobe}.{txt,csv,svg} and results/profile.txt.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 log=${EPHPORT_RESULTS:-$top/results}
@@ -43,6 +44,15 @@ bench_run() {
 EPHPORT_VM_TIMEOUT=900 bench_run bench "TCG, -smp 2, $(nproc)-core host" || exit 1
 EPHPORT_VM_ICOUNT=${EPHPORT_ICOUNT_SHIFT:-3} EPHPORT_VM_TIMEOUT=${EPHPORT_ICOUNT_TIMEOUT:-900} \
 	bench_run bench-icount "TCG -icount shift=${EPHPORT_ICOUNT_SHIFT:-3}, -smp 1"
+
+# Where the time tracing adds goes: perf in the guest, -icount, on the
+# kernel line Debian's linux-perf is built for.
+if EPHPORT_VM_ICOUNT=${EPHPORT_ICOUNT_SHIFT:-3} EPHPORT_VM_TIMEOUT=${EPHPORT_ICOUNT_TIMEOUT:-900} \
+	"$top/tests/vm/vm.sh" run profile "$log/console-profile.log" > "$log/vm-profile.out" 2>&1; then
+	python3 "$top/tests/bench/profile.py" "$log/console-profile.log" | tee "$log/profile.txt"
+else
+	echo "bench: the profile run did not finish; see $log/vm-profile.out"
+fi
 
 # The fprobe variants, probe by probe, against the kretprobe build: 6.12
 # (6.1 has no CONFIG_FPROBE), -icount, one boot.

@@ -126,10 +126,21 @@ build_guest() {
 	fi
 }
 
+# Host programs for the guest, with the shared libraries they link.
+add_programs() {
+	local root=$1 bin lib
+	shift
+	cp "$@" "$root/bin/"
+	for lib in $(for bin in "$@"; do ldd "$bin"; done | grep -o '/[^ ]*' | sort -u); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
 # The benchmark's peers: bindsnoop from Debian's libbpf-tools, and
-# bpftrace, with the shared libraries they link copied from the host.
+# bpftrace.
 add_peers() {
-	local root=$1 dir=$cache/peers lib
+	local root=$1 dir=$cache/peers
 	install_packages bpftrace
 	if [ ! -x "$dir/bindsnoop" ]; then
 		install_packages libelf1 zlib1g
@@ -140,12 +151,7 @@ add_peers() {
 		rm -rf "$dir.tmp/x" "$dir.tmp"/*.deb
 		rm -rf "$dir" && mv "$dir.tmp" "$dir"
 	fi
-	cp "$dir/bindsnoop" /usr/bin/bpftrace "$root/bin/"
-	for lib in $(for bin in "$dir/bindsnoop" /usr/bin/bpftrace; do ldd "$bin"; done |
-		     grep -o '/[^ ]*' | sort -u); do
-		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
-	done
+	add_programs "$root" "$dir/bindsnoop" /usr/bin/bpftrace
 }
 
 run() {
@@ -181,6 +187,12 @@ run() {
 	build_guest "$work/root/bin"
 	# bpftrace's LLVM and clang libraries take 200 MB of the initramfs
 	[ "$job" != bench ] || { add_peers "$work/root"; mem=1536; }
+	# the profile: perf from Debian's linux-perf, the host's
+	if [ "$job" = profile ]; then
+		install_packages linux-perf
+		add_programs "$work/root" "$(command -v perf)"
+		mem=1024
+	fi
 	# EPHPORT_EXTRA_MODULES: more builds of the module, for the bench
 	for ko in ${EPHPORT_EXTRA_MODULES:-}; do cp "$ko" "$work/root/modules/"; done
 	cp "$top/tests/guest/init" "$work/root/init"
