@@ -123,15 +123,48 @@ static const struct file_operations events_fops = {
 	.release = seq_release_private,
 };
 
+/* Binary records given out packed, each its own size (ephport_record.h). */
+#define PACKED_SIZE (READ_BATCH * sizeof(struct ephport_record))
+
+/* Packs @n records into @buf; returns the bytes. */
+static size_t pack_records(char *buf, const struct ephport_record *recs, unsigned int n)
+{
+	size_t len = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		memcpy(buf + len, &recs[i], recs[i].size);
+		len += recs[i].size;
+	}
+	return len;
+}
+
+/* Of the @n bytes of packed records at @buf, those of whole records; *@count of them. */
+static size_t whole_records(const char *buf, size_t n, unsigned int *count)
+{
+	size_t off = 0;
+	u16 size;
+
+	*count = 0;
+	while (n - off >= EPHPORT_RECORD_HEADER) {
+		memcpy(&size, buf + off + offsetof(struct ephport_record, size), sizeof(size));
+		if (size > n - off)
+			break;
+		off += size;
+		++*count;
+	}
+	return off;
+}
+
 /*
- * records: the binary form of events.  A read gives whole records, as the
- * ring keeps them (ephport_record.h), from the oldest buffered on, up to
- * what existed at open.
+ * records: the binary form of events.  A read gives whole records, packed,
+ * from the oldest buffered on, up to what existed at open.
  */
 struct records_iter {
 	struct mutex lock;	/* readers sharing one open file */
 	u64 cursor, end;	/* the next seq to give, and the first not to */
 	struct ephport_record rec[READ_BATCH];
+	char packed[PACKED_SIZE];
 };
 
 static int records_open(struct inode *inode, struct file *file)
@@ -162,6 +195,7 @@ static ssize_t records_read(struct file *file, char __user *ubuf, size_t count,
 	size_t copied = 0, room, len, left, done;
 	unsigned int n;
 	u64 cursor;
+
 	int err = 0;
 
 	if (!count)
@@ -170,6 +204,7 @@ static ssize_t records_read(struct file *file, char __user *ubuf, size_t count,
 		return -EINVAL;
 	if (mutex_lock_interruptible(&it->lock))
 		return -ERESTARTSYS;
+	/* as many records as surely fit: every one is at most the largest */
 	while ((room = (count - copied) / sizeof(struct ephport_record))) {
 		if (copied && fatal_signal_pending(current))
 			break;
@@ -180,12 +215,12 @@ static ssize_t records_read(struct file *file, char __user *ubuf, size_t count,
 			n--;
 		if (!n)
 			break;
-		len = n * sizeof(it->rec[0]);
-		left = copy_to_user(ubuf + copied, it->rec, len);
+		len = pack_records(it->packed, it->rec, n);
+		left = copy_to_user(ubuf + copied, it->packed, len);
 		/* a fault keeps the whole records copied before it */
-		done = rounddown(len - left, sizeof(it->rec[0]));
-		if (done) {
-			it->cursor = it->rec[done / sizeof(it->rec[0]) - 1].seq + 1;
+		done = whole_records(it->packed, len - left, &n);
+		if (n) {
+			it->cursor = it->rec[n - 1].seq + 1;
 			copied += done;
 		}
 		if (left) {
@@ -223,23 +258,27 @@ struct pipe_reader {
 	bool binary;		/* records_pipe */
 	size_t len, off;	/* the pending bytes, and how many were read */
 	struct ephport_record rec[READ_BATCH];
-	char text[];		/* events_pipe's: PIPE_TEXT_SIZE */
+	char pending[];		/* lines (PIPE_TEXT_SIZE) or packed records */
 };
 
-/* What a read of @r gives at least: a record, or a byte of a line. */
+/* What a read of @r needs room for: the largest record, or a byte of a line. */
 static size_t pipe_unit(const struct pipe_reader *r)
 {
 	return r->binary ? sizeof(struct ephport_record) : 1;
 }
 
-static char *pipe_pending(struct pipe_reader *r)
+/* Of @n pending bytes from off, those a read may give: whole records, or any. */
+static size_t pipe_whole(const struct pipe_reader *r, size_t n)
 {
-	return r->binary ? (char *)r->rec : r->text;
+	unsigned int count;
+
+	return r->binary ? whole_records(r->pending + r->off, n, &count) : n;
 }
 
 static int pipe_open_as(struct inode *inode, struct file *file, bool binary)
 {
-	struct pipe_reader *r = kvzalloc(struct_size(r, text, binary ? 0 : PIPE_TEXT_SIZE),
+	struct pipe_reader *r = kvzalloc(struct_size(r, pending,
+						     binary ? PACKED_SIZE : PIPE_TEXT_SIZE),
 					 GFP_KERNEL);
 
 	if (!r)
@@ -269,10 +308,10 @@ static int pipe_release(struct inode *inode, struct file *file)
 
 	/* records taken from the ring and closed before they were read in full */
 	if (r->binary)
-		unread = DIV_ROUND_UP(r->len - r->off, sizeof(struct ephport_record));
+		whole_records(r->pending + r->off, r->len - r->off, &unread);
 	else
 		for (i = r->off; i < r->len; i++)
-			unread += r->text[i] == '\n';
+			unread += r->pending[i] == '\n';
 	if (unread)
 		ephport_ring_count_discarded(unread);
 	kvfree(r);
@@ -288,10 +327,10 @@ static bool pipe_take(struct pipe_reader *r, size_t room)
 
 	n = ephport_ring_take(r->rec, clamp_t(size_t, room / size, 1, READ_BATCH));
 	if (r->binary)
-		len = n * sizeof(r->rec[0]);
+		len = pack_records(r->pending, r->rec, n);
 	else
 		for (i = 0; i < n; i++)
-			len += ephport_record_format(&r->rec[i], r->text + len,
+			len += ephport_record_format(&r->rec[i], r->pending + len,
 						     PIPE_TEXT_SIZE - len);
 	WRITE_ONCE(r->len, len);
 	WRITE_ONCE(r->off, 0);
@@ -313,10 +352,10 @@ static ssize_t pipe_read(struct file *file, char __user *ubuf, size_t count,
 		return -ERESTARTSYS;
 	while (count - copied >= unit) {
 		if (r->off < r->len) {
-			n = rounddown(min(count - copied, r->len - r->off), unit);
-			left = copy_to_user(ubuf + copied, pipe_pending(r) + r->off, n);
-			/* a fault keeps what was copied before it, in whole units */
-			n = rounddown(n - left, unit);
+			n = pipe_whole(r, min(count - copied, r->len - r->off));
+			left = copy_to_user(ubuf + copied, r->pending + r->off, n);
+			/* a fault keeps what was copied before it: whole records, or bytes */
+			n = pipe_whole(r, n - left);
 			WRITE_ONCE(r->off, r->off + n);
 			copied += n;
 			if (left) {

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The binary record: the one layout the ring keeps, that the files
- * `records` and `records_pipe` give out as they are, and that the reader
- * decodes (README.md, "Binary records").  Fixed-size fields with explicit
+ * `records` and `records_pipe` give out packed (each record its header and
+ * its type's fields), and that the reader decodes (README.md, "Binary
+ * records").  Fixed-size fields with explicit
  * padding, so that the layout is the same for every compiler and ABI;
  * words are the model's enums (ephport_model.h).  The bytes past a
  * type's own fields, and past comm's NUL, are zero.
@@ -23,7 +24,7 @@
 
 /*
  * Bumped when a field changes meaning or moves.  Fields may be added at
- * the end of a record under the same version: a reader steps by each
+ * the end of a record type under the same version: a reader steps by each
  * record's size and decodes the prefix it knows.
  */
 #define EPHPORT_RECORD_VERSION 1
@@ -95,7 +96,7 @@ struct ephport_clear_rec {
 struct ephport_record {
 	__aligned_u64 seq;
 	__aligned_u64 search;
-	__u16 size;		/* of this record, in bytes */
+	__u16 size;		/* of this record as given out, in bytes */
 	__u8 version;		/* EPHPORT_RECORD_VERSION */
 	__u8 type;		/* enum ephport_record_type */
 	__u32 pad;
@@ -108,12 +109,49 @@ struct ephport_record {
 	};
 };
 
-/* The layout is part of the contract: the same on every ABI. */
+/* What every record starts with: seq, search, size, version and type. */
+#define EPHPORT_RECORD_HEADER 24
+/* The largest record, a begin: the ring keeps every record in this much. */
 #define EPHPORT_RECORD_SIZE 120
+/* Records are given out packed, each a multiple of this: fields stay aligned. */
+#define EPHPORT_RECORD_ALIGN 8
+
+/*
+ * The bytes of a record of @type as given out: its header and its type's
+ * own fields, rounded up to EPHPORT_RECORD_ALIGN.
+ */
+static inline unsigned int ephport_record_bytes(unsigned int type)
+{
+	unsigned int fields;
+
+	switch (type) {
+	case EPHPORT_REC_BEGIN:
+		fields = sizeof(struct ephport_begin);
+		break;
+	case EPHPORT_REC_PASS:
+		fields = sizeof(struct ephport_pass_rec);
+		break;
+	case EPHPORT_REC_CAND:
+		fields = sizeof(struct ephport_cand_rec);
+		break;
+	case EPHPORT_REC_END:
+		fields = sizeof(struct ephport_end_rec);
+		break;
+	case EPHPORT_REC_CLEAR:
+		fields = sizeof(struct ephport_clear_rec);
+		break;
+	default:
+		return EPHPORT_RECORD_SIZE;
+	}
+	return (EPHPORT_RECORD_HEADER + fields + EPHPORT_RECORD_ALIGN - 1) &
+	       ~(EPHPORT_RECORD_ALIGN - 1);
+}
+
+/* The layout is part of the contract: the same on every ABI. */
 static_assert(sizeof(struct ephport_record) == EPHPORT_RECORD_SIZE, "record size");
 static_assert(offsetof(struct ephport_record, size) == 16, "record header");
 static_assert(offsetof(struct ephport_record, type) == 19, "record header");
-static_assert(offsetof(struct ephport_record, begin) == 24, "record union");
+static_assert(offsetof(struct ephport_record, begin) == EPHPORT_RECORD_HEADER, "record union");
 static_assert(offsetof(struct ephport_record, begin.comm) == 64, "begin layout");
 static_assert(offsetof(struct ephport_record, begin.hash) == 104, "begin layout");
 static_assert(offsetof(struct ephport_record, pass.slots) == 52, "pass layout");

@@ -93,7 +93,7 @@ static u64 ring_reserve(void)
 /* Every record leaves the ring as it is kept: stamped for the binary readers. */
 static void ring_put(struct ephport_record *rec)
 {
-	rec->size = sizeof(*rec);
+	rec->size = ephport_record_bytes(rec->type);
 	rec->version = EPHPORT_RECORD_VERSION;
 	records[rec->seq & ring_mask] = *rec;
 }

@@ -87,12 +87,10 @@ static unsigned long long count_records(const char *buf, size_t n)
 	unsigned long long count = 0;
 	struct ephport_record w;
 	size_t off = 0;
+	long size;
 
-	while (n - off >= sizeof(w)) {
-		memcpy(&w, buf + off, sizeof(w));
-		if (w.size < sizeof(w))
-			break;
-		off += w.size;
+	while ((size = ep_record_unpack(buf + off, n - off, &w)) > 0) {
+		off += size;
 		count++;
 	}
 	return count;

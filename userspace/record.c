@@ -403,6 +403,22 @@ static int decode_end(const struct ephport_end_rec *e, struct ep_record *r)
 	return 0;
 }
 
+long ep_record_unpack(const void *buf, size_t len, struct ephport_record *w)
+{
+	if (len < EPHPORT_RECORD_HEADER)
+		return 0;
+	memset(w, 0, sizeof(*w));
+	/* a copy: packed records sit at any offset of a reader's buffer */
+	memcpy(w, buf, EPHPORT_RECORD_HEADER);
+	if (w->version != EPHPORT_RECORD_VERSION || w->size < ephport_record_bytes(w->type))
+		return -1;
+	if (len < w->size)
+		return 0;
+	/* a newer module's fields past ours are skipped */
+	memcpy(w, buf, w->size < sizeof(*w) ? w->size : sizeof(*w));
+	return w->size;
+}
+
 int ep_record_decode(const struct ephport_record *w, struct ep_record *rec)
 {
 	/* a type from a newer module: skipped, as its line would be */

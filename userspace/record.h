@@ -83,6 +83,13 @@ int ep_record_parse(const char *line, struct ep_record *rec);
  */
 int ep_record_decode(const struct ephport_record *w, struct ep_record *rec);
 
+/*
+ * The packed binary record at @buf, of which @len bytes are there, into @w
+ * (zero past what it carries): its size in bytes; 0 when the record is not
+ * all there; -1 when it is not a record of this reader's version.
+ */
+long ep_record_unpack(const void *buf, size_t len, struct ephport_record *w);
+
 /* The index of @s (@n bytes) among @count words, or -1. */
 int ep_word_index(const char *s, size_t n, const char *const *words, size_t count);
 /* ... among the words of one of the model's vocabulary tables */

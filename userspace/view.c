@@ -117,19 +117,15 @@ static long feed_records(struct ep_assembler *a, const struct ep_session *sessio
 	struct ephport_record w;
 	struct ep_record rec;
 	size_t off = 0;
+	long size;
 
-	while (!ep_stop && len - off >= sizeof(w)) {
-		/* a copy: the buffer holds records at any offset */
-		memcpy(&w, buf + off, sizeof(w));
-		if (w.version != EPHPORT_RECORD_VERSION || w.size < sizeof(w)) {
-			ep_error("the module's binary records are version %u of %u bytes; this reader decodes version %d of %zu or more: read its text with --text, or update the reader",
-				 w.version, w.size, EPHPORT_RECORD_VERSION, sizeof(w));
+	while (!ep_stop && (size = ep_record_unpack(buf + off, len - off, &w))) {
+		if (size < 0) {
+			ep_error("a binary record of version %u, type %u and %u bytes: this reader decodes version %d: read the module's text with --text, or update the reader",
+				 w.version, w.type, w.size, EPHPORT_RECORD_VERSION);
 			return -1;
 		}
-		if (len - off < w.size)
-			break;
-		/* a newer module's fields past ours are skipped */
-		off += w.size;
+		off += size;
 		switch (ep_record_decode(&w, &rec)) {
 		case 0:
 			/* --raw of a capture: the lines the module would have written */

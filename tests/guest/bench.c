@@ -202,7 +202,14 @@ static int read_cost(const char *label, const char *path, int searches)
 		const char *p = buf, *end = buf + n;
 
 		if (binary) {
-			records += n / sizeof(struct ephport_record);
+			struct ephport_record w;
+			long size;
+
+			/* whole records, each its own size */
+			while ((size = ep_record_unpack(p, end - p, &w)) > 0) {
+				records++;
+				p += size;
+			}
 			continue;
 		}
 		while ((p = memchr(p, '\n', end - p))) {

@@ -2541,10 +2541,11 @@ static bool record_tail_zero(const struct ephport_record *w)
 }
 
 /*
- * A read of two records into a buffer whose second half is unmapped: the
- * first comes whole, the second is left for the next read.
+ * A read with room for a record of @first bytes and then the largest one,
+ * all but the first unmapped: the first comes whole, the next is left for
+ * the next read.  Returns what read() did; the bytes go to @out.
  */
-static ssize_t read_across_fault(int fd, struct ephport_record *out)
+static ssize_t read_across_fault(int fd, char *out, size_t first)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	char *map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
@@ -2554,33 +2555,64 @@ static ssize_t read_across_fault(int fd, struct ephport_record *out)
 	if (map == MAP_FAILED)
 		return -1;
 	mprotect(map + page, page, PROT_NONE);
-	n = read(fd, map + page - sizeof(*out), 2 * sizeof(*out));
+	n = read(fd, map + page - first, first + sizeof(struct ephport_record));
 	if (n > 0)
-		memcpy(out, map + page - sizeof(*out), n);
+		memcpy(out, map + page - first, n);
 	munmap(map, 2 * page);
 	return n;
 }
 
 /*
+ * Reads @fd to its end (or EAGAIN) into @buf, in reads of @size (0: odd
+ * sizes): the bytes, or -1 when a read ended inside a record.
+ */
+static ssize_t read_packed(int fd, char *buf, size_t cap, size_t size)
+{
+	struct ephport_record w;
+	size_t len = 0, off;
+	long whole;
+	ssize_t n;
+	int i;
+
+	for (i = 0; len < cap; i++) {
+		size_t want = size ? size : (i % 3 + 1) * sizeof(struct ephport_record) + i % 7;
+
+		n = read(fd, buf + len, want < cap - len ? want : cap - len);
+		if (n <= 0)
+			break;
+		for (off = 0; (whole = ep_record_unpack(buf + len + off, n - off, &w)) > 0;)
+			off += whole;
+		if (off != (size_t)n)
+			return -1;
+		len += n;
+	}
+	return len;
+}
+
+/*
  * records and records_pipe: every record of a bind, a connect(), a UDP
- * bind and an IPv6 bind, decoded, is its events line, with nothing but
- * zeros past its fields; reads give whole records or EINVAL; a fault
- * keeps the records before it and loses none; the ports are getsockname()'s.
+ * bind and an IPv6 bind, decoded, is its events line; each is packed to
+ * its type's size with nothing but zeros past its fields; reads give whole
+ * records or EINVAL; a fault keeps the records before it and loses none;
+ * the ports are getsockname()'s.
  */
 static bool binary_records(void)
 {
 	enum { N = 64 };
-	static struct ephport_record bin[N], piped[N];
-	static char text[65536], mine[600], theirs[600];
-	int ports[N], nports = 0;
+	static char text[65536], packed[N * EPHPORT_RECORD_SIZE], piped[N * EPHPORT_RECORD_SIZE];
+	static char mine[600], theirs[600];
+	/* the first record is clear's, the ring emptied just before */
+	size_t first = ephport_record_bytes(EPHPORT_REC_CLEAR);
+	int ports[N], nports = 0, fd, listener, i, k, nbin = 0;
 	struct sockaddr_storage peer;
-	struct bound b[4];
 	struct ep_record rec, line_rec;
 	char *cursor = text, *line;
+	struct ephport_record w;
+	size_t tlen = 0, off;
+	struct bound b[4];
 	long long buffered;
-	size_t tlen = 0;
-	ssize_t n;
-	int fd, listener, i, k, nbin;
+	ssize_t n, plen;
+	long size;
 	void *fault;
 
 	control("clear detail=passes");
@@ -2601,31 +2633,33 @@ static bool binary_records(void)
 	text[tlen] = '\0';
 	fd = open(DEBUGFS "records", O_RDONLY);
 	EXPECT(fd >= 0, "open records: %s", strerror(errno));
-	EXPECT(read(fd, bin, 0) == 0, "a zero-length read: %s", strerror(errno));
-	EXPECT(read(fd, bin, sizeof(bin[0]) - 1) < 0 && errno == EINVAL,
-	       "a read shorter than a record: %s", strerror(errno));
-	EXPECT(read_across_fault(fd, bin) == sizeof(bin[0]),
-	       "a read across a fault: %s", strerror(errno));
-	n = read(fd, bin + 1, sizeof(bin) - sizeof(bin[0]));
-	n = n < 0 ? n : n + (ssize_t)sizeof(bin[0]);
+	EXPECT(read(fd, packed, 0) == 0, "a zero-length read: %s", strerror(errno));
+	EXPECT(read(fd, packed, EPHPORT_RECORD_SIZE - 1) < 0 && errno == EINVAL,
+	       "a read shorter than the largest record: %s", strerror(errno));
+	n = read_across_fault(fd, packed, first);
+	EXPECT(n == (ssize_t)first, "a read across a fault gave %zd: %s", n, strerror(errno));
+	plen = read_packed(fd, packed + first, sizeof(packed) - first, sizeof(packed));
 	close(fd);
-	EXPECT(n > 0 && n % sizeof(bin[0]) == 0, "records gave %zd bytes", n);
-	nbin = n / sizeof(bin[0]);
-	for (i = 0; i < nbin; i++) {
-		EXPECT(bin[i].version == EPHPORT_RECORD_VERSION && bin[i].size == sizeof(bin[0]),
-		       "record %d: version %u, size %u", i, bin[i].version, bin[i].size);
-		EXPECT(!ep_record_decode(&bin[i], &rec), "record %d does not decode", i);
-		EXPECT(record_tail_zero(&bin[i]), "record %d (%s) has bytes past its fields", i,
-		       ephport_record_type_words[bin[i].type]);
+	EXPECT(plen > 0, "a records read ended inside a record");
+	plen += first;
+	for (off = 0; (size = ep_record_unpack(packed + off, plen - off, &w)) > 0; off += size) {
+		EXPECT(w.size == ephport_record_bytes(w.type),
+		       "record %d: %u bytes for a %s", nbin, w.size, ephport_record_type_words[w.type]);
+		EXPECT(!ep_record_decode(&w, &rec), "record %d does not decode", nbin);
+		EXPECT(record_tail_zero(&w), "record %d (%s) has bytes past its fields", nbin,
+		       ephport_record_type_words[w.type]);
 		/* equal records write equal lines */
 		ep_record_format(&rec, mine, sizeof(mine));
 		line = strsep(&cursor, "\n");
-		EXPECT(line && !ep_record_parse(line, &line_rec), "events lacks record %d", i);
+		EXPECT(line && !ep_record_parse(line, &line_rec), "events lacks record %d", nbin);
 		ep_record_format(&line_rec, theirs, sizeof(theirs));
 		EXPECT(!strcmp(mine, theirs), "binary and text differ:\n%.240s%.240s", mine, theirs);
 		if (rec.type == EP_END && !rec.err)
 			ports[nports++] = rec.port;
+		nbin++;
 	}
+	EXPECT(off == (size_t)plen && nbin > 4, "records gave %zd bytes, %d whole records in %zu",
+	       plen, nbin, off);
 	EXPECT(!cursor || !*cursor, "events has lines past the %d records", nbin);
 	EXPECT(nports == 4, "%d searches ended with a port, expected 4", nports);
 	for (i = 0; i < 4; i++) {
@@ -2638,26 +2672,27 @@ static bool binary_records(void)
 	buffered = module_stat("records_buffered");
 	fd = open(DEBUGFS "records_pipe", O_RDONLY | O_NONBLOCK);
 	EXPECT(fd >= 0, "open records_pipe: %s", strerror(errno));
-	EXPECT(read(fd, piped, sizeof(piped[0]) - 1) < 0 && errno == EINVAL &&
+	EXPECT(read(fd, piped, EPHPORT_RECORD_SIZE - 1) < 0 && errno == EINVAL &&
 	       module_stat("records_buffered") == buffered,
 	       "short read: %s, buffered %lld of %lld", strerror(errno),
 	       module_stat("records_buffered"), buffered);
 	/* a fault leaves the record taken for the next read */
 	fault = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	EXPECT(fault != MAP_FAILED && read(fd, fault, sizeof(piped[0])) < 0 && errno == EFAULT,
+	EXPECT(fault != MAP_FAILED && read(fd, fault, EPHPORT_RECORD_SIZE) < 0 && errno == EFAULT,
 	       "read into a PROT_NONE page: %s", strerror(errno));
 	munmap(fault, 4096);
-	EXPECT(read_across_fault(fd, piped) == sizeof(piped[0]),
-	       "a records_pipe read across a fault: %s", strerror(errno));
+	n = read_across_fault(fd, piped, first);
+	EXPECT(n == (ssize_t)first, "a records_pipe read across a fault gave %zd: %s", n,
+	       strerror(errno));
 	/* odd sizes give whole records, the same bytes as records */
-	for (i = 1; i < nbin; i += n / sizeof(piped[0])) {
-		n = read(fd, piped + i, (i % 3 + 1) * sizeof(piped[0]) + i % 7);
-		EXPECT(n > 0 && n % sizeof(piped[0]) == 0, "records_pipe gave %zd bytes", n);
-	}
-	EXPECT(read(fd, piped, sizeof(piped[0])) < 0 && errno == EAGAIN,
+	n = read_packed(fd, piped + first, sizeof(piped) - first, 0);
+	EXPECT(n > 0, "a records_pipe read ended inside a record");
+	n += first;
+	EXPECT(read(fd, piped, EPHPORT_RECORD_SIZE) < 0 && errno == EAGAIN,
 	       "records_pipe not drained: %s", strerror(errno));
 	close(fd);
-	EXPECT(!memcmp(piped, bin, nbin * sizeof(bin[0])), "records_pipe differs from records");
+	EXPECT(n == plen && !memcmp(piped, packed, plen),
+	       "records_pipe gave %zd bytes, records %zd", n, plen);
 	close_all(b, 4);
 	control("clear");
 	return true;

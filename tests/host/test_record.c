@@ -122,6 +122,30 @@ static void check_decode(void)
 		CHECK(!ep_record_decode(&w[5], &rec) && !strcmp(rec.daddr, ip6[i].text),
 		      "%s written %s", ip6[i].text, rec.daddr);
 	}
+	/* packed records: whole, cut short, of another version, or larger (a newer module's) */
+	{
+		struct ephport_record out, cand = w[2];
+		unsigned char buf[2 * sizeof(cand)] = { 0 };
+
+		cand.size = ephport_record_bytes(EPHPORT_REC_CAND);
+		cand.version = EPHPORT_RECORD_VERSION;
+		memcpy(buf, &cand, cand.size);
+		CHECK(ep_record_unpack(buf, sizeof(buf), &out) == cand.size &&
+		      out.cand.port == 37289 && cand.size == 32, "a packed cand of %u bytes", cand.size);
+		CHECK(ep_record_unpack(buf, cand.size - 1, &out) == 0, "a cand cut short");
+		CHECK(ep_record_unpack(buf, 10, &out) == 0, "a header cut short");
+		cand.size = EPHPORT_RECORD_SIZE;
+		memcpy(buf, &cand, sizeof(cand));
+		CHECK(ep_record_unpack(buf, sizeof(buf), &out) == EPHPORT_RECORD_SIZE &&
+		      !ep_record_decode(&out, &rec) && rec.port == 37289, "a larger cand");
+		cand.size = EPHPORT_RECORD_HEADER + 2;
+		memcpy(buf, &cand, sizeof(cand));
+		CHECK(ep_record_unpack(buf, sizeof(buf), &out) == -1, "a cand smaller than its fields");
+		cand.size = 32;
+		cand.version = EPHPORT_RECORD_VERSION + 1;
+		memcpy(buf, &cand, sizeof(cand));
+		CHECK(ep_record_unpack(buf, sizeof(buf), &out) == -1, "another version");
+	}
 	w[0].begin.family = EPHPORT_FAMILY_COUNT;
 	CHECK(ep_record_decode(&w[0], &rec) == -1, "a family beyond the vocabulary");
 	w[2].cand.verdict = EPHPORT_VERDICT_COUNT;
