@@ -126,16 +126,41 @@ static const struct file_operations events_fops = {
 /* Binary records given out packed, each its own size (ephport_record.h). */
 #define PACKED_SIZE (READ_BATCH * sizeof(struct ephport_record))
 
+/*
+ * Copies a record's bytes by its type, so that each size is known when
+ * compiling: a few moves, where a size known only when running is a loop
+ * over bytes.
+ */
+static size_t pack_one(char *buf, const struct ephport_record *rec)
+{
+	switch (rec->type) {
+	case EPHPORT_REC_BEGIN:
+		memcpy(buf, rec, EPHPORT_RECORD_BYTES(struct ephport_begin));
+		break;
+	case EPHPORT_REC_PASS:
+		memcpy(buf, rec, EPHPORT_RECORD_BYTES(struct ephport_pass_rec));
+		break;
+	case EPHPORT_REC_CAND:
+		memcpy(buf, rec, EPHPORT_RECORD_BYTES(struct ephport_cand_rec));
+		break;
+	case EPHPORT_REC_END:
+		memcpy(buf, rec, EPHPORT_RECORD_BYTES(struct ephport_end_rec));
+		break;
+	default:
+		memcpy(buf, rec, EPHPORT_RECORD_BYTES(struct ephport_clear_rec));
+		break;
+	}
+	return rec->size;
+}
+
 /* Packs @n records into @buf; returns the bytes. */
 static size_t pack_records(char *buf, const struct ephport_record *recs, unsigned int n)
 {
 	size_t len = 0;
 	unsigned int i;
 
-	for (i = 0; i < n; i++) {
-		memcpy(buf + len, &recs[i], recs[i].size);
-		len += recs[i].size;
-	}
+	for (i = 0; i < n; i++)
+		len += pack_one(buf + len, &recs[i]);
 	return len;
 }
 

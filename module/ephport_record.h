@@ -117,34 +117,30 @@ struct ephport_record {
 #define EPHPORT_RECORD_ALIGN 8
 
 /*
- * The bytes of a record of @type as given out: its header and its type's
- * own fields, rounded up to EPHPORT_RECORD_ALIGN.
+ * The bytes of a record whose fields are @fields, as given out: its header
+ * and its fields, rounded up to EPHPORT_RECORD_ALIGN.
  */
+#define EPHPORT_RECORD_BYTES(fields)					\
+	((EPHPORT_RECORD_HEADER + sizeof(fields) + EPHPORT_RECORD_ALIGN - 1) &	\
+	 ~(EPHPORT_RECORD_ALIGN - 1))
+
+/* ... of a record of @type (the largest for a type not known). */
 static inline unsigned int ephport_record_bytes(unsigned int type)
 {
-	unsigned int fields;
-
 	switch (type) {
 	case EPHPORT_REC_BEGIN:
-		fields = sizeof(struct ephport_begin);
-		break;
+		return EPHPORT_RECORD_BYTES(struct ephport_begin);
 	case EPHPORT_REC_PASS:
-		fields = sizeof(struct ephport_pass_rec);
-		break;
+		return EPHPORT_RECORD_BYTES(struct ephport_pass_rec);
 	case EPHPORT_REC_CAND:
-		fields = sizeof(struct ephport_cand_rec);
-		break;
+		return EPHPORT_RECORD_BYTES(struct ephport_cand_rec);
 	case EPHPORT_REC_END:
-		fields = sizeof(struct ephport_end_rec);
-		break;
+		return EPHPORT_RECORD_BYTES(struct ephport_end_rec);
 	case EPHPORT_REC_CLEAR:
-		fields = sizeof(struct ephport_clear_rec);
-		break;
+		return EPHPORT_RECORD_BYTES(struct ephport_clear_rec);
 	default:
 		return EPHPORT_RECORD_SIZE;
 	}
-	return (EPHPORT_RECORD_HEADER + fields + EPHPORT_RECORD_ALIGN - 1) &
-	       ~(EPHPORT_RECORD_ALIGN - 1);
 }
 
 /* The layout is part of the contract: the same on every ABI. */
