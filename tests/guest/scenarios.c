@@ -2397,6 +2397,20 @@ static bool metrics_walks(void)
 }
 
 /* ephport watch: follows live searches, sets and restores the detail. */
+/* Waits up to 5 s for control to show @words (a reader setting the detail). */
+static void wait_for_detail(const char *words)
+{
+	char control_text[128];
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		read_file(DEBUGFS "control", control_text, sizeof(control_text));
+		if (strstr(control_text, words))
+			return;
+		usleep(50000);
+	}
+}
+
 static bool reader_watch(void)
 {
 	enum { COUNT = 3 };
@@ -2421,12 +2435,7 @@ static bool reader_watch(void)
 	}
 	close(fds[1]);
 	/* until the reader has switched the module to candidates */
-	for (i = 0; i < 100; i++) {
-		read_file(DEBUGFS "control", detail, sizeof(detail));
-		if (strstr(detail, "detail=candidates"))
-			break;
-		usleep(50000);
-	}
+	wait_for_detail("detail=candidates");
 	for (i = 0; i < COUNT; i++)
 		b[i] = bind_socket(AF_INET6, SOCK_STREAM, 0, true, true, 0, 0);
 	while (len + 1 < sizeof(out) && (n = read(fds[0], out + len, sizeof(out) - 1 - len)) > 0)
@@ -2471,12 +2480,7 @@ static bool reader_record(void)
 		_exit(127);
 	}
 	/* until the recorder has switched the module to candidates */
-	for (i = 0; i < 100; i++) {
-		read_file(DEBUGFS "control", detail, sizeof(detail));
-		if (strstr(detail, "detail=candidates"))
-			break;
-		usleep(50000);
-	}
+	wait_for_detail("detail=candidates");
 	for (i = 0; i < COUNT; i++)
 		b[i] = bind_socket(i & 1 ? AF_INET6 : AF_INET, SOCK_STREAM, 0, true, true, 0, 0);
 	waitpid(child, &status, 0);
