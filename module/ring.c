@@ -31,9 +31,11 @@ DECLARE_WAIT_QUEUE_HEAD(ephport_ring_wait);
 /*
  * Readers are woken once per batch, not per search: after
  * EPHPORT_WAKE_DELAY_MS, or at once when the ring is a quarter full.  A
- * wake-up per search costs a reader more than formatting the records does.
+ * wake-up per search costs a reader more than copying its records does;
+ * 50 ms rather than 10 cut a binary reader's cost by a fifth (make bench),
+ * and is still below what a person watching notices.
  */
-#define EPHPORT_WAKE_DELAY_MS 10
+#define EPHPORT_WAKE_DELAY_MS 50
 #define EPHPORT_WAKE_NOW_SHIFT 2
 
 static void ring_wake(struct work_struct *work)

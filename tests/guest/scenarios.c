@@ -2397,6 +2397,49 @@ static bool metrics_walks(void)
 }
 
 /* ephport watch: follows live searches, sets and restores the detail. */
+/*
+ * A reader blocked on records_pipe is woken by the next search, within the
+ * wake-up delay (50 ms; 2 s allowed for a slow VM), with whole records.
+ */
+static bool pipe_wakes(void)
+{
+	static char buf[65536];
+	double start, waited;
+	int fd, fds[2], status;
+	struct bound b;
+	ssize_t n;
+	pid_t child;
+
+	control("clear");
+	if (pipe(fds))
+		return false;
+	child = fork();
+	if (!child) {
+		fd = open(DEBUGFS "records_pipe", O_RDONLY | O_NONBLOCK);
+		/* clear's record first, then block on an empty ring */
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		fcntl(fd, F_SETFL, 0);
+		if (write(fds[1], "r", 1) != 1)
+			_exit(1);
+		n = read(fd, buf, sizeof(buf));
+		_exit(n >= (ssize_t)ephport_record_bytes(EPHPORT_REC_BEGIN) ? 0 : 2);
+	}
+	close(fds[1]);
+	EXPECT(read(fds[0], buf, 1) == 1, "the reader did not start");
+	close(fds[0]);
+	usleep(200000);
+	start = now_seconds();
+	b = bind_socket(AF_INET, SOCK_STREAM, 0, true, true, 0, 0);
+	waitpid(child, &status, 0);
+	waited = now_seconds() - start;
+	close_all(&b, 1);
+	EXPECT(WIFEXITED(status) && !WEXITSTATUS(status), "the blocked reader exited %d",
+	       WEXITSTATUS(status));
+	EXPECT(waited < 2, "the blocked reader was woken after %.2f s", waited);
+	return true;
+}
+
 /* Waits up to 5 s for control to show @words (a reader setting the detail). */
 static void wait_for_detail(const char *words)
 {
@@ -2726,6 +2769,7 @@ static const struct scenario scenarios[] = {
 	{ "pid-filter", pid_filter },
 	{ "pipe-reads", pipe_reads },
 	{ "binary-records", binary_records },
+	{ "pipe-wakes", pipe_wakes },
 	{ "blocked-reader", blocked_reader },
 	{ "model-predicts", model_predicts },
 	{ "reader-watch", reader_watch },
