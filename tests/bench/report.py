@@ -21,6 +21,8 @@ TARGET_VS_BINDSNOOP = 2.0
 TARGET_READ_SHARE = 0.20
 # ephport's readers: cat of the text, ephport record, ephport watch
 READERS = ("+reader", "+record", "+watch")
+READER_NAMES = {"+reader": "cat events_pipe", "+record": "ephport record",
+                "+watch": "ephport watch"}
 
 
 def load(path):
@@ -225,7 +227,7 @@ def main():
         if reader:
             drops = sum(s["dropped"] or 0 for s in reader)
             fastest = max(s["rate"] for s in reader)
-            print(f"  drops with a {kind[1:]} reader draining, up to {fastest:.0f} iterations/s "
+            print(f"  drops with {READER_NAMES[kind]} draining, up to {fastest:.0f} iterations/s "
                   f"(the VM's full rate): {drops} {'met' if drops == 0 else 'MISSED'}")
     for detail, ours in (("searches", "searches"), ("passes", "passes"),
                          ("candidates", "candidates+reader")):
