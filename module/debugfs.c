@@ -146,8 +146,12 @@ static size_t pack_one(char *buf, const struct ephport_record *rec)
 	case EPHPORT_REC_END:
 		memcpy(buf, rec, EPHPORT_RECORD_BYTES(struct ephport_end_rec));
 		break;
-	default:
+	case EPHPORT_REC_CLEAR:
 		memcpy(buf, rec, EPHPORT_RECORD_BYTES(struct ephport_clear_rec));
+		break;
+	default:
+		/* ring_put() stamped a type without a case here the largest size */
+		memcpy(buf, rec, sizeof(*rec));
 		break;
 	}
 	return rec->size;
@@ -173,7 +177,8 @@ static size_t whole_records(const char *buf, size_t n, unsigned int *count)
 	*count = 0;
 	while (n - off >= EPHPORT_RECORD_HEADER) {
 		memcpy(&size, buf + off + offsetof(struct ephport_record, size), sizeof(size));
-		if (size > n - off)
+		/* sizes are ring_put()'s: a header at least, the largest at most */
+		if (size < EPHPORT_RECORD_HEADER || size > n - off)
 			break;
 		off += size;
 		++*count;
@@ -220,7 +225,6 @@ static ssize_t records_read(struct file *file, char __user *ubuf, size_t count,
 	size_t copied = 0, room, len, left, done;
 	unsigned int n;
 	u64 cursor;
-
 	int err = 0;
 
 	if (!count)
@@ -378,6 +382,8 @@ static ssize_t pipe_read(struct file *file, char __user *ubuf, size_t count,
 	while (count - copied >= unit) {
 		if (r->off < r->len) {
 			n = pipe_whole(r, min(count - copied, r->len - r->off));
+			if (!n)
+				break;
 			left = copy_to_user(ubuf + copied, r->pending + r->off, n);
 			/* a fault keeps what was copied before it: whole records, or bytes */
 			n = pipe_whole(r, n - left);
@@ -402,7 +408,9 @@ static ssize_t pipe_read(struct file *file, char __user *ubuf, size_t count,
 		}
 		/* wait without the file's lock: other readers of it go on */
 		mutex_unlock(&r->lock);
+		/* another reader of this file may leave it bytes after a fault */
 		err = wait_event_interruptible(ephport_ring_wait,
+					       READ_ONCE(r->off) < READ_ONCE(r->len) ||
 					       !ephport_ring_empty());
 		if (err)
 			return err;

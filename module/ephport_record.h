@@ -74,6 +74,7 @@ struct ephport_cand_rec {
 	__u16 port;
 	__u8 pass;
 	__u8 verdict;		/* enum ephport_verdict */
+	__u32 pad;		/* to the record's 8-byte end: named, so zeroed */
 };
 
 struct ephport_end_rec {

@@ -73,8 +73,12 @@ static bool write_all(int fd, const char *buf, size_t len)
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n < 0)
 			return false;
+		if (!n) {
+			errno = EIO;
+			return false;
+		}
 		buf += n;
 		len -= n;
 	}
@@ -165,9 +169,15 @@ static int run(int argc, char **argv)
 		close(src.fd);
 		return EP_EXIT_FAIL;
 	}
+	if (r.output && isatty(out)) {
+		close(out);
+		close(src.fd);
+		return ep_usage_error("binary records are not for a terminal: %s is one", r.output);
+	}
+	/* before the detail is set: a signal then restores it */
+	ep_stop_on_signals();
 	if (!r.detail || (ep_detail_get(saved, sizeof(saved), &code) &&
 			  !(code = ep_detail_set(r.detail)))) {
-		ep_stop_on_signals();
 		code = capture(src.fd, out, r.output ?: "standard output",
 			       r.duration > 0 ? ep_now_ms() + r.duration * MS_PER_S : -1, &records);
 	}

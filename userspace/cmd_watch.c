@@ -128,13 +128,14 @@ static int run(int argc, char **argv, bool follow, const struct argp *argp)
 	/* --raw prints the module's own lines */
 	if (ep_open_records(&src, follow, w.raw, &code) < 0)
 		return code;
+	/* before the detail is set: a signal then restores it */
+	if (follow)
+		ep_stop_on_signals();
 	if (w.detail && (!ep_detail_get(saved, sizeof(saved), &code) ||
 			 (code = ep_detail_set(w.detail)))) {
 		close(src.fd);
 		return code;
 	}
-	if (follow)
-		ep_stop_on_signals();
 	ep_asm_init(&a, ep_show_search, ep_show_gap, &w.session);
 	code = ep_pump(&src, &a, &w.session,
 		       w.duration > 0 ? ep_now_ms() + w.duration * MS_PER_S : -1);

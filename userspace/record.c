@@ -410,7 +410,10 @@ long ep_record_unpack(const void *buf, size_t len, struct ephport_record *w)
 	memset(w, 0, sizeof(*w));
 	/* a copy: packed records sit at any offset of a reader's buffer */
 	memcpy(w, buf, EPHPORT_RECORD_HEADER);
-	if (w->version != EPHPORT_RECORD_VERSION || w->size < ephport_record_bytes(w->type))
+	/* a type this reader does not know needs only its header: it is skipped */
+	if (w->version != EPHPORT_RECORD_VERSION ||
+	    w->size < (w->type < EPHPORT_REC_COUNT ? ephport_record_bytes(w->type) :
+			EPHPORT_RECORD_HEADER))
 		return -1;
 	if (len < w->size)
 		return 0;

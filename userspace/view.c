@@ -121,7 +121,7 @@ static long feed_records(struct ep_assembler *a, const struct ep_session *sessio
 
 	while (!ep_stop && (size = ep_record_unpack(buf + off, len - off, &w))) {
 		if (size < 0) {
-			ep_error("a binary record of version %u, type %u and %u bytes: this reader decodes version %d: read the module's text with --text, or update the reader",
+			ep_error("a binary record this reader cannot decode (version %u, type %u, %u bytes; it decodes version %d): read the module's text with --text, or update the reader",
 				 w.version, w.type, w.size, EPHPORT_RECORD_VERSION);
 			return -1;
 		}
@@ -156,6 +156,9 @@ void ep_stop_on_signals(void)
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* a closed pipe is a failed write, seen by the caller, not a death */
+	signal(SIGPIPE, SIG_IGN);
 }
 
 long long ep_now_ms(void)
@@ -180,7 +183,13 @@ int ep_wait_readable(int fd, long long deadline_ms)
 			timeout = left > INT_MAX ? INT_MAX : (int)left;
 		}
 		/* what was shown goes out before waiting, in one write per batch */
-		fflush(stdout);
+		if (fflush(stdout) == EOF) {
+			/* the reader of a pipe went away: nothing more to show */
+			if (errno == EPIPE)
+				return 0;
+			ep_error("writing the output: %s", strerror(errno));
+			return -1;
+		}
 		if (poll(&pfd, 1, timeout) < 0 && errno != EINTR) {
 			ep_error("poll: %s", strerror(errno));
 			return -1;

@@ -40,7 +40,7 @@ void ep_session_init(struct ep_session *session, enum ep_view view);
 bool ep_show_search(struct ep_search *s, void *ctx);
 /* ep_search_gap: reports lost records in the session's view. */
 void ep_show_gap(unsigned long long lost, unsigned long long seq, void *ctx);
-/* SIGINT and SIGTERM set ep_stop. */
+/* SIGINT, SIGTERM and SIGHUP set ep_stop; SIGPIPE is a failed write. */
 void ep_stop_on_signals(void);
 /*
  * Flushes what was shown, then waits for @fd to be readable: 1; 0 at

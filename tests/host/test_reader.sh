@@ -237,7 +237,7 @@ binary() {
 	# one record header (ephport_record.h): size 120 at byte 16, version 9 at 18
 	python3 -c 'import sys; r = bytearray(120); r[16] = 120; r[18] = 9; sys.stdout.buffer.write(r)' \
 		> "$work/b/records" &&
-	run 7 show --dir "$work/b" && has_err 'a binary record of version 9, type 0 and 120 bytes' &&
+	run 7 show --dir "$work/b" && has_err 'cannot decode (version 9, type 0, 120 bytes' &&
 	run 7 show --dir "$work/b" --text && has '=> port 37291' &&
 	# a module that says so in stats is read as text: its pipe stays unread
 	printf 'record_version 9\nrecord_bytes 120\n' > "$work/b/stats" &&
@@ -262,6 +262,14 @@ capture() {
 	run 0 --input "$work/cap" stats && has 'ports chosen in 12 searches' &&
 	run 0 --input "$work/cap" explain 11 && has 'tried 5 ports from 40007: 4 in use' &&
 	run 2 record --dir "$work/r" --text && run 2 --input "$work/cap" watch --passes &&
+	# a newer module's record type in the middle is skipped (header: size at 16, type at 19)
+	python3 -c 'import sys; r = bytearray(32); r[16] = 32; r[18] = 1; r[19] = 200; sys.stdout.buffer.write(r)' \
+		> "$work/new" && cat "$work/cap" "$work/new" "$work/cap" > "$work/cap2" &&
+	run 0 --input "$work/cap2" show --json && [ "$(grep -c '"search"' "$work/out")" -eq 24 ] &&
+	# a closed pipe ends record quietly, and the detail it set is restored
+	cp "$bfix/records" "$work/r/records_pipe" &&
+	{ "$bin" record --dir "$work/r" --candidates | head -c 1 > /dev/null; } 2>/dev/null &&
+	grep -q 'detail=passes' "$work/r/control" &&
 	run 1 --input "$work/none" show && has_err 'No such file'
 }
 

@@ -141,6 +141,13 @@ static void check_decode(void)
 		cand.size = EPHPORT_RECORD_HEADER + 2;
 		memcpy(buf, &cand, sizeof(cand));
 		CHECK(ep_record_unpack(buf, sizeof(buf), &out) == -1, "a cand smaller than its fields");
+		/* a newer module's type: only its header is needed, decoding skips it */
+		cand.size = EPHPORT_RECORD_HEADER + 8;
+		cand.type = EPHPORT_REC_COUNT;
+		memcpy(buf, &cand, sizeof(cand));
+		CHECK(ep_record_unpack(buf, sizeof(buf), &out) == EPHPORT_RECORD_HEADER + 8 &&
+		      ep_record_decode(&out, &rec) == 1, "a type of a newer module");
+		cand.type = EPHPORT_REC_CAND;
 		cand.size = 32;
 		cand.version = EPHPORT_RECORD_VERSION + 1;
 		memcpy(buf, &cand, sizeof(cand));
