@@ -43,18 +43,12 @@ static const struct argp_option options[] = {
 /* The reader's, and the loaded module's format from its stats, if it can be read. */
 static void print_version(void)
 {
-	char path[4096], line[64];
-	int format = -1;
-	FILE *f;
+	long format = ep_stats_value("format_version");
 
 	printf("ephport %s, record format %d\n", EPHPORT_VERSION, READER_FORMAT);
-	snprintf(path, sizeof(path), "%s/stats", ep_dir);
-	f = fopen(path, "r");
-	if (f && fgets(line, sizeof(line), f) && sscanf(line, "format_version %d", &format) == 1)
-		printf("module in %s: record format %d%s\n", ep_dir, format,
+	if (format >= 0)
+		printf("module in %s: record format %ld%s\n", ep_dir, format,
 		       format > READER_FORMAT ? " (newer than this reader)" : "");
-	if (f)
-		fclose(f);
 }
 
 static error_t parse(int key, char *arg, struct argp_state *state)

@@ -112,8 +112,7 @@ int ep_open(const char *name, int flags, int *code)
 	return fd;
 }
 
-/* A number stats shows as "KEY N", or -1: no such key, or no stats. */
-static long stats_value(const char *key)
+long ep_stats_value(const char *key)
 {
 	char path[4096], line[128], name[64];
 	long value = -1, v;
@@ -137,7 +136,7 @@ static long stats_value(const char *key)
  */
 static bool records_decodable(void)
 {
-	long version = stats_value("record_version"), bytes = stats_value("record_bytes");
+	long version = ep_stats_value("record_version"), bytes = ep_stats_value("record_bytes");
 
 	return (version < 0 || version == EPHPORT_RECORD_VERSION) &&
 	       (bytes < 0 || bytes >= (long)sizeof(struct ephport_record));

@@ -39,6 +39,8 @@ struct ep_source {
  * failure prints why and returns -1 with *code set.
  */
 int ep_open_records(struct ep_source *src, bool follow, bool text_only, int *code);
+/* A number the module's stats shows as "KEY N", or -1: no such key, or no stats. */
+long ep_stats_value(const char *key);
 /* Reads a whole (small) module file into a NUL-terminated malloc'd buffer. */
 char *ep_read_all(const char *name, int *code);
 /* Writes words to control; prints why and returns an exit code on failure. */
