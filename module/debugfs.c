@@ -127,44 +127,20 @@ static const struct file_operations events_fops = {
 #define PACKED_SIZE (READ_BATCH * sizeof(struct ephport_record))
 
 /*
- * Copies a record's bytes by its type, so that each size is known when
- * compiling: a few moves, where a size known only when running is a loop
- * over bytes.
+ * Packs @n records into @buf; returns the bytes.  Each is copied whole, a
+ * size known when compiling (a few moves, where a size known only when
+ * running is a loop over bytes), and the next overwrites what is past its
+ * own size: @buf holds @n of the largest.
  */
-static size_t pack_one(char *buf, const struct ephport_record *rec)
-{
-	switch (rec->type) {
-	case EPHPORT_REC_BEGIN:
-		memcpy(buf, rec, EPHPORT_RECORD_BYTES(struct ephport_begin));
-		break;
-	case EPHPORT_REC_PASS:
-		memcpy(buf, rec, EPHPORT_RECORD_BYTES(struct ephport_pass_rec));
-		break;
-	case EPHPORT_REC_CAND:
-		memcpy(buf, rec, EPHPORT_RECORD_BYTES(struct ephport_cand_rec));
-		break;
-	case EPHPORT_REC_END:
-		memcpy(buf, rec, EPHPORT_RECORD_BYTES(struct ephport_end_rec));
-		break;
-	case EPHPORT_REC_CLEAR:
-		memcpy(buf, rec, EPHPORT_RECORD_BYTES(struct ephport_clear_rec));
-		break;
-	default:
-		/* ring_put() stamped a type without a case here the largest size */
-		memcpy(buf, rec, sizeof(*rec));
-		break;
-	}
-	return rec->size;
-}
-
-/* Packs @n records into @buf; returns the bytes. */
 static size_t pack_records(char *buf, const struct ephport_record *recs, unsigned int n)
 {
 	size_t len = 0;
 	unsigned int i;
 
-	for (i = 0; i < n; i++)
-		len += pack_one(buf + len, &recs[i]);
+	for (i = 0; i < n; i++) {
+		memcpy(buf + len, &recs[i], sizeof(recs[i]));
+		len += recs[i].size;
+	}
 	return len;
 }
 
