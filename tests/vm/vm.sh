@@ -36,7 +36,7 @@ line=${EPHPORT_LINE:-6.1}
 lines=(6.1 6.12)
 timeout=${EPHPORT_VM_TIMEOUT:-900}
 # the VM's, and the host tests' (JSON and SVG checks, libFuzzer, lint)
-packages=(qemu-system-x86 busybox-static cpio gcc make libc6-dev kmod python3
+packages=(qemu-system-x86 busybox-static cpio gcc make libc6-dev kmod python3 xz-utils zstd
 	  clang libclang-rt-14-dev sparse linux-source-6.1 linux-source-6.12)
 
 die() { echo "vm.sh: $*" >&2; exit 2; }
@@ -80,6 +80,24 @@ install_packages() {
 		"${missing[@]}" >/dev/null
 }
 
+# DCCP's modules, uncompressed for busybox's insmod: a point release may
+# ship them as .ko, .ko.xz or .ko.zst, or drop DCCP altogether (7.x).
+copy_dccp() {
+	local from=$1 to=$2 m f
+	mkdir -p "$to"
+	for m in dccp dccp_ipv4 dccp_ipv6; do
+		f=$(ls "$from/$m".ko* 2>/dev/null | head -n 1)
+		case $f in
+		"") echo "vm.sh: $v has no DCCP module $m" >&2; return 0 ;;
+		*.ko) cp "$f" "$to/$m.ko" ;;
+		*.ko.xz) xz -dc "$f" > "$to/$m.ko" ;;
+		*.ko.zst) zstd -qdc "$f" > "$to/$m.ko" ;;
+		*.ko.gz) gzip -dc "$f" > "$to/$m.ko" ;;
+		*) die "$f: unknown module compression" ;;
+		esac
+	done
+}
+
 setup() {
 	local v dir deb
 	v=$(kver)
@@ -92,12 +110,7 @@ setup() {
 		deb=$(ls "$dir.tmp"/linux-image-*.deb)
 		dpkg-deb -x "$deb" "$dir.tmp/x"
 		cp "$dir.tmp/x/boot/vmlinuz-$v" "$dir.tmp/vmlinuz"
-		mkdir -p "$dir.tmp/dccp"
-		if [ -d "$dir.tmp/x/lib/modules/$v/kernel/net/dccp" ]; then
-			cp "$dir.tmp/x/lib/modules/$v/kernel/net/dccp/"dccp{,_ipv4,_ipv6}.ko "$dir.tmp/dccp/"
-		else
-			echo "vm.sh: $v has no DCCP modules" >&2
-		fi
+		copy_dccp "$dir.tmp/x/lib/modules/$v/kernel/net/dccp" "$dir.tmp/dccp"
 		rm -rf "$dir.tmp/x" "$deb"
 		rm -rf "$dir" && mv "$dir.tmp" "$dir"
 	fi
