@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Kernel API differences between the lines ephport supports (Debian's 6.1
- * and 6.12), detected by Kbuild from the headers of the kernel being built
+ * Kernel API differences between the lines ephport supports (Debian's 6.1,
+ * 6.12 and 7.x), detected by Kbuild from the headers of the kernel being built
  * for (EPHPORT_HAVE_* and EPHPORT_*_PACKED), never from version numbers.
  *
  * The module reads the port ranges itself instead of calling
@@ -119,13 +119,18 @@ static inline bool ephport_connect_one_sweep(int sock_low, int sock_high)
 /* __inet_hash_connect()'s perturbation slots (a power of 2) */
 #define EPHPORT_PERTURB_SIZE BIT(CONFIG_INET_TABLE_PERTURB_ORDER)
 
-/* The table udp_lib_get_port() walks: the protocol's, else (6.2+) the netns's. */
+/*
+ * The table udp_lib_get_port() walks: the protocol's, else (6.2+) the
+ * netns's; 7.x keeps only the netns's.
+ */
 static inline const struct udp_table *ephport_udp_table(const struct sock *sk)
 {
-#ifdef EPHPORT_HAVE_NETNS_UDP_TABLE
+#if defined(EPHPORT_HAVE_PROTO_UDP_TABLE) && defined(EPHPORT_HAVE_NETNS_UDP_TABLE)
 	return sk->sk_prot->h.udp_table ?: sock_net(sk)->ipv4.udp_table;
-#else
+#elif defined(EPHPORT_HAVE_PROTO_UDP_TABLE)
 	return sk->sk_prot->h.udp_table;
+#else
+	return sock_net(sk)->ipv4.udp_table;
 #endif
 }
 

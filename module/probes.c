@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/fprobe.h>
 #include <linux/kallsyms.h>
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
@@ -9,8 +8,10 @@
 #include <linux/net.h>
 #include <linux/percpu.h>
 #include <linux/ptrace.h>
+#include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
+#include <linux/sysctl.h>
 #include <linux/uaccess.h>
 #include <net/inet_connection_sock.h>
 #include <net/inet_hashtables.h>
@@ -44,23 +45,45 @@ enum ephport_probe_id {
 #define ARG_SNUM	1
 #define ARG_DRAW_CEIL	0
 #define ARG_PORT_RET	4
-/* proc_do_large_bitmap(table, write, buffer, lenp, ppos) on 6.1 and 6.12 */
+/* proc_do_large_bitmap(table, write, buffer, lenp, ppos) */
 #define ARG_BITMAP_WRITE 1
-/* __inet_hash_connect(death_row, sk, port_offset, check_established) */
+/*
+ * __inet_hash_connect(death_row, sk, port_offset, check_established);
+ * 6.15+ adds hash_port0 before the check.
+ */
 #define ARG_CONNECT_SK	1
 #define ARG_CONNECT_HASH 2
-/* check_established(death_row, sk, lport, twp), the type asserted below */
+/*
+ * check_established(death_row, sk, lport, twp); 6.15+ adds rcu_lookup (a
+ * lockless pre-check whose pass the locked check decides) and the hash.
+ */
 #define ARG_CHECK_PORT	2
 #define ARG_CHECK_TWP	3
+#define ARG_CHECK_RCU	4
 
 /*
  * The argument layouts read above, as this build's headers declare them:
- * the build stops if a kernel changes one (the others are static).
+ * the build stops if a kernel changes one (Kbuild checks them first).
  */
+#ifdef EPHPORT_CONNECT_RCU_CHECK
+static_assert(__same_type(&__inet_hash_connect,
+			  int (*)(struct inet_timewait_death_row *, struct sock *, u64, u32,
+				  int (*)(struct inet_timewait_death_row *, struct sock *,
+					  __u16, struct inet_timewait_sock **, bool, u32))));
+#else
 static_assert(__same_type(&__inet_hash_connect,
 			  int (*)(struct inet_timewait_death_row *, struct sock *, u64,
 				  int (*)(struct inet_timewait_death_row *, struct sock *,
 					  __u16, struct inet_timewait_sock **))));
+#endif
+#ifdef EPHPORT_CONST_CTL_TABLE
+static_assert(__same_type(&proc_do_large_bitmap,
+			  int (*)(const struct ctl_table *, int, void *, size_t *, loff_t *)));
+#else
+static_assert(__same_type(&proc_do_large_bitmap,
+			  int (*)(struct ctl_table *, int, void *, size_t *, loff_t *)));
+#endif
+static_assert(__same_type(&__get_random_u32_below, u32 (*)(u32)));
 static_assert(__same_type(&udp_lib_get_port,
 			  int (*)(struct sock *, unsigned short, unsigned int)));
 static_assert(__same_type(&get_random_u32, u32 (*)(void)));
@@ -90,8 +113,6 @@ struct ephport_probe {
 	bool is_kretprobe;
 	struct kretprobe rp;
 	struct kprobe kp;
-	/* EPHPORT_FPROBE builds: the same handlers through an fprobe */
-	struct fprobe fp;
 	const char *symbol;	/* the one attached, or NULL */
 	int err;		/* why none attached */
 };
@@ -113,8 +134,6 @@ static atomic_t bitmap_calls_done = ATOMIC_INIT(0);
 
 /* get_port, and find_open_port where it is a function of its own */
 static struct text_extent draw_callers[2];
-/* udp_lib_get_port: where its draw's return address is learned */
-static struct text_extent udp_draw_caller;
 /* __inet_hash_connect: its 4-tuple checks */
 static struct text_extent check_caller;
 /* draw_callers is filled in: searches may start */
@@ -151,14 +170,14 @@ struct connect_data {
 struct check_data {
 	struct ephport_search *search;
 	u16 port;
+	bool rcu_lookup;	/* 6.15+: the lockless pre-check */
 	struct inet_timewait_sock **twp;
 };
 
-/* Instances lost by the draw's probe, whichever kind it is. */
+/* Instances lost by the draw's probe. */
 static unsigned long draw_missed(void)
 {
-	return READ_ONCE(probes[PROBE_DRAW].rp.nmissed) +
-	       READ_ONCE(probes[PROBE_DRAW].fp.nmissed);
+	return READ_ONCE(probes[PROBE_DRAW].rp.nmissed);
 }
 
 /*
@@ -293,35 +312,6 @@ static int draw_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
-/* The fprobe forms of the get_port and draw handlers (EPHPORT_FPROBE builds). */
-#ifdef EPHPORT_FPROBE_GET_PORT
-static int get_port_fentry(struct fprobe *fp, unsigned long ip, unsigned long ret_ip,
-			   struct pt_regs *regs, void *data)
-{
-	return get_port_enter(data, regs);
-}
-
-static void get_port_fexit(struct fprobe *fp, unsigned long ip, unsigned long ret_ip,
-			   struct pt_regs *regs, void *data)
-{
-	get_port_leave(data, regs);
-}
-#endif
-
-#ifdef EPHPORT_FPROBE_DRAW
-static int draw_fentry(struct fprobe *fp, unsigned long ip, unsigned long ret_ip,
-		       struct pt_regs *regs, void *data)
-{
-	return draw_enter(data, regs, ret_ip);
-}
-
-static void draw_fexit(struct fprobe *fp, unsigned long ip, unsigned long ret_ip,
-		       struct pt_regs *regs, void *data)
-{
-	draw_leave(data, regs);
-}
-#endif
-
 static unsigned long kretprobe_missed(const struct ephport_probe *p)
 {
 	return READ_ONCE(p->rp.nmissed) + READ_ONCE(p->rp.kp.nmissed);
@@ -392,6 +382,11 @@ static int check_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	    !in_extent(&check_caller, regs_get_kernel_stack_nth(regs, 0)))
 		return 1;
 	data->port = regs_get_kernel_argument(regs, ARG_CHECK_PORT);
+#ifdef EPHPORT_CONNECT_RCU_CHECK
+	data->rcu_lookup = regs_get_kernel_argument(regs, ARG_CHECK_RCU) & 1;
+#else
+	data->rcu_lookup = false;
+#endif
 	/* &tw is a local of the caller's frame: else not the layout built for */
 	data->twp = (void *)regs_get_kernel_argument(regs, ARG_CHECK_TWP);
 	if ((unsigned long)data->twp <= regs->sp || !object_is_on_stack(data->twp)) {
@@ -406,6 +401,12 @@ static int check_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct check_data *data = (void *)ri->data;
 	int ret = (int)regs_return_value(regs);
 
+	/*
+	 * A port the pre-check let through is decided by the locked check
+	 * that follows (which may find it taken meanwhile): one verdict a port.
+	 */
+	if (data->rcu_lookup && !ret)
+		return 0;
 	ephport_search_checked(data->search, data->port, ret, !ret && *data->twp,
 			       checks_missed() == data->search->check_missed);
 	return 0;
@@ -522,14 +523,6 @@ static const char *const bitmap_symbols[] = { "proc_do_large_bitmap", NULL };
 		.maxactive = (active),			\
 	}
 
-#define EPHPORT_FPROBE(entry, exit, data_type, active)	\
-	{						\
-		.entry_handler = (entry),		\
-		.exit_handler = (exit),			\
-		.entry_data_size = sizeof(data_type),	\
-		.nr_maxactive = (active),		\
-	}
-
 static struct ephport_probe probes[PROBE_COUNT] = {
 	[PROBE_GET_PORT] = {
 		.symbols = get_port_symbols,
@@ -538,10 +531,6 @@ static struct ephport_probe probes[PROBE_COUNT] = {
 		.is_kretprobe = true,
 		.rp = EPHPORT_KRETPROBE(get_port_entry, get_port_return,
 					struct get_port_data, EPHPORT_MAX_SEARCHES),
-#ifdef EPHPORT_FPROBE_GET_PORT
-		.fp = EPHPORT_FPROBE(get_port_fentry, get_port_fexit,
-				     struct get_port_data, EPHPORT_MAX_SEARCHES),
-#endif
 	},
 	[PROBE_UDP_GET_PORT] = {
 		.symbols = udp_get_port_symbols,
@@ -587,9 +576,6 @@ static struct ephport_probe probes[PROBE_COUNT] = {
 		/* maxactive set at load: the draw is called from everywhere */
 		.rp = EPHPORT_KRETPROBE(draw_entry, draw_return,
 					struct draw_data, 0),
-#ifdef EPHPORT_FPROBE_DRAW
-		.fp = EPHPORT_FPROBE(draw_fentry, draw_fexit, struct draw_data, 0),
-#endif
 	},
 	[PROBE_UDP_DRAW] = {
 		.symbols = udp_draw_symbols,
@@ -617,12 +603,7 @@ static int register_one(struct ephport_probe *p)
 	int err = -ENOENT;
 
 	for (symbol = p->symbols; *symbol; symbol++) {
-		if (p->fp.entry_handler) {
-			/* it may sort what it is given: not the table in .rodata */
-			const char *sym = *symbol;
-
-			err = register_fprobe_syms(&p->fp, &sym, 1);
-		} else if (p->is_kretprobe) {
+		if (p->is_kretprobe) {
 			p->rp.kp.symbol_name = *symbol;
 			p->rp.kp.addr = NULL;
 			p->rp.kp.flags = 0;
@@ -659,15 +640,10 @@ static int register_at(struct ephport_probe *p, unsigned long addr)
 	return err;
 }
 
-/*
- * Where @p is attached.  An fprobe does not say; the one caller of the
- * draw that can be an fprobe, get_port, is an exported symbol.
- */
+/* Where @p is attached. */
 static unsigned long probe_address(const struct ephport_probe *p)
 {
-	if (p->fp.entry_handler)
-		return p == &probes[PROBE_GET_PORT] ? (unsigned long)inet_csk_get_port : 0;
-	return (unsigned long)p->rp.kp.addr;
+	return (unsigned long)(p->is_kretprobe ? p->rp.kp.addr : p->kp.addr);
 }
 
 /* The function @addr is in, from "name+0xOFF/0xSIZE" as kallsyms prints it. */
@@ -687,17 +663,20 @@ static int text_extent_of(unsigned long addr, struct text_extent *e)
 	return 0;
 }
 
-/* The return address of get_random_u32() in udp_lib_get_port(), once seen. */
-static unsigned long udp_draw_site;
-static struct task_struct *udp_site_learner;
-
-static int learn_udp_draw_pre(struct kprobe *kp, struct pt_regs *regs)
+/*
+ * The address of @symbol, without touching its code: a kprobe registered
+ * disabled is resolved but never armed.  0 when there is no such symbol.
+ */
+static unsigned long symbol_address(const char *symbol)
 {
-	unsigned long caller = regs_get_kernel_stack_nth(regs, 0);
+	struct kprobe kp = { .symbol_name = symbol, .flags = KPROBE_FLAG_DISABLED };
+	unsigned long addr;
 
-	if (current == READ_ONCE(udp_site_learner) && in_extent(&udp_draw_caller, caller))
-		cmpxchg(&udp_draw_site, 0, caller);
-	return 0;
+	if (register_kprobe(&kp))
+		return 0;
+	addr = (unsigned long)kp.addr;
+	unregister_kprobe(&kp);
+	return addr;
 }
 
 /* A direct call: opcode and 32-bit displacement. */
@@ -716,8 +695,7 @@ static bool call_returns_to(unsigned long site, unsigned long func)
 	unsigned long target;
 	s32 rel;
 
-	if (!site || copy_from_kernel_nofault(call, (void *)(site - CALL_REL32_LEN),
-					      sizeof(call)) ||
+	if (copy_from_kernel_nofault(call, (void *)(site - CALL_REL32_LEN), sizeof(call)) ||
 	    call[0] != CALL_REL32_OPCODE)
 		return false;
 	memcpy(&rel, call + 1, sizeof(rel));
@@ -726,34 +704,27 @@ static bool call_returns_to(unsigned long site, unsigned long func)
 }
 
 /*
- * Where udp_lib_get_port() receives its draw, learned at load: for the
- * length of one UDP bind(0) by this task, in the initial namespace, a
- * kprobe on get_random_u32() notes its return address when called from
- * udp_lib_get_port().  0 when it could not be learned.
+ * Where udp_lib_get_port() receives its draw: the return address of its
+ * one direct call of get_random_u32(), read from its code at load (no
+ * probe on get_random_u32(), no socket of the module's own).  0 unless
+ * exactly one such call is found; registering the kprobe there then
+ * checks that it is an instruction boundary.
  */
-static unsigned long learn_udp_draw_site(void)
+static unsigned long find_udp_draw_site(void)
 {
-	struct kprobe learn = {
-		.symbol_name = "get_random_u32",
-		.pre_handler = learn_udp_draw_pre,
-	};
-	struct sockaddr_in any = { .sin_family = AF_INET };
-	struct socket *sock;
+	unsigned long func = (unsigned long)get_random_u32, site, found = 0;
+	struct text_extent udp;
+	unsigned int calls = 0;
 
-	udp_draw_site = 0;
-	if (text_extent_of((unsigned long)udp_lib_get_port, &udp_draw_caller) ||
-	    register_kprobe(&learn))
+	if (text_extent_of(symbol_address(udp_get_port_symbols[0]), &udp))
 		return 0;
-	WRITE_ONCE(udp_site_learner, current);
-	if (!sock_create_kern(&init_net, PF_INET, SOCK_DGRAM, IPPROTO_UDP, &sock)) {
-		/* the draw comes before the outcome: a full range teaches as well */
-		kernel_bind(sock, (struct sockaddr *)&any, sizeof(any));
-		sock_release(sock);
+	for (site = udp.start + CALL_REL32_LEN; site <= udp.end; site++) {
+		if (call_returns_to(site, func)) {
+			found = site;
+			calls++;
+		}
 	}
-	WRITE_ONCE(udp_site_learner, NULL);
-	unregister_kprobe(&learn);
-	return call_returns_to(READ_ONCE(udp_draw_site), (unsigned long)get_random_u32) ?
-	       udp_draw_site : 0;
+	return calls == 1 ? found : 0;
 }
 
 /* Where a draw made by probe @i's function counts as its search's. */
@@ -775,9 +746,7 @@ static void unregister_one(struct ephport_probe *p)
 {
 	if (!p->symbol)
 		return;
-	if (p->fp.entry_handler)
-		unregister_fprobe(&p->fp);
-	else if (p->is_kretprobe)
+	if (p->is_kretprobe)
 		unregister_kretprobe(&p->rp);
 	else
 		unregister_kprobe(&p->kp);
@@ -792,13 +761,11 @@ int ephport_probes_register(enum ephport_detail detail)
 	mutex_lock(&probes_mutex);
 	probes[PROBE_DRAW].rp.maxactive = EPHPORT_MAX_SEARCHES +
 					  DRAW_TRANSIENT_PER_CPU * num_possible_cpus();
-	probes[PROBE_DRAW].fp.nr_maxactive = probes[PROBE_DRAW].rp.maxactive;
 	probes[PROBE_CONNECT].rp.maxactive = EPHPORT_MAX_SEARCHES +
 					     CONNECTS_PER_CPU * num_possible_cpus();
 	/* writers may sleep (allocating) or be preempted while they hold one */
 	probes[PROBE_RESERVED].rp.maxactive = BITMAP_WRITERS_PER_CPU * num_possible_cpus();
 	memset(draw_callers, 0, sizeof(draw_callers));
-	memset(&udp_draw_caller, 0, sizeof(udp_draw_caller));
 	memset(&check_caller, 0, sizeof(check_caller));
 	/*
 	 * One by one: register_kprobes() would fail all for one missing.
@@ -810,7 +777,7 @@ int ephport_probes_register(enum ephport_detail detail)
 	for (i = PROBE_COUNT - 1; i >= 0; i--) {
 		if (i == PROBE_LOOKUP && !lookup)
 			continue;
-		err = i == PROBE_UDP_DRAW ? register_at(&probes[i], learn_udp_draw_site()) :
+		err = i == PROBE_UDP_DRAW ? register_at(&probes[i], find_udp_draw_site()) :
 		      register_one(&probes[i]);
 		if (!err && caller_extent(i) &&
 		    text_extent_of(probe_address(&probes[i]), caller_extent(i)))
@@ -855,8 +822,7 @@ void ephport_probes_show(struct seq_file *m)
 	mutex_lock(&probes_mutex);
 	for (i = 0; i < PROBE_COUNT; i++) {
 		const struct ephport_probe *p = &probes[i];
-		const char *kind = p->fp.entry_handler ? "fprobe" :
-				   p->is_kretprobe ? "kretprobe" : "kprobe";
+		const char *kind = p->is_kretprobe ? "kretprobe" : "kprobe";
 
 		if (p->symbol)
 			seq_printf(m, "%s %s attached: %s\n", p->symbol, kind,
@@ -885,9 +851,7 @@ void ephport_probes_show_stats(struct seq_file *m)
 
 		for_each_possible_cpu(cpu)
 			hits += per_cpu(probe_hits, cpu)[i];
-		missed = p->fp.entry_handler ? p->fp.nmissed :
-			 p->is_kretprobe ? p->rp.nmissed + p->rp.kp.nmissed :
-					   p->kp.nmissed;
+		missed = p->is_kretprobe ? kretprobe_missed(p) : p->kp.nmissed;
 		seq_printf(m, "probe %s hits %llu missed %lu\n",
 			   p->symbol ?: p->symbols[0], hits, missed);
 	}

@@ -3,9 +3,9 @@
 # make bench: the benchmark job in the test VM under TCG, then the same
 # with -icount shift=3 (one CPU, 8 ns of virtual time per guest
 # instruction: repeatable to the nanosecond; shift=auto tracks the host's
-# speed and is as noisy as plain TCG), a perf profile, then the fprobe
-# variants on 6.12.  Prints the tables and writes
-# results/bench{,-icount,-fprobe}.{txt,csv,svg} and results/profile.txt.
+# speed and is as noisy as plain TCG), then a perf profile.  Prints the
+# tables and writes results/bench{,-icount}.{txt,csv,svg} and
+# results/profile.txt.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 log=${EPHPORT_RESULTS:-$top/results}
@@ -54,21 +54,3 @@ else
 	echo "bench: the profile run did not finish; see $log/vm-profile.out"
 fi
 
-# The fprobe variants, probe by probe, against the kretprobe build: 6.12
-# (6.1 has no CONFIG_FPROBE), -icount, one boot.
-variants=$tmp/variants && mkdir -p "$variants"
-kdir=/usr/src/linux-headers-$(EPHPORT_LINE=6.12 "$top/tests/vm/vm.sh" abi)-amd64
-EPHPORT_LINE=6.12 "$top/tests/vm/vm.sh" setup || exit 2
-extra=
-for probes in get_port draw get_port,draw; do
-	rm -rf "$variants/tree" && mkdir -p "$variants/tree"
-	cp -r "$top/module" "$top/Kbuild" "$top/Makefile" "$top/VERSION" "$variants/tree/"
-	make -s -C "$variants/tree" module KDIR="$kdir" EPHPORT_FPROBE=$probes \
-		> "$log/fprobe-build.out" 2>&1 ||
-		{ echo "bench: the EPHPORT_FPROBE=$probes build failed: $log/fprobe-build.out"; exit 1; }
-	cp "$variants/tree/ephport.ko" "$variants/ephport-fprobe-${probes/,/+}.ko"
-	extra="$extra $variants/ephport-fprobe-${probes/,/+}.ko"
-done
-EPHPORT_LINE=6.12 EPHPORT_EXTRA_MODULES=$extra EPHPORT_VM_ICOUNT=${EPHPORT_ICOUNT_SHIFT:-3} \
-	EPHPORT_VM_APPEND="EPHPORT_BENCH_ONLY=fprobe" EPHPORT_VM_TIMEOUT=${EPHPORT_ICOUNT_TIMEOUT:-900} \
-	bench_run bench-fprobe "6.12, kretprobes against fprobes, -icount shift=${EPHPORT_ICOUNT_SHIFT:-3}"

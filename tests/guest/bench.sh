@@ -83,10 +83,6 @@ setup() {
 		taskset -c $READER_CPU bpftrace -e "$BPFTRACE" > $OUT 2>&1 &
 		reader=$!
 		attached ;;
-	*@*)
-		# passes@fprobe-draw: /modules/ephport-fprobe-draw.ko at detail=passes
-		insmod /modules/ephport-${1#*@}.ko
-		echo "detail=${1%@*}" > $D/control ;;
 	*)
 		# passes+reader: cat of the text; +record: ephport record, the
 		# binary records; +watch: ephport watch, which decodes them into
@@ -154,18 +150,10 @@ rm -f $OUT
 
 reverse() { for w in "$@"; do r="$w $r"; done; echo $r; r=; }
 
-# EPHPORT_BENCH_ONLY=fprobe: the kretprobe build against its fprobe
-# variants, probe by probe, at an empty range (tests/bench/run.sh); or a
-# comma-separated list of configurations, at an empty range.
+# EPHPORT_BENCH_ONLY: a comma-separated list of configurations, at an
+# empty range.
 case ${EPHPORT_BENCH_ONLY:-} in
 '') ;;
-fprobe)
-	configs="none passes"
-	for ko in /modules/ephport-fprobe-*.ko; do
-		ko=${ko#/modules/ephport-}
-		configs="$configs passes@${ko%.ko}"
-	done
-	sweep_configs= ;;
 *)
 	configs=$(echo "$EPHPORT_BENCH_ONLY" | tr , ' ')
 	sweep_configs= ;;
@@ -201,7 +189,7 @@ walks() {
 		round=$((round + 1))
 	done
 }
-[ "${EPHPORT_BENCH_ONLY:-}" = fprobe ] || walks
+walks
 
 # Reading 3000 records (750 searches at detail=passes), text and binary,
 # and the same with the baseline module when make bench was given one.

@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# The test VM: Debian 12's own kernel under qemu (TCG), an initramfs with
+# The test VM: Debian's own kernel under qemu (TCG), an initramfs with
 # busybox, the module and statically linked guest programs.
 #
 #   tests/vm/vm.sh setup            install packages, fetch the kernel (idempotent)
-#   tests/vm/vm.sh lines            the kernel lines tested: 6.1 6.12
+#   tests/vm/vm.sh lines            the kernel lines tested: 6.1, 6.12 and the
+#                                   newest Debian ships (7.3 on 2026-12-05)
 #   tests/vm/vm.sh abi              the kernel ABI the line's meta package points to
 #   tests/vm/vm.sh run JOB [OUT]    boot with tests/guest/JOB.sh as the job;
 #                                   the console goes to OUT (default: stdout only)
 #
 # Environment: EPHPORT_CACHE (default /var/cache/ephport) holds the kernel
 # (outside the tree: kbuild's clean deletes every .ko below M=);
-# EPHPORT_LINE picks Debian 12's kernel line: 6.1 (linux-headers-amd64, the
-# default) or 6.12 (linux-headers-6.12-amd64), at whatever version the meta
-# package points to today;
+# EPHPORT_LINE picks the kernel line: 6.1 (bookworm's linux-headers-amd64,
+# the default), 6.12 (bookworm's linux-headers-6.12-amd64) or the newest
+# (trixie-backports' linux-headers-amd64, built in a trixie chroot by
+# tests/vm/newest.sh), at whatever version the meta package points to today;
 # EPHPORT_FLAVOUR picks amd64 (default), cloud-amd64 or rt-amd64;
 # EPHPORT_VM_TIMEOUT bounds one boot in seconds (default 900);
 # EPHPORT_MODULES=dkms boots with the module DKMS installed for that kernel
@@ -33,7 +35,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${EPHPORT_CACHE:-/var/cache/ephport}
 flavour=${EPHPORT_FLAVOUR:-amd64}
 line=${EPHPORT_LINE:-6.1}
-lines=(6.1 6.12)
+newest=$top/tests/vm/newest.sh
 timeout=${EPHPORT_VM_TIMEOUT:-900}
 # the VM's, and the host tests' (JSON and SVG checks, libFuzzer, lint)
 packages=(qemu-system-x86 busybox-static cpio gcc make libc6-dev kmod python3 xz-utils zstd
@@ -41,18 +43,29 @@ packages=(qemu-system-x86 busybox-static cpio gcc make libc6-dev kmod python3 xz
 
 die() { echo "vm.sh: $*" >&2; exit 2; }
 
+lines() { echo 6.1 6.12 "$("$newest" line)"; }
+
+# The newest line is whichever trixie-backports serves today.
+is_newest() {
+	case $line in
+	6.1 | 6.12) return 1 ;;
+	"$("$newest" line)") return 0 ;;
+	*) die "EPHPORT_LINE=$line: expected one of $(lines)" ;;
+	esac
+}
+
 meta_package() {
 	case $line in
 	6.1) echo linux-headers-amd64 ;;
 	6.12) echo linux-headers-6.12-amd64 ;;
-	*) die "EPHPORT_LINE=$line: expected one of ${lines[*]}" ;;
 	esac
 }
 
-# The ABI the line's meta package points to today, e.g. 6.1.0-56 or
-# 6.12.117+deb12.
+# The ABI the line's meta package points to today, e.g. 6.1.0-57,
+# 6.12.118+deb12 or 7.3.4+deb13.
 kernel_abi() {
 	local dep meta
+	if is_newest; then "$newest" abi; return; fi
 	meta=$(meta_package)
 	dep=$(apt-cache depends "$meta" 2>/dev/null |
 	      sed -n 's/.*Depends: linux-headers-\(.*\)-amd64$/\1/p' | head -n 1)
@@ -101,14 +114,21 @@ copy_dccp() {
 setup() {
 	local v dir deb
 	v=$(kver)
+	if is_newest; then
+		install_packages "${packages[@]}"
+		"$newest" setup "$flavour"
+		return
+	fi
 	install_packages "${packages[@]}" "linux-headers-$v"
 	dir=$cache/kernel-$v
 	if [ ! -f "$dir/vmlinuz" ]; then
 		rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
 		(cd "$dir.tmp" && apt-get download -q "linux-image-$v-unsigned" >/dev/null 2>&1 ||
-		 apt-get download -q "linux-image-$v" >/dev/null)
+		 apt-get download -q "linux-image-$v" >/dev/null) ||
+			die "cannot download linux-image-$v-unsigned or linux-image-$v"
 		deb=$(ls "$dir.tmp"/linux-image-*.deb)
-		dpkg-deb -x "$deb" "$dir.tmp/x"
+		dpkg-deb -x "$deb" "$dir.tmp/x" || die "cannot unpack $deb"
+		[ -f "$dir.tmp/x/boot/vmlinuz-$v" ] || die "$deb has no boot/vmlinuz-$v"
 		cp "$dir.tmp/x/boot/vmlinuz-$v" "$dir.tmp/vmlinuz"
 		copy_dccp "$dir.tmp/x/lib/modules/$v/kernel/net/dccp" "$dir.tmp/dccp"
 		rm -rf "$dir.tmp/x" "$deb"
@@ -182,13 +202,20 @@ run() {
 		dir=$(setup | tail -n 1)
 		kernel=$dir/vmlinuz kdir=/usr/src/linux-headers-$v
 	fi
+	[ -f "$kernel" ] || die "no kernel at $kernel for $v"
 	work=$(mktemp -d)
 	trap 'rm -rf "$work"' RETURN
 
 	mkdir -p "$work/root"/{bin,dev,proc,sys,tmp,modules}
 	if [ "${EPHPORT_MODULES:-tree}" = dkms ]; then
+		# the newest line's DKMS runs in its chroot
+		local from=/lib/modules/$v/updates/dkms
+		is_newest && from=$("$newest" root)$from
 		mkdir -p "$work/root/lib/modules/$v/updates"
-		cp -r "/lib/modules/$v/updates/dkms" "$work/root/lib/modules/$v/updates/"
+		cp -r "$from" "$work/root/lib/modules/$v/updates/"
+	elif [ -z "${EPHPORT_DEBUG:-}" ] && is_newest; then
+		"$newest" make "$kdir" modules >/dev/null || die "the module did not build for $v"
+		mv "$top/ephport.ko" "$work/root/modules/"
 	else
 		# kbuild does not notice a change of KDIR: start clean each time
 		make -s -C "$kdir" M="$top" clean >/dev/null 2>&1
@@ -245,7 +272,7 @@ check_console() {
 
 case ${1:-} in
 setup) setup >/dev/null ;;
-lines) echo "${lines[*]}" ;;
+lines) lines ;;
 abi) kernel_abi ;;
 run) shift; run "$@" ;;
 *) die "usage: vm.sh setup | lines | abi | run JOB [CONSOLE_LOG]" ;;

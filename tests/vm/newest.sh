@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Debian's newest kernel line (trixie-backports' linux-headers-amd64, 7.3
+# on 2026-12-05), built the way a Debian 13 user builds it: in a trixie
+# chroot made with debootstrap from the Debian archive, with the line's own
+# gcc, kbuild and pahole.  The host's apt configuration is left untouched:
+# the chroot has its own.  Cached in $EPHPORT_CACHE/trixie.
+#
+#   newest.sh root              make the chroot (idempotent); prints its path
+#   newest.sh abi               the ABI linux-headers-amd64 points to, e.g. 7.3.4+deb13
+#   newest.sh line              that ABI's line, e.g. 7.3
+#   newest.sh setup FLAVOUR     headers in the chroot, the kernel image under
+#                               the cache; prints the kernel's folder
+#   newest.sh make KDIR ARGS    make -C KDIR ARGS in the chroot, on a copy of
+#                               the tree's module sources; copies ephport.ko back
+#   newest.sh chroot CMD...     CMD in the chroot, /proc mounted
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cache=${EPHPORT_CACHE:-/var/cache/ephport}
+root=$cache/trixie
+mirror=${EPHPORT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# what the chroot builds with; the line's headers bring its gcc and kbuild
+base=(make libelf-dev dwarves bc kmod sparse xz-utils)
+
+die() { echo "newest.sh: $*" >&2; exit 2; }
+
+in_root() {
+	mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
+	local rc=0
+	chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
+		DEBIAN_FRONTEND=noninteractive "$@" || rc=$?
+	umount "$root/proc" 2>/dev/null || true
+	return $rc
+}
+
+make_root() {
+	[ -f "$root/.ephport-ready" ] && return 0
+	command -v debootstrap >/dev/null ||
+		{ apt-get update -q >/dev/null; DEBIAN_FRONTEND=noninteractive \
+		  apt-get install -y -q --no-install-recommends debootstrap >/dev/null; } ||
+		die "cannot install debootstrap"
+	umount "$root.tmp/proc" 2>/dev/null || true
+	rm -rf "$root.tmp"
+	debootstrap --variant=minbase trixie "$root.tmp" "$mirror" > "$cache/trixie-debootstrap.log" 2>&1 ||
+		{ tail -n 20 "$cache/trixie-debootstrap.log" >&2; die "debootstrap trixie from $mirror failed"; }
+	cat > "$root.tmp/etc/apt/sources.list" <<EOF
+deb $mirror trixie main
+deb $mirror trixie-backports main
+EOF
+	# no pseudo-terminal in the chroot: dpkg's progress would complain
+	echo 'Dpkg::Use-Pty "0";' > "$root.tmp/etc/apt/apt.conf.d/90ephport"
+	rm -rf "$root" && mv "$root.tmp" "$root"
+	in_root apt-get update -q >/dev/null || die "apt-get update in the trixie chroot failed"
+	in_root apt-get install -y -q --no-install-recommends "${base[@]}" >/dev/null ||
+		die "cannot install ${base[*]} in the trixie chroot"
+	touch "$root/.ephport-ready"
+}
+
+# trixie-backports' meta package names the line's newest ABI
+abi() {
+	local dep
+	make_root
+	dep=$(in_root apt-cache depends -t trixie-backports linux-headers-amd64 2>/dev/null |
+	      sed -n 's/.*Depends: linux-headers-\(.*\)-amd64$/\1/p' | head -n 1)
+	if [ -z "$dep" ]; then
+		in_root apt-get update -q >/dev/null
+		dep=$(in_root apt-cache depends -t trixie-backports linux-headers-amd64 |
+		      sed -n 's/.*Depends: linux-headers-\(.*\)-amd64$/\1/p' | head -n 1)
+	fi
+	[ -n "$dep" ] || die "trixie-backports has no linux-headers-amd64 pointing to a kernel"
+	echo "$dep"
+}
+
+setup() {
+	local flavour=$1 v dir deb pkg img f
+	v=$(abi)-$flavour
+	dir=$cache/kernel-$v
+	if [ ! -d "$root/usr/src/linux-headers-$v" ]; then
+		in_root apt-get install -y -q --no-install-recommends -t trixie-backports \
+			"linux-headers-$v" >/dev/null || die "cannot install linux-headers-$v in the trixie chroot"
+	fi
+	if [ ! -f "$dir/vmlinuz" ]; then
+		rm -rf "$dir.tmp" && mkdir -p "$root/tmp/dl" "$dir.tmp"
+		rm -f "$root/tmp/dl/"*.deb
+		# 7.x: linux-image-KVER is empty and depends on linux-binary-KVER
+		for pkg in "linux-binary-unsigned-$v" "linux-binary-$v" "linux-image-$v-unsigned" "linux-image-$v"; do
+			in_root sh -c "cd /tmp/dl && apt-get download -q -t trixie-backports $pkg" >/dev/null 2>&1 && break
+			pkg=
+		done
+		[ -n "$pkg" ] || die "cannot download the kernel of $v (linux-binary-unsigned-$v, linux-binary-$v, linux-image-$v)"
+		deb=$(ls "$root/tmp/dl/"*.deb)
+		dpkg-deb -x "$deb" "$dir.tmp/x" || die "cannot unpack $deb"
+		# the unsigned package names its image vmlinuz.unsigned
+		img=
+		for f in "usr/lib/modules/$v/vmlinuz" "usr/lib/modules/$v/vmlinuz.unsigned" "boot/vmlinuz-$v"; do
+			[ -f "$dir.tmp/x/$f" ] && { img=$dir.tmp/x/$f; break; }
+		done
+		[ -n "$img" ] || die "$pkg has no kernel at usr/lib/modules/$v/vmlinuz{,.unsigned} or boot/vmlinuz-$v"
+		cp "$img" "$dir.tmp/vmlinuz"
+		rm -rf "$dir.tmp/x" "$deb"
+		rm -rf "$dir" && mv "$dir.tmp" "$dir"
+	fi
+	echo "$dir"
+}
+
+# The module's sources, copied in: the chroot sees nothing of the host.
+chroot_make() {
+	local kdir=$1 src=/build/ephport rc=0
+	shift
+	make_root
+	rm -rf "${root:?}$src" && mkdir -p "$root$src"
+	(cd "$top" && cp --parents Kbuild Makefile VERSION module/*.[ch] "$root$src/")
+	in_root make -C "$kdir" M="$src" "$@" || rc=$?
+	[ ! -f "$root$src/ephport.ko" ] || cp "$root$src/ephport.ko" "$top/ephport.ko"
+	return $rc
+}
+
+case ${1:-} in
+root) make_root; echo "$root" ;;
+abi) abi ;;
+line) abi | sed -E 's/^([0-9]+\.[0-9]+).*/\1/' ;;
+setup) setup "${2:?usage: newest.sh setup FLAVOUR}" ;;
+make) shift; chroot_make "$@" ;;
+chroot) shift; make_root; in_root "$@" ;;
+*) die "usage: newest.sh root | abi | line | setup FLAVOUR | make KDIR ARGS | chroot CMD" ;;
+esac
