@@ -116,6 +116,13 @@ static inline bool ephport_connect_one_sweep(int sock_low, int sock_high)
 #endif
 }
 
+/* 7.x: connect() may draw a random stride (net.ipv4.ip_local_port_step_width) */
+#ifdef EPHPORT_HAVE_PORT_STEP_WIDTH
+#define EPHPORT_CONNECT_STRIDE true
+#else
+#define EPHPORT_CONNECT_STRIDE false
+#endif
+
 /* __inet_hash_connect()'s perturbation slots (a power of 2) */
 #define EPHPORT_PERTURB_SIZE BIT(CONFIG_INET_TABLE_PERTURB_ORDER)
 

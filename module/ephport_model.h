@@ -202,6 +202,12 @@ struct ephport_half_pass {
 	bool relax;
 	unsigned int step;	/* 2; 1 for connect() with a socket range (6.8+) */
 	unsigned int sweeps;	/* parity sweeps: 2, or 1 */
+	/*
+	 * connect() with ip_local_port_step_width (7.x): candidates are
+	 * step * stride ports apart, stride coprime with the sweep's length;
+	 * 1 otherwise.
+	 */
+	unsigned int stride;
 };
 
 static inline void ephport_walk_init(struct ephport_walk *walk, bool reuse)
@@ -260,6 +266,7 @@ static inline void ephport_half_pass_begin(struct ephport_walk *walk,
 	hp->relax = walk->relax;
 	hp->step = 2;
 	hp->sweeps = EPHPORT_PARITY_PASSES;
+	hp->stride = 1;
 }
 
 enum ephport_next {
@@ -301,15 +308,57 @@ static inline unsigned int ephport_pass_length(const struct ephport_half_pass *h
 	return (hp->remaining + hp->step - 1) / hp->step;
 }
 
-/* The i-th port of a pass: steps from low + offset, wrapping once. */
+/*
+ * The i-th port of a pass: steps from low + offset; the kernel takes
+ * remaining off a port past high.  Over an odd width remaining is one
+ * short, so where the walk comes back to low it tries high - 1 instead.
+ */
 static inline int ephport_candidate(const struct ephport_half_pass *hp,
 				    unsigned int offset, unsigned int i)
 {
-	int port = hp->low + (int)(offset + hp->step * i);
+	unsigned int d;
+	int port;
 
+	if (hp->stride != 1) {
+		d = (offset + (unsigned long long)hp->step * hp->stride * i) % hp->remaining;
+		if (!d && i && hp->high - hp->low > (int)hp->remaining)
+			d = hp->remaining;
+		return hp->low + (int)d;
+	}
+	/* one stride: at most one wrap, no division */
+	port = hp->low + (int)(offset + hp->step * i);
 	if (port >= hp->high)
 		port -= (int)hp->remaining;
 	return port;
+}
+
+static inline unsigned int ephport_gcd(unsigned int a, unsigned int b)
+{
+	while (b) {
+		unsigned int t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* x with a * x = 1 modulo m, for a coprime with m (0 when m is 1). */
+static inline unsigned int ephport_inverse(unsigned int a, unsigned int m)
+{
+	long long r0 = m, r1 = a % m, t0 = 0, t1 = 1;
+
+	while (r1) {
+		long long q = r0 / r1, t;
+
+		t = r0 - q * r1;
+		r0 = r1;
+		r1 = t;
+		t = t0 - q * t1;
+		t0 = t1;
+		t1 = t;
+	}
+	return (unsigned int)(t0 < 0 ? t0 + m : t0);
 }
 
 /* Position of @port in a pass, or -1 when the pass never tries it. */
@@ -317,13 +366,20 @@ static inline int ephport_candidate_index(const struct ephport_half_pass *hp,
 					  unsigned int offset, int port)
 {
 	int distance = port - (hp->low + (int)offset);
-	unsigned int i;
+	unsigned int i, sweep = hp->remaining / hp->step;
 
+	/* high - 1 over an odd width stands for low (see above) */
+	if (hp->stride != 1 && port - hp->low == (int)hp->remaining)
+		distance -= (int)hp->remaining;
 	if (distance < 0)
 		distance += (int)hp->remaining;
 	if (distance < 0 || distance % hp->step)
 		return -1;
 	i = (unsigned int)distance / hp->step;
+	/* with a stride, the i-th candidate is i * stride steps on */
+	if (hp->stride != 1 && sweep)
+		i = (unsigned int)((unsigned long long)i * ephport_inverse(hp->stride, sweep) %
+				   sweep);
 	if (i >= ephport_pass_length(hp) || ephport_candidate(hp, offset, i) != port)
 		return -1;
 	return (int)i;
@@ -346,6 +402,7 @@ static inline void ephport_connect_begin(int range_low, int range_high,
 	hp->relax = false;
 	hp->step = sock_range ? 1 : 2;
 	hp->sweeps = 1;
+	hp->stride = 1;
 	if (!sock_range && hp->remaining > 1) {
 		hp->remaining &= ~1U;
 		hp->sweeps = EPHPORT_PARITY_PASSES;
@@ -364,6 +421,34 @@ static inline unsigned int ephport_connect_offset(const struct ephport_half_pass
 			      hp->remaining;
 
 	return hp->step == 2 ? offset & ~1U : offset;
+}
+
+/*
+ * 7.x, net.ipv4.ip_local_port_step_width: connect() draws
+ * get_random_u32_inclusive(1, @upper), @draw + 1, with @upper the smaller
+ * of the width and the sweep's length, then bumps it until it is coprime
+ * with that length (stepping over even ones when the length is even), or
+ * takes 1 past @upper.  False when @upper is not one the kernel can draw
+ * below for this pass.
+ */
+static inline bool ephport_connect_stride(struct ephport_half_pass *hp,
+					  unsigned int upper, unsigned int draw)
+{
+	unsigned int range = hp->remaining / hp->step, stride = draw + 1;
+
+	if (hp->remaining <= 1 || !upper || upper > range || draw >= upper)
+		return false;
+	while (ephport_gcd(stride, range) != 1) {
+		stride++;
+		if (!(stride & 1) && !(range & 1))
+			stride++;
+		if (stride > upper) {
+			stride = 1;
+			break;
+		}
+	}
+	hp->stride = stride;
+	return true;
 }
 
 /*

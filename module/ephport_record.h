@@ -68,6 +68,9 @@ struct ephport_pass_rec {
 	__u32 examined;
 	__u32 step;
 	__u32 slots;		/* UDP's hash slots, 0 for the others */
+	/* connect(): candidates are step * stride apart (7.x); 0 for the others */
+	__u32 stride;
+	__u32 pad;		/* to the record's 8-byte end: named, so zeroed */
 };
 
 struct ephport_cand_rec {
@@ -144,6 +147,17 @@ static inline unsigned int ephport_record_bytes(unsigned int type)
 	}
 }
 
+/*
+ * The fewest bytes a record of @type has under this version: fields added
+ * since (a pass's stride) are zero when an older module left them out.
+ */
+static inline unsigned int ephport_record_min_bytes(unsigned int type)
+{
+	if (type == EPHPORT_REC_PASS)
+		return offsetof(struct ephport_record, pass.stride);
+	return ephport_record_bytes(type);
+}
+
 /* The layout is part of the contract: the same on every ABI. */
 static_assert(sizeof(struct ephport_record) == EPHPORT_RECORD_SIZE, "record size");
 static_assert(offsetof(struct ephport_record, size) == 16, "record header");
@@ -152,6 +166,7 @@ static_assert(offsetof(struct ephport_record, begin) == EPHPORT_RECORD_HEADER, "
 static_assert(offsetof(struct ephport_record, begin.comm) == 64, "begin layout");
 static_assert(offsetof(struct ephport_record, begin.hash) == 104, "begin layout");
 static_assert(offsetof(struct ephport_record, pass.slots) == 52, "pass layout");
+static_assert(offsetof(struct ephport_record, pass.stride) == 56, "pass layout");
 static_assert(offsetof(struct ephport_record, end.ns) == 48, "end layout");
 
 #endif /* EPHPORT_RECORD_WIRE_H */

@@ -18,6 +18,7 @@
 #include <net/net_namespace.h>
 #include <net/udp.h>
 
+#include "compat.h"
 #include "probes.h"
 #include "search.h"
 
@@ -134,7 +135,7 @@ static atomic_t bitmap_calls_done = ATOMIC_INIT(0);
 
 /* get_port, and find_open_port where it is a function of its own */
 static struct text_extent draw_callers[2];
-/* __inet_hash_connect: its 4-tuple checks */
+/* __inet_hash_connect: its 4-tuple checks, and its stride's draw (7.x) */
 static struct text_extent check_caller;
 /* draw_callers is filled in: searches may start */
 static bool callers_known;
@@ -287,7 +288,13 @@ static int draw_enter(struct draw_data *data, struct pt_regs *regs,
 
 	this_cpu_inc(probe_hits[PROBE_DRAW]);
 	data->search = ephport_search_current();
-	if (!data->search || !draw_is_searchs(caller))
+	if (!data->search)
+		return 1;
+	/* 7.x: connect()'s random stride, drawn by __inet_hash_connect() itself */
+	if (data->search->kind == EPHPORT_WALK_CONNECT)
+		return in_extent(&check_caller, caller) &&
+		       ephport_search_stride_draw(data->search, ceil) ? 0 : 1;
+	if (!draw_is_searchs(caller))
 		return 1;
 	/* a draw lost to a full instance pool may have been this search's */
 	return ephport_search_half_pass(data->search, ceil,
@@ -433,8 +440,10 @@ static int connect_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (smp_load_acquire(&callers_known))
 		data->search = ephport_search_begin_connect(sk, hash, &data->stamp,
 							    checks_probed());
-	if (data->search)
+	if (data->search) {
 		data->search->check_missed = checks_missed();
+		data->search->draw_missed = draw_missed();
+	}
 	return 0;
 }
 
@@ -443,6 +452,10 @@ static int connect_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct connect_data *data = (void *)ri->data;
 	unsigned long missed = kretprobe_missed(&probes[PROBE_CONNECT]);
 
+	/* a lost draw may have been the search's stride */
+	if (EPHPORT_CONNECT_STRIDE && data->search &&
+	    draw_missed() != data->search->draw_missed)
+		ephport_search_draws_lost(data->search);
 	if (data->search)
 		ephport_search_end_connect(data->search, (int)regs_return_value(regs),
 					   &data->stamp, missed,

@@ -147,6 +147,8 @@ static void pass_tail(const struct ephport_pass_rec *p, struct line *l)
 {
 	if (p->has_step)
 		put_key(l, " step=", p->step);
+	if (p->stride)
+		put_key(l, " stride=", p->stride);
 	if (p->slots)
 		put_key(l, " slots=", p->slots);
 }

@@ -262,6 +262,8 @@ struct ephport_search *ephport_search_begin_connect(struct sock *sk, u64 hash,
 	s->tw_reused = false;
 	s->reasons_known = checks_probed;
 	s->perturb_known = st->alone && ephport_connect_perturb(hash, &s->perturb);
+	s->stride_drawn = false;
+	s->stride_upper = 0;
 	return started(s);
 }
 
@@ -380,6 +382,7 @@ static bool emit_half_pass(struct ephport_search *s, unsigned int h, int chosen)
 
 	rec.pass.has_step = s->kind != EPHPORT_WALK_BIND;
 	rec.pass.step = hp->step;
+	rec.pass.stride = s->kind == EPHPORT_WALK_CONNECT ? hp->stride : 0;
 	for (parity = 0; parity < hp->sweeps; parity++) {
 		/* connect(): low's parity, then the next; bind: odd, then one less */
 		unsigned int offset = s->kind == EPHPORT_WALK_CONNECT ? s->draw[h] + parity :
@@ -457,8 +460,24 @@ void ephport_search_draws_lost(struct ephport_search *s)
 	s->draws_lost = true;
 }
 
+bool ephport_search_stride_draw(struct ephport_search *s, u32 upper)
+{
+	/* one stride a connect(): a second draw is not the model's */
+	if (s->stride_upper) {
+		s->draws_lost = true;
+		return false;
+	}
+	s->stride_upper = upper;
+	return true;
+}
+
 void ephport_search_draw(struct ephport_search *s, u32 draw)
 {
+	if (s->kind == EPHPORT_WALK_CONNECT) {
+		s->stride_draw = draw;
+		s->stride_drawn = true;
+		return;
+	}
 	s->draw[s->nr_half - 1] = draw;
 }
 
@@ -703,6 +722,10 @@ static bool emit_connect_walk(struct ephport_search *s, int ret, int chosen,
 		return false;
 	ephport_connect_begin(s->range_low, s->range_high,
 			      ephport_connect_one_sweep(s->sock_low, s->sock_high), hp);
+	/* a stride's draw began but was not seen to return */
+	if (s->stride_upper && (!s->stride_drawn ||
+				!ephport_connect_stride(hp, s->stride_upper, s->stride_draw)))
+		return false;
 	offset = ephport_connect_offset(hp, s->perturb, s->hash);
 	for (sweep = 0; chosen > 0 && index < 0 && sweep < hp->sweeps; sweep++)
 		index = ephport_candidate_index(hp, offset + sweep, chosen);

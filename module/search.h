@@ -82,6 +82,10 @@ struct ephport_search {
 	bool tw_reused;
 	bool reasons_known;
 	unsigned long check_missed;	/* the check probes' misses at the start */
+	/* connect (7.x): the random stride's draw, its bound and value */
+	bool stride_drawn;
+	u32 stride_upper;
+	u32 stride_draw;
 	/* UDP: the table's slots (0: unusable) and the draw, once seen */
 	u32 udp_slots;
 	bool udp_drawn;
@@ -135,9 +139,14 @@ struct ephport_search *ephport_search_of_task(void);
  * lost since the search began, maybe its own.
  */
 bool ephport_search_half_pass(struct ephport_search *s, u32 ceil, bool missed);
+/*
+ * connect()'s own __get_random_u32_below(@upper): its random stride (7.x).
+ * False when the draw is not followed.
+ */
+bool ephport_search_stride_draw(struct ephport_search *s, u32 upper);
 /* A draw may have been this search's but was not seen: stop following. */
 void ephport_search_draws_lost(struct ephport_search *s);
-/* ... and its return: the random draw of that half pass. */
+/* ... and its return: the random draw of that half pass, or the stride's. */
 void ephport_search_draw(struct ephport_search *s, u32 draw);
 void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid);
 /* UDP's get_random_u32(), made by udp_lib_get_port() itself, returned @draw. */

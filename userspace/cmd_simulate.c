@@ -22,6 +22,7 @@ struct sim_args {
 enum {
 	OPT_RANGE = 0x100, OPT_REUSE, OPT_AUTOBIND, OPT_OFFSET, OPT_CONNECT, OPT_ONE_SWEEP,
 	OPT_UDP, OPT_RAND, OPT_SLOTS, OPT_USED, OPT_RESERVED, OPT_CANDIDATES, OPT_HUMAN,
+	OPT_STRIDE,
 };
 
 static const struct argp_option options[] = {
@@ -41,6 +42,9 @@ static const struct argp_option options[] = {
 	{ "connect", OPT_CONNECT, NULL, 0, "connect()'s walk: low's parity first, then the other", 2 },
 	{ "one-sweep", OPT_ONE_SWEEP, NULL, 0,
 	  "The socket set IP_LOCAL_PORT_RANGE (6.8+: one sweep in steps of 1)", 2 },
+	{ "stride", OPT_STRIDE, "N", 0,
+	  "net.ipv4.ip_local_port_step_width's random stride (7.x): each port tried is "
+	  "N steps on; N shares no factor with the ports of a sweep", 2 },
 	{ NULL, 0, NULL, 0, "UDP:", 3 },
 	{ "udp", OPT_UDP, NULL, 0, "UDP's walk, slot by slot", 3 },
 	{ "rand", OPT_RAND, "N", 0, "Its random draw; default: random", 3 },
@@ -95,6 +99,12 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case OPT_ONE_SWEEP:
 		s->sim.sock_range = true;
 		return 0;
+	case OPT_STRIDE:
+		if (!ep_parse_long(arg, 1, EP_PORTS, &value))
+			return ep_usage_error("--stride wants a number from 1 to 65536, not '%s'", arg),
+			       EP_ARGP_SAID;
+		s->sim.stride = (unsigned int)value;
+		return 0;
 	case OPT_UDP:
 		s->sim.kind = EP_SIM_UDP;
 		return 0;
@@ -138,6 +148,7 @@ static const struct argp argp = {
 	"\vExamples:\n"
 	"  ephport simulate --range 32768-60999 --reuse --offset 4520\n"
 	"  ephport simulate --range 40000-40009 --connect --used 40000-40004 --human\n"
+	"  ephport simulate --range 40000-40019 --connect --stride 3 --candidates\n"
 	"  ephport simulate --range 40000-40009 --udp --rand 12345 --slots 256 --candidates",
 	NULL, NULL, NULL
 };
@@ -147,11 +158,28 @@ static bool mixed(const struct sim_args *s)
 {
 	const struct ep_sim *sim = &s->sim;
 
-	return (sim->sock_range && sim->kind != EP_SIM_CONNECT) ||
+	return ((sim->sock_range || sim->stride) && sim->kind != EP_SIM_CONNECT) ||
 	       (s->have_rand && sim->kind != EP_SIM_UDP) ||
 	       ((sim->reuse || sim->autobind_reuse) && sim->kind != EP_SIM_BIND) ||
 	       (sim->ndraws > 1 && sim->kind != EP_SIM_BIND) ||
 	       (sim->ndraws && sim->kind == EP_SIM_UDP);
+}
+
+/* Ports in one of connect()'s sweeps of the range. */
+static unsigned int sweep_ports(const struct ep_sim *sim)
+{
+	struct ephport_half_pass hp;
+
+	ephport_connect_begin(sim->low, sim->high, sim->sock_range, &hp);
+	return hp.remaining / hp.step;
+}
+
+/* A stride the kernel can draw for this range: every port of a sweep once. */
+static bool stride_fits(const struct ep_sim *sim)
+{
+	unsigned int ports = sweep_ports(sim);
+
+	return sim->stride <= ports && ephport_gcd(sim->stride, ports) == 1;
 }
 
 /* The draws not given: random, as the kernel's. */
@@ -205,6 +233,9 @@ static int run(int argc, char **argv)
 		return ep_usage_error("simulate needs --range LO-HI");
 	if (mixed(&s))
 		return ep_usage_error("an option of another walk: see ephport simulate --help");
+	if (s.sim.stride && !stride_fits(&s.sim))
+		return ep_usage_error("--stride %u: a sweep of %d-%d has %u ports, and the kernel's stride is at most that and shares no factor with it",
+				      s.sim.stride, s.sim.low, s.sim.high, sweep_ports(&s.sim));
 	fill_draws(&s);
 	if (!ep_cli.json && !s.human) {
 		ep_simulate(&s.sim, s.candidates, print_record, NULL);

@@ -186,6 +186,8 @@ static bool parse_pair(const char *key, size_t klen, const char *v, size_t n,
 		return parse_ll(v, n, 0, 65535, &r->step);
 	if (KEY("slots"))
 		return parse_int(v, n, 1, 65536, &r->slots);
+	if (KEY("stride"))
+		return parse_ll(v, n, 1, 65535, &r->stride);
 	if (KEY("pass"))
 		return (*seen |= K_PASS), parse_int(v, n, 1, 255, &r->pass);
 	if (KEY("half"))
@@ -231,6 +233,7 @@ void ep_record_init(struct ep_record *rec, enum ep_type type)
 	rec->slot = -1;
 	rec->perturb = -1;
 	rec->step = -1;
+	rec->stride = -1;
 	rec->op = EPHPORT_OP_BIND;
 }
 
@@ -387,6 +390,8 @@ static int decode_pass(const struct ephport_pass_rec *p, struct ep_record *r)
 	if (p->has_step)
 		r->step = p->step;
 	r->slots = p->slots;
+	if (p->stride)
+		r->stride = p->stride;
 	return 0;
 }
 
@@ -412,7 +417,7 @@ long ep_record_unpack(const void *buf, size_t len, struct ephport_record *w)
 	memcpy(w, buf, EPHPORT_RECORD_HEADER);
 	/* a type this reader does not know needs only its header: it is skipped */
 	if (w->version != EPHPORT_RECORD_VERSION ||
-	    w->size < (w->type < EPHPORT_REC_COUNT ? ephport_record_bytes(w->type) :
+	    w->size < (w->type < EPHPORT_REC_COUNT ? ephport_record_min_bytes(w->type) :
 			EPHPORT_RECORD_HEADER))
 		return -1;
 	if (len < w->size)
@@ -489,6 +494,8 @@ int ep_record_format(const struct ep_record *r, char *buf, int size)
 			len += snprintf(buf + len, size - len, " step=%lld", r->step);
 		if (r->slots)
 			len += snprintf(buf + len, size - len, " slots=%d", r->slots);
+		if (r->stride >= 0)
+			len += snprintf(buf + len, size - len, " stride=%lld", r->stride);
 		len += snprintf(buf + len, size - len, "\n");
 		break;
 	case EP_CAND:

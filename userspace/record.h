@@ -54,6 +54,7 @@ struct ep_record {
 	int relax;
 	long long step;			/* -1: absent, bind's 2 */
 	int slots;			/* UDP's hash slots; 0: absent */
+	long long stride;		/* connect(): step * stride apart; -1: absent */
 	long long examined;		/* pass and end */
 	/* cand */
 	int port;			/* cand and end */

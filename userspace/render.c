@@ -151,6 +151,8 @@ void ep_render_human(FILE *out, const struct ep_search *s, int color)
 			fprintf(out, "  %d hash slots, stride %lld", p->slots, p->step);
 		else if (p->step >= 0 && p->step != 2)
 			fprintf(out, "  step %lld", p->step);
+		if (p->stride > 1)
+			fprintf(out, "  stride %lld", p->stride);
 		fputc('\n', out);
 		if (s->passes[i].ncand) {
 			int j;
@@ -214,6 +216,8 @@ static void json_pass(FILE *out, const struct ep_pass *p)
 		r->start, r->examined, r->step >= 0 ? r->step : 2);
 	if (r->slots)
 		fprintf(out, "\"slots\":%d,", r->slots);
+	if (r->stride >= 0)
+		fprintf(out, "\"stride\":%lld,", r->stride);
 	fprintf(out, "\"candidates\":[");
 	for (j = 0; j < p->ncand; j++) {
 		fprintf(out, "%s{\"port\":%d,", j ? "," : "", p->cands[j].port);
@@ -401,6 +405,11 @@ static void explain_connect(FILE *out, const struct ep_search *s)
 	else
 		fprintf(out, ", rounded down to the parity of the range's low end: connect() tries %s ports first, the opposite of bind(), which starts on odd offsets. It walked from %lld in steps of 2, wrapping at the top.\n",
 			ephport_parity_words[s->passes[0].rec.parity], s->passes[0].rec.start);
+	if (s->passes[0].rec.stride > 1)
+		fprintf(out, "net.ipv4.ip_local_port_step_width is set, so the kernel (7.x) drew a random stride, %lld (bumped until it shares no factor with the %lld ports of a sweep, so each is tried once): each port tried is %lld on from the one before, modulo the range.\n",
+			s->passes[0].rec.stride,
+			(s->passes[0].rec.high - s->passes[0].rec.low) / (s->passes[0].rec.step > 0 ? s->passes[0].rec.step : 2),
+			s->passes[0].rec.stride * (s->passes[0].rec.step > 0 ? s->passes[0].rec.step : 2));
 	for (i = 0; i < s->npass; i++) {
 		const struct ep_pass *p = &s->passes[i];
 

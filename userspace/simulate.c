@@ -55,6 +55,8 @@ static void pass_init(struct sim_run *run, struct ep_record *pass,
 	/* bind's passes say no step: theirs is always 2 */
 	if (run->sim->kind != EP_SIM_BIND)
 		pass->step = hp->step;
+	if (run->sim->kind == EP_SIM_CONNECT)
+		pass->stride = hp->stride;
 	pass->parity = start & 1 ? EPHPORT_ODD : EPHPORT_EVEN;
 }
 
@@ -109,6 +111,8 @@ static int connect_search(struct sim_run *run)
 	int found = -1;
 
 	ephport_connect_begin(sim->low, sim->high, sim->sock_range, &hp);
+	if (sim->stride)
+		hp.stride = sim->stride;
 	offset = ephport_connect_offset(&hp, sim->perturb, sim->port_offset);
 	for (sweep_no = 0; sweep_no < hp.sweeps && found < 0; sweep_no++)
 		found = sweep(run, &hp, offset + sweep_no);

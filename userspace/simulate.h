@@ -33,6 +33,8 @@ struct ep_sim {
 	unsigned int perturb;
 	unsigned long long port_offset;
 	bool sock_range;
+	/* connect (7.x): ip_local_port_step_width's stride, coprime with a sweep; 0: none */
+	unsigned int stride;
 	unsigned int slots;		/* UDP: the hash table's slots */
 	/* EP_PORTS entries: bound, conflicting (connect: towards that peer) */
 	const bool *used;

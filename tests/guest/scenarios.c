@@ -1274,6 +1274,18 @@ static struct search *op_ending(enum ephport_op op, int port, int nth_failure)
 	return NULL;
 }
 
+#define STEP_WIDTH "/proc/sys/net/ipv4/ip_local_port_step_width"
+/* net.ipv4.ip_local_port_step_width, as the connects under test set it */
+static int step_width;
+/* walks checked with a stride above 1 */
+static int strides_seen;
+
+/* 7.x: connect() may take a random stride */
+static bool step_width_file(void)
+{
+	return !access(STEP_WIDTH, F_OK);
+}
+
 /* The passes' last examined port is the one the kernel chose. */
 static bool connect_walk_agrees(const struct search *s, int port)
 {
@@ -1287,6 +1299,20 @@ static bool connect_walk_agrees(const struct search *s, int port)
 	if (s->begin.sock_low || s->begin.sock_high)
 		ephport_apply_sock_range(&low, &high, s->begin.sock_low, s->begin.sock_high);
 	ephport_connect_begin(low, high, last->step == 1, &hp);
+	/* 7.x's stride: within the step width and sharing no factor with a sweep */
+	EXPECT(last->stride == 1 || (last->stride > 1 && step_width_file()),
+	       "search %llu: stride=%lld on a kernel %s ip_local_port_step_width", s->id,
+	       last->stride, step_width_file() ? "with" : "without");
+	if (last->stride > 1) {
+		unsigned int sweep = hp.remaining / hp.step;
+
+		EXPECT(last->stride <= step_width && last->stride <= sweep &&
+		       ephport_gcd(last->stride, sweep) == 1,
+		       "search %llu: stride %lld, width %d, %u ports a sweep", s->id,
+		       last->stride, step_width, sweep);
+		hp.stride = last->stride;
+		strides_seen++;
+	}
 	EXPECT((long long)ephport_connect_offset(&hp, s->begin.perturb, s->begin.hash) ==
 	       s->pass[0].offset, "search %llu: offset %lld, model %u", s->id,
 	       s->pass[0].offset, ephport_connect_offset(&hp, s->begin.perturb, s->begin.hash));
@@ -1300,8 +1326,9 @@ static bool connect_walk_agrees(const struct search *s, int port)
 /*
  * connect() to one loopback listener until the narrow range runs out: each
  * traced port is getsockname()'s, the walk derived from the perturbation
- * slot ends on it, and the last one fails with EADDRNOTAVAIL over the
- * whole range.  bind() users hold a few ports of the range.
+ * slot (and 7.x's stride) ends on it, and the last one fails with
+ * EADDRNOTAVAIL over the whole range.  bind() users hold a few ports of
+ * the range.
  */
 static bool connect_family(int family)
 {
@@ -1389,6 +1416,50 @@ static bool connect_ipv4(void)
 static bool connect_ipv6(void)
 {
 	return connect_family(AF_INET6);
+}
+
+static void set_step_width(int width)
+{
+	char words[16];
+	int fd = open(STEP_WIDTH, O_WRONLY);
+
+	snprintf(words, sizeof(words), "%d\n", width);
+	if (fd >= 0 && write(fd, words, strlen(words)) > 0)
+		step_width = width;
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * 7.x's net.ipv4.ip_local_port_step_width: a stride of 1, one below the
+ * 20 ports of a sweep, and one past them, each over both families' walks.
+ */
+static bool connect_stride(void)
+{
+	static const int widths[] = { 1, 8, 1000 };
+	unsigned int i;
+	bool ok = true;
+
+	if (!step_width_file()) {
+		snprintf(skipped, sizeof(skipped), "no net.ipv4.ip_local_port_step_width (7.x)");
+		return true;
+	}
+	for (i = 0; ok && i < sizeof(widths) / sizeof(widths[0]); i++) {
+		set_step_width(widths[i]);
+		EXPECT(step_width == widths[i], "cannot set %s to %d", STEP_WIDTH, widths[i]);
+		strides_seen = 0;
+		ok = connect_family(i & 1 ? AF_INET6 : AF_INET);
+		set_step_width(0);
+		/* 36 draws from 1..8 or 1..20 all landing on 1 is no chance */
+		if (ok && widths[i] > 1 && strides_seen < 2) {
+			snprintf(why, sizeof(why), "%d walks had a stride above 1", strides_seen);
+			ok = false;
+		}
+		if (!ok)
+			snprintf(why + strlen(why), sizeof(why) - strlen(why),
+				 " (step width %d)", widths[i]);
+	}
+	return ok;
 }
 
 /*
@@ -2792,6 +2863,7 @@ static const struct scenario scenarios[] = {
 	{ "metrics", metrics },
 	{ "connect-ipv4", connect_ipv4 },
 	{ "connect-ipv6", connect_ipv6 },
+	{ "connect-stride", connect_stride },
 	{ "connect-socket-range", connect_socket_range },
 	{ "connect-timewait", connect_timewait },
 	{ "connect-perturb-unknown", connect_perturb_unknown },

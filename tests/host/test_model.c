@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The shared model against line-by-line transcriptions of the kernel's
- * three walks (6.1's inet_csk_find_open_port(), 6.12's
+ * three walks (6.1's inet_csk_find_open_port(), 6.12's and 7.3's
  * __inet_hash_connect() and udp_lib_get_port()), over every small range,
  * draw and occupancy, plus the edge cases the README describes.
  */
@@ -97,6 +97,76 @@ static int kernel_hash_connect(int low, int high, bool local_ports,
 other_parity_scan:
 	port = low + offset;
 	for (i = 0; i < (int)remaining; i += step, port += step) {
+		if (port >= high)
+			port -= remaining;
+		tried[(*ntried)++] = port;
+		if (reserved[port])
+			continue;
+		if (!used[port])
+			return port;
+	}
+	if (!local_ports) {
+		offset++;
+		if ((offset & 1) && remaining > 1)
+			goto other_parity_scan;
+	}
+	return -EADDRNOTAVAIL;
+}
+
+static unsigned int kernel_gcd(unsigned int a, unsigned int b)
+{
+	while (b) {
+		unsigned int t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/*
+ * 7.3's loop: net.ipv4.ip_local_port_step_width (@max_rand_step) draws a
+ * stride, get_random_u32_inclusive(1, upper_bound) being @draw + 1.
+ */
+static int kernel_hash_connect_73(int low, int high, bool local_ports,
+				  unsigned int perturb, unsigned long long port_offset,
+				  unsigned int max_rand_step, unsigned int draw,
+				  int *tried, int *ntried)
+{
+	unsigned int remaining, offset;
+	int i, port, step, scan_step;
+
+	*ntried = 0;
+	step = local_ports ? 1 : 2;
+	scan_step = step;
+	high++;
+	remaining = high - low;
+	if (!local_ports && remaining > 1)
+		remaining &= ~1U;
+	offset = perturb + (unsigned int)(port_offset >> 32);
+	offset %= remaining;
+	if (!local_ports)
+		offset &= ~1U;
+	if (max_rand_step && remaining > 1) {
+		unsigned int range = remaining / step;
+		unsigned int upper_bound;
+
+		upper_bound = range < max_rand_step ? range : max_rand_step;
+		scan_step = draw % upper_bound + 1;
+		while (kernel_gcd(scan_step, range) != 1) {
+			scan_step++;
+			if (!(scan_step & 1) && !(range & 1))
+				scan_step++;
+			if (scan_step > (int)upper_bound) {
+				scan_step = 1;
+				break;
+			}
+		}
+		scan_step *= step;
+	}
+other_parity_scan:
+	port = low + offset;
+	for (i = 0; i < (int)remaining; i += step, port += scan_step) {
 		if (port >= high)
 			port -= remaining;
 		tried[(*ntried)++] = port;
@@ -275,6 +345,64 @@ static void exhaustive_connect(void)
 										   want_tried, &want_n);
 							compare_sim(&sim, want, want_n, "connect");
 						}
+}
+
+/*
+ * connect() with 7.x's random stride: step widths 1, 8 and 1000 (and one
+ * past any sweep), every draw below the kernel's bound for widths 1..40,
+ * wide ranges; the model's stride from the draw (as the module derives
+ * it) walked by the simulator, and every candidate's index found back.
+ */
+static void stride_connect(void)
+{
+	static const unsigned int widths[] = { 1, 8, 1000, 70000 };
+	static const int ranges[][2] = {
+		{ 40000, 40000 }, { 40000, 40001 }, { 40001, 40040 }, { 32768, 60999 },
+		{ 1, 65535 },
+	};
+	unsigned int seed = 5, wi, r, draw, sock, upper, range;
+	int want, want_n, width, i;
+
+	for (r = 0; r < sizeof(ranges) / sizeof(ranges[0]); r++)
+		for (width = ranges[r][1] - ranges[r][0] + 1; width >= 1;
+		     width = r < 3 && width > 1 ? width - 1 : 0)
+			for (wi = 0; wi < 4; wi++)
+				for (sock = 0; sock < 2; sock++) {
+					struct ephport_half_pass hp;
+					struct ep_sim sim = {
+						.kind = EP_SIM_CONNECT,
+						.low = ranges[r][0],
+						.high = ranges[r][0] + width - 1,
+						.perturb = seed, .port_offset = 0x1234,
+						.sock_range = sock, .used = used, .reserved = reserved,
+					};
+
+					ephport_connect_begin(sim.low, sim.high, sock, &hp);
+					range = hp.remaining / hp.step;
+					upper = range < widths[wi] ? range : widths[wi];
+					if (hp.remaining <= 1) {
+						CHECK(!ephport_connect_stride(&hp, 1, 0),
+						      "no stride for a range of one");
+						continue;
+					}
+					for (draw = 0; draw < upper; draw += upper > 64 ? upper / 16 + 1 : 1) {
+						CHECK(ephport_connect_stride(&hp, upper, draw),
+						      "stride %u below %u", draw, upper);
+						for (i = 0; i < (int)ephport_pass_length(&hp); i++)
+							CHECK(ephport_candidate_index(&hp, 3 & ~(hp.step - 1),
+										      ephport_candidate(&hp, 3 & ~(hp.step - 1), i)) == i,
+							      "stride %u: candidate %d found back", hp.stride, i);
+						sim.stride = hp.stride;
+						fill(sim.low, width, &seed, 3);
+						want = kernel_hash_connect_73(sim.low, sim.high, sock,
+									      sim.perturb, sim.port_offset,
+									      widths[wi], draw,
+									      want_tried, &want_n);
+						compare_sim(&sim, want, want_n, "stride connect");
+					}
+					CHECK(!ephport_connect_stride(&hp, range + 1, 0),
+					      "a bound past the sweep is no kernel's");
+				}
 }
 
 /*
@@ -484,6 +612,7 @@ int main(void)
 	edge_cases();
 	exhaustive_connect();
 	wide_connect();
+	stride_connect();
 	exhaustive_udp();
 	connect_and_udp_edges();
 	return check_summary("model");

@@ -111,7 +111,18 @@ simulate() {
 	run 0 simulate --range 40000-40003 --reuse --used 40000-40001 --offset 0,1 &&
 	has 'pass=3 half=upper low=40002 high=40004' && has 'type=end port=40003' &&
 	run 0 simulate --range 32768-32768 --used 32768 --autobind-reuse &&
-	has 'passes=4' && has 'err=-98' && has 'pass=4 half=whole low=32768 high=32769 relax=1'
+	has 'passes=4' && has 'err=-98' && has 'pass=4 half=whole low=32768 high=32769 relax=1' &&
+	# 7.x's random stride: 40004, then 6 on each time, past 40014 taken
+	run 0 simulate --range 40000-40019 --connect --stride 3 --offset 4 --used 40000-40014 --candidates &&
+	has 'start=40004 examined=3 step=2 stride=3' && has 'port=40010 verdict=inuse' &&
+	has 'type=end port=40016 err=0' &&
+	run 0 simulate --range 40000-40019 --connect --stride 3 --offset 4 --used 40000-40014 --human --no-color &&
+	has 'tried 3  stride 3' &&
+	run 0 simulate --range 40000-40019 --connect --stride 3 --offset 4 --used 40000-40014 --json &&
+	has '"stride":3' &&
+	# a stride sharing a factor with the 10 ports of a sweep is no kernel's
+	run 2 simulate --range 40000-40019 --connect --stride 5 && has_err 'has 10 ports' &&
+	run 2 simulate --range 40000-40019 --stride 3 && has_err 'another walk'
 }
 
 # connect() and UDP searches, in their own fixture
