@@ -13,6 +13,10 @@
 #                               the cache; prints the kernel's folder
 #   newest.sh make KDIR ARGS    make -C KDIR ARGS in the chroot, on a copy of
 #                               the tree's module sources; copies ephport.ko back
+#   newest.sh tree              copies what DKMS builds from into the chroot;
+#                               prints its path there
+#   newest.sh source            the line's linux-source tarball in the chroot;
+#                               prints its path on the host
 #   newest.sh chroot CMD...     CMD in the chroot, /proc mounted
 set -euo pipefail
 
@@ -105,15 +109,30 @@ setup() {
 }
 
 # The module's sources, copied in: the chroot sees nothing of the host.
-chroot_make() {
-	local kdir=$1 src=/build/ephport rc=0
-	shift
+src=/build/ephport
+copy_tree() {
 	make_root
 	rm -rf "${root:?}$src" && mkdir -p "$root$src"
-	(cd "$top" && cp --parents Kbuild Makefile VERSION module/*.[ch] "$root$src/")
+	(cd "$top" && cp --parents Kbuild Makefile VERSION dkms.conf module/*.[ch] "$root$src/")
+}
+
+chroot_make() {
+	local kdir=$1 rc=0
+	shift
+	copy_tree
 	in_root make -C "$kdir" M="$src" "$@" || rc=$?
 	[ ! -f "$root$src/ephport.ko" ] || cp "$root$src/ephport.ko" "$top/ephport.ko"
 	return $rc
+}
+
+# linux-source-LINE, for checkpatch: installed in the chroot once
+source_tarball() {
+	local line tarball
+	line=$(abi | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
+	tarball=$root/usr/src/linux-source-$line.tar.xz
+	[ -f "$tarball" ] || in_root apt-get install -y -q --no-install-recommends -t trixie-backports \
+		"linux-source-$line" >/dev/null || die "cannot install linux-source-$line in the trixie chroot"
+	echo "$tarball"
 }
 
 case ${1:-} in
@@ -122,6 +141,8 @@ abi) abi ;;
 line) abi | sed -E 's/^([0-9]+\.[0-9]+).*/\1/' ;;
 setup) setup "${2:?usage: newest.sh setup FLAVOUR}" ;;
 make) shift; chroot_make "$@" ;;
+tree) copy_tree; echo "$src" ;;
+source) source_tarball ;;
 chroot) shift; make_root; in_root "$@" ;;
-*) die "usage: newest.sh root | abi | line | setup FLAVOUR | make KDIR ARGS | chroot CMD" ;;
+*) die "usage: newest.sh root | abi | line | setup FLAVOUR | make KDIR ARGS | tree | source | chroot CMD" ;;
 esac
