@@ -9,6 +9,8 @@
 #   tests/vm/vm.sh abi              the kernel ABI the line's meta package points to
 #   tests/vm/vm.sh run JOB [OUT]    boot with tests/guest/JOB.sh as the job;
 #                                   the console goes to OUT (default: stdout only)
+#   tests/vm/vm.sh dccp FROM TO     DCCP's modules from a kernel's FROM folder,
+#                                   uncompressed into TO
 #
 # Environment: EPHPORT_CACHE (default /var/cache/ephport) holds the kernel
 # (outside the tree: kbuild's clean deletes every .ko below M=);
@@ -90,7 +92,7 @@ install_packages() {
 	echo "vm.sh: installing ${missing[*]}"
 	apt-get update -q >/dev/null
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-		"${missing[@]}" >/dev/null
+		"${missing[@]}" >/dev/null || die "cannot install ${missing[*]} from the archive"
 }
 
 # DCCP's modules, uncompressed for busybox's insmod: a point release may
@@ -99,9 +101,9 @@ copy_dccp() {
 	local from=$1 to=$2 m f
 	mkdir -p "$to"
 	for m in dccp dccp_ipv4 dccp_ipv6; do
-		f=$(ls "$from/$m".ko* 2>/dev/null | head -n 1)
+		f=$(ls "$from/$m".ko* 2>/dev/null | head -n 1 || true)
 		case $f in
-		"") echo "vm.sh: $v has no DCCP module $m" >&2; return 0 ;;
+		"") echo "vm.sh: $from has no DCCP module $m" >&2; return 0 ;;
 		*.ko) cp "$f" "$to/$m.ko" ;;
 		*.ko.xz) xz -dc "$f" > "$to/$m.ko" ;;
 		*.ko.zst) zstd -qdc "$f" > "$to/$m.ko" ;;
@@ -272,8 +274,9 @@ check_console() {
 
 case ${1:-} in
 setup) setup >/dev/null ;;
+dccp) shift; copy_dccp "$@" ;;
 lines) lines ;;
 abi) kernel_abi ;;
 run) shift; run "$@" ;;
-*) die "usage: vm.sh setup | lines | abi | run JOB [CONSOLE_LOG]" ;;
+*) die "usage: vm.sh setup | lines | abi | run JOB [CONSOLE_LOG] | dccp FROM TO" ;;
 esac
