@@ -123,6 +123,23 @@ static inline bool ephport_connect_one_sweep(int sock_low, int sock_high)
 #define EPHPORT_CONNECT_STRIDE false
 #endif
 
+/* ... as wide as this, 0 for none (and where the kernel has no such thing) */
+static inline u32 ephport_port_step_width(const struct net *net)
+{
+#ifdef EPHPORT_HAVE_PORT_STEP_WIDTH
+	return READ_ONCE(net->ipv4.sysctl_ip_local_port_step_width);
+#else
+	return 0;
+#endif
+}
+
+/* 6.15+: connect() checks a 4-tuple under RCU first, then locked */
+#ifdef EPHPORT_CONNECT_RCU_CHECK
+#define EPHPORT_CHECK_PRECHECK true
+#else
+#define EPHPORT_CHECK_PRECHECK false
+#endif
+
 /* __inet_hash_connect()'s perturbation slots (a power of 2) */
 #define EPHPORT_PERTURB_SIZE BIT(CONFIG_INET_TABLE_PERTURB_ORDER)
 

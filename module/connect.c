@@ -16,6 +16,7 @@
 
 #include <linux/atomic.h>
 #include <linux/kallsyms.h>
+#include <linux/security.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -45,6 +46,21 @@ int ephport_connect_set_table(unsigned long addr)
 	}
 	WRITE_ONCE(table_ptr, (u32 **)addr);
 	return 0;
+}
+
+/* lockdown=confidentiality was seen: the secrets stay in */
+static bool secrets_locked;
+
+bool ephport_connect_secrets_allowed(void)
+{
+	if (READ_ONCE(secrets_locked))
+		return false;
+	/* what confidentiality closes to tracers: kprobes reading the kernel */
+	if (security_locked_down(LOCKDOWN_KPROBES)) {
+		WRITE_ONCE(secrets_locked, true);
+		return false;
+	}
+	return true;
 }
 
 bool ephport_connect_table_known(void)

@@ -20,6 +20,16 @@ struct ephport_connect_stamp {
 int ephport_connect_set_table(unsigned long addr);
 bool ephport_connect_table_known(void);
 
+/*
+ * The peer's hash and its slot's value may leave the module: false under
+ * lockdown=confidentiality, for good once seen (lockdown only tightens).
+ * Process context: the lockdown check may log a notice.
+ */
+bool ephport_connect_secrets_allowed(void);
+/* ... what the module says of it, at load and in `probes` */
+#define EPHPORT_WITHHELD \
+	"lockdown=confidentiality: connect()'s hash, slot and perturbation values are withheld"
+
 void ephport_connect_enter(u64 hash, struct ephport_connect_stamp *st);
 void ephport_connect_leave(const struct ephport_connect_stamp *st);
 /* table_perturb[@hash's slot] as it is now: false when it cannot be read. */

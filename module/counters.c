@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A namespace's row is claimed with cmpxchg on its first search, keyed by
- * the namespace's cookie (inode numbers are reused), and given back when
- * the namespace goes away; the counters are atomic64_t, so probe handlers
- * add to them without a lock.
+ * A namespace's row is claimed on its first search, under a raw spinlock
+ * (claims only: looking a row up takes none), keyed by the namespace's
+ * cookie (inode numbers are reused), and given back when the namespace goes
+ * away; the counters are atomic64_t, so probe handlers add to them without
+ * a lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/errno.h>
 #include <linux/hash.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <net/net_namespace.h>
 
@@ -37,24 +39,51 @@ static struct counter_row rows[EPHPORT_COUNTER_ROWS];
 /* the namespaces that found every row taken */
 static struct counter_row others;
 
-static struct counter_row *row_of(const struct net *net)
+/* Serialises claims: a namespace never gets two rows. */
+static DEFINE_RAW_SPINLOCK(claim_lock);
+
+/* The row @net owns, or NULL; lock-free, from its hash's row on. */
+static struct counter_row *own_row(const struct net *net, unsigned int start)
 {
-	unsigned int i, start = hash_64(net->net_cookie, ROW_BITS);
+	unsigned int i;
 
 	for (i = 0; i < EPHPORT_COUNTER_ROWS; i++) {
 		struct counter_row *r = &rows[(start + i) % EPHPORT_COUNTER_ROWS];
-		/* pairs with the release in counters_net_exit(): zeroed first */
-		u64 owner = smp_load_acquire(&r->cookie);
 
-		if (!owner) {
-			owner = cmpxchg(&r->cookie, 0, net->net_cookie) ?: net->net_cookie;
-			if (owner == net->net_cookie)
-				WRITE_ONCE(r->netns, net->ns.inum);
-		}
-		if (owner == net->net_cookie)
+		/* pairs with the releases in claim and counters_net_exit() */
+		if (smp_load_acquire(&r->cookie) == net->net_cookie)
 			return r;
 	}
-	return &others;
+	return NULL;
+}
+
+/*
+ * A row freed by a namespace that went away may come before @net's own:
+ * the whole table is searched for its own before one is claimed, and
+ * claims look again under the lock.
+ */
+static struct counter_row *row_of(const struct net *net)
+{
+	unsigned int i, start = hash_64(net->net_cookie, ROW_BITS);
+	struct counter_row *r = own_row(net, start);
+	unsigned long flags;
+
+	if (r)
+		return r;
+	raw_spin_lock_irqsave(&claim_lock, flags);
+	r = own_row(net, start);
+	for (i = 0; !r && i < EPHPORT_COUNTER_ROWS; i++) {
+		struct counter_row *free = &rows[(start + i) % EPHPORT_COUNTER_ROWS];
+
+		if (READ_ONCE(free->cookie))
+			continue;
+		WRITE_ONCE(free->netns, net->ns.inum);
+		/* its netns is set before the row is seen as its */
+		smp_store_release(&free->cookie, net->net_cookie);
+		r = free;
+	}
+	raw_spin_unlock_irqrestore(&claim_lock, flags);
+	return r ?: &others;
 }
 
 static enum ephport_failure failure_of(int err)

@@ -132,12 +132,13 @@ static const struct file_operations events_fops = {
  * running is a loop over bytes), and the next overwrites what is past its
  * own size: @buf holds @n of the largest.
  */
-static size_t pack_records(char *buf, const struct ephport_record *recs, unsigned int n)
+static size_t pack_records(char *buf, struct ephport_record *recs, unsigned int n)
 {
 	size_t len = 0;
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
+		ephport_record_withhold(&recs[i]);
 		memcpy(buf + len, &recs[i], sizeof(recs[i]));
 		len += recs[i].size;
 	}

@@ -54,7 +54,12 @@ struct ephport_begin {
 	__u8 daddr[EPHPORT_ADDR_LEN];
 	__aligned_u64 hash;
 	__u32 perturb;
-	__u32 pad;
+	/*
+	 * lockdown=confidentiality: hash, slot and perturb are zero, not
+	 * given out (older readers see a pad that was always zero)
+	 */
+	__u8 withheld;
+	__u8 pad[3];
 };
 
 struct ephport_pass_rec {

@@ -11,6 +11,9 @@
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/sysctl.h>
 #include <linux/uaccess.h>
 #include <net/inet_connection_sock.h>
@@ -22,16 +25,20 @@
 #include "probes.h"
 #include "search.h"
 
-/* Registered last to first: a search's helpers are watched before it starts. */
+/*
+ * Registered last to first: a search's helpers are watched before it
+ * starts, but for UDP's draw, which is found in udp_lib_get_port()'s code
+ * once that is attached (no search starts before all are: callers_known).
+ */
 enum ephport_probe_id {
 	PROBE_GET_PORT,
+	PROBE_UDP_DRAW,
 	PROBE_UDP_GET_PORT,
 	PROBE_CONNECT,
 	PROBE_CHECK,
 	PROBE_CHECK6,
 	PROBE_FIND_OPEN_PORT,
 	PROBE_DRAW,
-	PROBE_UDP_DRAW,
 	PROBE_LOOKUP,
 	PROBE_RESERVED,
 	PROBE_COUNT,
@@ -176,10 +183,15 @@ struct check_data {
 	struct inet_timewait_sock **twp;
 };
 
-/* Instances lost by the draw's probe. */
+static unsigned long kretprobe_missed(const struct ephport_probe *p)
+{
+	return READ_ONCE(p->rp.nmissed) + READ_ONCE(p->rp.kp.nmissed);
+}
+
+/* Calls of the draw its probe lost, for want of an instance or nested. */
 static unsigned long draw_missed(void)
 {
-	return READ_ONCE(probes[PROBE_DRAW].rp.nmissed);
+	return kretprobe_missed(&probes[PROBE_DRAW]);
 }
 
 /*
@@ -292,9 +304,11 @@ static int draw_enter(struct draw_data *data, struct pt_regs *regs,
 	if (!data->search)
 		return 1;
 	/* 7.x: connect()'s random stride, drawn by __inet_hash_connect() itself */
-	if (data->search->kind == EPHPORT_WALK_CONNECT)
-		return in_extent(&check_caller, caller) &&
-		       ephport_search_stride_draw(data->search, ceil) ? 0 : 1;
+	if (data->search->kind == EPHPORT_WALK_CONNECT) {
+		if (!EPHPORT_CONNECT_STRIDE || !in_extent(&check_caller, caller))
+			return 1;
+		return ephport_search_stride_draw(data->search, ceil) ? 0 : 1;
+	}
 	if (!draw_is_searchs(caller))
 		return 1;
 	/* a draw lost to a full instance pool may have been this search's */
@@ -318,11 +332,6 @@ static int draw_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	draw_leave((void *)ri->data, regs);
 	return 0;
-}
-
-static unsigned long kretprobe_missed(const struct ephport_probe *p)
-{
-	return READ_ONCE(p->rp.nmissed) + READ_ONCE(p->rp.kp.nmissed);
 }
 
 /* udp_lib_get_port(sk, 0): UDP's search, bind(0) or an implicit bind. */
@@ -390,11 +399,9 @@ static int check_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	    !in_extent(&check_caller, regs_get_kernel_stack_nth(regs, 0)))
 		return 1;
 	data->port = regs_get_kernel_argument(regs, ARG_CHECK_PORT);
-#ifdef EPHPORT_CONNECT_RCU_CHECK
-	data->rcu_lookup = regs_get_kernel_argument(regs, ARG_CHECK_RCU) & 1;
-#else
-	data->rcu_lookup = false;
-#endif
+	/* a bool: its register's low byte (only bit 0 is set) */
+	data->rcu_lookup = EPHPORT_CHECK_PRECHECK &&
+			   (regs_get_kernel_argument(regs, ARG_CHECK_RCU) & 1);
 	/* &tw is a local of the caller's frame: else not the layout built for */
 	data->twp = (void *)regs_get_kernel_argument(regs, ARG_CHECK_TWP);
 	if ((unsigned long)data->twp <= regs->sp || !object_is_on_stack(data->twp)) {
@@ -441,10 +448,8 @@ static int connect_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (smp_load_acquire(&callers_known))
 		data->search = ephport_search_begin_connect(sk, hash, &data->stamp,
 							    checks_probed());
-	if (data->search) {
+	if (data->search)
 		data->search->check_missed = checks_missed();
-		data->search->draw_missed = draw_missed();
-	}
 	return 0;
 }
 
@@ -453,10 +458,6 @@ static int connect_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct connect_data *data = (void *)ri->data;
 	unsigned long missed = kretprobe_missed(&probes[PROBE_CONNECT]);
 
-	/* a lost draw may have been the search's stride */
-	if (EPHPORT_CONNECT_STRIDE && data->search &&
-	    draw_missed() != data->search->draw_missed)
-		ephport_search_draws_lost(data->search);
 	if (data->search)
 		ephport_search_end_connect(data->search, (int)regs_return_value(regs),
 					   &data->stamp, missed,
@@ -677,68 +678,68 @@ static int text_extent_of(unsigned long addr, struct text_extent *e)
 	return 0;
 }
 
-/*
- * The address of @symbol, without touching its code: a kprobe registered
- * disabled is resolved but never armed.  0 when there is no such symbol.
- */
-static unsigned long symbol_address(const char *symbol)
-{
-	struct kprobe kp = { .symbol_name = symbol, .flags = KPROBE_FLAG_DISABLED };
-	unsigned long addr;
-
-	if (register_kprobe(&kp))
-		return 0;
-	addr = (unsigned long)kp.addr;
-	unregister_kprobe(&kp);
-	return addr;
-}
-
 /* A direct call: opcode and 32-bit displacement. */
 #define CALL_REL32_OPCODE 0xe8
 #define CALL_REL32_LEN 5
 /* Call depth tracking calls a thunk in the padding before the function. */
 #define CALL_THUNK_PADDING 64
+/* More code than udp_lib_get_port() has on any line (about 1.5 KiB) */
+#define UDP_CODE_MAX SZ_16K
 
 /*
- * @site is where a direct call of @func returns to: the 5 bytes before it
- * are "call rel32" to @func, or to its thunk just before it.
+ * The call at @insn (CALL_REL32_LEN bytes, returning to @site) is a direct
+ * call of @func, or of its call-depth thunk in the padding before it.
  */
-static bool call_returns_to(unsigned long site, unsigned long func)
+static bool calls(const u8 *insn, unsigned long site, unsigned long func)
 {
-	u8 call[CALL_REL32_LEN];
+	char name[KSYM_SYMBOL_LEN];
 	unsigned long target;
 	s32 rel;
 
-	if (copy_from_kernel_nofault(call, (void *)(site - CALL_REL32_LEN), sizeof(call)) ||
-	    call[0] != CALL_REL32_OPCODE)
+	if (insn[0] != CALL_REL32_OPCODE)
 		return false;
-	memcpy(&rel, call + 1, sizeof(rel));
+	memcpy(&rel, insn + 1, sizeof(rel));
 	target = site + rel;
-	return target <= func && func - target <= CALL_THUNK_PADDING;
+	if (target == func)
+		return true;
+	if (target > func || func - target > CALL_THUNK_PADDING)
+		return false;
+	sprint_symbol(name, target);
+	return str_has_prefix(name, "__pfx_get_random_u32+");
 }
 
 /*
- * Where udp_lib_get_port() receives its draw: the return address of its
- * one direct call of get_random_u32(), read from its code at load (no
- * probe on get_random_u32(), no socket of the module's own).  0 unless
+ * Where udp_lib_get_port() (attached at @udp) receives its draw: the return
+ * address of its one direct call of get_random_u32(), read from its code
+ * (no probe on get_random_u32(), no socket of the module's own).  0 unless
  * exactly one such call is found; registering the kprobe there then
  * checks that it is an instruction boundary.
  */
-static unsigned long find_udp_draw_site(void)
+static unsigned long find_udp_draw_site(unsigned long udp)
 {
-	unsigned long func = (unsigned long)get_random_u32, site, found = 0;
-	struct text_extent udp;
-	unsigned int calls = 0;
+	unsigned long func = (unsigned long)get_random_u32, found = 0, off;
+	struct text_extent e;
+	unsigned int n = 0;
+	u8 *code;
 
-	if (text_extent_of(symbol_address(udp_get_port_symbols[0]), &udp))
+	if (!udp || text_extent_of(udp, &e) || e.end - e.start > UDP_CODE_MAX)
 		return 0;
-	for (site = udp.start + CALL_REL32_LEN; site <= udp.end; site++) {
-		if (call_returns_to(site, func)) {
-			found = site;
-			calls++;
+	code = kmalloc(e.end - e.start, GFP_KERNEL);
+	if (!code || copy_from_kernel_nofault(code, (void *)e.start, e.end - e.start)) {
+		kfree(code);
+		return 0;
+	}
+	for (off = 0; off + CALL_REL32_LEN <= e.end - e.start; off++) {
+		if (calls(code + off, e.start + off + CALL_REL32_LEN, func)) {
+			found = e.start + off + CALL_REL32_LEN;
+			n++;
 		}
 	}
-	return calls == 1 ? found : 0;
+	kfree(code);
+	if (n != 1)
+		pr_info("udp_lib_get_port: %u direct calls of get_random_u32 in its code (another tracer's patch?), not one\n",
+			n);
+	return n == 1 ? found : 0;
 }
 
 /* Where a draw made by probe @i's function counts as its search's. */
@@ -791,7 +792,10 @@ int ephport_probes_register(enum ephport_detail detail)
 	for (i = PROBE_COUNT - 1; i >= 0; i--) {
 		if (i == PROBE_LOOKUP && !lookup)
 			continue;
-		err = i == PROBE_UDP_DRAW ? register_at(&probes[i], find_udp_draw_site()) :
+		err = i == PROBE_UDP_DRAW ?
+		      register_at(&probes[i],
+				  find_udp_draw_site(probes[PROBE_UDP_GET_PORT].symbol ?
+						     probe_address(&probes[PROBE_UDP_GET_PORT]) : 0)) :
 		      register_one(&probes[i]);
 		if (!err && caller_extent(i) &&
 		    text_extent_of(probe_address(&probes[i]), caller_extent(i)))
@@ -852,6 +856,8 @@ void ephport_probes_show(struct seq_file *m)
 				   p->purpose);
 	}
 	mutex_unlock(&probes_mutex);
+	if (!ephport_connect_secrets_allowed())
+		seq_puts(m, EPHPORT_WITHHELD "\n");
 }
 
 void ephport_probes_show_stats(struct seq_file *m)

@@ -10,6 +10,7 @@
 #include <linux/socket.h>
 #include <linux/string.h>
 
+#include "connect.h"
 #include "ephport_model.h"
 #include "record.h"
 
@@ -119,9 +120,10 @@ enum ephport_proto ephport_proto_of(u8 proto)
 }
 
 /*
- * After sockrange: what connect() adds.  @secrets: the peer's hash and
- * its perturbation slot's value, what keeps connect()'s ports from being
- * predicted; debugfs is root's alone, tracefs may be opened to a group.
+ * After sockrange: what connect() adds.  @secrets: the peer's hash, its
+ * slot and the slot's value, what keeps connect()'s ports from being
+ * predicted; debugfs is root's alone, tracefs may be opened to a group,
+ * and lockdown=confidentiality keeps them in (secrets=withheld says so).
  */
 static void begin_tail(const struct ephport_begin *b, struct line *l, bool secrets)
 {
@@ -134,6 +136,10 @@ static void begin_tail(const struct ephport_begin *b, struct line *l, bool secre
 	put_key(l, " dport=", b->dport);
 	if (!secrets)
 		return;
+	if (b->withheld || !ephport_connect_secrets_allowed()) {
+		put_lit(l, " secrets=withheld");
+		return;
+	}
 	put_key(l, " hash=", b->hash);
 	put_key(l, " slot=", b->slot);
 	if (b->perturb_known)
@@ -230,6 +236,20 @@ static void format_end(const struct ephport_end_rec *e, struct line *l)
 	put_key(l, " incomplete=", e->incomplete);
 	if (e->probed_valid)
 		put_key(l, " probed=", e->probed);
+}
+
+void ephport_record_withhold(struct ephport_record *rec)
+{
+	struct ephport_begin *b = &rec->begin;
+
+	if (rec->type != EPHPORT_REC_BEGIN || b->op != EPHPORT_OP_CONNECT ||
+	    ephport_connect_secrets_allowed())
+		return;
+	b->hash = 0;
+	b->slot = 0;
+	b->perturb = 0;
+	b->perturb_known = 0;
+	b->withheld = 1;
 }
 
 int ephport_record_format(const struct ephport_record *rec, char *buf, size_t size)

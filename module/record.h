@@ -21,6 +21,12 @@ static_assert(TASK_COMM_LEN == EPHPORT_COMM_LEN);
 enum ephport_family ephport_family_of(u16 family);
 enum ephport_proto ephport_proto_of(u8 proto);
 
+/*
+ * A connect()'s begin as it may leave the module: under
+ * lockdown=confidentiality, hash, slot and perturb zeroed and withheld set.
+ */
+void ephport_record_withhold(struct ephport_record *rec);
+
 /* Formats one record as a newline-terminated line; returns its length. */
 int ephport_record_format(const struct ephport_record *rec, char *buf, size_t size);
 

@@ -262,6 +262,7 @@ struct ephport_search *ephport_search_begin_connect(struct sock *sk, u64 hash,
 	s->tw_reused = false;
 	s->reasons_known = checks_probed;
 	s->perturb_known = st->alone && ephport_connect_perturb(hash, &s->perturb);
+	s->step_width = ephport_port_step_width(s->net);
 	s->stride_drawn = false;
 	s->stride_upper = 0;
 	return started(s);
@@ -382,7 +383,7 @@ static bool emit_half_pass(struct ephport_search *s, unsigned int h, int chosen)
 
 	rec.pass.has_step = s->kind != EPHPORT_WALK_BIND;
 	rec.pass.step = hp->step;
-	rec.pass.stride = s->kind == EPHPORT_WALK_CONNECT ? hp->stride : 0;
+	rec.pass.stride = EPHPORT_CONNECT_STRIDE && s->kind == EPHPORT_WALK_CONNECT ? hp->stride : 0;
 	for (parity = 0; parity < hp->sweeps; parity++) {
 		/* connect(): low's parity, then the next; bind: odd, then one less */
 		unsigned int offset = s->kind == EPHPORT_WALK_CONNECT ? s->draw[h] + parity :
@@ -699,6 +700,28 @@ void ephport_search_checked(struct ephport_search *s, u16 port, int ret, bool tw
 }
 
 /*
+ * 7.x: the stride the kernel walked with, into @hp.  It reads
+ * ip_local_port_step_width once, between the module's reads at entry and
+ * now: with both equal, the stride's draw was seen with the bound that
+ * width gives, or there was none (width 0, or a range of one port).  A
+ * width changed and changed back in between is beyond what can be seen.
+ */
+static bool connect_stride_known(const struct ephport_search *s,
+				 struct ephport_half_pass *hp)
+{
+	u32 width = ephport_port_step_width(s->net), sweep = hp->remaining / hp->step;
+
+	if (!EPHPORT_CONNECT_STRIDE)
+		return true;
+	if (width != s->step_width)
+		return false;
+	if (!width || hp->remaining <= 1)
+		return !s->stride_upper;
+	return s->stride_drawn && s->stride_upper == min(sweep, width) &&
+	       ephport_connect_stride(hp, s->stride_upper, s->stride_draw);
+}
+
+/*
  * Writes connect()'s walk, derived only from what the kernel surely used:
  * the slot's value with no other connect() around (the slot is read
  * before the others are looked for, so one starting in between is seen),
@@ -722,9 +745,7 @@ static bool emit_connect_walk(struct ephport_search *s, int ret, int chosen,
 		return false;
 	ephport_connect_begin(s->range_low, s->range_high,
 			      ephport_connect_one_sweep(s->sock_low, s->sock_high), hp);
-	/* a stride's draw began but was not seen to return */
-	if (s->stride_upper && (!s->stride_drawn ||
-				!ephport_connect_stride(hp, s->stride_upper, s->stride_draw)))
+	if (!connect_stride_known(s, hp))
 		return false;
 	offset = ephport_connect_offset(hp, s->perturb, s->hash);
 	for (sweep = 0; chosen > 0 && index < 0 && sweep < hp->sweeps; sweep++)

@@ -82,7 +82,11 @@ struct ephport_search {
 	bool tw_reused;
 	bool reasons_known;
 	unsigned long check_missed;	/* the check probes' misses at the start */
-	/* connect (7.x): the random stride's draw, its bound and value */
+	/*
+	 * connect (7.x): ip_local_port_step_width at entry, and the random
+	 * stride's draw, its bound and value
+	 */
+	u32 step_width;
 	bool stride_drawn;
 	u32 stride_upper;
 	u32 stride_draw;

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* metrics: ports in use and the module's counters, for Prometheus. */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "metrics.h"
+#include "source.h"
 
 static const struct argp_option options[] = {
 	{ "proc", 'p', "DIR", 0, "Read DIR instead of /proc (another namespace's, or a test's)", 0 },
@@ -42,7 +45,15 @@ static int run(int argc, char **argv)
 	const char *proc = "/proc";
 	int code = ep_parse_args(&argp, argc, argv, &proc);
 
-	return code ? code : ep_metrics(stdout, proc);
+	if (code)
+		return code;
+	code = ep_metrics(stdout, proc);
+	/* a full disk must not leave a cut file for mv to install */
+	if (fflush(stdout) || ferror(stdout)) {
+		ep_error("cannot write the metrics: %s", strerror(errno));
+		return EP_EXIT_FAIL;
+	}
+	return code;
 }
 
 const struct ep_command ep_cmd_metrics = {

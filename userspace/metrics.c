@@ -82,14 +82,15 @@ static void help(FILE *out, const char *name, const char *type, const char *text
 	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
 }
 
-/* The module's stats file, as counters; nothing when it is not loaded. */
+/*
+ * The module's stats file, as counters (searches and failures are the
+ * walk families' below, by namespace); whether it is loaded, in any case.
+ */
 static void module_counters(FILE *out)
 {
 	static const struct {
 		const char *key, *name, *help;
 	} counters[] = {
-		{ "searches", "ephport_searches_total", "Port-0 searches the module traced." },
-		{ "failed", "ephport_search_failures_total", "Traced searches that found no port." },
 		{ "incomplete", "ephport_searches_incomplete_total",
 		  "Traced searches whose records may miss passes or candidates." },
 		{ "passes", "ephport_passes_total", "Parity sweeps of traced searches." },
@@ -98,23 +99,32 @@ static void module_counters(FILE *out)
 		{ "records_dropped", "ephport_records_dropped_total",
 		  "Records overwritten before a reader took them." },
 	};
-	char path[4096], key[64];
+	char path[4096], line[256], key[64];
 	unsigned long long value;
 	size_t i;
 	FILE *f;
 
+	help(out, "ephport_build_info", "gauge", "The reader's version, always 1.");
+	fprintf(out, "ephport_build_info{version=\"%s\"} 1\n", EPHPORT_VERSION);
 	snprintf(path, sizeof(path), "%s/stats", ep_dir);
 	f = fopen(path, "r");
+	help(out, "ephport_module_loaded", "gauge",
+	     "1 when the ephport module's files could be read, else 0.");
+	fprintf(out, "ephport_module_loaded %d\n", !!f);
 	if (!f) {
 		fprintf(out, "# the ephport module is not loaded: no search counters\n");
 		return;
 	}
-	while (fscanf(f, "%63s %llu", key, &value) == 2)
+	/* line by line: "probe NAME hits N missed M" lines sit among the keys */
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %llu", key, &value) != 2)
+			continue;
 		for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
 			if (!strcmp(key, counters[i].key)) {
 				help(out, counters[i].name, "counter", counters[i].help);
 				fprintf(out, "%s %llu\n", counters[i].name, value);
 			}
+	}
 	fclose(f);
 }
 
@@ -203,8 +213,11 @@ static void walk_counters(FILE *out)
 				fprintf(out, ",errno=\"%s\"} %llu\n", ephport_failure_words[i],
 					c.failed[i]);
 			}
+			/* the module's last bucket holds all above 2^15: +Inf's alone */
 			for (i = 0; family == 2 && i < EPHPORT_EXAMINED_BUCKETS; i++) {
 				cumulative += c.buckets[i];
+				if (i + 1 == EPHPORT_EXAMINED_BUCKETS)
+					break;
 				fprintf(out, "ephport_examined_ports_bucket{");
 				labels(out, &c);
 				fprintf(out, ",le=\"%u\"} %llu\n", 1U << i, cumulative);

@@ -177,6 +177,10 @@ static bool parse_pair(const char *key, size_t klen, const char *v, size_t n,
 		return parse_u64(v, n, &r->hash);
 	if (KEY("slot"))
 		return parse_ll(v, n, 0, UINT_MAX, &r->slot);
+	if (KEY("secrets")) {
+		r->withheld = n == strlen("withheld") && !memcmp(v, "withheld", n);
+		return true;
+	}
 	if (KEY("perturb")) {
 		if (n == strlen("unknown") && !memcmp(v, "unknown", n))
 			return true;
@@ -367,6 +371,9 @@ static int decode_begin(const struct ephport_begin *b, struct ep_record *r)
 		return 0;
 	format_addr(r->daddr, sizeof(r->daddr), r->family, b->daddr);
 	r->dport = b->dport;
+	r->withheld = b->withheld;
+	if (r->withheld)
+		return 0;
 	r->hash = b->hash;
 	r->slot = b->slot;
 	if (b->perturb_known)
@@ -475,11 +482,16 @@ int ep_record_format(const struct ep_record *r, char *buf, int size)
 				ephport_family_words[r->family], ephport_proto_words[r->proto],
 				r->addr, r->reuse, r->reuseport, r->range_low, r->range_high,
 				sockrange, ephport_op_words[r->op]);
-		if (r->op == EPHPORT_OP_CONNECT)
+		if (r->op == EPHPORT_OP_CONNECT && r->withheld)
+			len += snprintf(buf + len, size - len, " daddr=%s dport=%d secrets=withheld",
+					r->daddr, r->dport);
+		else if (r->op == EPHPORT_OP_CONNECT)
 			len += snprintf(buf + len, size - len,
 					" daddr=%s dport=%d hash=%llu slot=%lld",
 					r->daddr, r->dport, r->hash, r->slot);
-		if (r->perturb >= 0)
+		if (r->withheld)
+			;
+		else if (r->perturb >= 0)
 			len += snprintf(buf + len, size - len, " perturb=%lld", r->perturb);
 		else if (r->op == EPHPORT_OP_CONNECT)
 			len += snprintf(buf + len, size - len, " perturb=unknown");

@@ -45,6 +45,7 @@ struct ep_record {
 	int dport;
 	unsigned long long hash;
 	long long slot, perturb;
+	int withheld;			/* lockdown: hash, slot and perturb kept in */
 	/* pass */
 	int pass;
 	enum ephport_half half;

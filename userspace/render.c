@@ -116,7 +116,9 @@ void ep_render_human(FILE *out, const struct ep_search *s, int color)
 				v6 ? "]" : "", b->dport);
 		fprintf(out, "%s%s netns %lu\n", b->reuse ? "  SO_REUSEADDR" : "",
 			b->reuseport ? "  SO_REUSEPORT" : "", b->netns);
-		if (is_connect(s) && b->perturb >= 0 && s->has_end && s->end.incomplete)
+		if (is_connect(s) && b->withheld)
+			fprintf(out, "  hash, slot and its value withheld (lockdown=confidentiality)\n");
+		else if (is_connect(s) && b->perturb >= 0 && s->has_end && s->end.incomplete)
 			fprintf(out, "  perturbation slot %lld read as %lld at entry, not verified (incomplete)\n",
 				b->slot, b->perturb);
 		else if (is_connect(s) && b->perturb >= 0)
@@ -256,8 +258,12 @@ void ep_render_json(FILE *out, const struct ep_search *s)
 		if (is_connect(s)) {
 			fputc(',', out);
 			json_string(out, "daddr", b->daddr);
-			fprintf(out, ",\"dport\":%d,\"hash\":%llu,\"slot\":%lld,\"perturb\":",
-				b->dport, b->hash, b->slot);
+			if (b->withheld)
+				fprintf(out, ",\"dport\":%d,\"secrets\":\"withheld\",\"hash\":null,\"slot\":null,\"perturb\":",
+					b->dport);
+			else
+				fprintf(out, ",\"dport\":%d,\"hash\":%llu,\"slot\":%lld,\"perturb\":",
+					b->dport, b->hash, b->slot);
 			if (b->perturb >= 0)
 				fprintf(out, "%lld", b->perturb);
 			else
@@ -390,15 +396,19 @@ static void explain_connect(FILE *out, const struct ep_search *s)
 	const struct ep_record *b = &s->begin;
 	int i, n[EPHPORT_VERDICT_COUNT];
 
-	if (b->perturb < 0) {
+	if (b->perturb < 0 && !b->withheld) {
 		fprintf(out, "The walk starts from perturbation slot %lld of the kernel's table_perturb, whose value is unknown here (the module was not told where the table is, see README.md, or another connect() of the same slot ran at the same time), so which ports were tried is not known.\n",
 			b->slot);
 		return;
 	}
 	if (!s->npass)
 		return;
-	fprintf(out, "The destination's hash %llu picks perturbation slot %lld, which held %lld; their sum modulo the range's width gives offset %lld",
-		b->hash, b->slot, b->perturb, s->passes[0].rec.offset);
+	if (b->withheld)
+		fprintf(out, "The kernel is locked down (confidentiality), so the module keeps the destination's hash and its perturbation slot's value to itself (they would let one predict other connections' ports); the walk started at offset %lld",
+			s->passes[0].rec.offset);
+	else
+		fprintf(out, "The destination's hash %llu picks perturbation slot %lld, which held %lld; their sum modulo the range's width gives offset %lld",
+			b->hash, b->slot, b->perturb, s->passes[0].rec.offset);
 	if (s->passes[0].rec.step == 1)
 		fprintf(out, ". The socket set IP_LOCAL_PORT_RANGE, so the kernel (6.8+) walks every port of it in one sweep, in steps of 1, from %lld.\n",
 			s->passes[0].rec.start);

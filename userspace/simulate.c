@@ -55,7 +55,8 @@ static void pass_init(struct sim_run *run, struct ep_record *pass,
 	/* bind's passes say no step: theirs is always 2 */
 	if (run->sim->kind != EP_SIM_BIND)
 		pass->step = hp->step;
-	if (run->sim->kind == EP_SIM_CONNECT)
+	/* a stride is 7.x's: simulated only when given */
+	if (run->sim->kind == EP_SIM_CONNECT && run->sim->stride)
 		pass->stride = hp->stride;
 	pass->parity = start & 1 ? EPHPORT_ODD : EPHPORT_EVEN;
 }

@@ -142,6 +142,42 @@ static bool records_decodable(void)
 	       (bytes < 0 || bytes >= (long)sizeof(struct ephport_record));
 }
 
+/*
+ * connect()'s walks need table_perturb's address, which only kallsyms
+ * tells: set it when the module has none and this reader may (root; the
+ * module checks it against kallsyms itself).  Quietly: without it the
+ * searches still trace, with perturb=unknown.
+ */
+static void perturb_table_ensure(void)
+{
+	char path[4096], line[256], addr[32], type[8], name[128], words[64];
+	bool unset = false;
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/control", ep_dir);
+	f = fopen(path, "r");
+	if (f && fgets(line, sizeof(line), f))
+		unset = strstr(line, "perturb_table=unset");
+	if (f)
+		fclose(f);
+	if (!unset || access(path, W_OK) || !(f = fopen("/proc/kallsyms", "r")))
+		return;
+	words[0] = '\0';
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%31s %7s %127s", addr, type, name) == 3 &&
+		    !strcmp(name, "table_perturb") && strspn(addr, "0") != strlen(addr)) {
+			snprintf(words, sizeof(words), "perturb_table=0x%s", addr);
+			break;
+		}
+	fclose(f);
+	fd = words[0] ? open(path, O_WRONLY | O_CLOEXEC) : -1;
+	if (fd >= 0 && write(fd, words, strlen(words)) < 0)
+		ep_error("control rejected '%s' from /proc/kallsyms: %s", words, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
 int ep_open_records(struct ep_source *src, bool follow, bool text_only, int *code)
 {
 	char path[4096];
@@ -156,6 +192,7 @@ int ep_open_records(struct ep_source *src, bool follow, bool text_only, int *cod
 		}
 		return src->fd;
 	}
+	perturb_table_ensure();
 	/* a module whose records this reader cannot decode: its text */
 	src->binary = !text_only && !ep_cli.text && records_decodable();
 	if (src->binary) {

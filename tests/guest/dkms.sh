@@ -6,7 +6,8 @@ check depmod depmod
 check modprobe-with-parameters modprobe ephport ring_size=128 detail=searches
 check parameter-ring-size grep -qx 128 /sys/module/ephport/parameters/ring_size
 check parameter-detail grep -q "detail=searches" $D/control
-scenarios seed-ipv6 seed-ipv4 || failed=1
+# the preempted writer runs on PREEMPT_RT kernels (SKIP elsewhere)
+scenarios seed-ipv6 seed-ipv4 preempted-writer || failed=1
 check modprobe-r modprobe -r ephport
 check unloaded sh -c '! grep -q "^ephport " /proc/modules'
 exit $failed

@@ -838,8 +838,9 @@ static bool control_race(void)
 	for (i = 0; i < WRITERS; i++) {
 		char want[64];
 
-		snprintf(want, sizeof(want), "%s perturb_table=unset\n", words[i]);
-		one_of |= !strcmp(now, want);
+		/* the table's address is not what the writers race on */
+		snprintf(want, sizeof(want), "%s perturb_table=", words[i]);
+		one_of |= !strncmp(now, want, strlen(want));
 	}
 	EXPECT(one_of, "control after the race is a mix: %s", now);
 	return true;
@@ -1300,7 +1301,8 @@ static bool connect_walk_agrees(const struct search *s, int port)
 		ephport_apply_sock_range(&low, &high, s->begin.sock_low, s->begin.sock_high);
 	ephport_connect_begin(low, high, last->step == 1, &hp);
 	/* 7.x's stride: within the step width and sharing no factor with a sweep */
-	EXPECT(last->stride == 1 || (last->stride > 1 && step_width_file()),
+	/* stride= on every connect() pass of a kernel that has strides, on no other */
+	EXPECT(step_width_file() ? last->stride >= 1 : last->stride == -1,
 	       "search %llu: stride=%lld on a kernel %s ip_local_port_step_width", s->id,
 	       last->stride, step_width_file() ? "with" : "without");
 	if (last->stride > 1) {
@@ -1883,6 +1885,7 @@ static void read_progress(struct progress *p, pid_t binder)
 	while (fd >= 0 && !p->end_read) {
 		bool begin_now = false, lower_now = false;
 		char *line, *nl;
+		int done;
 
 		if (p->clear_mid && id)
 			clear_lower_half(p);
@@ -1890,11 +1893,16 @@ static void read_progress(struct progress *p, pid_t binder)
 			write_file(RESERVED, "65000");
 			p->reserve_mid = 2 + !p->bind_done;
 		}
+		/*
+		 * bind() returned after its end was written: an empty read
+		 * begun after that has nothing more to come (one begun before
+		 * may have missed the end)
+		 */
+		done = p->bind_done;
 		/* a line at a time when clearing, so the rest stays in the ring */
 		n = read(fd, buf + have, p->clear_mid ? EPHPORT_LINE_MAX : sizeof(buf) - 1 - have);
 		p->polling = 1;
-		/* bind() returned after its end was written: nothing more to come */
-		if (n <= 0 && p->bind_done)
+		if (n <= 0 && done)
 			break;
 		if (n <= 0)
 			continue;
@@ -1969,11 +1977,26 @@ static bool watch_search(struct progress *p)
 	EXPECT(p->begin_read && p->end_read, "reader saw begin %d end %d",
 	       p->begin_read, p->end_read);
 	EXPECT(p->end_err == -EADDRINUSE, "end says err=%d", p->end_err);
-	EXPECT(!p->end_with_begin, "the begin came in the same read as the end (search took %llu ns)",
-	       p->end_ns);
-	EXPECT(p->begin_before_return, "the begin was read only after bind() returned");
 	return true;
 }
+
+/*
+ * The reader read the begin while bind() still ran, before the end: else
+ * its vCPU did not run during the search (a host under load), or the
+ * module held the begin back.  Callers try again, and fail if it never is.
+ */
+static bool reader_kept_up(const struct progress *p)
+{
+	if (p->end_with_begin)
+		snprintf(why, sizeof(why), "the begin came in the same read as the end (search took %llu ns)",
+			 p->end_ns);
+	else if (!p->begin_before_return)
+		snprintf(why, sizeof(why), "the begin was read only after bind() returned");
+	return !p->end_with_begin && p->begin_before_return;
+}
+
+/* Tries for a search whose middle a reader (and an action) could see. */
+#define MID_SEARCH_TRIES 5
 
 static struct progress *shared_progress(void)
 {
@@ -1994,17 +2017,22 @@ static struct progress *shared_progress(void)
 static bool progress_visible(void)
 {
 	struct progress *p = shared_progress();
-	bool ok;
+	bool ok, seen = false;
+	int tries = 0;
 
 	EXPECT(p, "mmap: %s", strerror(errno));
-	ok = watch_search(p);
-	printf("# progress-visible: the search took %llu ns\n", p->end_ns);
-	if (ok && (!p->lower_before_return || p->lower_with_end)) {
-		snprintf(why, sizeof(why), "the lower half's passes came only with the end");
-		ok = false;
-	}
+	do {
+		memset(p, 0, sizeof(*p));
+		ok = watch_search(p);
+		printf("# progress-visible: the search took %llu ns\n", p->end_ns);
+		seen = ok && reader_kept_up(p);
+		if (seen && (!p->lower_before_return || p->lower_with_end)) {
+			snprintf(why, sizeof(why), "the lower half's passes came only with the end");
+			seen = false;
+		}
+	} while (ok && !seen && ++tries < MID_SEARCH_TRIES);
 	munmap(p, sizeof(*p));
-	return ok;
+	return ok && seen;
 }
 
 /*
@@ -2015,17 +2043,19 @@ static bool progress_visible(void)
 static bool watch_mid_search(struct progress *p, const struct progress *start,
 			     bool (*landed)(const struct progress *p))
 {
-	enum { TRIES = 5 };
 	int tries = 0;
-	bool ok;
+	bool ok, kept_up = false;
 
 	do {
 		*p = *start;
 		ok = watch_search(p);
-	} while (ok && !landed(p) && ++tries < TRIES);
+		kept_up = ok && reader_kept_up(p);
+	} while (ok && (!kept_up || !landed(p)) && ++tries < MID_SEARCH_TRIES);
+	if (ok && !kept_up)
+		return false;
 	if (ok && !landed(p)) {
 		snprintf(why, sizeof(why), "%d times the action missed the search's middle",
-			 TRIES);
+			 MID_SEARCH_TRIES);
 		return false;
 	}
 	if (ok && !p->end_incomplete) {
@@ -2367,13 +2397,11 @@ static bool metrics(void)
 	static char out[65536];
 	struct bound b[3];
 	int rc, mid = half_point(LOW, HIGH);
-	long long searches;
 
 	set_range(LOW, HIGH);
 	b[0] = bind_socket(AF_INET, SOCK_STREAM, LOW + 1, false, true, 0, 0);
 	b[1] = bind_socket(AF_INET6, SOCK_STREAM, mid + 1, false, true, 0, 0);
 	b[2] = bind_socket(AF_INET, SOCK_DGRAM, LOW + 2, false, false, 0, 0);
-	searches = module_stat("searches");
 	rc = run_reader(out, sizeof(out), "ephport metrics");
 	close_all(b, 3);
 	set_range(32768, 60999);
@@ -2389,9 +2417,9 @@ static bool metrics(void)
 	       metric(out, "ephport_ports_in_use{proto=\"udp\",half=\"lower\"}") == 1 &&
 	       metric(out, "ephport_ports_in_use{proto=\"udp\",half=\"upper\"}") == 0,
 	       "ports in use: %.300s", out + strlen(out) / 2);
-	EXPECT(metric(out, "ephport_searches_total") == searches,
-	       "searches_total %lld, stats say %lld", metric(out, "ephport_searches_total"),
-	       searches);
+	/* searches are counted once, by namespace and walk (metrics-walks) */
+	EXPECT(!strstr(out, "ephport_searches_total") &&
+	       metric(out, "ephport_module_loaded") == 1, "module-wide searches, or not loaded");
 	return true;
 }
 
@@ -2826,6 +2854,205 @@ struct scenario {
 	bool (*run)(void);
 };
 
+static int compare_strings(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Rows of counters now: in @rows their netns= and walk= (the walk's index). */
+static int counter_rows(unsigned long (*rows)[2], int max)
+{
+	static char text[65536];
+	char *line, *cursor = text;
+	unsigned long netns;
+	char walk[16];
+	int n = 0, w;
+
+	if (!read_file(DEBUGFS "counters", text, sizeof(text)))
+		return -1;
+	while ((line = strsep(&cursor, "\n")))
+		if (sscanf(line, "netns=%lu walk=%15s", &netns, walk) == 2 && n < max) {
+			w = EP_WORD_INDEX(walk, strlen(walk), ephport_walk_words);
+			rows[n][0] = netns;
+			rows[n++][1] = (unsigned long)w;
+		}
+	return n;
+}
+
+/*
+ * Counters across namespace churn: live namespaces claim their rows while
+ * short-lived ones hold the rows their hashes point to, which are then
+ * given back; every live namespace keeps exactly one row a walk, with all
+ * of its searches, in counters and in the metrics.
+ */
+static bool counters_churn(void)
+{
+	enum { LIVE = 8, ROUNDS = 8, EPHEMERAL = 25, MAX_ROWS = 256, MAX_SERIES = 4096 };
+	static unsigned long rows[MAX_ROWS][2];
+	static char *series[MAX_SERIES];
+	static char metrics_text[1 << 17];
+	int home = open("/proc/self/ns/net", O_RDONLY), live[LIVE], eph[EPHEMERAL];
+	unsigned long inode[LIVE];
+	int round, i, j, n, created = 0;
+	double deadline;
+	struct stat st;
+	struct bound b;
+	char *line, *cursor;
+
+	EXPECT(home >= 0, "own netns: %s", strerror(errno));
+	for (i = 0; i < LIVE; i++) {
+		EXPECT(!unshare(CLONE_NEWNET) && !stat("/proc/self/ns/net", &st),
+		       "unshare: %s", strerror(errno));
+		live[i] = open("/proc/self/ns/net", O_RDONLY);
+		inode[i] = st.st_ino;
+	}
+	for (round = 0; round < ROUNDS; round++) {
+		/* short-lived namespaces first, each claiming a row */
+		for (j = 0; j < EPHEMERAL; j++) {
+			EXPECT(!unshare(CLONE_NEWNET), "unshare: %s", strerror(errno));
+			eph[j] = open("/proc/self/ns/net", O_RDONLY);
+			b = bind_socket(AF_INET, SOCK_STREAM, 0, false, false, 0, 0);
+			close_all(&b, 1);
+			created++;
+		}
+		for (i = 0; i < LIVE; i++) {
+			setns(live[i], CLONE_NEWNET);
+			b = bind_socket(AF_INET, SOCK_STREAM, 0, false, false, 0, 0);
+			close_all(&b, 1);
+			EXPECT(!b.err, "bind in live netns %lu: %s", inode[i], strerror(b.err));
+		}
+		setns(home, CLONE_NEWNET);
+		for (j = 0; j < EPHEMERAL; j++)
+			close(eph[j]);
+		/* their rows come back as the kernel dismantles them */
+		for (deadline = now_seconds() + 30; now_seconds() < deadline; usleep(100000)) {
+			n = counter_rows(rows, MAX_ROWS);
+			for (i = 0, j = 0; i < n; i++)
+				j += rows[i][1] == EPHPORT_WALK_BIND;
+			if (j <= LIVE + 1)
+				break;
+		}
+	}
+	n = counter_rows(rows, MAX_ROWS);
+	for (i = 0; i < LIVE; i++)
+		close(live[i]);
+	close(home);
+	EXPECT(n > 0, "counters unreadable");
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			EXPECT(rows[i][0] != rows[j][0] || rows[i][1] != rows[j][1],
+			       "netns %lu has two rows for walk %s (of %d namespaces made)",
+			       rows[i][0], ephport_walk_words[rows[i][1]], created);
+	for (i = 0; i < LIVE; i++) {
+		static char text[65536], key[64];
+		char *at;
+		long long searches = -1;
+
+		EXPECT(read_file(DEBUGFS "counters", text, sizeof(text)), "counters");
+		snprintf(key, sizeof(key), "netns=%lu walk=bind searches=", inode[i]);
+		at = strstr(text, key);
+		if (at)
+			searches = atoll(at + strlen(key));
+		EXPECT(searches == ROUNDS, "live netns %lu: %lld bind searches counted, %d made",
+		       inode[i], searches, ROUNDS);
+	}
+	/* the metrics: no series twice */
+	EXPECT(!run_reader(metrics_text, sizeof(metrics_text), "ephport metrics"), "ephport metrics");
+	cursor = metrics_text;
+	n = 0;
+	while ((line = strsep(&cursor, "\n")) && n < MAX_SERIES) {
+		char *space = strrchr(line, ' ');
+
+		if (!*line || *line == '#' || !space)
+			continue;
+		*space = '\0';
+		series[n++] = line;
+	}
+	qsort(series, n, sizeof(series[0]), compare_strings);
+	for (i = 1; i < n; i++)
+		EXPECT(strcmp(series[i - 1], series[i]), "metrics: series %s twice", series[i]);
+	return true;
+}
+
+#define LOCKDOWN "/sys/kernel/security/lockdown"
+
+/*
+ * lockdown=confidentiality raised after load (the job does it, with the
+ * perturbation table set before): connect()s still trace their ports, but
+ * no hash, slot or perturbation value leaves the module, in the text, the
+ * binary records or the probes file.
+ */
+static bool lockdown_secrets(void)
+{
+	enum { N = 20 };
+	static char text[65536], packed[4 * N * EPHPORT_RECORD_SIZE], probes[8192];
+	struct sockaddr_storage peer;
+	struct ephport_record w;
+	int fd, lfd, i, nbegin = 0, withheld = 0;
+	struct bound c[N];
+	size_t off;
+	ssize_t n;
+	long size;
+
+	fd = open(LOCKDOWN, O_RDONLY);
+	n = fd >= 0 ? read(fd, text, sizeof(text) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	text[n > 0 ? n : 0] = '\0';
+	if (!strstr(text, "[confidentiality]")) {
+		snprintf(skipped, sizeof(skipped), "not locked down for confidentiality");
+		return true;
+	}
+	lfd = loopback_listener(AF_INET, SOCK_STREAM, 5002, &peer);
+	EXPECT(lfd >= 0, "listener: %s", strerror(errno));
+	for (i = 0; i < N; i++)
+		c[i] = connect_socket(&peer, SOCK_STREAM, 0, 0);
+	load_trace();
+	close_all(c, N);
+	close(lfd);
+	for (i = 0; i < N; i++) {
+		struct search *s = op_ending(EPHPORT_OP_CONNECT, c[i].port, 0);
+
+		EXPECT(!c[i].err && s, "connect %d: port %d (%s) not traced", i, c[i].port,
+		       strerror(c[i].err));
+		EXPECT(s->begin.withheld && s->begin.perturb < 0 && s->begin.slot < 0,
+		       "search %llu: withheld %d slot %lld perturb %lld", s->id,
+		       s->begin.withheld, s->begin.slot, s->begin.perturb);
+	}
+	fd = open(DEBUGFS "events", O_RDONLY);
+	n = fd >= 0 ? read_all(fd, text, sizeof(text) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	EXPECT(n > 0, "events: %s", strerror(errno));
+	text[n] = '\0';
+	EXPECT(!strstr(text, " hash=") && !strstr(text, " slot=") && !strstr(text, " perturb="),
+	       "events still carries a secret");
+	fd = open(DEBUGFS "records", O_RDONLY);
+	n = fd >= 0 ? read_all(fd, packed, sizeof(packed)) : -1;
+	if (fd >= 0)
+		close(fd);
+	EXPECT(n > 0, "records: %s", strerror(errno));
+	for (off = 0; (size = ep_record_unpack(packed + off, n - off, &w)) > 0; off += size) {
+		if (w.type != EPHPORT_REC_BEGIN || w.begin.op != EPHPORT_OP_CONNECT)
+			continue;
+		nbegin++;
+		withheld += w.begin.withheld;
+		EXPECT(!w.begin.hash && !w.begin.slot && !w.begin.perturb && !w.begin.perturb_known,
+		       "binary search %llu: hash %llu slot %u perturb %u", (unsigned long long)w.search,
+		       (unsigned long long)w.begin.hash, w.begin.slot, w.begin.perturb);
+	}
+	EXPECT(nbegin >= N && withheld == nbegin, "%d binary connect begins, %d withheld",
+	       nbegin, withheld);
+	fd = open(DEBUGFS "probes", O_RDONLY);
+	n = fd >= 0 ? read_all(fd, probes, sizeof(probes) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	probes[n > 0 ? n : 0] = '\0';
+	EXPECT(strstr(probes, "lockdown=confidentiality: connect()'s hash, slot and perturbation values are withheld"),
+	       "probes does not say the secrets are withheld");
+	return true;
+}
+
 static const struct scenario scenarios[] = {
 	{ "seed-ipv6", seed_ipv6 },
 	{ "seed-ipv4", seed_ipv4 },
@@ -2864,6 +3091,8 @@ static const struct scenario scenarios[] = {
 	{ "connect-ipv4", connect_ipv4 },
 	{ "connect-ipv6", connect_ipv6 },
 	{ "connect-stride", connect_stride },
+	{ "lockdown-secrets", lockdown_secrets },
+	{ "counters-netns-churn", counters_churn },
 	{ "connect-socket-range", connect_socket_range },
 	{ "connect-timewait", connect_timewait },
 	{ "connect-perturb-unknown", connect_perturb_unknown },

@@ -18,6 +18,9 @@ if grep -qw inet_csk_find_open_port /proc/kallsyms; then
 else
 	check probes-inlined-reported grep -q "inet_csk_find_open_port kretprobe missing" $D/probes
 fi
+# the reader tells a fresh module where connect()'s table is, from kallsyms
+check reader-sets-perturb-table sh -c 'grep -q perturb_table=unset $D/control &&
+	ephport show > /dev/null && grep -q "perturb_table=set" $D/control'
 scenarios all || failed=1
 cat $D/stats
 check no-untracked grep -q "^untracked 0$" $D/stats
@@ -46,10 +49,17 @@ check rmmod-again rmmod ephport
 check insmod-bad-detail not insmod /modules/ephport.ko detail=bogus
 check insmod-bad-ring not insmod /modules/ephport.ko ring_size=1
 check insmod-again insmod /modules/ephport.ko
+# control closes under lockdown: connect()'s table is told before
+echo "perturb_table=0x$(awk '$3 == "table_perturb" {print $1}' /proc/kallsyms)" > $D/control
 # lockdown is one-way, so it comes last: read-only files stay open, control closes
 echo integrity > /sys/kernel/security/lockdown
 check lockdown-reads sh -c 'two-servers >/dev/null && ephport show --no-color | grep -q "=> port"'
 check lockdown-control-closed sh -c 'test -e $D/control && ! cat $D/control'
 check lockdown-reader-exit-6 sh -c 'ephport watch --candidates --count 1; [ $? -eq 6 ]'
+# confidentiality, raised with the module loaded: connect()'s secrets stay in
+check lockdown-not-yet-withheld sh -c '! grep -q withheld $D/probes'
+echo confidentiality > /sys/kernel/security/lockdown
+scenarios lockdown-secrets || failed=1
+check lockdown-withheld-logged sh -c 'dmesg | grep -q "Lockdown: .*kprobes is restricted"'
 check rmmod-last rmmod ephport
 exit $failed

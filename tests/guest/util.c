@@ -44,6 +44,16 @@ bool read_file(const char *path, char *buf, size_t size)
 	return true;
 }
 
+long read_all(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n = 0;
+
+	while (len < size && (n = read(fd, buf + len, size - len)) > 0)
+		len += (size_t)n;
+	return n < 0 && !len ? -1 : (long)len;
+}
+
 double now_seconds(void)
 {
 	struct timespec ts;

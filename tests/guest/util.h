@@ -14,6 +14,8 @@ int write_bytes(const char *path, const char *bytes, size_t n);
 int write_file(const char *path, const char *text);
 /* One read(2) into @buf, NUL-terminated; false when it failed. */
 bool read_file(const char *path, char *buf, size_t size);
+/* read(2)s from @fd until its end or @size bytes: their count, or -1. */
+long read_all(int fd, char *buf, size_t size);
 /* CLOCK_MONOTONIC in seconds. */
 double now_seconds(void);
 /* A counter from the module's stats, or -1 when it is not loaded. */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The shared model against line-by-line transcriptions of the kernel's
- * three walks (6.1's inet_csk_find_open_port(), 6.12's and 7.3's
- * __inet_hash_connect() and udp_lib_get_port()), over every small range,
+ * three walks (6.1's inet_csk_find_open_port(), 7.3's __inet_hash_connect(),
+ * which is 6.12's without a stride, and udp_lib_get_port()), over every small range,
  * draw and occupancy, plus the edge cases the README describes.
  */
 #include <errno.h>
@@ -73,46 +73,6 @@ other_parity_scan:
 	return -EADDRINUSE;
 }
 
-/*
- * __inet_hash_connect()'s loop as in 6.12 (6.1's is the same without
- * local_ports), with the port's checks folded into used[].
- */
-static int kernel_hash_connect(int low, int high, bool local_ports,
-			       unsigned int perturb, unsigned long long port_offset,
-			       int *tried, int *ntried)
-{
-	unsigned int remaining, offset;
-	int i, port, step;
-
-	*ntried = 0;
-	step = local_ports ? 1 : 2;
-	high++;
-	remaining = high - low;
-	if (!local_ports && remaining > 1)
-		remaining &= ~1U;
-	offset = perturb + (unsigned int)(port_offset >> 32);
-	offset %= remaining;
-	if (!local_ports)
-		offset &= ~1U;
-other_parity_scan:
-	port = low + offset;
-	for (i = 0; i < (int)remaining; i += step, port += step) {
-		if (port >= high)
-			port -= remaining;
-		tried[(*ntried)++] = port;
-		if (reserved[port])
-			continue;
-		if (!used[port])
-			return port;
-	}
-	if (!local_ports) {
-		offset++;
-		if ((offset & 1) && remaining > 1)
-			goto other_parity_scan;
-	}
-	return -EADDRNOTAVAIL;
-}
-
 static unsigned int kernel_gcd(unsigned int a, unsigned int b)
 {
 	while (b) {
@@ -125,10 +85,12 @@ static unsigned int kernel_gcd(unsigned int a, unsigned int b)
 }
 
 /*
- * 7.3's loop: net.ipv4.ip_local_port_step_width (@max_rand_step) draws a
- * stride, get_random_u32_inclusive(1, upper_bound) being @draw + 1.
+ * __inet_hash_connect()'s loop as in 7.3, with the port's checks folded
+ * into used[]: net.ipv4.ip_local_port_step_width (@max_rand_step) draws a
+ * stride, get_random_u32_inclusive(1, upper_bound) being @draw + 1.  With
+ * @max_rand_step 0 it is 6.12's (and 6.1's, with @local_ports false).
  */
-static int kernel_hash_connect_73(int low, int high, bool local_ports,
+static int kernel_hash_connect(int low, int high, bool local_ports,
 				  unsigned int perturb, unsigned long long port_offset,
 				  unsigned int max_rand_step, unsigned int draw,
 				  int *tried, int *ntried)
@@ -342,7 +304,7 @@ static void exhaustive_connect(void)
 							fill(sim.low, width, &seed, density);
 							want = kernel_hash_connect(sim.low, sim.high, sock,
 										   sim.perturb, sim.port_offset,
-										   want_tried, &want_n);
+										   0, 0, want_tried, &want_n);
 							compare_sim(&sim, want, want_n, "connect");
 						}
 }
@@ -394,7 +356,7 @@ static void stride_connect(void)
 							      "stride %u: candidate %d found back", hp.stride, i);
 						sim.stride = hp.stride;
 						fill(sim.low, width, &seed, 3);
-						want = kernel_hash_connect_73(sim.low, sim.high, sock,
+						want = kernel_hash_connect(sim.low, sim.high, sock,
 									      sim.perturb, sim.port_offset,
 									      widths[wi], draw,
 									      want_tried, &want_n);
@@ -458,7 +420,7 @@ static void wide_connect(void)
 
 				fill(sim.low, sim.high - sim.low + 1, &seed, density);
 				want = kernel_hash_connect(sim.low, sim.high, sock, sim.perturb,
-							   sim.port_offset, want_tried, &want_n);
+							   sim.port_offset, 0, 0, want_tried, &want_n);
 				compare_sim(&sim, want, want_n, "wide connect");
 			}
 }

@@ -228,7 +228,9 @@ metrics() {
 	has 'ephport_ports_in_use{proto="tcp",half="upper"} 1' &&
 	has 'ephport_ports_in_use{proto="udp",half="lower"} 0' &&
 	has 'ephport_ports_in_use{proto="udp",half="upper"} 1' &&
-	has 'ephport_searches_total 8' &&
+	! has 'ephport_searches_total' && has 'ephport_module_loaded 1' &&
+	has 'ephport_build_info{version="' && has 'ephport_searches_incomplete_total 0' &&
+	! has 'le="65536"' && has 'le="32768"' &&
 	has 'ephport_walk_searches_total{netns="4026531840",walk="bind"} 8' &&
 	has 'ephport_walk_failures_total{netns="4026531840",walk="connect",errno="EADDRNOTAVAIL"} 1' &&
 	has 'ephport_examined_ports_bucket{netns="4026531840",walk="bind",le="2"} 7' &&
@@ -239,6 +241,10 @@ metrics() {
 	{ [ -x "$promtool" ] || { echo "no promtool: set EPHPORT_PROMTOOL"; return 1; }; } &&
 	"$promtool" check metrics < "$work/out" &&
 	run 0 metrics --dir "$work/none" --proc "$fix/proc" && has 'module is not loaded' &&
+	has 'ephport_module_loaded 0' &&
+	# a failed write (a full disk) is an error, not a cut file and exit 0
+	{ "$bin" metrics --dir "$fix" --proc "$fix/proc" > /dev/full 2> "$work/err"; [ $? -eq 1 ]; } &&
+	has_err 'cannot write the metrics' &&
 	"$promtool" check metrics < "$work/out" &&
 	run 1 metrics --proc "$work/none" && has_err "ip_local_port_range"
 }
