@@ -709,15 +709,17 @@ static bool calls(const u8 *insn, unsigned long site, unsigned long func)
 }
 
 /*
- * Where udp_lib_get_port() (attached at @udp) receives its draw: the return
+ * Where udp_lib_get_port() (attached just before) receives its draw: the return
  * address of its one direct call of get_random_u32(), read from its code
  * (no probe on get_random_u32(), no socket of the module's own).  0 unless
  * exactly one such call is found; registering the kprobe there then
  * checks that it is an instruction boundary.
  */
-static unsigned long find_udp_draw_site(unsigned long udp)
+static unsigned long find_udp_draw_site(void)
 {
+	const struct ephport_probe *p = &probes[PROBE_UDP_GET_PORT];
 	unsigned long func = (unsigned long)get_random_u32, found = 0, off;
+	unsigned long udp = p->symbol ? probe_address(p) : 0;
 	struct text_extent e;
 	unsigned int n = 0;
 	u8 *code;
@@ -792,10 +794,7 @@ int ephport_probes_register(enum ephport_detail detail)
 	for (i = PROBE_COUNT - 1; i >= 0; i--) {
 		if (i == PROBE_LOOKUP && !lookup)
 			continue;
-		err = i == PROBE_UDP_DRAW ?
-		      register_at(&probes[i],
-				  find_udp_draw_site(probes[PROBE_UDP_GET_PORT].symbol ?
-						     probe_address(&probes[PROBE_UDP_GET_PORT]) : 0)) :
+		err = i == PROBE_UDP_DRAW ? register_at(&probes[i], find_udp_draw_site()) :
 		      register_one(&probes[i]);
 		if (!err && caller_extent(i) &&
 		    text_extent_of(probe_address(&probes[i]), caller_extent(i)))

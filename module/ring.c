@@ -6,6 +6,7 @@
 #include <linux/jiffies.h>
 #include <linux/log2.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
@@ -92,11 +93,16 @@ static u64 ring_reserve(void)
 	return ring_head++;
 }
 
-/* Every record leaves the ring as it is kept: stamped for the binary readers. */
+/*
+ * Every record leaves the ring as it is kept: stamped for the binary
+ * readers, and zero past its type's fields (an initializer of one union
+ * member leaves the rest of the union unspecified).
+ */
 static void ring_put(struct ephport_record *rec)
 {
 	rec->size = ephport_record_bytes(rec->type);
 	rec->version = EPHPORT_RECORD_VERSION;
+	memset((char *)rec + rec->size, 0, sizeof(*rec) - rec->size);
 	records[rec->seq & ring_mask] = *rec;
 }
 

@@ -383,7 +383,8 @@ static bool emit_half_pass(struct ephport_search *s, unsigned int h, int chosen)
 
 	rec.pass.has_step = s->kind != EPHPORT_WALK_BIND;
 	rec.pass.step = hp->step;
-	rec.pass.stride = EPHPORT_CONNECT_STRIDE && s->kind == EPHPORT_WALK_CONNECT ? hp->stride : 0;
+	if (EPHPORT_CONNECT_STRIDE && s->kind == EPHPORT_WALK_CONNECT)
+		rec.pass.stride = hp->stride;
 	for (parity = 0; parity < hp->sweeps; parity++) {
 		/* connect(): low's parity, then the next; bind: odd, then one less */
 		unsigned int offset = s->kind == EPHPORT_WALK_CONNECT ? s->draw[h] + parity :
