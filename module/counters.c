@@ -42,17 +42,23 @@ static struct counter_row others;
 /* Serialises claims: a namespace never gets two rows. */
 static DEFINE_RAW_SPINLOCK(claim_lock);
 
-/* The row @net owns, or NULL; lock-free, from its hash's row on. */
-static struct counter_row *own_row(const struct net *net, unsigned int start)
+/*
+ * The row @net owns, or NULL; lock-free, from its hash's row on.  *@free:
+ * a row was free then (else a claim would find none: no lock is taken).
+ */
+static struct counter_row *own_row(const struct net *net, unsigned int start, bool *free)
 {
 	unsigned int i;
 
+	*free = false;
 	for (i = 0; i < EPHPORT_COUNTER_ROWS; i++) {
 		struct counter_row *r = &rows[(start + i) % EPHPORT_COUNTER_ROWS];
-
 		/* pairs with the releases in claim and counters_net_exit() */
-		if (smp_load_acquire(&r->cookie) == net->net_cookie)
+		u64 owner = smp_load_acquire(&r->cookie);
+
+		if (owner == net->net_cookie)
 			return r;
+		*free |= !owner;
 	}
 	return NULL;
 }
@@ -60,27 +66,32 @@ static struct counter_row *own_row(const struct net *net, unsigned int start)
 /*
  * A row freed by a namespace that went away may come before @net's own:
  * the whole table is searched for its own before one is claimed, and
- * claims look again under the lock.
+ * claims look again under the lock.  A namespace already dismantling
+ * (its rows given back: a kernel socket may still search there) claims
+ * none, so none stays behind it.
  */
 static struct counter_row *row_of(const struct net *net)
 {
 	unsigned int i, start = hash_64(net->net_cookie, ROW_BITS);
-	struct counter_row *r = own_row(net, start);
+	bool free;
+	struct counter_row *r = own_row(net, start, &free);
 	unsigned long flags;
 
 	if (r)
 		return r;
+	if (!free || !check_net(net))
+		return &others;
 	raw_spin_lock_irqsave(&claim_lock, flags);
-	r = own_row(net, start);
+	r = own_row(net, start, &free);
 	for (i = 0; !r && i < EPHPORT_COUNTER_ROWS; i++) {
-		struct counter_row *free = &rows[(start + i) % EPHPORT_COUNTER_ROWS];
+		struct counter_row *row = &rows[(start + i) % EPHPORT_COUNTER_ROWS];
 
-		if (READ_ONCE(free->cookie))
+		if (READ_ONCE(row->cookie))
 			continue;
-		WRITE_ONCE(free->netns, net->ns.inum);
+		WRITE_ONCE(row->netns, net->ns.inum);
 		/* its netns is set before the row is seen as its */
-		smp_store_release(&free->cookie, net->net_cookie);
-		r = free;
+		smp_store_release(&row->cookie, net->net_cookie);
+		r = row;
 	}
 	raw_spin_unlock_irqrestore(&claim_lock, flags);
 	return r ?: &others;

@@ -448,8 +448,10 @@ static int connect_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (smp_load_acquire(&callers_known))
 		data->search = ephport_search_begin_connect(sk, hash, &data->stamp,
 							    checks_probed());
-	if (data->search)
+	if (data->search) {
 		data->search->check_missed = checks_missed();
+		data->search->draw_missed = draw_missed();
+	}
 	return 0;
 }
 
@@ -458,6 +460,13 @@ static int connect_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct connect_data *data = (void *)ri->data;
 	unsigned long missed = kretprobe_missed(&probes[PROBE_CONNECT]);
 
+	/*
+	 * 7.x: a draw lost meanwhile may have been a stride the kernel drew
+	 * from a width that read 0 at entry and return
+	 */
+	if (EPHPORT_CONNECT_STRIDE && data->search && !data->search->stride_drawn &&
+	    draw_missed() != data->search->draw_missed)
+		ephport_search_draws_lost(data->search);
 	if (data->search)
 		ephport_search_end_connect(data->search, (int)regs_return_value(regs),
 					   &data->stamp, missed,

@@ -5,6 +5,7 @@
  * and the command table; each command lives in its own file (cmd_*.c).
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,30 +121,47 @@ int main(int argc, char **argv)
 	const char *env = getenv("EPHPORT_DIR"), *name;
 	static char prog[32];
 	size_t i;
+	int code;
 
 	if (env && *env)
 		ep_dir = env;
 	ep_cli.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	argp_err_exit_status = EP_EXIT_USAGE;
-	/* "ephport help" as well as --help */
-	if (argc == 2 && !strcmp(argv[1], "help"))
-		argv[1] = "--help";
+	/* -h is --help, for every command (none has an -h of its own) */
+	for (i = 1; i < (size_t)argc; i++)
+		if (!strcmp(argv[i], "-h"))
+			argv[i] = "--help";
+	/* "ephport help [COMMAND]": that --help; a bare ephport: the usage */
+	if (argc == 1 || (argc == 2 && !strcmp(argv[1], "help"))) {
+		static char *usage[] = { NULL, "--help", NULL };
+
+		usage[0] = argv[0];
+		argv = usage;
+		argc = 2;
+	} else if (argc == 3 && !strcmp(argv[1], "help")) {
+		argv[1] = argv[2];
+		argv[2] = "--help";
+	}
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &g))
 		return EP_EXIT_USAGE;
-	name = g.command ? argv[g.command] : "watch";
+	if (!g.command)
+		return ep_usage_error("which command? 'ephport help' lists them");
+	name = argv[g.command];
 	for (i = 0; i < NCOMMANDS && strcmp(name, commands[i]->name); i++)
 		;
 	if (i == NCOMMANDS)
 		return ep_usage_error("unknown command '%s'", name);
 	/* the command's argp sees its own arguments, named after it */
 	snprintf(prog, sizeof(prog), "ephport %s", name);
-	if (g.command) {
-		argv += g.command;
-		argc -= g.command;
-	} else {
-		argv += argc - 1;
-		argc = 1;
-	}
+	argv += g.command;
+	argc -= g.command;
 	argv[0] = prog;
-	return commands[i]->run(argc, argv);
+	code = commands[i]->run(argc, argv);
+	/* every command's output checked once: a full disk is a failure */
+	if (fflush(stdout) || ferror(stdout)) {
+		if (errno != EPIPE)
+			ep_error("cannot write the output: %s", strerror(errno));
+		return code ? code : EP_EXIT_FAIL;
+	}
+	return code;
 }

@@ -70,6 +70,26 @@ static struct ep_search *find(struct ep_assembler *a, unsigned long long id)
 	return &a->open[a->nopen++];
 }
 
+/*
+ * Record @seq arrived; the first after the ones a clear discarded is
+ * @next: anything missing between the last one and it was lost.
+ */
+static void arrived(struct ep_assembler *a, unsigned long long next, unsigned long long seq)
+{
+	if (a->last_seq && next > a->last_seq + 1) {
+		a->lost += next - a->last_seq - 1;
+		if (a->gap)
+			a->gap(next - a->last_seq - 1, next, a->ctx);
+	}
+	if (seq > a->last_seq)
+		a->last_seq = seq;
+}
+
+void ep_asm_seq(struct ep_assembler *a, unsigned long long seq)
+{
+	arrived(a, seq, seq);
+}
+
 void ep_asm_record(struct ep_assembler *a, const struct ep_record *rec)
 {
 	/* the records a clear discarded are not lost */
@@ -79,13 +99,7 @@ void ep_asm_record(struct ep_assembler *a, const struct ep_record *rec)
 
 	if (rec->type == EP_CLEAR)
 		next = rec->cleared < next ? next - rec->cleared : 0;
-	if (a->last_seq && next > a->last_seq + 1) {
-		a->lost += next - a->last_seq - 1;
-		if (a->gap)
-			a->gap(next - a->last_seq - 1, next, a->ctx);
-	}
-	if (rec->seq > a->last_seq)
-		a->last_seq = rec->seq;
+	arrived(a, next, rec->seq);
 	if (rec->type == EP_CLEAR) {
 		a->cleared += rec->cleared;
 		return;
@@ -129,8 +143,17 @@ void ep_asm_line(struct ep_assembler *a, const char *line)
 	if (rc < 0)
 		a->unparsable++;
 	if (rc)
-		return;
-	ep_asm_record(a, &rec);
+		ep_asm_skipped_line(a, line);
+	else
+		ep_asm_record(a, &rec);
+}
+
+void ep_asm_skipped_line(struct ep_assembler *a, const char *line)
+{
+	unsigned long long seq;
+
+	if (sscanf(line, "seq=%llu ", &seq) == 1)
+		ep_asm_seq(a, seq);
 }
 
 void ep_asm_finish(struct ep_assembler *a, bool deliver)

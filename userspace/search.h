@@ -47,6 +47,13 @@ void ep_asm_init(struct ep_assembler *a, ep_search_done done, ep_search_gap gap,
 		 void *ctx);
 /* Feeds one line; unparsable lines are counted and skipped. */
 void ep_asm_line(struct ep_assembler *a, const char *line);
+/*
+ * Record @seq was read but not assembled (a type this reader does not
+ * know, or not parsable): it is no loss, and the next one is no gap.
+ */
+void ep_asm_seq(struct ep_assembler *a, unsigned long long seq);
+/* ... the same for a line, by the seq= it starts with, if any */
+void ep_asm_skipped_line(struct ep_assembler *a, const char *line);
 void ep_asm_record(struct ep_assembler *a, const struct ep_record *rec);
 /* Hands over (if @deliver) or drops the searches whose end never came. */
 void ep_asm_finish(struct ep_assembler *a, bool deliver);

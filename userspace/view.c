@@ -89,6 +89,8 @@ static size_t feed_lines(struct ep_assembler *a, struct ep_session *session,
 			struct ep_record rec;
 			int rc = ep_record_parse(line, &rec);
 
+			if (rc)
+				ep_asm_skipped_line(a, line);
 			if (rc < 0) {
 				a->unparsable++;
 			} else {
@@ -137,6 +139,11 @@ static long feed_records(struct ep_assembler *a, const struct ep_session *sessio
 			break;
 		case -1:
 			a->unparsable++;
+			ep_asm_seq(a, w.seq);
+			break;
+		default:
+			/* a newer module's type: skipped, and no gap */
+			ep_asm_seq(a, w.seq);
 			break;
 		}
 	}

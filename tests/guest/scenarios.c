@@ -1824,6 +1824,7 @@ struct progress {
 	int lower_before_return;	/* lower half's passes read before that */
 	int lower_with_end;		/* ... or only in the same read as the end */
 	int cleared_before_return;	/* records of it cleared before that */
+	int cleared_tried;		/* the clear was made (once a search) */
 	int end_read, end_err, end_incomplete;
 	unsigned long long end_ns;
 	unsigned long long begin_seq;
@@ -1861,14 +1862,19 @@ static void progress_record(struct progress *p, const struct ep_record *rec,
  */
 static void clear_lower_half(struct progress *p)
 {
-	while (!p->cleared_before_return && !p->bind_done) {
+	while (!p->cleared_before_return && !p->cleared_tried && !p->bind_done) {
 		long long written = module_stat("records_written");
 
 		if (written > (long long)p->begin_seq + 2)
 			break;
 		if (written == (long long)p->begin_seq + 2) {
+			long long cleared = module_stat("records_cleared");
+
 			control("clear");
-			p->cleared_before_return = !p->bind_done;
+			p->cleared_tried = 1;
+			/* landed only if it discarded records (the passes) */
+			p->cleared_before_return = !p->bind_done &&
+						   module_stat("records_cleared") > cleared;
 		}
 	}
 }

@@ -48,6 +48,8 @@
 #define TCP_BINDERS 8		/* then two UDP binders, then two clients */
 #define UDP_BINDERS 2
 #define LISTENER_PORT 5100
+/* the warm-up's listener, past the binders' */
+#define WARM_PORT_INDEX BINDERS
 #define READERS 2
 #define MAX_BINDS 3000		/* per binder: bounds the logs in guest RAM */
 #define RELOAD_EVERY 4		/* seconds */
@@ -110,6 +112,47 @@ static int client_listener(int family, int i, struct sockaddr_storage *to)
 			  sizeof(struct sockaddr_in)) || listen(fd, 64))
 		_exit(1);
 	return fd;
+}
+
+/*
+ * The kernel flips its once-only keys (net_get_random_once: the TCP and
+ * UDP hash secrets of each family) with int3-based code patching on the
+ * first socket that needs them; under TCG with several vCPUs running that
+ * code, the patch can trap.  One of each, before the parallel load.
+ */
+static void warm_once_keys(void)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	struct linger reset = { 1, 0 };
+	struct sockaddr_storage to;
+	unsigned int f;
+
+	for (f = 0; f < 2; f++) {
+		socklen_t len = families[f] == AF_INET6 ? sizeof(struct sockaddr_in6) :
+							  sizeof(struct sockaddr_in);
+		int listener = client_listener(families[f], WARM_PORT_INDEX, &to);
+		int c = socket(families[f], SOCK_STREAM, 0), peer = -1;
+		int u = socket(families[f], SOCK_DGRAM, 0);
+		struct sockaddr_storage from;
+
+		/* every port explicit: no search of the warm-up's is traced */
+		from = to;
+		if (families[f] == AF_INET6)
+			((struct sockaddr_in6 *)&from)->sin6_port = htons(LISTENER_PORT + WARM_PORT_INDEX + 1);
+		else
+			((struct sockaddr_in *)&from)->sin_port = htons(LISTENER_PORT + WARM_PORT_INDEX + 1);
+		setsockopt(c, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+		if (!bind(c, (struct sockaddr *)&from, len) &&
+		    !connect(c, (struct sockaddr *)&to, len))
+			peer = accept(listener, NULL, NULL);
+		if (!bind(u, (struct sockaddr *)&to, len))
+			sendto(u, "x", 1, 0, (struct sockaddr *)&to, len);
+		if (peer >= 0)
+			close(peer);
+		close(c);
+		close(u);
+		close(listener);
+	}
 }
 
 /*
@@ -506,6 +549,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (perturb_table_from_kallsyms())
 		fail("perturb-table", "not taken from /proc/kallsyms");
+	warm_once_keys();
 	start = now_seconds();
 	end = start + seconds;
 	for (i = 0; i < BINDERS; i++)
