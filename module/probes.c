@@ -448,10 +448,11 @@ static int connect_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (smp_load_acquire(&callers_known))
 		data->search = ephport_search_begin_connect(sk, hash, &data->stamp,
 							    checks_probed());
-	if (data->search) {
+	if (data->search)
 		data->search->check_missed = checks_missed();
+	/* 7.x only: no other kernel's connect() draws */
+	if (EPHPORT_CONNECT_STRIDE && data->search)
 		data->search->draw_missed = draw_missed();
-	}
 	return 0;
 }
 

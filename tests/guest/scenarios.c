@@ -2900,7 +2900,7 @@ static bool counters_churn(void)
 {
 	enum { LIVE = 8, ROUNDS = 8, QUIET = 2, EPHEMERAL = 50, MAX_ROWS = 256, MAX_SERIES = 4096 };
 	static unsigned long rows[MAX_ROWS][2];
-	static char *series[MAX_SERIES];
+	static char *series[MAX_SERIES], counters_text[65536];
 	static char metrics_text[1 << 17];
 	int home = open("/proc/self/ns/net", O_RDONLY), live[LIVE], eph[EPHEMERAL];
 	unsigned long inode[LIVE];
@@ -2954,14 +2954,14 @@ static bool counters_churn(void)
 			EXPECT(rows[i][0] != rows[j][0] || rows[i][1] != rows[j][1],
 			       "netns %lu has two rows for walk %s (of %d namespaces made)",
 			       rows[i][0], ephport_walk_words[rows[i][1]], created);
+	EXPECT(read_file(DEBUGFS "counters", counters_text, sizeof(counters_text)), "counters");
 	for (i = 0; i < LIVE; i++) {
-		static char text[65536], key[64];
+		static char key[64];
 		char *at;
 		long long searches = -1;
 
-		EXPECT(read_file(DEBUGFS "counters", text, sizeof(text)), "counters");
 		snprintf(key, sizeof(key), "netns=%lu walk=bind searches=", inode[i]);
-		at = strstr(text, key);
+		at = strstr(counters_text, key);
 		if (at)
 			searches = atoll(at + strlen(key));
 		EXPECT(searches == ROUNDS - QUIET, "live netns %lu: %lld bind searches counted, %d made",
