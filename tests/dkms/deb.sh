@@ -13,8 +13,23 @@ mkdir -p "$log"
 
 result() { if [ "$2" -eq 0 ]; then echo "ok - $1"; else echo "not ok - $1"; tail -n 20 "$log/deb.out"; fi; }
 
+# recover(RUN): a run stopped mid-install (Ctrl-C, a killed job) leaves our
+# packages half-installed and apt refusing all work until dpkg is rerun;
+# dpkg takes back its own journal when it removes them
+recover() {
+	local run=$1 p st
+	for p in ephport ephport-dkms; do
+		st=$($run dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null)
+		case $st in "" | "un "* | "ii "* | "rc "*) ;;
+		*) echo "# $p was left half-installed ($st): purging it"
+		   $run dpkg --purge --force-remove-reinstreq "$p" >> "$log/deb.out" 2>&1 ;;
+		esac
+	done
+}
+
 make -s -C "$top" deb > "$log/deb.out" 2>&1
 result make-deb $?
+recover env
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 	"$top/build/ephport-dkms_${version}_all.deb" \
 	"$top/build/ephport_${version}_$(dpkg --print-architecture).deb" >> "$log/deb.out" 2>&1
@@ -46,6 +61,7 @@ result deb-remove-cleans-dkms $?
 root=$("$newest" root)
 cp "$top/build/ephport-dkms_${version}_all.deb" "$top/build/ephport_${version}_$(dpkg --print-architecture).deb" \
 	"$root/tmp/"
+recover "$newest chroot"
 "$newest" chroot apt-get install -y -q "/tmp/ephport-dkms_${version}_all.deb" \
 	"/tmp/ephport_${version}_$(dpkg --print-architecture).deb" >> "$log/deb.out" 2>&1
 result "deb-install-$newest_line" $?

@@ -1930,6 +1930,23 @@ static void read_progress(struct progress *p, pid_t binder)
 }
 
 /*
+ * The reader ends at its first empty read after bind() returned: one still
+ * reading @secs later is stuck, and is killed.  Timed from the return, since
+ * a search on a debug kernel under a busy task takes minutes.
+ */
+static void reap_within(pid_t pid, int secs)
+{
+	int i;
+
+	for (i = 0; i < secs * 100 && !waitpid(pid, NULL, WNOHANG); i++)
+		usleep(10000);
+	if (i == secs * 100) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+/*
  * A reader polls events_pipe on another CPU while this process binds port
  * 0 with SO_REUSEADDR over a full range (lower half, then upper half, then
  * EADDRINUSE).  A busy task beside the SCHED_IDLE search stretches it far
@@ -1944,7 +1961,6 @@ static bool watch_search(struct progress *p)
 	pid_t reader, hog;
 	cpu_set_t cpus;
 	struct bound b;
-	int status;
 
 	EXPECT(sysconf(_SC_NPROCESSORS_ONLN) >= 2, "needs 2 CPUs");
 	set_range(LOW, LOW + width - 1);
@@ -1957,7 +1973,6 @@ static bool watch_search(struct progress *p)
 	reader = fork();
 	if (!reader) {
 		pin_to_cpu(1);
-		alarm(30);
 		read_progress(p, getppid());
 		_exit(0);
 	}
@@ -1975,7 +1990,7 @@ static bool watch_search(struct progress *p)
 	kill(hog, SIGKILL);
 	waitpid(hog, NULL, 0);
 	close_all(&b, 1);
-	waitpid(reader, &status, 0);
+	reap_within(reader, 10);
 	sched_setaffinity(0, sizeof(cpus), &cpus);
 	close_all(held, width);
 	set_range(32768, 60999);
