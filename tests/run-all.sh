@@ -122,6 +122,12 @@ echo "# kernels booted: $(printf '%s\n' "${booted[@]}" | sort -u | tr '\n' ' ')"
 			END { printf "| %s | %s | %d | %d | %d |\n", name, kver, o, f, s }' "$log/check.out"
 	done
 } > "$log/kernels.md"
+# ephport capacity's answer in the first line's guest test, for docs/capacity.txt
+{
+	echo "# ephport capacity, in tests/guest/capacity.c's setup on $(grep -m1 -o '=== job start .*' \
+		"$log/vm-${lines[0]}-amd64.out" | cut -d' ' -f4)"
+	sed -n 's/^# capacity| //p' "$log/vm-${lines[0]}-amd64.out"
+} > "$log/capacity.txt"
 echo "$(date -u +%F): $passed passed, $failed failed, $skipped skipped in $((SECONDS - start)) s; lines: $(for l in "${lines[@]}"; do printf '%s (%s) ' "$l" "$(EPHPORT_LINE=$l "$top/tests/vm/vm.sh" abi)"; done)" \
 	> "$log/summary.txt"
 echo "# $((SECONDS - start)) s"

@@ -14,6 +14,7 @@
 #include "../module/ephport_model.h"
 #include "cli.h"
 #include "metrics.h"
+#include "netns.h"
 #include "record.h"
 #include "source.h"
 
@@ -59,22 +60,6 @@ static bool read_sockets(const char *proc, const char *name, struct used *u)
 	}
 	fclose(f);
 	return true;
-}
-
-static bool read_range(const char *proc, int *low, int *high)
-{
-	char path[4096];
-	bool ok;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/sys/net/ipv4/ip_local_port_range", proc);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	ok = fscanf(f, "%d %d", low, high) == 2 && *low > 0 && *low <= *high &&
-	     *high < PORTS;
-	fclose(f);
-	return ok;
 }
 
 static void help(FILE *out, const char *name, const char *type, const char *text)
@@ -244,7 +229,7 @@ int ep_metrics(FILE *out, const char *proc)
 	struct ephport_half_pass lower;
 	int low, high, p, port, in_use[2][2] = { { 0 } };
 
-	if (!read_range(proc, &low, &high)) {
+	if (!ep_netns_range(proc, &low, &high)) {
 		ep_error("cannot read %s/sys/net/ipv4/ip_local_port_range",
 			proc);
 		return EP_EXIT_FAIL;

@@ -40,6 +40,8 @@ check reader-explain-failed sh -c 'ephport explain --failed | grep -q "failed wi
 check reader-stats sh -c 'ephport stats | grep -q "ports chosen in"'
 check rmmod rmmod ephport
 check reader-no-module sh -c 'ephport show; [ $? -eq 3 ]'
+# ephport capacity needs no module: its forecasts against the searches made
+capacity-forecast || failed=1
 umount /sys/kernel/debug
 check reader-no-debugfs sh -c 'ephport show; [ $? -eq 4 ]'
 mount -t debugfs debugfs /sys/kernel/debug

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # The setup steps against the archive as it is today: every line's meta
 # package resolves to a kernel whose images and headers are there for the
-# three flavours, point-release differences are handled (DCCP's modules
-# plain, xz, zstd or absent), and what cannot be had is named.  Prints
+# three flavours, point-release differences are handled (the guest's modules
+# plain, xz, zstd, gzip or absent), and what cannot be had is named.  Prints
 # "ok - NAME" or "not ok - NAME" for each.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -31,22 +31,31 @@ for line in $("$vm" lines); do
 	done
 done
 
-# DCCP's modules as a point release may ship them
-mkdir -p "$work/kernel"
-printf 'plain' > "$work/kernel/dccp.ko"
-printf 'xz' | xz > "$work/kernel/dccp_ipv4.ko.xz"
-printf 'zstd' | zstd -q > "$work/kernel/dccp_ipv6.ko.zst"
-"$vm" dccp "$work/kernel" "$work/out" &&
-	[ "$(cat "$work/out/dccp.ko" "$work/out/dccp_ipv4.ko" "$work/out/dccp_ipv6.ko")" = plainxzzstd ]
-result dccp-any-compression $?
+# the guest's modules as a point release may ship them
+mods=$top/tests/vm/modules.sh
+mkdir -p "$work/kernel/net/dccp" "$work/kernel/net/ipv4"
+printf 'plain' > "$work/kernel/net/dccp/dccp.ko"
+printf 'xz' | xz > "$work/kernel/net/dccp/dccp_ipv4.ko.xz"
+printf 'zstd' | zstd -q > "$work/kernel/net/dccp/dccp_ipv6.ko.zst"
+printf 'gz' | gzip > "$work/kernel/net/ipv4/inet_diag.ko.gz"
+"$mods" "$work/kernel" "$work/out" 2>/dev/null &&
+	[ "$(cat "$work/out/dccp.ko" "$work/out/dccp_ipv4.ko" "$work/out/dccp_ipv6.ko" \
+		"$work/out/inet_diag.ko")" = plainxzzstdgz ]
+result modules-any-compression $?
 rm -rf "$work/out"
-out=$("$vm" dccp "$work/none" "$work/out" 2>&1)
-[ $? -eq 0 ] && [ -z "$(ls -A "$work/out")" ] && echo "$out" | grep -q 'has no DCCP module dccp'
-result dccp-absent-not-fatal $?
-printf 'x' > "$work/kernel/dccp.ko.lz4" && rm "$work/kernel/dccp.ko"
-out=$("$vm" dccp "$work/kernel" "$work/out" 2>&1)
+out=$("$mods" "$work/none" "$work/out" 2>&1)
+[ $? -eq 0 ] && [ -z "$(ls -A "$work/out")" ] && echo "$out" | grep -q 'has no module net/dccp/dccp$'
+result modules-absent-not-fatal $?
+printf 'x' > "$work/kernel/net/dccp/dccp.ko.lz4" && rm "$work/kernel/net/dccp/dccp.ko"
+out=$("$mods" "$work/kernel" "$work/out" 2>&1)
 [ $? -eq 2 ] && echo "$out" | grep -q 'dccp.ko.lz4: unknown module compression'
-result dccp-unknown-compression-named $?
+result modules-unknown-compression-named $?
+# what the archive's kernels ship today: inet_diag's, for ephport capacity
+for line in $("$vm" lines); do
+	abi=$(EPHPORT_LINE=$line "$vm" abi)
+	ls "$cache/kernel-$abi-amd64/modules/tcp_diag.ko" > /dev/null 2>&1
+	result "$line-guest-has-sock-diag" $?
+done
 
 # a kernel the archive does not have: the package and version are named
 abi=$(EPHPORT_LINE=6.1 "$vm" abi)

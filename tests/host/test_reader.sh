@@ -208,7 +208,11 @@ usage() {
 	# bpftool's habits: a bare ephport is its usage, -h is --help, help COMMAND
 	run 0 && has 'Commands:' && run 0 -h && has 'Exit status' &&
 	run 0 help show && has 'Usage: ephport show' && run 0 show -h && has 'Usage: ephport show' &&
-	run 2 --no-color && has_err "which command"
+	run 2 --no-color && has_err "which command" &&
+	run 2 capacity --to 10.0.0.1 && has_err "ADDR:PORT or \[ADDR6\]:PORT" &&
+	run 2 capacity --to '::1:80' && has_err "not '::1:80'" &&
+	run 2 capacity --top -1 && has_err "wants a count" && run 0 capacity --help &&
+	has 'NETLINK_SOCK_DIAG'
 }
 
 errors() {

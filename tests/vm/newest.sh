@@ -84,7 +84,7 @@ setup() {
 		in_root apt-get install -y -q --no-install-recommends -t trixie-backports \
 			"linux-headers-$v" >/dev/null || die "cannot install linux-headers-$v in the trixie chroot"
 	fi
-	if [ ! -f "$dir/vmlinuz" ]; then
+	if [ ! -f "$dir/vmlinuz" ] || [ ! -d "$dir/modules" ]; then
 		rm -rf "$dir.tmp" && mkdir -p "$root/tmp/dl" "$dir.tmp"
 		rm -f "$root/tmp/dl/"*.deb
 		# 7.x: linux-image-KVER is empty and depends on linux-binary-KVER
@@ -102,6 +102,8 @@ setup() {
 		done
 		[ -n "$img" ] || die "$pkg has no kernel at usr/lib/modules/$v/vmlinuz{,.unsigned} or boot/vmlinuz-$v"
 		cp "$img" "$dir.tmp/vmlinuz"
+		"$top/tests/vm/modules.sh" "$dir.tmp/x/usr/lib/modules/$v/kernel" "$dir.tmp/modules" ||
+			die "cannot copy the guest's modules of $v"
 		rm -rf "$dir.tmp/x" "$deb"
 		rm -rf "$dir" && mv "$dir.tmp" "$dir"
 	fi

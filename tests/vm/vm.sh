@@ -9,8 +9,6 @@
 #   tests/vm/vm.sh abi              the kernel ABI the line's meta package points to
 #   tests/vm/vm.sh run JOB [OUT]    boot with tests/guest/JOB.sh as the job;
 #                                   the console goes to OUT (default: stdout only)
-#   tests/vm/vm.sh dccp FROM TO     DCCP's modules from a kernel's FROM folder,
-#                                   uncompressed into TO
 #
 # Environment: EPHPORT_CACHE (default /var/cache/ephport) holds the kernel
 # (outside the tree: kbuild's clean deletes every .ko below M=);
@@ -97,22 +95,6 @@ install_packages() {
 
 # DCCP's modules, uncompressed for busybox's insmod: a point release may
 # ship them as .ko, .ko.xz or .ko.zst, or drop DCCP altogether (7.x).
-copy_dccp() {
-	local from=$1 to=$2 m f
-	mkdir -p "$to"
-	for m in dccp dccp_ipv4 dccp_ipv6; do
-		f=$(ls "$from/$m".ko* 2>/dev/null | head -n 1 || true)
-		case $f in
-		"") echo "vm.sh: $from has no DCCP module $m" >&2; return 0 ;;
-		*.ko) cp "$f" "$to/$m.ko" ;;
-		*.ko.xz) xz -dc "$f" > "$to/$m.ko" ;;
-		*.ko.zst) zstd -qdc "$f" > "$to/$m.ko" ;;
-		*.ko.gz) gzip -dc "$f" > "$to/$m.ko" ;;
-		*) die "$f: unknown module compression" ;;
-		esac
-	done
-}
-
 setup() {
 	local v dir deb
 	v=$(kver)
@@ -123,7 +105,7 @@ setup() {
 	fi
 	install_packages "${packages[@]}" "linux-headers-$v"
 	dir=$cache/kernel-$v
-	if [ ! -f "$dir/vmlinuz" ]; then
+	if [ ! -f "$dir/vmlinuz" ] || [ ! -d "$dir/modules" ]; then
 		rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
 		(cd "$dir.tmp" && apt-get download -q "linux-image-$v-unsigned" >/dev/null 2>&1 ||
 		 apt-get download -q "linux-image-$v" >/dev/null) ||
@@ -132,7 +114,8 @@ setup() {
 		dpkg-deb -x "$deb" "$dir.tmp/x" || die "cannot unpack $deb"
 		[ -f "$dir.tmp/x/boot/vmlinuz-$v" ] || die "$deb has no boot/vmlinuz-$v"
 		cp "$dir.tmp/x/boot/vmlinuz-$v" "$dir.tmp/vmlinuz"
-		copy_dccp "$dir.tmp/x/lib/modules/$v/kernel/net/dccp" "$dir.tmp/dccp"
+		"$top/tests/vm/modules.sh" "$dir.tmp/x/lib/modules/$v/kernel" "$dir.tmp/modules" ||
+			die "cannot copy the guest's modules of $v"
 		rm -rf "$dir.tmp/x" "$deb"
 		rm -rf "$dir" && mv "$dir.tmp" "$dir"
 	fi
@@ -150,6 +133,8 @@ build_guest() {
 		"$top/tests/guest/two_servers.c"
 	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/parity" \
 		"$top/tests/guest/parity.c"
+	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/capacity-forecast" \
+		"$top/tests/guest/capacity.c"
 	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/stress" \
 		"$top/tests/guest/stress.c" "$top/tests/guest/util.c" "$top/userspace/record.c" \
 		"$top/userspace/search.c"
@@ -225,7 +210,7 @@ run() {
 		cp "$top/ephport.ko" "$work/root/modules/"
 	fi
 	cp /bin/busybox "$work/root/bin/busybox"
-	cp "$dir/dccp/"*.ko "$work/root/modules/" 2>/dev/null || true
+	cp "$dir/modules/"*.ko "$work/root/modules/" 2>/dev/null || true
 	build_guest "$work/root/bin"
 	# bpftrace's LLVM and clang libraries take 200 MB of the initramfs
 	[ "$job" != bench ] || { add_peers "$work/root"; mem=1536; }
@@ -274,9 +259,8 @@ check_console() {
 
 case ${1:-} in
 setup) setup >/dev/null ;;
-dccp) shift; copy_dccp "$@" ;;
 lines) lines ;;
 abi) kernel_abi ;;
 run) shift; run "$@" ;;
-*) die "usage: vm.sh setup | lines | abi | run JOB [CONSOLE_LOG] | dccp FROM TO" ;;
+*) die "usage: vm.sh setup | lines | abi | run JOB [CONSOLE_LOG]" ;;
 esac

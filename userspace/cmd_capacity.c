@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * capacity: how many more port-0 bind()s, UDP binds and connect()s to each
+ * destination this network namespace's range has room for, and why the
+ * other ports are passed by.  Reads the kernel's sockets; needs no module.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capacity.h"
+#include "cli.h"
+#include "netns.h"
+#include "source.h"
+
+#define EP_CAP_MAX_TO 16
+#define EP_CAP_TOP 10
+
+struct cap_args {
+	struct ep_dest to[EP_CAP_MAX_TO];
+	int nto;
+	long top;
+};
+
+enum { OPT_TO = 't', OPT_TOP = 0x100 };
+
+static const struct argp_option options[] = {
+	{ "to", OPT_TO, "ADDR:PORT", 0,
+	  "Only connect() to this destination ([ADDR6]:PORT for IPv6), from the source the "
+	  "routing table gives it; repeatable", 0 },
+	{ "top", OPT_TOP, "N", 0,
+	  "Show the N destinations with the fewest ports left (default 10; 0: all)", 0 },
+	{ 0 }
+};
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct cap_args *a = state->input;
+	struct ep_dest *d;
+
+	switch (key) {
+	case OPT_TO:
+		if (a->nto == EP_CAP_MAX_TO)
+			return ep_usage_error("at most %d --to", EP_CAP_MAX_TO), EP_ARGP_SAID;
+		d = &a->to[a->nto];
+		if (!ep_parse_endpoint(arg, &d->daddr, &d->dport))
+			return ep_usage_error("--to wants ADDR:PORT or [ADDR6]:PORT, not '%s'", arg),
+			       EP_ARGP_SAID;
+		if (!ep_route_source(&d->daddr, &d->saddr))
+			return ep_usage_error("no route to %s: no source address to count from", arg),
+			       EP_ARGP_SAID;
+		a->nto++;
+		return 0;
+	case OPT_TOP:
+		if (!ep_parse_long(arg, 0, 1 << 20, &a->top))
+			return ep_usage_error("--top wants a count, not '%s'", arg), EP_ARGP_SAID;
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+static const struct argp argp = {
+	options, parse, NULL,
+	"Says how many more searches for a port will succeed in this network namespace "
+	"before they fail: bind() of port 0 to 0.0.0.0 (without and with SO_REUSEADDR), "
+	"UDP's, and connect() to each destination TCP sockets are connected to (or to "
+	"--to's), with the ports passed by counted by reason. It follows the kernel's "
+	"rules: connect() passes by a port a bind() user holds and a port already "
+	"connected from the same source to the same destination, but shares ports with "
+	"other destinations; a TIME_WAIT is taken over only as net.ipv4.tcp_tw_reuse "
+	"allows, after a second, and TCP's walks over an odd count of ports each leave "
+	"one of two ports untried, as their draw falls: then it gives a range. It reads the sockets through "
+	"NETLINK_SOCK_DIAG, as ss does, and needs no module.\n"
+	"\vA connected socket whose port a listener does not share is counted as one "
+	"connect() gave its port; one bound with bind() before connect() keeps its port "
+	"from every destination. Kernels before 6.9 do not show sockets that are only "
+	"bound: the counts say so.",
+	NULL, NULL, NULL
+};
+
+static void print_why_text(const struct ep_cap *c)
+{
+	const char *sep = " (";
+	int w;
+
+	for (w = EP_CAP_FREE + 1; w < EP_CAP_WHY_COUNT; w++) {
+		if (!c->why[w])
+			continue;
+		printf("%s%u %s", sep, c->why[w], ep_cap_why_name[w]);
+		sep = ", ";
+	}
+	printf("%s\n", *sep == ',' ? ")" : "");
+}
+
+static void print_left_text(const char *what, const struct ep_cap *c)
+{
+	if (c->left_min == c->left_max)
+		printf("%-40s %6u left", what, c->left_min);
+	else
+		printf("%-40s %u-%u left", what, c->left_min, c->left_max);
+	print_why_text(c);
+}
+
+static void print_cap_json(const char *name, const struct ep_cap *c)
+{
+	int w;
+
+	printf("\"%s\":{\"left_min\":%u,\"left_max\":%u,\"ports\":{", name, c->left_min,
+	       c->left_max);
+	for (w = 0; w < EP_CAP_WHY_COUNT; w++)
+		printf("%s\"%s\":%u", w ? "," : "", ep_cap_why_name[w], c->why[w]);
+	printf("}}");
+}
+
+static void dest_text(const struct ep_dest *d)
+{
+	char from[INET6_ADDRSTRLEN], to[INET6_ADDRSTRLEN], what[128];
+
+	ep_addr_format(&d->saddr, from, sizeof(from));
+	ep_addr_format(&d->daddr, to, sizeof(to));
+	snprintf(what, sizeof(what), ep_addr_is_v4(&d->daddr) ? "connect() %s -> %s:%d" :
+		 "connect() %s -> [%s]:%d", from, to, d->dport);
+	print_left_text(what, &d->cap);
+}
+
+static void dest_json(const struct ep_dest *d)
+{
+	char from[INET6_ADDRSTRLEN], to[INET6_ADDRSTRLEN];
+
+	ep_addr_format(&d->saddr, from, sizeof(from));
+	ep_addr_format(&d->daddr, to, sizeof(to));
+	printf("{\"from\":\"%s\",\"to\":\"%s\",\"port\":%d,\"sockets\":%u,", from, to, d->dport,
+	       d->sockets);
+	print_cap_json("connect", &d->cap);
+	printf("}");
+}
+
+static int run(int argc, char **argv)
+{
+	struct cap_args a = { .top = EP_CAP_TOP };
+	struct ep_cap bind, bind_reuse, udp;
+	static bool reserved[EP_PORTS];
+	struct ep_cap_config c = { .reserved = reserved };
+	struct ep_dest *dests = a.to;
+	struct ep_socks s;
+	size_t n, shown, i;
+	int code = ep_parse_args(&argp, argc, argv, &a);
+
+	if (code)
+		return code;
+	if (!ep_netns_range("/proc", &c.low, &c.high) || !ep_netns_reserved("/proc", reserved)) {
+		ep_error("cannot read net.ipv4.ip_local_port_range and ip_local_reserved_ports "
+			 "from /proc/sys/net/ipv4");
+		return EP_EXIT_FAIL;
+	}
+	c.tw_reuse = (int)ep_netns_ipv4("/proc", "tcp_tw_reuse");
+	c.autobind_reuse = ep_netns_ipv4("/proc", "ip_autobind_reuse") > 0;
+	c.step_width = (int)ep_netns_ipv4("/proc", "ip_local_port_step_width");
+	if (!ep_socks_read(&s))
+		return EP_EXIT_FAIL;
+	ep_cap_bind(&c, &s, false, &bind);
+	ep_cap_bind(&c, &s, true, &bind_reuse);
+	ep_cap_udp(&c, &s, &udp);
+	if (a.nto) {
+		for (i = 0; i < (size_t)a.nto; i++)
+			ep_cap_connect(&c, &s, &a.to[i]);
+		n = shown = a.nto;
+	} else {
+		dests = ep_cap_dests(&c, &s, &n);
+		if (!dests) {
+			ep_socks_free(&s);
+			ep_error("out of memory");
+			return EP_EXIT_FAIL;
+		}
+		shown = a.top && (size_t)a.top < n ? (size_t)a.top : n;
+	}
+	if (ep_cli.json) {
+		printf("{\"range\":{\"low\":%d,\"high\":%d,\"ports\":%d},\"tcp_tw_reuse\":%d,"
+		       "\"ip_autobind_reuse\":%d,\"bound_sockets_visible\":%s,", c.low, c.high,
+		       c.high - c.low + 1, c.tw_reuse, c.autobind_reuse,
+		       s.bound_visible ? "true" : "false");
+		print_cap_json("bind", &bind);
+		printf(",");
+		print_cap_json("bind_reuseaddr", &bind_reuse);
+		printf(",");
+		print_cap_json("udp", &udp);
+		printf(",\"destinations\":%zu,\"connect\":[", n);
+		for (i = 0; i < shown; i++) {
+			printf("%s", i ? "," : "");
+			dest_json(&dests[i]);
+		}
+		printf("]}\n");
+	} else {
+		printf("range %d-%d (%d ports), net.ipv4.tcp_tw_reuse=%d%s\n", c.low, c.high,
+		       c.high - c.low + 1, c.tw_reuse,
+		       c.autobind_reuse ? ", net.ipv4.ip_autobind_reuse=1" : "");
+		if (!s.bound_visible)
+			printf("(this kernel does not show sockets that are only bound: they are "
+			       "not counted)\n");
+		print_left_text("bind() to 0.0.0.0:0", &bind);
+		print_left_text("bind() with SO_REUSEADDR", &bind_reuse);
+		print_left_text("UDP bind() to 0.0.0.0:0", &udp);
+		for (i = 0; i < shown; i++)
+			dest_text(&dests[i]);
+		if (shown < n)
+			printf("(%zu more destinations: --top 0 shows all)\n", n - shown);
+		if (!n)
+			printf("no TCP socket of the range is connected: --to ADDR:PORT asks for one "
+			       "destination\n");
+	}
+	if (dests != a.to)
+		free(dests);
+	ep_socks_free(&s);
+	return EP_EXIT_OK;
+}
+
+const struct ep_command ep_cmd_capacity = {
+	"capacity", "how many more bind()s, UDP binds and connect()s will succeed", run
+};
