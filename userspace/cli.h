@@ -51,6 +51,6 @@ struct ep_command {
 };
 
 extern const struct ep_command ep_cmd_watch, ep_cmd_show, ep_cmd_record, ep_cmd_stats,
-	ep_cmd_explain, ep_cmd_simulate, ep_cmd_metrics, ep_cmd_capacity;
+	ep_cmd_explain, ep_cmd_simulate, ep_cmd_metrics, ep_cmd_capacity, ep_cmd_who;
 
 #endif /* EPHPORT_CLI_H */

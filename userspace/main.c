@@ -24,7 +24,7 @@
 
 static const struct ep_command *const commands[] = {
 	&ep_cmd_watch, &ep_cmd_show, &ep_cmd_record, &ep_cmd_stats, &ep_cmd_explain,
-	&ep_cmd_simulate, &ep_cmd_metrics, &ep_cmd_capacity,
+	&ep_cmd_simulate, &ep_cmd_metrics, &ep_cmd_capacity, &ep_cmd_who,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -212,7 +212,9 @@ usage() {
 	run 2 capacity --to 10.0.0.1 && has_err "ADDR:PORT or \[ADDR6\]:PORT" &&
 	run 2 capacity --to '::1:80' && has_err "not '::1:80'" &&
 	run 2 capacity --top -1 && has_err "wants a count" && run 0 capacity --help &&
-	has 'NETLINK_SOCK_DIAG'
+	has 'NETLINK_SOCK_DIAG' &&
+	run 2 who --to 127.0.0.1:80 && has_err "goes with --port" &&
+	run 2 who --port 0 && has_err "from 1 to 65535" && run 0 who --help && has '/proc/PID/fd'
 }
 
 errors() {

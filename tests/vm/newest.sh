@@ -77,7 +77,7 @@ abi() {
 }
 
 setup() {
-	local flavour=$1 v dir deb pkg img f
+	local flavour=$1 v dir deb pkg img f mods
 	v=$(abi)-$flavour
 	dir=$cache/kernel-$v
 	if [ ! -d "$root/usr/src/linux-headers-$v" ]; then
@@ -102,9 +102,19 @@ setup() {
 		done
 		[ -n "$img" ] || die "$pkg has no kernel at usr/lib/modules/$v/vmlinuz{,.unsigned} or boot/vmlinuz-$v"
 		cp "$img" "$dir.tmp/vmlinuz"
-		"$top/tests/vm/modules.sh" "$dir.tmp/x/usr/lib/modules/$v/kernel" "$dir.tmp/modules" ||
+		# 7.x ships the modules apart, in linux-modules-KVER
+		mods=$(ls -d "$dir.tmp/x/usr/lib/modules/$v/kernel" "$dir.tmp/x/lib/modules/$v/kernel" 2>/dev/null | head -n 1 || true)
+		if [ -z "$mods" ]; then
+			rm -f "$root/tmp/dl/"*.deb
+			in_root sh -c "cd /tmp/dl && apt-get download -q -t trixie-backports linux-modules-$v" \
+				>/dev/null 2>&1 || die "cannot download linux-modules-$v"
+			dpkg-deb -x "$root/tmp/dl/linux-modules-"*.deb "$dir.tmp/x" ||
+				die "cannot unpack linux-modules-$v"
+			mods=$dir.tmp/x/usr/lib/modules/$v/kernel
+		fi
+		"$top/tests/vm/modules.sh" "$mods" "$dir.tmp/modules" ||
 			die "cannot copy the guest's modules of $v"
-		rm -rf "$dir.tmp/x" "$deb"
+		rm -rf "$dir.tmp/x" "$root/tmp/dl/"*.deb
 		rm -rf "$dir" && mv "$dir.tmp" "$dir"
 	fi
 	echo "$dir"

@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * who: the processes holding the range's ports (by half, parity and
+ * destination), or, with --port, the sockets on one port and why each
+ * search would pass it by.  Reads the kernel's sockets; needs no module.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capacity.h"
+#include "cli.h"
+#include "netns.h"
+#include "procs.h"
+#include "render.h"
+#include "source.h"
+
+#define EP_WHO_MAX_TO 16
+
+struct who_args {
+	long port;			/* 0: the whole range */
+	struct ep_dest to[EP_WHO_MAX_TO];
+	int nto;
+};
+
+enum { OPT_PORT = 'p', OPT_TO = 't' };
+
+static const struct argp_option options[] = {
+	{ "port", OPT_PORT, "N", 0,
+	  "The sockets on port N, and why bind(), UDP and connect() would pass it by", 0 },
+	{ "to", OPT_TO, "ADDR:PORT", 0,
+	  "With --port: connect() to this destination ([ADDR6]:PORT for IPv6); repeatable", 0 },
+	{ 0 }
+};
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct who_args *a = state->input;
+	struct ep_dest *d;
+
+	switch (key) {
+	case OPT_PORT:
+		if (!ep_parse_long(arg, 1, 65535, &a->port))
+			return ep_usage_error("--port wants a port from 1 to 65535, not '%s'", arg),
+			       EP_ARGP_SAID;
+		return 0;
+	case OPT_TO:
+		if (a->nto == EP_WHO_MAX_TO)
+			return ep_usage_error("at most %d --to", EP_WHO_MAX_TO), EP_ARGP_SAID;
+		d = &a->to[a->nto];
+		if (!ep_parse_endpoint(arg, &d->daddr, &d->dport))
+			return ep_usage_error("--to wants ADDR:PORT or [ADDR6]:PORT, not '%s'", arg),
+			       EP_ARGP_SAID;
+		if (!ep_route_source(&d->daddr, &d->saddr))
+			return ep_usage_error("no route to %s: no source address to count from", arg),
+			       EP_ARGP_SAID;
+		a->nto++;
+		return 0;
+	case ARGP_KEY_END:
+		if (a->nto && !a->port)
+			return ep_usage_error("--to goes with --port"), EP_ARGP_SAID;
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+static const struct argp argp = {
+	options, parse, NULL,
+	"Says which processes hold the ports of net.ipv4.ip_local_port_range in this "
+	"network namespace: for each (pid, command, cgroup, network namespace), its "
+	"sockets in the range, by bind()'s halves (SO_REUSEADDR searches the lower "
+	"first) and by parity (bind() starts odd, connect() even), TCP and UDP, and the "
+	"destination it holds most ports to. TIME_WAITs belong to no process. With "
+	"--port, the sockets on that port and why bind() of port 0, UDP's bind and "
+	"connect() (to --to's, else to a destination it is not connected to) would pass "
+	"it by. From NETLINK_SOCK_DIAG and /proc/PID/fd, as ss -p; no module needed. "
+	"Another user's processes are seen only by root.",
+	NULL, NULL, NULL
+};
+
+static const char *const tcp_state_name[EP_TCP_STATES] = {
+	[EP_TCP_ESTABLISHED] = "established", [EP_TCP_SYN_SENT] = "syn-sent",
+	[EP_TCP_SYN_RECV] = "syn-recv", [EP_TCP_FIN_WAIT1] = "fin-wait-1",
+	[EP_TCP_FIN_WAIT2] = "fin-wait-2", [EP_TCP_TIME_WAIT] = "time-wait",
+	[EP_TCP_CLOSE] = "close", [EP_TCP_CLOSE_WAIT] = "close-wait",
+	[EP_TCP_LAST_ACK] = "last-ack", [EP_TCP_LISTEN] = "listening",
+	[EP_TCP_CLOSING] = "closing", [EP_TCP_NEW_SYN_RECV] = "syn-recv",
+	[EP_TCP_BOUND_INACTIVE] = "bound",
+};
+
+static const char *state_of(const struct ep_sock *k)
+{
+	if (k->udp)
+		return k->state == EP_TCP_ESTABLISHED ? "connected" : "bound";
+	return k->state < EP_TCP_STATES && tcp_state_name[k->state] ?
+	       tcp_state_name[k->state] : "unknown";
+}
+
+static void endpoint(char *buf, size_t size, const struct ep_addr *a, int port)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	ep_addr_format(a, text, sizeof(text));
+	snprintf(buf, size, ep_addr_is_v4(a) ? "%s:%d" : "[%s]:%d", text, port);
+}
+
+/* One process's share of the range (or, with no process, the TIME_WAITs'). */
+struct holder {
+	const struct ep_proc *proc;
+	unsigned int sockets, lower, upper, odd, even, tcp, udp;
+	/* the destination it holds most sockets to */
+	struct ep_addr top_addr;
+	int top_port;
+	unsigned int top_count;
+};
+
+static int by_sockets(const void *a, const void *b)
+{
+	const struct holder *x = a, *y = b;
+
+	if (x->sockets != y->sockets)
+		return x->sockets > y->sockets ? -1 : 1;
+	return (x->proc ? x->proc->pid : 0) - (y->proc ? y->proc->pid : 0);
+}
+
+static void tally(struct holder *h, const struct ep_sock *k, int half)
+{
+	h->sockets++;
+	*(k->sport < half ? &h->lower : &h->upper) += 1;
+	*(k->sport & 1 ? &h->odd : &h->even) += 1;
+	*(k->udp ? &h->udp : &h->tcp) += 1;
+}
+
+/* A connected socket of the range: its holder and destination. */
+struct held_to {
+	size_t holder;
+	struct ep_addr daddr;
+	int dport;
+};
+
+static int by_holder_to(const void *a, const void *b)
+{
+	const struct held_to *x = a, *y = b;
+	int d;
+
+	if (x->holder != y->holder)
+		return x->holder < y->holder ? -1 : 1;
+	d = ep_addr_cmp(&x->daddr, &y->daddr);
+	return d ? d : x->dport - y->dport;
+}
+
+/* Each holder's destination with the most sockets, from the sorted runs of @v. */
+static void top_destinations(struct holder *h, struct held_to *v, size_t n)
+{
+	size_t i, run;
+
+	if (n)
+		qsort(v, n, sizeof(*v), by_holder_to);
+	for (i = 0; i < n; i += run) {
+		struct holder *owner = &h[v[i].holder];
+
+		for (run = 1; i + run < n && !by_holder_to(&v[i], &v[i + run]); run++)
+			;
+		if (run > owner->top_count) {
+			owner->top_count = (unsigned int)run;
+			owner->top_addr = v[i].daddr;
+			owner->top_port = v[i].dport;
+		}
+	}
+}
+
+static void holder_text(const struct holder *h)
+{
+	char to[INET6_ADDRSTRLEN + 16] = "-";
+
+	if (h->top_count)
+		endpoint(to, sizeof(to), &h->top_addr, h->top_port);
+	if (h->proc)
+		printf("%-7d %-15s", h->proc->pid, h->proc->comm);
+	else
+		printf("%-7s %-15s", "-", "(no process)");
+	printf(" %7u %6u %6u %6u %6u %5u %5u  %s", h->sockets, h->lower, h->upper, h->odd,
+	       h->even, h->tcp, h->udp, to);
+	if (h->top_count)
+		printf(" (%u)", h->top_count);
+	if (h->proc)
+		printf("  netns %lu%s%s", h->proc->netns, *h->proc->cgroup ? " " : "",
+		       h->proc->cgroup);
+	printf("\n");
+}
+
+static void json_string_or_null(const char *text)
+{
+	if (!text) {
+		printf("null");
+		return;
+	}
+	putchar('"');
+	ep_json_escaped(stdout, text);
+	putchar('"');
+}
+
+static void holder_json(const struct holder *h)
+{
+	char to[INET6_ADDRSTRLEN + 16];
+
+	printf("{\"pid\":%d,\"comm\":", h->proc ? h->proc->pid : 0);
+	json_string_or_null(h->proc ? h->proc->comm : NULL);
+	printf(",\"cgroup\":");
+	json_string_or_null(h->proc ? h->proc->cgroup : NULL);
+	printf(",\"netns\":%lu,\"sockets\":%u,\"lower\":%u,\"upper\":%u,\"odd\":%u,\"even\":%u,"
+	       "\"tcp\":%u,\"udp\":%u", h->proc ? h->proc->netns : 0, h->sockets, h->lower,
+	       h->upper, h->odd, h->even, h->tcp, h->udp);
+	if (h->top_count) {
+		endpoint(to, sizeof(to), &h->top_addr, h->top_port);
+		printf(",\"top_destination\":\"%s\",\"top_destination_sockets\":%u", to,
+		       h->top_count);
+	}
+	printf("}");
+}
+
+/* bind()'s halves: the lower one ends where SO_REUSEADDR's first pass does. */
+static int half_point(const struct ep_cap_config *c)
+{
+	int high = c->high + 1;
+
+	return high - c->low < 4 ? high : c->low + (((high - c->low) >> 2) << 1);
+}
+
+static int holders(const struct ep_cap_config *c, const struct ep_socks *s,
+		   const struct ep_procs *p)
+{
+	struct holder *h = calloc(p->n + 1, sizeof(*h));
+	struct held_to *to = calloc(s->n + 1, sizeof(*to));
+	int half = half_point(c);
+	size_t i, n = p->n + 1, nto = 0;
+
+	if (!h || !to) {
+		free(h);
+		free(to);
+		ep_error("out of memory");
+		return EP_EXIT_FAIL;
+	}
+	for (i = 0; i < p->n; i++)
+		h[i].proc = &p->v[i];
+	for (i = 0; i < s->n; i++) {
+		const struct ep_sock *k = &s->v[i];
+		const struct ep_proc *owner = ep_procs_owner(p, k->inode);
+		size_t holder = owner ? (size_t)(owner - p->v) : p->n;
+
+		if (k->sport < c->low || k->sport > c->high)
+			continue;
+		tally(&h[holder], k, half);
+		if (k->dport)
+			to[nto++] = (struct held_to){ holder, k->daddr, k->dport };
+	}
+	top_destinations(h, to, nto);
+	free(to);
+	qsort(h, n, sizeof(*h), by_sockets);
+	if (ep_cli.json) {
+		printf("{\"range\":{\"low\":%d,\"high\":%d,\"half\":%d},\"holders\":[", c->low,
+		       c->high, half);
+		for (i = 0; i < n && h[i].sockets; i++) {
+			printf("%s", i ? "," : "");
+			holder_json(&h[i]);
+		}
+		printf("]}\n");
+	} else {
+		printf("range %d-%d: lower half %d-%d, upper %d-%d\n", c->low, c->high, c->low,
+		       half - 1, half, c->high);
+		printf("%-7s %-15s %7s %6s %6s %6s %6s %5s %5s  %s\n", "PID", "COMM", "SOCKETS",
+		       "LOWER", "UPPER", "ODD", "EVEN", "TCP", "UDP", "MOST TO");
+		for (i = 0; i < n && h[i].sockets; i++)
+			holder_text(&h[i]);
+		if (!h[0].sockets)
+			printf("(no socket holds a port of the range)\n");
+	}
+	free(h);
+	return EP_EXIT_OK;
+}
+
+/* @search's verdict on the port: a sentence, or a JSON value (the caller names it) */
+static void verdict(const char *search, enum ep_cap_why why)
+{
+	if (ep_cli.json)
+		printf("\"%s\"", ep_cap_why_name[why]);
+	else if (why == EP_CAP_FREE)
+		printf("%s would take it\n", search);
+	else
+		printf("%s passes it by: %s\n", search, ep_cap_why_name[why]);
+}
+
+static int one_port(const struct ep_cap_config *c, const struct ep_socks *s,
+		    const struct ep_procs *p, struct who_args *a)
+{
+	/* a destination none of its sockets is connected to */
+	struct ep_dest any = { .dport = 0 };
+	char local[INET6_ADDRSTRLEN + 16], remote[INET6_ADDRSTRLEN + 16], label[160];
+	int port = (int)a->port, i;
+	bool first = true;
+	size_t k;
+
+	if (ep_cli.json)
+		printf("{\"port\":%d,\"in_range\":%s,\"sockets\":[", port,
+		       port >= c->low && port <= c->high ? "true" : "false");
+	else
+		printf("port %d%s\n", port, port >= c->low && port <= c->high ? "" :
+		       " (outside net.ipv4.ip_local_port_range: no search takes it)");
+	for (k = 0; k < s->n; k++) {
+		const struct ep_sock *sk = &s->v[k];
+		const struct ep_proc *owner = ep_procs_owner(p, sk->inode);
+
+		if (sk->sport != port)
+			continue;
+		endpoint(local, sizeof(local), &sk->saddr, sk->sport);
+		endpoint(remote, sizeof(remote), &sk->daddr, sk->dport);
+		if (ep_cli.json) {
+			printf("%s{\"proto\":\"%s\",\"state\":\"%s\",\"local\":\"%s\",\"remote\":\"%s\","
+			       "\"pid\":%d,\"comm\":", first ? "" : ",", sk->udp ? "udp" : "tcp",
+			       state_of(sk), local, remote, owner ? owner->pid : 0);
+			json_string_or_null(owner ? owner->comm : NULL);
+			printf("}");
+		} else {
+			printf("  %s %-11s %s -> %s", sk->udp ? "udp" : "tcp", state_of(sk), local,
+			       sk->dport ? remote : "*");
+			if (owner)
+				printf("  pid %d %s", owner->pid, owner->comm);
+			printf("\n");
+		}
+		first = false;
+	}
+	if (ep_cli.json)
+		printf("],\"bind\":");
+	verdict("bind() to 0.0.0.0:0", ep_cap_port_bind(c, s, port));
+	if (ep_cli.json)
+		printf(",\"udp\":");
+	verdict("UDP bind() to 0.0.0.0:0", ep_cap_port_udp(c, s, port));
+	if (ep_cli.json)
+		printf(",\"connect\":[");
+	for (i = 0; i < (a->nto ? a->nto : 1); i++) {
+		const struct ep_dest *d = a->nto ? &a->to[i] : &any;
+		char to[INET6_ADDRSTRLEN + 16] = "a new destination";
+
+		if (a->nto)
+			endpoint(to, sizeof(to), &d->daddr, d->dport);
+		snprintf(label, sizeof(label), "connect() to %s", to);
+		if (ep_cli.json)
+			printf("%s{\"to\":%s%s%s,\"why\":", i ? "," : "", a->nto ? "\"" : "",
+			       a->nto ? to : "null", a->nto ? "\"" : "");
+		verdict(label, ep_cap_port_connect(c, s, d, port));
+		if (ep_cli.json)
+			printf("}");
+	}
+	if (ep_cli.json)
+		printf("]}\n");
+	return EP_EXIT_OK;
+}
+
+static int run(int argc, char **argv)
+{
+	struct who_args a = { 0 };
+	static bool reserved[EP_PORTS];
+	struct ep_cap_config c = { .reserved = reserved };
+	struct ep_procs p;
+	struct ep_socks s;
+	int code = ep_parse_args(&argp, argc, argv, &a);
+
+	if (code)
+		return code;
+	if (!ep_netns_range("/proc", &c.low, &c.high) || !ep_netns_reserved("/proc", reserved)) {
+		ep_error("cannot read net.ipv4.ip_local_port_range and ip_local_reserved_ports "
+			 "from /proc/sys/net/ipv4");
+		return EP_EXIT_FAIL;
+	}
+	c.tw_reuse = (int)ep_netns_ipv4("/proc", "tcp_tw_reuse");
+	if (!ep_socks_read(&s))
+		return EP_EXIT_FAIL;
+	if (!ep_procs_read(&p)) {
+		ep_socks_free(&s);
+		return EP_EXIT_FAIL;
+	}
+	code = a.port ? one_port(&c, &s, &p, &a) : holders(&c, &s, &p);
+	ep_procs_free(&p);
+	ep_socks_free(&s);
+	return code;
+}
+
+const struct ep_command ep_cmd_who = {
+	"who", "which processes hold the range's ports, or one port and why it is passed by", run
+};
