@@ -38,18 +38,24 @@ for line in "${lines[@]}"; do
 done
 tally < <("$top/tests/host/test_archive.sh" 2>&1)
 
-# promtool, from Debian's prometheus package, checks `ephport metrics`
-# (extracted, not installed: the package would start a server)
-promtool_dir=${EPHPORT_CACHE:-/var/cache/ephport}/promtool
-if [ ! -x "$promtool_dir/promtool" ]; then
-	rm -rf "$promtool_dir.tmp" && mkdir -p "$promtool_dir.tmp" &&
-	(cd "$promtool_dir.tmp" && apt-get download -q prometheus > /dev/null 2>&1) &&
-	dpkg-deb -x "$promtool_dir.tmp"/prometheus_*.deb "$promtool_dir.tmp/x" &&
-	cp "$promtool_dir.tmp/x/usr/bin/promtool" "$promtool_dir.tmp/" &&
-	rm -rf "$promtool_dir.tmp/x" "$promtool_dir.tmp"/*.deb &&
-	rm -rf "$promtool_dir" && mv "$promtool_dir.tmp" "$promtool_dir"
-fi
-export EPHPORT_PROMTOOL=$promtool_dir/promtool
+# tool PACKAGE PATH: a program from a Debian package, extracted, not
+# installed (prometheus and its node exporter would start servers); cached
+tool() {
+	local pkg=$1 path=$2 dir=${EPHPORT_CACHE:-/var/cache/ephport}/${2##*/}
+	if [ ! -x "$dir/${path##*/}" ]; then
+		rm -rf "$dir.tmp" && mkdir -p "$dir.tmp" &&
+		(cd "$dir.tmp" && apt-get download -q "$pkg" > /dev/null 2>&1) &&
+		dpkg-deb -x "$dir.tmp/${pkg}"_*.deb "$dir.tmp/x" &&
+		cp "$dir.tmp/x/$path" "$dir.tmp/" &&
+		rm -rf "$dir.tmp/x" "$dir.tmp"/*.deb &&
+		rm -rf "$dir" && mv "$dir.tmp" "$dir"
+	fi
+	echo "$dir/${path##*/}"
+}
+# promtool checks the metrics and the rules; node_exporter reads the textfile
+EPHPORT_PROMTOOL=$(tool prometheus usr/bin/promtool)
+EPHPORT_NODE_EXPORTER=$(tool prometheus-node-exporter usr/bin/prometheus-node-exporter)
+export EPHPORT_PROMTOOL EPHPORT_NODE_EXPORTER
 
 make -s -C "$top/tests/host" all > "$log/host-build.out" 2>&1
 rc=$?

@@ -143,7 +143,7 @@ static int run(int argc, char **argv)
 	struct cap_args a = { .top = EP_CAP_TOP };
 	struct ep_cap bind, bind_reuse, udp;
 	static bool reserved[EP_PORTS];
-	struct ep_cap_config c = { .reserved = reserved };
+	struct ep_cap_config c;
 	struct ep_dest *dests = a.to;
 	struct ep_socks s;
 	size_t n, shown, i;
@@ -151,14 +151,8 @@ static int run(int argc, char **argv)
 
 	if (code)
 		return code;
-	if (!ep_netns_range("/proc", &c.low, &c.high) || !ep_netns_reserved("/proc", reserved)) {
-		ep_error("cannot read net.ipv4.ip_local_port_range and ip_local_reserved_ports "
-			 "from /proc/sys/net/ipv4");
+	if (!ep_netns_cap_config("/proc", &c, reserved))
 		return EP_EXIT_FAIL;
-	}
-	c.tw_reuse = (int)ep_netns_ipv4("/proc", "tcp_tw_reuse");
-	c.autobind_reuse = ep_netns_ipv4("/proc", "ip_autobind_reuse") > 0;
-	c.step_width = (int)ep_netns_ipv4("/proc", "ip_local_port_step_width");
 	if (!ep_socks_read(&s))
 		return EP_EXIT_FAIL;
 	ep_cap_bind(&c, &s, false, &bind);

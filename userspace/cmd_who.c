@@ -363,19 +363,15 @@ static int run(int argc, char **argv)
 {
 	struct who_args a = { 0 };
 	static bool reserved[EP_PORTS];
-	struct ep_cap_config c = { .reserved = reserved };
+	struct ep_cap_config c;
 	struct ep_procs p;
 	struct ep_socks s;
 	int code = ep_parse_args(&argp, argc, argv, &a);
 
 	if (code)
 		return code;
-	if (!ep_netns_range("/proc", &c.low, &c.high) || !ep_netns_reserved("/proc", reserved)) {
-		ep_error("cannot read net.ipv4.ip_local_port_range and ip_local_reserved_ports "
-			 "from /proc/sys/net/ipv4");
+	if (!ep_netns_cap_config("/proc", &c, reserved))
 		return EP_EXIT_FAIL;
-	}
-	c.tw_reuse = (int)ep_netns_ipv4("/proc", "tcp_tw_reuse");
 	if (!ep_socks_read(&s))
 		return EP_EXIT_FAIL;
 	if (!ep_procs_read(&p)) {

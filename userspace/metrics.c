@@ -13,6 +13,7 @@
 
 #include "../module/ephport_model.h"
 #include "cli.h"
+#include "capacity.h"
 #include "metrics.h"
 #include "netns.h"
 #include "record.h"
@@ -221,7 +222,74 @@ static void walk_counters(FILE *out)
 	}
 }
 
-int ep_metrics(FILE *out, const char *proc)
+static void dest_labels(FILE *out, const struct ep_dest *d)
+{
+	char from[64], to[64];
+
+	ep_addr_format(&d->saddr, from, sizeof(from));
+	ep_addr_format(&d->daddr, to, sizeof(to));
+	fprintf(out, ep_addr_is_v4(&d->daddr) ? "{source=\"%s\",destination=\"%s:%d\"}" :
+		"{source=\"%s\",destination=\"[%s]:%d\"}", from, to, d->dport);
+}
+
+/*
+ * ephport capacity's figures for the namespace the reader runs in: the
+ * port-0 searches that will still succeed (the lower bound), and the @top
+ * destinations with the fewest ports left (bounded cardinality).
+ */
+static void capacity_metrics(FILE *out, long top)
+{
+	static bool reserved[EP_PORTS];
+	struct ep_cap bind, reuse, udp;
+	struct ep_cap_config c;
+	struct ep_dest *dests;
+	struct ep_socks s;
+	size_t n, i;
+
+	if (!ep_netns_cap_config("/proc", &c, reserved) || !ep_socks_read(&s)) {
+		fprintf(out, "# no socket tables (NETLINK_SOCK_DIAG): no capacity figures\n");
+		return;
+	}
+	ep_cap_bind(&c, &s, false, &bind);
+	ep_cap_bind(&c, &s, true, &reuse);
+	ep_cap_udp(&c, &s, &udp);
+	help(out, "ephport_reserved_ports", "gauge",
+	     "Ports of the range in net.ipv4.ip_local_reserved_ports.");
+	fprintf(out, "ephport_reserved_ports %u\n", bind.why[EP_CAP_RESERVED]);
+	help(out, "ephport_ports_left", "gauge",
+	     "Port-0 searches that will still succeed (at least), as ephport capacity counts "
+	     "them: bind() to 0.0.0.0, with SO_REUSEADDR, and UDP.");
+	fprintf(out, "ephport_ports_left{search=\"bind\"} %u\n", bind.left_min);
+	fprintf(out, "ephport_ports_left{search=\"bind_reuseaddr\"} %u\n", reuse.left_min);
+	fprintf(out, "ephport_ports_left{search=\"udp\"} %u\n", udp.left_min);
+	dests = ep_cap_dests(&c, &s, &n);
+	ep_socks_free(&s);
+	if (!dests)
+		return;
+	help(out, "ephport_destinations", "gauge",
+	     "Destinations TCP sockets of the range are connected to.");
+	fprintf(out, "ephport_destinations %zu\n", n);
+	if (top && (size_t)top < n)
+		n = (size_t)top;
+	help(out, "ephport_destination_ports_left", "gauge",
+	     "connect()s to the destination from its source that will still succeed (at least), "
+	     "for the destinations with the fewest left.");
+	for (i = 0; i < n; i++) {
+		fprintf(out, "ephport_destination_ports_left");
+		dest_labels(out, &dests[i]);
+		fprintf(out, " %u\n", dests[i].cap.left_min);
+	}
+	help(out, "ephport_destination_fill_ratio", "gauge",
+	     "Share of the range connect() cannot use toward the destination (1: EADDRNOTAVAIL).");
+	for (i = 0; i < n; i++) {
+		fprintf(out, "ephport_destination_fill_ratio");
+		dest_labels(out, &dests[i]);
+		fprintf(out, " %.4f\n", 1.0 - (double)dests[i].cap.left_min / dests[i].cap.ports);
+	}
+	free(dests);
+}
+
+int ep_metrics(FILE *out, const char *proc, long top)
 {
 	static const char *const protos[] = { "tcp", "udp" };
 	static struct used used[2];
@@ -270,6 +338,9 @@ int ep_metrics(FILE *out, const char *proc)
 		fprintf(out, "ephport_ports_in_use{proto=\"%s\",half=\"upper\"} %d\n",
 			protos[p], in_use[p][1]);
 	}
+	/* the socket tables are the reader's own namespace's, as /proc is */
+	if (!strcmp(proc, "/proc"))
+		capacity_metrics(out, top);
 	module_counters(out);
 	walk_counters(out);
 	return EP_EXIT_OK;

@@ -5,7 +5,10 @@
 
 #include <stdio.h>
 
-/* Writes the metrics of the namespace whose /proc is @proc; an exit code. */
-int ep_metrics(FILE *out, const char *proc);
+/*
+ * Writes the metrics of the namespace whose /proc is @proc (when it is
+ * "/proc", with capacity's, @top destinations at most, 0: all); an exit code.
+ */
+int ep_metrics(FILE *out, const char *proc, long top);
 
 #endif /* EPHPORT_METRICS_H */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "capacity.h"
 #include "cli.h"
 #include "netns.h"
 
@@ -56,4 +57,18 @@ long ep_netns_ipv4(const char *proc, const char *name)
 	ok = fscanf(f, "%ld", &value) == 1;
 	fclose(f);
 	return ok ? value : -1;
+}
+
+bool ep_netns_cap_config(const char *proc, struct ep_cap_config *c, bool *reserved)
+{
+	c->reserved = reserved;
+	if (!ep_netns_range(proc, &c->low, &c->high) || !ep_netns_reserved(proc, reserved)) {
+		ep_error("cannot read net.ipv4.ip_local_port_range and ip_local_reserved_ports "
+			 "from %s/sys/net/ipv4", proc);
+		return false;
+	}
+	c->tw_reuse = (int)ep_netns_ipv4(proc, "tcp_tw_reuse");
+	c->autobind_reuse = ep_netns_ipv4(proc, "ip_autobind_reuse") > 0;
+	c->step_width = (int)ep_netns_ipv4(proc, "ip_local_port_step_width");
+	return true;
 }

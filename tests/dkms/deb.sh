@@ -50,7 +50,9 @@ for line in $("$top/tests/vm/vm.sh" lines); do
 		result "deb-dkms-built-$abi-$flavour" $?
 	done
 done
-/usr/sbin/ephport --help | grep -q "Exit status" && [ -f /usr/share/man/man8/ephport.8.gz ]
+/usr/sbin/ephport --help | grep -q "Exit status" && [ -f /usr/share/man/man8/ephport.8.gz ] &&
+	[ -f /lib/systemd/system/ephport-metrics.timer ] &&
+	[ -f /lib/systemd/system/ephport-metrics.service ] && [ -f /usr/share/ephport/ephport-rules.yml ]
 result deb-reader-and-man-page $?
 DEBIAN_FRONTEND=noninteractive apt-get purge -y -q ephport ephport-dkms >> "$log/deb.out" 2>&1
 result deb-remove $?

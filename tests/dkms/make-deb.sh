@@ -52,9 +52,8 @@ dpkg-deb --root-owner-group --build "$pkg" "$out/ephport-dkms_${version}_all.deb
 
 # ephport (the reader)
 pkg=$stage/reader
-make -s -C "$top/userspace" >/dev/null
-install -D -m 0755 "$top/userspace/ephport" "$pkg/usr/sbin/ephport"
-install -D -m 0644 "$top/userspace/ephport.8" "$pkg/usr/share/man/man8/ephport.8"
+# the reader, its man page, the metrics service and timer, the Prometheus rules
+make -s -C "$top/userspace" install PREFIX=/usr DESTDIR="$pkg" UNITDIR=/lib/systemd/system >/dev/null
 gzip -9n "$pkg/usr/share/man/man8/ephport.8"
 mkdir -p "$pkg/DEBIAN"
 cat > "$pkg/DEBIAN/control" <<CONTROL
@@ -69,7 +68,10 @@ Priority: optional
 Description: watch, explain and simulate Linux ephemeral port searches
  Reads the ephport module's trace: a view per search, JSON, a histogram
  of the ports chosen and plain-language explanations; simulates the
- kernel's search without the module.
+ kernel's search without the module. Says how many ports are left to each
+ destination and who holds them, and writes Prometheus metrics for
+ node_exporter's textfile collector (ephport-metrics.timer; alerting rules
+ in /usr/share/ephport).
 CONTROL
 dpkg-deb --root-owner-group --build "$pkg" "$out/ephport_${version}_${arch}.deb" >/dev/null
 ls "$out"/*.deb
