@@ -33,7 +33,9 @@ static const struct argp argp = {
 	"Prints the module's counters (searches, passes, candidates, found, failed, records "
 	"written and dropped, and each probe's hits and misses), then a histogram of the ports "
 	"chosen in the buffered searches over the range, with the half point and the odd/even "
-	"split of each walk (bind, connect, UDP). With --input, the histogram of the capture's.\n"
+	"split of each walk (bind, connect, UDP), and how hard each walk searched: the ports "
+	"examined and the time of its complete searches, p50, p99 and max. With --input, the "
+	"capture's.\n"
 	"\vExample:\n"
 	"  ephport stats --svg ports.svg",
 	NULL, NULL, NULL
@@ -77,14 +79,16 @@ static int run(int argc, char **argv)
 	}
 	ep_hist_init(&hist);
 	code = ep_read_snapshot(&c, &a);
-	if (code)
+	if (code) {
+		ep_hist_free(&hist);
 		return code;
+	}
 	if (c.have)
 		ep_search_free(&c.found);
 	ep_hist_print(stdout, &hist);
-	if (svg && (code = write_svg(svg, &hist)))
-		return code;
-	return ep_finish(&a, EP_EXIT_OK);
+	code = svg ? write_svg(svg, &hist) : EP_EXIT_OK;
+	ep_hist_free(&hist);
+	return code ? code : ep_finish(&a, EP_EXIT_OK);
 }
 
 const struct ep_command ep_cmd_stats = {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hist.h"
@@ -16,6 +17,95 @@ void ep_hist_init(struct ep_hist *h)
 	memset(h, 0, sizeof(*h));
 }
 
+void ep_hist_free(struct ep_hist *h)
+{
+	int w;
+
+	for (w = 0; w < EPHPORT_WALK_COUNT; w++) {
+		free(h->effort[w].examined);
+		free(h->effort[w].ns);
+	}
+	ep_hist_init(h);
+}
+
+/* A complete search's effort; an incomplete one's count may be short. */
+static void add_effort(struct ep_effort *e, const struct ep_search *s)
+{
+	if (s->end.incomplete) {
+		e->incomplete++;
+		return;
+	}
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? 2 * e->cap : 64;
+		unsigned long long *x = realloc(e->examined, cap * sizeof(*x));
+
+		if (!x)
+			return;
+		e->examined = x;
+		x = realloc(e->ns, cap * sizeof(*x));
+		if (!x)
+			return;
+		e->ns = x;
+		e->cap = cap;
+	}
+	e->examined[e->n] = (unsigned long long)s->end.examined;
+	e->ns[e->n++] = s->end.ns;
+}
+
+static int by_value(const void *a, const void *b)
+{
+	unsigned long long x = *(const unsigned long long *)a, y = *(const unsigned long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The nearest-rank @pct percentile of the sorted @v. */
+static unsigned long long percentile(const unsigned long long *v, size_t n, unsigned int pct)
+{
+	size_t rank = (n * pct + 99) / 100;
+
+	return v[rank ? rank - 1 : 0];
+}
+
+static void print_ns(FILE *out, unsigned long long ns)
+{
+	if (ns < 10000)
+		fprintf(out, "%llu ns", ns);
+	else if (ns < 10000000)
+		fprintf(out, "%.1f us", ns / 1e3);
+	else
+		fprintf(out, "%.1f ms", ns / 1e6);
+}
+
+/* Per walk: ports examined and time of its complete searches, p50, p99, max. */
+static void print_effort(FILE *out, struct ep_hist *h)
+{
+	int w;
+
+	for (w = 0; w < EPHPORT_WALK_COUNT; w++) {
+		struct ep_effort *e = &h->effort[w];
+
+		if (!e->n && !e->incomplete)
+			continue;
+		fprintf(out, "  %s: %zu complete searches", ep_walk_names[w], e->n);
+		if (e->incomplete)
+			fprintf(out, " (%lu incomplete left out)", e->incomplete);
+		if (e->n) {
+			qsort(e->examined, e->n, sizeof(*e->examined), by_value);
+			qsort(e->ns, e->n, sizeof(*e->ns), by_value);
+			fprintf(out, ", ports examined p50 %llu p99 %llu max %llu; time p50 ",
+				percentile(e->examined, e->n, 50),
+				percentile(e->examined, e->n, 99), e->examined[e->n - 1]);
+			print_ns(out, percentile(e->ns, e->n, 50));
+			fprintf(out, " p99 ");
+			print_ns(out, percentile(e->ns, e->n, 99));
+			fprintf(out, " max ");
+			print_ns(out, e->ns[e->n - 1]);
+		}
+		fprintf(out, "\n");
+	}
+}
+
 static int bin_of(const struct ep_hist *h, int port)
 {
 	long long span = (long long)h->high - h->low + 1;
@@ -29,6 +119,7 @@ void ep_hist_add(struct ep_hist *h, const struct ep_search *s)
 
 	if (!s->has_begin || !s->has_end)
 		return;
+	add_effort(&h->effort[ep_walk_of(s)], s);
 	if (!h->searches++) {
 		ep_effective_range(s, &h->low, &h->high);
 		for (i = 0; i < s->npass; i++)
@@ -75,7 +166,7 @@ static void parity_bar(FILE *out, const char *walk, const char *name,
 	fputc('\n', out);
 }
 
-void ep_hist_print(FILE *out, const struct ep_hist *h)
+void ep_hist_print(FILE *out, struct ep_hist *h)
 {
 	unsigned long max = tallest(h), chosen = h->odd + h->even;
 	int row, i, half_bin = h->half ? bin_of(h, h->half) : -1;
@@ -113,6 +204,8 @@ void ep_hist_print(FILE *out, const struct ep_hist *h)
 	if (h->failed || h->outside)
 		fprintf(out, "  %lu failed, %lu outside the first search's range\n",
 			h->failed, h->outside);
+	fprintf(out, "how hard each walk searched:\n");
+	print_effort(out, h);
 }
 
 void ep_hist_svg(FILE *out, const struct ep_hist *h)
