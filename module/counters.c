@@ -25,6 +25,9 @@ struct counts {
 	/* complete searches only: an incomplete one may not know its ports */
 	atomic64_t examined[EPHPORT_WALK_COUNT][EPHPORT_EXAMINED_BUCKETS];
 	atomic64_t examined_sum[EPHPORT_WALK_COUNT];
+	/* every search: how long it took */
+	atomic64_t ns[EPHPORT_WALK_COUNT][EPHPORT_NS_BUCKETS];
+	atomic64_t ns_sum[EPHPORT_WALK_COUNT];
 };
 
 struct counter_row {
@@ -110,11 +113,13 @@ static enum ephport_failure failure_of(int err)
 }
 
 void ephport_counters_add(const struct net *net, enum ephport_walk_kind walk, int err,
-			  u32 examined, bool complete)
+			  u32 examined, bool complete, u64 ns)
 {
 	struct counter_row *r = row_of(net);
 
 	atomic64_inc(&r->c.searches[walk]);
+	atomic64_inc(&r->c.ns[walk][ephport_ns_bucket(ns)]);
+	atomic64_add(ns, &r->c.ns_sum[walk]);
 	if (err)
 		atomic64_inc(&r->c.failed[walk][failure_of(err)]);
 	if (complete) {
@@ -138,6 +143,9 @@ static void show_row(struct seq_file *m, struct counter_row *r, u32 netns)
 		seq_printf(m, " examined_sum=%lld examined=", atomic64_read(&r->c.examined_sum[w]));
 		for (i = 0; i < EPHPORT_EXAMINED_BUCKETS; i++)
 			seq_printf(m, "%s%lld", i ? "," : "", atomic64_read(&r->c.examined[w][i]));
+		seq_printf(m, " ns_sum=%lld ns=", atomic64_read(&r->c.ns_sum[w]));
+		for (i = 0; i < EPHPORT_NS_BUCKETS; i++)
+			seq_printf(m, "%s%lld", i ? "," : "", atomic64_read(&r->c.ns[w][i]));
 		seq_putc(m, '\n');
 	}
 }

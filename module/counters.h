@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Search counters by network namespace and walk: how many, how they
- * failed, and a histogram of the ports they examined (debugfs `counters`,
- * read by ephport metrics).
+ * failed, and histograms of the ports they examined and of the time they
+ * took (debugfs `counters`, read by ephport metrics).
  */
 #ifndef EPHPORT_COUNTERS_H
 #define EPHPORT_COUNTERS_H
@@ -20,9 +20,9 @@
 
 struct net;
 
-/* One search's end: @err 0 or the errno; @examined only if @complete. */
+/* One search's end: @err 0 or the errno; @examined only if @complete; it took @ns. */
 void ephport_counters_add(const struct net *net, enum ephport_walk_kind walk, int err,
-			  u32 examined, bool complete);
+			  u32 examined, bool complete, u64 ns);
 void ephport_counters_show(struct seq_file *m);
 /* Watches namespaces go away, to give their rows back. */
 int ephport_counters_init(void);

@@ -86,6 +86,9 @@ enum ephport_failure {
 
 /* Histogram of ports examined: up to 1, 2, 4, ... 65536. */
 #define EPHPORT_EXAMINED_BUCKETS 17
+/* Search times: 1 us, 2 us, ... 16.4 ms, and above. */
+#define EPHPORT_NS_BUCKETS 16
+#define EPHPORT_NS_BUCKET_UNIT 1000ULL
 
 /* A port's parity is its low bit. */
 enum ephport_parity {
@@ -182,6 +185,19 @@ static inline unsigned int ephport_examined_bucket(unsigned int n)
 	unsigned int bucket = 0;
 
 	while (bucket + 1 < EPHPORT_EXAMINED_BUCKETS && n > 1U << bucket)
+		bucket++;
+	return bucket;
+}
+
+/*
+ * The histogram bucket of a search that took @ns: ns <= 1 us * 2^bucket,
+ * the last one above 2^(EPHPORT_NS_BUCKETS - 2) us.
+ */
+static inline unsigned int ephport_ns_bucket(unsigned long long ns)
+{
+	unsigned int bucket = 0;
+
+	while (bucket + 1 < EPHPORT_NS_BUCKETS && ns > EPHPORT_NS_BUCKET_UNIT << bucket)
 		bucket++;
 	return bucket;
 }

@@ -516,7 +516,7 @@ static void finish(struct ephport_search *s, int err, int port, bool probed_vali
 	ephport_ring_write_end(&rec, s->first_seq);
 	trace_search_end(s->id, e);
 	ephport_ring_kick();
-	ephport_counters_add(s->net, s->kind, e->err, e->examined, !e->incomplete);
+	ephport_counters_add(s->net, s->kind, e->err, e->examined, !e->incomplete, e->ns);
 
 	this_cpu_add(search_stats.passes, s->pass_no);
 	this_cpu_add(search_stats.candidates, s->examined);

@@ -120,13 +120,35 @@ struct counter_line {
 	int walk;
 	unsigned long long searches, failed[EPHPORT_FAIL_COUNT], sum;
 	unsigned long long buckets[EPHPORT_EXAMINED_BUCKETS];
+	/* a module before search times has none: the family is left out */
+	bool have_ns;
+	unsigned long long ns_sum, ns[EPHPORT_NS_BUCKETS];
 };
 
-/* "netns=N walk=W searches=S EADDRINUSE=A EADDRNOTAVAIL=B other=C examined_sum=X examined=b0,...,b16" */
+/* "b0,b1,...": @n numbers, comma-separated; the end, or NULL */
+static char *parse_buckets(char *p, unsigned long long *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		char *end;
+
+		v[i] = strtoull(p, &end, 10);
+		if (end == p || (i + 1 < n && *end != ','))
+			return NULL;
+		p = i + 1 < n ? end + 1 : end;
+	}
+	return p;
+}
+
+/*
+ * "netns=N walk=W searches=S EADDRINUSE=A EADDRNOTAVAIL=B other=C
+ * examined_sum=X examined=b0,...,b16[ ns_sum=T ns=b0,...,b15]"
+ */
 static bool parse_counter_line(char *line, struct counter_line *c)
 {
 	char walk[16], *p;
-	int n, i;
+	int n;
 
 	if (sscanf(line, "netns=%lu walk=%15s searches=%llu EADDRINUSE=%llu EADDRNOTAVAIL=%llu other=%llu examined_sum=%llu examined=%n",
 		   &c->netns, walk, &c->searches, &c->failed[EPHPORT_FAIL_EADDRINUSE],
@@ -136,15 +158,11 @@ static bool parse_counter_line(char *line, struct counter_line *c)
 	c->walk = EP_WORD_INDEX(walk, strlen(walk), ephport_walk_words);
 	if (c->walk < 0)
 		return false;
-	p = line + n;
-	for (i = 0; i < EPHPORT_EXAMINED_BUCKETS; i++) {
-		char *end;
-
-		c->buckets[i] = strtoull(p, &end, 10);
-		if (end == p || (i + 1 < EPHPORT_EXAMINED_BUCKETS && *end != ','))
-			return false;
-		p = end + 1;
-	}
+	p = parse_buckets(line + n, c->buckets, EPHPORT_EXAMINED_BUCKETS);
+	if (!p)
+		return false;
+	c->have_ns = sscanf(p, " ns_sum=%llu ns=%n", &c->ns_sum, &n) == 1 &&
+		     parse_buckets(p + n, c->ns, EPHPORT_NS_BUCKETS);
 	return true;
 }
 
@@ -155,6 +173,30 @@ static void labels(FILE *out, const struct counter_line *c)
 		fprintf(out, "netns=\"%lu\",walk=\"%s\"", c->netns, ephport_walk_words[c->walk]);
 	else
 		fprintf(out, "netns=\"other\",walk=\"%s\"", ephport_walk_words[c->walk]);
+}
+
+/* One row's search times: buckets of 1 us * 2^i, the last one +Inf's alone. */
+static void duration(FILE *out, const struct counter_line *c)
+{
+	unsigned long long cumulative = 0;
+	int i;
+
+	for (i = 0; i < EPHPORT_NS_BUCKETS; i++) {
+		cumulative += c->ns[i];
+		if (i + 1 == EPHPORT_NS_BUCKETS)
+			break;
+		fprintf(out, "ephport_search_duration_seconds_bucket{");
+		labels(out, c);
+		fprintf(out, ",le=\"%g\"} %llu\n",
+			(double)(EPHPORT_NS_BUCKET_UNIT << i) / 1e9, cumulative);
+	}
+	fprintf(out, "ephport_search_duration_seconds_bucket{");
+	labels(out, c);
+	fprintf(out, ",le=\"+Inf\"} %llu\nephport_search_duration_seconds_sum{", cumulative);
+	labels(out, c);
+	fprintf(out, "} %.9f\nephport_search_duration_seconds_count{", c->ns_sum / 1e9);
+	labels(out, c);
+	fprintf(out, "} %llu\n", cumulative);
 }
 
 /*
@@ -169,7 +211,7 @@ static void walk_counters(FILE *out)
 	int family, i;
 
 	snprintf(path, sizeof(path), "%s/counters", ep_dir);
-	for (family = 0; family < 3; family++) {
+	for (family = 0; family < 4; family++) {
 		FILE *f = fopen(path, "r");
 
 		if (!f)
@@ -180,9 +222,12 @@ static void walk_counters(FILE *out)
 		else if (family == 1)
 			help(out, "ephport_walk_failures_total", "counter",
 			     "Traced searches that found no port, by errno.");
-		else
+		else if (family == 2)
 			help(out, "ephport_examined_ports", "histogram",
 			     "Ports each complete traced search examined.");
+		else
+			help(out, "ephport_search_duration_seconds", "histogram",
+			     "Time each traced search took, from the kernel's entry to its return.");
 		while (fgets(line, sizeof(line), f)) {
 			unsigned long long cumulative = 0;
 
@@ -208,6 +253,8 @@ static void walk_counters(FILE *out)
 				labels(out, &c);
 				fprintf(out, ",le=\"%u\"} %llu\n", 1U << i, cumulative);
 			}
+			if (family == 3 && c.have_ns)
+				duration(out, &c);
 			if (family == 2) {
 				fprintf(out, "ephport_examined_ports_bucket{");
 				labels(out, &c);

@@ -2461,6 +2461,21 @@ static long long walk_metric(const char *text, const char *family, const char *w
 	return metric(text, series);
 }
 
+/* A walk's seconds (a _sum) for this network namespace, or -1. */
+static double walk_seconds(const char *text, const char *family, const char *walk)
+{
+	char needle[256];
+	struct stat ns;
+	const char *p;
+
+	if (stat("/proc/self/ns/net", &ns))
+		return -1;
+	snprintf(needle, sizeof(needle), "\n%s{netns=\"%lu\",walk=\"%s\"} ", family,
+		 (unsigned long)ns.st_ino, walk);
+	p = strstr(text, needle);
+	return p ? strtod(p + strlen(needle), NULL) : -1;
+}
+
 /*
  * The counters by namespace and walk: UDP binds and connects, some of them
  * failing, move them by what the programs saw (errno), and the histogram
@@ -2473,6 +2488,8 @@ static bool metrics_walks(void)
 	struct sockaddr_storage peer;
 	struct bound u[3], c[3];
 	int lfd, i, complete = 0, udp_busy = 0, refused = 0;
+	unsigned long long ns = 0;
+	double sum;
 
 	lfd = loopback_listener(AF_INET, SOCK_STREAM, 5005, &peer);
 	EXPECT(lfd >= 0 && !perturb_table_from_kallsyms(), "listener or perturb_table");
@@ -2516,6 +2533,19 @@ static bool metrics_walks(void)
 	       complete == 3, "histogram of connect(): %lld complete searches, the trace has %d",
 	       walk_metric(after, "ephport_examined_ports_count", "connect", "") -
 	       walk_metric(before, "ephport_examined_ports_count", "connect", ""), complete);
+	/* every search's time, complete or not: the trace's ends, to the nanosecond */
+	for (i = 0; i < trace.n; i++)
+		ns += trace.s[i].has_end && trace.s[i].begin.op == EPHPORT_OP_CONNECT ?
+		      trace.s[i].end.ns : 0;
+	EXPECT(walk_metric(after, "ephport_search_duration_seconds_count", "connect", "") -
+	       walk_metric(before, "ephport_search_duration_seconds_count", "connect", "") == 3 &&
+	       walk_metric(after, "ephport_search_duration_seconds_count", "udp", "") -
+	       walk_metric(before, "ephport_search_duration_seconds_count", "udp", "") == 3,
+	       "search times did not count 3 and 3:\n%.400s", after);
+	sum = walk_seconds(after, "ephport_search_duration_seconds_sum", "connect") -
+	      walk_seconds(before, "ephport_search_duration_seconds_sum", "connect");
+	EXPECT(ns && llabs((long long)(sum * 1e9 + 0.5) - (long long)ns) <= 1,
+	       "connect()'s time sum moved by %.9f s, the trace's ends say %llu ns", sum, ns);
 	return true;
 }
 

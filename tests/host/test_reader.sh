@@ -252,6 +252,14 @@ metrics() {
 	has 'ephport_examined_ports_sum{netns="4026531840",walk="connect"} 43' &&
 	has 'ephport_examined_ports_count{netns="4026531840",walk="connect"} 2' &&
 	has 'ephport_walk_searches_total{netns="other",walk="udp"} 2' &&
+	# search times, where the module gives them (the udp row is an older module's)
+	has 'ephport_search_duration_seconds_bucket{netns="4026531840",walk="bind",le="1e-06"} 2' &&
+	has 'ephport_search_duration_seconds_bucket{netns="4026531840",walk="bind",le="3.2e-05"} 7' &&
+	has 'ephport_search_duration_seconds_bucket{netns="4026531840",walk="bind",le="0.016384"} 7' &&
+	has 'ephport_search_duration_seconds_bucket{netns="4026531840",walk="bind",le="+Inf"} 8' &&
+	has 'ephport_search_duration_seconds_sum{netns="4026531840",walk="bind"} 0.020500000' &&
+	has 'ephport_search_duration_seconds_count{netns="4026531840",walk="connect"} 3' &&
+	! has 'ephport_search_duration_seconds_count{netns="other"' &&
 	{ [ -x "$promtool" ] || { echo "no promtool: set EPHPORT_PROMTOOL"; return 1; }; } &&
 	"$promtool" check metrics < "$work/out" &&
 	run 0 metrics --dir "$work/none" --proc "$fix/proc" && has 'module is not loaded' &&
