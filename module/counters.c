@@ -33,6 +33,7 @@ struct counts {
 struct counter_row {
 	u64 cookie;		/* the namespace's, never reused; 0: free */
 	u32 netns;		/* its inode, which the rows are shown by */
+	bool leaving;		/* its namespace is going: no search finds the row */
 	struct counts c;
 };
 
@@ -60,7 +61,7 @@ static struct counter_row *own_row(const struct net *net, unsigned int start, bo
 		u64 owner = smp_load_acquire(&r->cookie);
 
 		if (owner == net->net_cookie)
-			return r;
+			return READ_ONCE(r->leaving) ? NULL : r;
 		*free |= !owner;
 	}
 	return NULL;
@@ -70,8 +71,8 @@ static struct counter_row *own_row(const struct net *net, unsigned int start, bo
  * A row freed by a namespace that went away may come before @net's own:
  * the whole table is searched for its own before one is claimed, and
  * claims look again under the lock.  A namespace already dismantling
- * (its rows given back: a kernel socket may still search there) claims
- * none, so none stays behind it.
+ * (its row left or given back: a kernel socket may still search there)
+ * claims none, so none stays behind it.
  */
 static struct counter_row *row_of(const struct net *net)
 {
@@ -112,19 +113,19 @@ static enum ephport_failure failure_of(int err)
 	}
 }
 
-void ephport_counters_add(const struct net *net, enum ephport_walk_kind walk, int err,
-			  u32 examined, bool complete, u64 ns)
+void ephport_counters_add(const struct net *net, enum ephport_walk_kind walk,
+			  const struct ephport_end_rec *e)
 {
 	struct counter_row *r = row_of(net);
 
 	atomic64_inc(&r->c.searches[walk]);
-	atomic64_inc(&r->c.ns[walk][ephport_ns_bucket(ns)]);
-	atomic64_add(ns, &r->c.ns_sum[walk]);
-	if (err)
-		atomic64_inc(&r->c.failed[walk][failure_of(err)]);
-	if (complete) {
-		atomic64_inc(&r->c.examined[walk][ephport_examined_bucket(examined)]);
-		atomic64_add(examined, &r->c.examined_sum[walk]);
+	atomic64_inc(&r->c.ns[walk][ephport_ns_bucket(e->ns)]);
+	atomic64_add(e->ns, &r->c.ns_sum[walk]);
+	if (e->err)
+		atomic64_inc(&r->c.failed[walk][failure_of(e->err)]);
+	if (!e->incomplete) {
+		atomic64_inc(&r->c.examined[walk][ephport_examined_bucket(e->examined)]);
+		atomic64_add(e->examined, &r->c.examined_sum[walk]);
 	}
 }
 
@@ -161,7 +162,22 @@ void ephport_counters_show(struct seq_file *m)
 	show_row(m, &others, 0);
 }
 
-/* A namespace that goes away gives its row back, its counters with it. */
+/*
+ * A namespace going away first leaves its row, so no search finds it (one
+ * of a kernel socket still may search there: it counts in others); the
+ * grace period the kernel waits before the exit methods waits out every
+ * handler that found it before, preemption being off in handlers.
+ */
+static void counters_net_pre_exit(struct net *net)
+{
+	unsigned int i;
+
+	for (i = 0; i < EPHPORT_COUNTER_ROWS; i++)
+		if (READ_ONCE(rows[i].cookie) == net->net_cookie)
+			WRITE_ONCE(rows[i].leaving, true);
+}
+
+/* ... then gives the row back, its counters with it. */
 static void counters_net_exit(struct net *net)
 {
 	unsigned int i;
@@ -171,14 +187,15 @@ static void counters_net_exit(struct net *net)
 
 		if (READ_ONCE(r->cookie) != net->net_cookie)
 			continue;
-		/* nothing searches in a namespace being dismantled */
 		memset(&r->c, 0, sizeof(r->c));
+		WRITE_ONCE(r->leaving, false);
 		/* zeroed before another namespace can claim the row */
 		smp_store_release(&r->cookie, 0);
 	}
 }
 
 static struct pernet_operations counters_net_ops = {
+	.pre_exit = counters_net_pre_exit,
 	.exit = counters_net_exit,
 };
 

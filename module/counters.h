@@ -11,6 +11,7 @@
 #include <linux/types.h>
 
 #include "ephport_model.h"
+#include "ephport_record.h"
 
 /*
  * Namespaces counted apart at once (a row is given back when its namespace
@@ -20,9 +21,9 @@
 
 struct net;
 
-/* One search's end: @err 0 or the errno; @examined only if @complete; it took @ns. */
-void ephport_counters_add(const struct net *net, enum ephport_walk_kind walk, int err,
-			  u32 examined, bool complete, u64 ns);
+/* One search's end, as its record says: the same err, examined and ns as the trace. */
+void ephport_counters_add(const struct net *net, enum ephport_walk_kind walk,
+			  const struct ephport_end_rec *e);
 void ephport_counters_show(struct seq_file *m);
 /* Watches namespaces go away, to give their rows back. */
 int ephport_counters_init(void);

@@ -501,7 +501,8 @@ static void finish(struct ephport_search *s, int err, int port, bool probed_vali
 	};
 	struct ephport_end_rec *e = &rec.end;
 
-	e->ns = ktime_get_mono_fast_ns() - s->begin_ns;
+	/* the fast clock may read a few ns behind on another CPU: never wrap */
+	e->ns = max_t(s64, ktime_get_mono_fast_ns() - s->begin_ns, 0);
 	e->passes = s->pass_no;
 	e->examined = s->examined;
 	e->incomplete = s->incomplete || s->draws_lost || s->capped;
@@ -516,7 +517,7 @@ static void finish(struct ephport_search *s, int err, int port, bool probed_vali
 	ephport_ring_write_end(&rec, s->first_seq);
 	trace_search_end(s->id, e);
 	ephport_ring_kick();
-	ephport_counters_add(s->net, s->kind, e->err, e->examined, !e->incomplete, e->ns);
+	ephport_counters_add(s->net, s->kind, e);
 
 	this_cpu_add(search_stats.passes, s->pass_no);
 	this_cpu_add(search_stats.candidates, s->examined);

@@ -206,7 +206,8 @@ static void duration(FILE *out, const struct counter_line *c)
  */
 static void walk_counters(FILE *out)
 {
-	char path[4096], line[1024];
+	/* a row is under 1 KB: 33 numbers of up to 20 digits, and its keys */
+	char path[4096], line[2048];
 	struct counter_line c;
 	int family, i;
 

@@ -397,7 +397,7 @@ static void explain_connect(FILE *out, const struct ep_search *s)
 	int i, n[EPHPORT_VERDICT_COUNT];
 
 	if (b->perturb < 0 && !b->withheld) {
-		fprintf(out, "The walk starts from perturbation slot %lld of the kernel's table_perturb, whose value is unknown here (the module was not told where the table is, see README.md, or another connect() of the same slot ran at the same time), so which ports were tried is not known.\n",
+		fprintf(out, "The walk starts from perturbation slot %lld of the kernel's table_perturb, whose value is unknown here (the module was not told where the table is: any ephport command that reads records tells it; or another connect() of the same slot ran at the same time), so which ports were tried is not known.\n",
 			b->slot);
 		return;
 	}

@@ -37,6 +37,13 @@ echo "32768 32768" > /proc/sys/net/ipv4/ip_local_port_range
 two-servers > /dev/null
 echo "32768 60999" > /proc/sys/net/ipv4/ip_local_port_range
 check reader-explain-failed sh -c 'ephport explain --failed | grep -q "failed with EADDRINUSE"'
+# the README's five minutes, the reader's side: one program's bind() shown and
+# explained, then a connect() explained with its slot's value known
+check readme-five-minutes sh -c 'two-servers > /dev/null &&
+	ephport show --comm two-servers --no-color | grep -q "=> port" &&
+	ephport explain | grep -q "picked a port in inet_csk_get_port()" && parity 1 > /dev/null &&
+	ephport explain > /tmp/explain && grep -q "picked one in __inet_hash_connect()" /tmp/explain &&
+	! grep -q "unknown" /tmp/explain'
 check reader-stats sh -c 'ephport stats | grep -q "ports chosen in"'
 check rmmod rmmod ephport
 check reader-no-module sh -c 'ephport show; [ $? -eq 3 ]'

@@ -29,9 +29,12 @@ base=(make libelf-dev dwarves bc kmod sparse xz-utils)
 
 die() { echo "newest.sh: $*" >&2; exit 2; }
 
+# Each call mounts a proc of its own over the chroot's and takes one off
+# after: mounts stack, so calls that overlap (a lint beside a VM job) never
+# pull /proc from under each other.
 in_root() {
-	mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
 	local rc=0
+	mount -t proc proc "$root/proc" || die "cannot mount proc in $root"
 	chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
 		DEBIAN_FRONTEND=noninteractive "$@" || rc=$?
 	umount "$root/proc" 2>/dev/null || true
@@ -54,6 +57,8 @@ deb $mirror trixie-backports main
 EOF
 	# no pseudo-terminal in the chroot: dpkg's progress would complain
 	echo 'Dpkg::Use-Pty "0";' > "$root.tmp/etc/apt/apt.conf.d/90ephport"
+	# a run killed inside the chroot leaves its proc mounted: never rm -rf into it
+	while mountpoint -q "$root/proc"; do umount "$root/proc" || break; done
 	rm -rf "$root" && mv "$root.tmp" "$root"
 	in_root apt-get update -q >/dev/null || die "apt-get update in the trixie chroot failed"
 	in_root apt-get install -y -q --no-install-recommends "${base[@]}" >/dev/null ||
