@@ -12,6 +12,7 @@
 
 #include "capacity.h"
 #include "cli.h"
+#include "json.h"
 #include "netns.h"
 #include "source.h"
 
@@ -104,15 +105,20 @@ static void print_left_text(const char *what, const struct ep_cap *c)
 	print_why_text(c);
 }
 
-static void print_cap_json(const char *name, const struct ep_cap *c)
+static void print_cap_json(struct ep_json *j, const char *name, const struct ep_cap *c)
 {
 	int w;
 
-	printf("\"%s\":{\"left_min\":%u,\"left_max\":%u,\"ports\":{", name, c->left_min,
-	       c->left_max);
+	ep_json_key(j, name);
+	ep_json_start_object(j);
+	ep_json_kuint(j, "left_min", c->left_min);
+	ep_json_kuint(j, "left_max", c->left_max);
+	ep_json_key(j, "ports");
+	ep_json_start_object(j);
 	for (w = 0; w < EP_CAP_WHY_COUNT; w++)
-		printf("%s\"%s\":%u", w ? "," : "", ep_cap_why_name[w], c->why[w]);
-	printf("}}");
+		ep_json_kuint(j, ep_cap_why_name[w], c->why[w]);
+	ep_json_end_object(j);
+	ep_json_end_object(j);
 }
 
 static void dest_text(const struct ep_dest *d)
@@ -126,16 +132,19 @@ static void dest_text(const struct ep_dest *d)
 	print_left_text(what, &d->cap);
 }
 
-static void dest_json(const struct ep_dest *d)
+static void dest_json(struct ep_json *j, const struct ep_dest *d)
 {
 	char from[INET6_ADDRSTRLEN], to[INET6_ADDRSTRLEN];
 
 	ep_addr_format(&d->saddr, from, sizeof(from));
 	ep_addr_format(&d->daddr, to, sizeof(to));
-	printf("{\"from\":\"%s\",\"to\":\"%s\",\"port\":%d,\"sockets\":%u,", from, to, d->dport,
-	       d->sockets);
-	print_cap_json("connect", &d->cap);
-	printf("}");
+	ep_json_start_object(j);
+	ep_json_kstring(j, "from", from);
+	ep_json_kstring(j, "to", to);
+	ep_json_kint(j, "port", d->dport);
+	ep_json_kuint(j, "sockets", d->sockets);
+	print_cap_json(j, "connect", &d->cap);
+	ep_json_end_object(j);
 }
 
 static int run(int argc, char **argv)
@@ -172,21 +181,29 @@ static int run(int argc, char **argv)
 		shown = a.top && (size_t)a.top < n ? (size_t)a.top : n;
 	}
 	if (ep_cli.json) {
-		printf("{\"range\":{\"low\":%d,\"high\":%d,\"ports\":%d},\"tcp_tw_reuse\":%d,"
-		       "\"ip_autobind_reuse\":%d,\"bound_sockets_visible\":%s,", c.low, c.high,
-		       c.high - c.low + 1, c.tw_reuse, c.autobind_reuse,
-		       s.bound_visible ? "true" : "false");
-		print_cap_json("bind", &bind);
-		printf(",");
-		print_cap_json("bind_reuseaddr", &bind_reuse);
-		printf(",");
-		print_cap_json("udp", &udp);
-		printf(",\"destinations\":%zu,\"connect\":[", n);
-		for (i = 0; i < shown; i++) {
-			printf("%s", i ? "," : "");
-			dest_json(&dests[i]);
-		}
-		printf("]}\n");
+		struct ep_json j;
+
+		ep_json_init(&j, stdout);
+		ep_json_start_object(&j);
+		ep_json_key(&j, "range");
+		ep_json_start_object(&j);
+		ep_json_kint(&j, "low", c.low);
+		ep_json_kint(&j, "high", c.high);
+		ep_json_kint(&j, "ports", c.high - c.low + 1);
+		ep_json_end_object(&j);
+		ep_json_kint(&j, "tcp_tw_reuse", c.tw_reuse);
+		ep_json_kint(&j, "ip_autobind_reuse", c.autobind_reuse);
+		ep_json_kbool(&j, "bound_sockets_visible", s.bound_visible);
+		print_cap_json(&j, "bind", &bind);
+		print_cap_json(&j, "bind_reuseaddr", &bind_reuse);
+		print_cap_json(&j, "udp", &udp);
+		ep_json_kuint(&j, "destinations", n);
+		ep_json_key(&j, "connect");
+		ep_json_start_array(&j);
+		for (i = 0; i < shown; i++)
+			dest_json(&j, &dests[i]);
+		ep_json_end_array(&j);
+		ep_json_end_object(&j);
 	} else {
 		printf("range %d-%d (%d ports), net.ipv4.tcp_tw_reuse=%d%s\n", c.low, c.high,
 		       c.high - c.low + 1, c.tw_reuse,

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* explain: one buffered search's decisions in plain sentences. */
+#define _GNU_SOURCE
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli.h"
+#include "json.h"
 #include "render.h"
 #include "source.h"
 #include "view.h"
@@ -42,12 +45,36 @@ static const struct argp argp = {
 	"bind() users held and which were connected to that peer, why EADDRNOTAVAIL; for UDP, "
 	"the slot walk. SEARCH is the number after '#' in the other views; without it, the "
 	"latest search. Candidate detail (watch --candidates, or 'detail=candidates' in "
-	"control) adds the ports in use and reserved.\n"
+	"control) adds the ports in use and reserved. With --json: {\"search\": N, "
+	"\"explanation\": \"...\"}.\n"
 	"\vExamples:\n"
 	"  ephport explain --failed\n"
 	"  ephport explain 42",
 	NULL, NULL, NULL
 };
+
+/* {"search": N, "explanation": "the sentences"}; an exit code */
+static int explain_json(const struct ep_search *s)
+{
+	struct ep_json j;
+	size_t len = 0;
+	char *text = NULL;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f) {
+		ep_error("out of memory");
+		return EP_EXIT_FAIL;
+	}
+	ep_explain(f, s);
+	fclose(f);
+	ep_json_init(&j, stdout);
+	ep_json_start_object(&j);
+	ep_json_kuint(&j, "search", s->id);
+	ep_json_kstring(&j, "explanation", text);
+	ep_json_end_object(&j);
+	free(text);
+	return EP_EXIT_OK;
+}
 
 static int run(int argc, char **argv)
 {
@@ -65,9 +92,12 @@ static int run(int argc, char **argv)
 			 c.want ? "such" : c.failed ? "failed" : "");
 		return ep_finish(&a, EP_EXIT_FAIL);
 	}
-	ep_explain(stdout, &c.found);
+	if (ep_cli.json)
+		code = explain_json(&c.found);
+	else
+		ep_explain(stdout, &c.found);
 	ep_search_free(&c.found);
-	return ep_finish(&a, EP_EXIT_OK);
+	return ep_finish(&a, code);
 }
 
 const struct ep_command ep_cmd_explain = {

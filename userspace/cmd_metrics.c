@@ -105,6 +105,8 @@ static int run(int argc, char **argv)
 
 	if (code)
 		return code;
+	if (ep_cli.json)
+		return ep_usage_error("metrics writes the Prometheus text format: --json does not apply");
 	/* to stdout, a full disk fails in main(), so no cut file is left for mv to install */
 	return a.output ? write_file(&a) : ep_metrics(stdout, a.proc, a.top);
 }

@@ -150,8 +150,8 @@ static int run(int argc, char **argv)
 	code = ep_parse_args(&argp, argc, argv, &r);
 	if (code)
 		return code;
-	if (ep_cli.input || ep_cli.text)
-		return ep_usage_error("record captures the module's binary records: not --input or --text");
+	if (ep_cli.input || ep_cli.text || ep_cli.json)
+		return ep_usage_error("record captures the module's binary records: not --input, --text or --json");
 	if (!r.output && isatty(STDOUT_FILENO))
 		return ep_usage_error("binary records are not for a terminal: give -o FILE or redirect");
 	if (ep_open_records(&src, true, false, &code) < 0)

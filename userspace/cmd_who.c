@@ -12,9 +12,9 @@
 
 #include "capacity.h"
 #include "cli.h"
+#include "json.h"
 #include "netns.h"
 #include "procs.h"
-#include "render.h"
 #include "source.h"
 
 #define EP_WHO_MAX_TO 16
@@ -192,34 +192,28 @@ static void holder_text(const struct holder *h)
 	printf("\n");
 }
 
-static void json_string_or_null(const char *text)
-{
-	if (!text) {
-		printf("null");
-		return;
-	}
-	putchar('"');
-	ep_json_escaped(stdout, text);
-	putchar('"');
-}
-
-static void holder_json(const struct holder *h)
+static void holder_json(struct ep_json *j, const struct holder *h)
 {
 	char to[INET6_ADDRSTRLEN + 16];
 
-	printf("{\"pid\":%d,\"comm\":", h->proc ? h->proc->pid : 0);
-	json_string_or_null(h->proc ? h->proc->comm : NULL);
-	printf(",\"cgroup\":");
-	json_string_or_null(h->proc ? h->proc->cgroup : NULL);
-	printf(",\"netns\":%lu,\"sockets\":%u,\"lower\":%u,\"upper\":%u,\"odd\":%u,\"even\":%u,"
-	       "\"tcp\":%u,\"udp\":%u", h->proc ? h->proc->netns : 0, h->sockets, h->lower,
-	       h->upper, h->odd, h->even, h->tcp, h->udp);
+	ep_json_start_object(j);
+	ep_json_kint(j, "pid", h->proc ? h->proc->pid : 0);
+	ep_json_kstring(j, "comm", h->proc ? h->proc->comm : NULL);
+	ep_json_kstring(j, "cgroup", h->proc ? h->proc->cgroup : NULL);
+	ep_json_kuint(j, "netns", h->proc ? h->proc->netns : 0);
+	ep_json_kuint(j, "sockets", h->sockets);
+	ep_json_kuint(j, "lower", h->lower);
+	ep_json_kuint(j, "upper", h->upper);
+	ep_json_kuint(j, "odd", h->odd);
+	ep_json_kuint(j, "even", h->even);
+	ep_json_kuint(j, "tcp", h->tcp);
+	ep_json_kuint(j, "udp", h->udp);
 	if (h->top_count) {
 		endpoint(to, sizeof(to), &h->top_addr, h->top_port);
-		printf(",\"top_destination\":\"%s\",\"top_destination_sockets\":%u", to,
-		       h->top_count);
+		ep_json_kstring(j, "top_destination", to);
+		ep_json_kuint(j, "top_destination_sockets", h->top_count);
 	}
-	printf("}");
+	ep_json_end_object(j);
 }
 
 /* bind()'s halves: the lower one ends where SO_REUSEADDR's first pass does. */
@@ -261,13 +255,22 @@ static int holders(const struct ep_cap_config *c, const struct ep_socks *s,
 	free(to);
 	qsort(h, n, sizeof(*h), by_sockets);
 	if (ep_cli.json) {
-		printf("{\"range\":{\"low\":%d,\"high\":%d,\"half\":%d},\"holders\":[", c->low,
-		       c->high, half);
-		for (i = 0; i < n && h[i].sockets; i++) {
-			printf("%s", i ? "," : "");
-			holder_json(&h[i]);
-		}
-		printf("]}\n");
+		struct ep_json j;
+
+		ep_json_init(&j, stdout);
+		ep_json_start_object(&j);
+		ep_json_key(&j, "range");
+		ep_json_start_object(&j);
+		ep_json_kint(&j, "low", c->low);
+		ep_json_kint(&j, "high", c->high);
+		ep_json_kint(&j, "half", half);
+		ep_json_end_object(&j);
+		ep_json_key(&j, "holders");
+		ep_json_start_array(&j);
+		for (i = 0; i < n && h[i].sockets; i++)
+			holder_json(&j, &h[i]);
+		ep_json_end_array(&j);
+		ep_json_end_object(&j);
 	} else {
 		printf("range %d-%d: lower half %d-%d, upper %d-%d\n", c->low, c->high, c->low,
 		       half - 1, half, c->high);
@@ -282,33 +285,50 @@ static int holders(const struct ep_cap_config *c, const struct ep_socks *s,
 	return EP_EXIT_OK;
 }
 
-/* @search's verdict on the port: a sentence, or a JSON value (the caller names it) */
-static void verdict(const char *search, enum ep_cap_why why)
-{
-	if (ep_cli.json)
-		printf("\"%s\"", ep_cap_why_name[why]);
-	else if (why == EP_CAP_FREE)
-		printf("%s would take it\n", search);
-	else
-		printf("%s passes it by: %s\n", search, ep_cap_why_name[why]);
-}
+/* The searches asked about: bind(), UDP, and connect() to each --to (or to a new one). */
+struct asked {
+	const char *label;
+	enum ep_cap_why why;
+	const char *to;		/* connect()'s, or NULL: a new destination */
+};
 
-static int one_port(const struct ep_cap_config *c, const struct ep_socks *s,
-		    const struct ep_procs *p, struct who_args *a)
+static int verdicts(const struct ep_cap_config *c, const struct ep_socks *s,
+		    const struct who_args *a, int port, struct asked *v, char (*to)[64])
 {
 	/* a destination none of its sockets is connected to */
-	struct ep_dest any = { .dport = 0 };
-	char local[INET6_ADDRSTRLEN + 16], remote[INET6_ADDRSTRLEN + 16], label[160];
-	int port = (int)a->port, i;
-	bool first = true;
-	size_t k;
+	static const struct ep_dest any = { .dport = 0 };
+	static char labels[EP_WHO_MAX_TO + 1][96];
+	int i, n = 0;
 
-	if (ep_cli.json)
-		printf("{\"port\":%d,\"in_range\":%s,\"sockets\":[", port,
-		       port >= c->low && port <= c->high ? "true" : "false");
-	else
-		printf("port %d%s\n", port, port >= c->low && port <= c->high ? "" :
-		       " (outside net.ipv4.ip_local_port_range: no search takes it)");
+	v[n++] = (struct asked){ "bind() to 0.0.0.0:0", ep_cap_port_bind(c, s, port), NULL };
+	v[n++] = (struct asked){ "UDP bind() to 0.0.0.0:0", ep_cap_port_udp(c, s, port), NULL };
+	for (i = 0; i < (a->nto ? a->nto : 1); i++) {
+		const struct ep_dest *d = a->nto ? &a->to[i] : &any;
+
+		if (a->nto)
+			endpoint(to[i], sizeof(to[i]), &d->daddr, d->dport);
+		snprintf(labels[i], sizeof(labels[i]), "connect() to %s",
+			 a->nto ? to[i] : "a new destination");
+		v[n++] = (struct asked){ labels[i], ep_cap_port_connect(c, s, d, port),
+					 a->nto ? to[i] : NULL };
+	}
+	return n;
+}
+
+static void port_json(const struct ep_cap_config *c, const struct ep_socks *s,
+		      const struct ep_procs *p, int port, const struct asked *v, int n)
+{
+	char local[INET6_ADDRSTRLEN + 16], remote[INET6_ADDRSTRLEN + 16];
+	struct ep_json j;
+	size_t k;
+	int i;
+
+	ep_json_init(&j, stdout);
+	ep_json_start_object(&j);
+	ep_json_kint(&j, "port", port);
+	ep_json_kbool(&j, "in_range", port >= c->low && port <= c->high);
+	ep_json_key(&j, "sockets");
+	ep_json_start_array(&j);
 	for (k = 0; k < s->n; k++) {
 		const struct ep_sock *sk = &s->v[k];
 		const struct ep_proc *owner = ep_procs_owner(p, sk->inode);
@@ -317,45 +337,71 @@ static int one_port(const struct ep_cap_config *c, const struct ep_socks *s,
 			continue;
 		endpoint(local, sizeof(local), &sk->saddr, sk->sport);
 		endpoint(remote, sizeof(remote), &sk->daddr, sk->dport);
-		if (ep_cli.json) {
-			printf("%s{\"proto\":\"%s\",\"state\":\"%s\",\"local\":\"%s\",\"remote\":\"%s\","
-			       "\"pid\":%d,\"comm\":", first ? "" : ",", sk->udp ? "udp" : "tcp",
-			       state_of(sk), local, remote, owner ? owner->pid : 0);
-			json_string_or_null(owner ? owner->comm : NULL);
-			printf("}");
-		} else {
-			printf("  %s %-11s %s -> %s", sk->udp ? "udp" : "tcp", state_of(sk), local,
-			       sk->dport ? remote : "*");
-			if (owner)
-				printf("  pid %d %s", owner->pid, owner->comm);
-			printf("\n");
-		}
-		first = false;
+		ep_json_start_object(&j);
+		ep_json_kstring(&j, "proto", sk->udp ? "udp" : "tcp");
+		ep_json_kstring(&j, "state", state_of(sk));
+		ep_json_kstring(&j, "local", local);
+		ep_json_kstring(&j, "remote", remote);
+		ep_json_kint(&j, "pid", owner ? owner->pid : 0);
+		ep_json_kstring(&j, "comm", owner ? owner->comm : NULL);
+		ep_json_end_object(&j);
 	}
-	if (ep_cli.json)
-		printf("],\"bind\":");
-	verdict("bind() to 0.0.0.0:0", ep_cap_port_bind(c, s, port));
-	if (ep_cli.json)
-		printf(",\"udp\":");
-	verdict("UDP bind() to 0.0.0.0:0", ep_cap_port_udp(c, s, port));
-	if (ep_cli.json)
-		printf(",\"connect\":[");
-	for (i = 0; i < (a->nto ? a->nto : 1); i++) {
-		const struct ep_dest *d = a->nto ? &a->to[i] : &any;
-		char to[INET6_ADDRSTRLEN + 16] = "a new destination";
+	ep_json_end_array(&j);
+	ep_json_kstring(&j, "bind", ep_cap_why_name[v[0].why]);
+	ep_json_kstring(&j, "udp", ep_cap_why_name[v[1].why]);
+	ep_json_key(&j, "connect");
+	ep_json_start_array(&j);
+	for (i = 2; i < n; i++) {
+		ep_json_start_object(&j);
+		ep_json_kstring(&j, "to", v[i].to);
+		ep_json_kstring(&j, "why", ep_cap_why_name[v[i].why]);
+		ep_json_end_object(&j);
+	}
+	ep_json_end_array(&j);
+	ep_json_end_object(&j);
+}
 
-		if (a->nto)
-			endpoint(to, sizeof(to), &d->daddr, d->dport);
-		snprintf(label, sizeof(label), "connect() to %s", to);
-		if (ep_cli.json)
-			printf("%s{\"to\":%s%s%s,\"why\":", i ? "," : "", a->nto ? "\"" : "",
-			       a->nto ? to : "null", a->nto ? "\"" : "");
-		verdict(label, ep_cap_port_connect(c, s, d, port));
-		if (ep_cli.json)
-			printf("}");
+static void port_text(const struct ep_cap_config *c, const struct ep_socks *s,
+		      const struct ep_procs *p, int port, const struct asked *v, int n)
+{
+	char local[INET6_ADDRSTRLEN + 16], remote[INET6_ADDRSTRLEN + 16];
+	size_t k;
+	int i;
+
+	printf("port %d%s\n", port, port >= c->low && port <= c->high ? "" :
+	       " (outside net.ipv4.ip_local_port_range: no search takes it)");
+	for (k = 0; k < s->n; k++) {
+		const struct ep_sock *sk = &s->v[k];
+		const struct ep_proc *owner = ep_procs_owner(p, sk->inode);
+
+		if (sk->sport != port)
+			continue;
+		endpoint(local, sizeof(local), &sk->saddr, sk->sport);
+		endpoint(remote, sizeof(remote), &sk->daddr, sk->dport);
+		printf("  %s %-11s %s -> %s", sk->udp ? "udp" : "tcp", state_of(sk), local,
+		       sk->dport ? remote : "*");
+		if (owner)
+			printf("  pid %d %s", owner->pid, owner->comm);
+		printf("\n");
 	}
+	for (i = 0; i < n; i++)
+		if (v[i].why == EP_CAP_FREE)
+			printf("%s would take it\n", v[i].label);
+		else
+			printf("%s passes it by: %s\n", v[i].label, ep_cap_why_name[v[i].why]);
+}
+
+static int one_port(const struct ep_cap_config *c, const struct ep_socks *s,
+		    const struct ep_procs *p, const struct who_args *a)
+{
+	struct asked v[EP_WHO_MAX_TO + 2];
+	static char to[EP_WHO_MAX_TO][64];
+	int n = verdicts(c, s, a, (int)a->port, v, to);
+
 	if (ep_cli.json)
-		printf("]}\n");
+		port_json(c, s, p, (int)a->port, v, n);
+	else
+		port_text(c, s, p, (int)a->port, v, n);
 	return EP_EXIT_OK;
 }
 

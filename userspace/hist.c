@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "hist.h"
+#include "json.h"
 #include "render.h"
 
 #define ROWS 8
@@ -247,4 +248,57 @@ void ep_hist_svg(FILE *out, const struct ep_hist *h)
 				chosen ? h->odd_by[i] * 100 / chosen : 0, h->even_by[i],
 				chosen ? h->even_by[i] * 100 / chosen : 0);
 	fprintf(out, "</svg>\n");
+}
+
+static void effort_json(struct ep_json *j, const char *name, const unsigned long long *v,
+			size_t n)
+{
+	ep_json_key(j, name);
+	ep_json_start_object(j);
+	ep_json_kuint(j, "p50", percentile(v, n, 50));
+	ep_json_kuint(j, "p99", percentile(v, n, 99));
+	ep_json_kuint(j, "max", v[n - 1]);
+	ep_json_end_object(j);
+}
+
+void ep_hist_json(struct ep_json *j, struct ep_hist *h)
+{
+	int i, w;
+
+	ep_json_key(j, "chosen");
+	ep_json_start_object(j);
+	ep_json_kuint(j, "searches", h->searches);
+	ep_json_kint(j, "low", h->low);
+	ep_json_kint(j, "high", h->high);
+	ep_json_kint(j, "half", h->half);
+	ep_json_key(j, "bins");
+	ep_json_start_array(j);
+	for (i = 0; h->searches && i < EP_HIST_BINS; i++)
+		ep_json_uint(j, h->bins[i]);
+	ep_json_end_array(j);
+	ep_json_kuint(j, "failed", h->failed);
+	ep_json_kuint(j, "outside", h->outside);
+	ep_json_end_object(j);
+	ep_json_key(j, "walks");
+	ep_json_start_object(j);
+	for (w = 0; w < EPHPORT_WALK_COUNT; w++) {
+		struct ep_effort *e = &h->effort[w];
+
+		if (!e->n && !e->incomplete && !h->odd_by[w] && !h->even_by[w])
+			continue;
+		ep_json_key(j, ephport_walk_words[w]);
+		ep_json_start_object(j);
+		ep_json_kuint(j, "odd", h->odd_by[w]);
+		ep_json_kuint(j, "even", h->even_by[w]);
+		ep_json_kuint(j, "complete", e->n);
+		ep_json_kuint(j, "incomplete", e->incomplete);
+		if (e->n) {
+			qsort(e->examined, e->n, sizeof(*e->examined), by_value);
+			qsort(e->ns, e->n, sizeof(*e->ns), by_value);
+			effort_json(j, "examined", e->examined, e->n);
+			effort_json(j, "ns", e->ns, e->n);
+		}
+		ep_json_end_object(j);
+	}
+	ep_json_end_object(j);
 }

@@ -36,5 +36,8 @@ void ep_hist_add(struct ep_hist *h, const struct ep_search *s);
 /* Sorts the effort samples it prints. */
 void ep_hist_print(FILE *out, struct ep_hist *h);
 void ep_hist_svg(FILE *out, const struct ep_hist *h);
+struct ep_json;
+/* "chosen" and "walks" keys into the open object @j (sorts the samples too). */
+void ep_hist_json(struct ep_json *j, struct ep_hist *h);
 
 #endif /* EPHPORT_HIST_H */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "json.h"
 #include "record.h"
 #include "source.h"
 
@@ -33,6 +34,7 @@ enum { OPT_VERSION = 0x200 };
 
 struct global_args {
 	int command;		/* index in argv of the command word, 0: none */
+	bool version;		/* --version: printed once every option is read */
 };
 
 static const struct argp_option options[] = {
@@ -45,7 +47,21 @@ static const struct argp_option options[] = {
 static void print_version(void)
 {
 	long format = ep_stats_value("format_version");
+	struct ep_json j;
 
+	if (ep_cli.json) {
+		ep_json_init(&j, stdout);
+		ep_json_start_object(&j);
+		ep_json_kstring(&j, "version", EPHPORT_VERSION);
+		ep_json_kint(&j, "record_format", READER_FORMAT);
+		ep_json_key(&j, "module_record_format");
+		if (format >= 0)
+			ep_json_int(&j, format);
+		else
+			ep_json_null(&j);
+		ep_json_end_object(&j);
+		return;
+	}
 	printf("ephport %s, record format %d\n", EPHPORT_VERSION, READER_FORMAT);
 	if (format >= 0)
 		printf("module in %s: record format %ld%s\n", ep_dir, format,
@@ -59,8 +75,8 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	(void)arg;
 	switch (key) {
 	case OPT_VERSION:
-		print_version();
-		exit(EP_EXIT_OK);
+		g->version = true;
+		return 0;
 	case ARGP_KEY_ARG:
 		/* the command word: the rest is the command's */
 		g->command = state->next - 1;
@@ -144,6 +160,10 @@ int main(int argc, char **argv)
 	}
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &g))
 		return EP_EXIT_USAGE;
+	if (g.version) {
+		print_version();
+		return fflush(stdout) ? EP_EXIT_FAIL : EP_EXIT_OK;
+	}
 	if (!g.command)
 		return ep_usage_error("which command? 'ephport help' lists them");
 	name = argv[g.command];

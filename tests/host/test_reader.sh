@@ -233,6 +233,19 @@ watch_file() {
 	run 0 watch --dir "$work/d" --json --count 1 && [ "$(grep -c . "$work/out")" -eq 1 ]
 }
 
+# -j on every command: JSON, one object per line, or a refusal that says so
+json_everywhere() {
+	local py='import json, sys; d = [json.loads(l) for l in open(sys.argv[1])]; '
+	run 7 stats -j --dir "$fix" &&
+	python3 -c "$py"'s = d[0]; assert s["module"]["searches"] == 8 and s["probes"][0]["name"] == "inet_csk_get_port", s; w = s["walks"]["bind"]; assert w["examined"] == {"p50": 2, "p99": 2, "max": 2} and w["ns"]["max"] == 48211 and s["chosen"]["searches"] == 3, s; assert "error" in d[1]' "$work/out" &&
+	run 7 explain -j 5 --dir "$fix" &&
+	python3 -c "$py"'assert d[0]["search"] == 5 and "inet_csk_get_port()" in d[0]["explanation"], d' "$work/out" &&
+	run 0 --version -j && python3 -c "$py"'assert d[0]["record_format"] == 1 and "version" in d[0], d' "$work/out" &&
+	run 2 metrics -j && python3 -c "$py"'assert "does not apply" in d[0]["error"], d' "$work/out" &&
+	run 2 record -j -o "$work/x" && python3 -c "$py"'assert "--json" in d[0]["error"], d' "$work/out" &&
+	run 0 simulate -j --range 1-10 && python3 -c "$py"'assert d[0]["port"] > 0, d' "$work/out"
+}
+
 metrics() {
 	# the fixture's range is 40000-40009, split 40000-40003 / 40004-40009
 	run 0 metrics --dir "$fix" --proc "$fix/proc" &&
@@ -345,6 +358,6 @@ PY
 
 promtool=${EPHPORT_PROMTOOL:-$(command -v promtool)}
 
-for test in human json raw filters explain stats simulate walks simulate_walks globals usage errors watch_file binary capture metrics loss; do
+for test in human json raw filters explain stats simulate walks simulate_walks globals usage errors watch_file binary capture metrics loss json_everywhere; do
 	t "$test" "$test"
 done
