@@ -11,8 +11,11 @@
 #include "source.h"
 #include "view.h"
 
+enum { OPT_FAILED = 0x100 };
+
 static const struct argp_option options[] = {
-	{ "failed", 'f', NULL, 0, "The latest search that failed", 0 },
+	/* no short option: -f is watch's --family, -e its --errors */
+	{ "failed", OPT_FAILED, NULL, 0, "The latest search that failed", 0 },
 	{ 0 }
 };
 
@@ -22,7 +25,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	long id;
 
 	switch (key) {
-	case 'f':
+	case OPT_FAILED:
 		c->failed = true;
 		return 0;
 	case ARGP_KEY_ARG:

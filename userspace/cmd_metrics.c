@@ -18,10 +18,13 @@ struct metrics_args {
 	long top;
 };
 
+/* short options mean one thing in every command: -p is watch's --pid */
+enum { OPT_PROC = 0x100, OPT_TOP };
+
 static const struct argp_option options[] = {
-	{ "proc", 'p', "DIR", 0,
+	{ "proc", OPT_PROC, "DIR", 0,
 	  "Read DIR instead of /proc (a test's; capacity's figures only with /proc)", 0 },
-	{ "top", 't', "N", 0,
+	{ "top", OPT_TOP, "N", 0,
 	  "Per-destination figures for the N destinations with the fewest ports left "
 	  "(default 10; 0: all)", 0 },
 	{ "output", 'o', "FILE", 0,
@@ -35,10 +38,10 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	struct metrics_args *a = state->input;
 
 	switch (key) {
-	case 'p':
+	case OPT_PROC:
 		a->proc = arg;
 		return 0;
-	case 't':
+	case OPT_TOP:
 		if (!ep_parse_long(arg, 0, 1 << 20, &a->top))
 			return ep_usage_error("--top wants a count, not '%s'", arg), EP_ARGP_SAID;
 		return 0;

@@ -25,7 +25,8 @@ struct who_args {
 	int nto;
 };
 
-enum { OPT_PORT = 'p', OPT_TO = 't' };
+/* -P is --port as in watch (-p is --pid there), -t is --to as in capacity */
+enum { OPT_PORT = 'P', OPT_TO = 't' };
 
 static const struct argp_option options[] = {
 	{ "port", OPT_PORT, "N", 0,

@@ -233,6 +233,33 @@ watch_file() {
 	run 0 watch --dir "$work/d" --json --count 1 && [ "$(grep -c . "$work/out")" -eq 1 ]
 }
 
+# the man page: its sections, every command in SYNOPSIS, the module's files
+man_page() {
+	local page=$here/../../userspace/ephport.8 c
+	for c in SYNOPSIS DESCRIPTION COMMANDS OPTIONS ENVIRONMENT '"EXIT STATUS"' FILES; do
+		grep -q "^\.SH $c\$" "$page" || { echo "no $c section"; return 1; }
+	done
+	for c in $("$bin" --help | sed -n 's/^  \([a-z][a-z]*\)  .*/\1/p'); do
+		sed -n '/^\.SH SYNOPSIS/,/^\.SH DESCRIPTION/p' "$page" | grep -q "ephport\( \|\]\)*$c\|\[ $c \]" ||
+			{ echo "SYNOPSIS lacks $c"; return 1; }
+	done
+	for c in events events_pipe records stats; do
+		sed -n '/^\.SH FILES/,/^\.SH EXAMPLES/p' "$page" | grep -q "ephport/$c" ||
+			{ echo "FILES lacks $c"; return 1; }
+	done
+	sed -n '/^\.SH FILES/,/^\.SH EXAMPLES/p' "$page" | grep -q 'records_pipe'
+}
+
+# one meaning per short option, across every command's --help
+short_options() {
+	local c
+	for c in watch show record stats explain simulate metrics capacity who; do
+		"$bin" "$c" --help | sed -n 's/^  \(-[a-zA-Z]\), \(--[a-z-]*\).*/\1 \2/p'
+	done | sort -u > "$work/short" &&
+	[ "$(cut -d' ' -f1 "$work/short" | uniq -d)" = "" ] ||
+	{ echo "a short option with two meanings:"; cut -d' ' -f1 "$work/short" | uniq -d; return 1; }
+}
+
 # -j on every command: JSON, one object per line, or a refusal that says so
 json_everywhere() {
 	local py='import json, sys; d = [json.loads(l) for l in open(sys.argv[1])]; '
@@ -358,6 +385,6 @@ PY
 
 promtool=${EPHPORT_PROMTOOL:-$(command -v promtool)}
 
-for test in human json raw filters explain stats simulate walks simulate_walks globals usage errors watch_file binary capture metrics loss json_everywhere; do
+for test in human json raw filters explain stats simulate walks simulate_walks globals usage errors watch_file binary capture metrics loss json_everywhere short_options man_page; do
 	t "$test" "$test"
 done
