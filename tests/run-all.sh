@@ -65,9 +65,11 @@ tally < <(result host-build $rc)
 
 tally < <("$top/tests/lint.sh" 2>&1)
 
-# the record parser and every view under libFuzzer, for a bounded time
+# the record parser, the binary decoder and every view under libFuzzer, for a bounded time
 fuzz_dir=$(mktemp -d)
 cp "$top/tests/host/fixtures/events" "$fuzz_dir/"
+# 'B' first: the binary decoder's seed, the 6.1 module's own records
+{ printf B; cat "$top/tests/host/fixtures/binary/records"; } > "$fuzz_dir/records"
 if make -s -C "$top/userspace" fuzz > "$log/fuzz.out" 2>&1 &&
    (cd "$log" && "$top/userspace/fuzz-record" -max_total_time="${EPHPORT_FUZZ_SECONDS:-30}" \
 	"$fuzz_dir" >> "$log/fuzz.out" 2>&1); then

@@ -212,8 +212,14 @@ static bool parse_pair(const char *key, size_t klen, const char *v, size_t n,
 		return (*seen |= K_EXAMINED), parse_count(v, n, &r->examined);
 	if (KEY("port"))
 		return (*seen |= K_PORT), parse_int(v, n, 0, 65535, &r->port);
-	if (KEY("verdict"))
-		return (*seen |= K_VERDICT), one_of(v, n, ephport_verdict_words, &r->verdict, word);
+	if (KEY("verdict")) {
+		*seen |= K_VERDICT;
+		if (one_of(v, n, ephport_verdict_words, &r->verdict, word))
+			return true;
+		/* a verdict added by a newer module (format 1 grows so): its word */
+		r->verdict = EPHPORT_VERDICT_COUNT;
+		return copy_word(v, n, r->verdict_word, sizeof(r->verdict_word));
+	}
 	if (KEY("err"))
 		return (*seen |= K_ERR), parse_int(v, n, -4095, 0, &r->err);
 	if (KEY("passes"))
@@ -227,6 +233,12 @@ static bool parse_pair(const char *key, size_t klen, const char *v, size_t n,
 	if (KEY("cleared"))
 		return (*seen |= K_CLEARED), parse_ull(v, n, &r->cleared);
 	return true;
+}
+
+const char *ep_verdict_name(const struct ep_record *rec)
+{
+	return rec->verdict < EPHPORT_VERDICT_COUNT ? ephport_verdict_words[rec->verdict] :
+	       rec->verdict_word;
 }
 
 void ep_record_init(struct ep_record *rec, enum ep_type type)
@@ -448,11 +460,15 @@ int ep_record_decode(const struct ephport_record *w, struct ep_record *rec)
 	case EP_PASS:
 		return decode_pass(&w->pass, rec);
 	case EP_CAND:
-		if (!in_vocab(w->cand.verdict, ephport_verdict_words))
-			return -1;
 		rec->pass = w->cand.pass;
 		rec->port = w->cand.port;
 		rec->verdict = w->cand.verdict;
+		/* a newer module's verdict has no word here: its number */
+		if (!in_vocab(w->cand.verdict, ephport_verdict_words)) {
+			rec->verdict = EPHPORT_VERDICT_COUNT;
+			snprintf(rec->verdict_word, sizeof(rec->verdict_word), "verdict%u",
+				 w->cand.verdict);
+		}
 		return 0;
 	case EP_END:
 		return decode_end(&w->end, rec);
@@ -512,7 +528,7 @@ int ep_record_format(const struct ep_record *r, char *buf, int size)
 		break;
 	case EP_CAND:
 		len += snprintf(buf + len, size - len, "pass=%d port=%d verdict=%s\n",
-				r->pass, r->port, ephport_verdict_words[r->verdict]);
+				r->pass, r->port, ep_verdict_name(r));
 		break;
 	case EP_END:
 		len += snprintf(buf + len, size - len,

@@ -59,7 +59,9 @@ struct ep_record {
 	long long examined;		/* pass and end */
 	/* cand */
 	int port;			/* cand and end */
+	/* EPHPORT_VERDICT_COUNT: a newer module's, kept as its word */
 	enum ephport_verdict verdict;
+	char verdict_word[EP_WORD_MAX];
 	/* end */
 	int err;
 	int passes;
@@ -96,6 +98,9 @@ long ep_record_unpack(const void *buf, size_t len, struct ephport_record *w);
 int ep_word_index(const char *s, size_t n, const char *const *words, size_t count);
 /* ... among the words of one of the model's vocabulary tables */
 #define EP_WORD_INDEX(s, n, words) ep_word_index(s, n, words, sizeof(words) / sizeof(words[0]))
+
+/* The verdict as the module wrote it: one of ours, or a newer module's word. */
+const char *ep_verdict_name(const struct ep_record *rec);
 
 /*
  * An empty record of @type; what may be absent or unknown is -1, op bind.

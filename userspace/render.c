@@ -162,7 +162,7 @@ void ep_render_human(FILE *out, const struct ep_search *s, int color)
 			fprintf(out, "         ");
 			for (j = 0; j < s->passes[i].ncand; j++)
 				fprintf(out, " %d:%s", s->passes[i].cands[j].port,
-					ephport_verdict_words[s->passes[i].cands[j].verdict]);
+					ep_verdict_name(&s->passes[i].cands[j]));
 			fprintf(out, "\n");
 		}
 	}
@@ -223,7 +223,7 @@ static void json_pass(FILE *out, const struct ep_pass *p)
 	fprintf(out, "\"candidates\":[");
 	for (j = 0; j < p->ncand; j++) {
 		fprintf(out, "%s{\"port\":%d,", j ? "," : "", p->cands[j].port);
-		json_string(out, "verdict", ephport_verdict_words[p->cands[j].verdict]);
+		json_string(out, "verdict", ep_verdict_name(&p->cands[j]));
 		fputc('}', out);
 	}
 	fprintf(out, "]}");

@@ -115,8 +115,13 @@ static bool keep_search(struct ep_search *found, void *ctx)
 	for (i = 0; i < found->npass; i++) {
 		if (s->npass < MAX_PASSES)
 			s->pass[s->npass++] = found->passes[i].rec;
-		for (j = 0; j < found->passes[i].ncand; j++)
-			s->nverdict[found->passes[i].cands[j].verdict]++;
+		for (j = 0; j < found->passes[i].ncand; j++) {
+			enum ephport_verdict v = found->passes[i].cands[j].verdict;
+
+			/* a verdict newer than this test counts in none */
+			if (v < EPHPORT_VERDICT_COUNT)
+				s->nverdict[v]++;
+		}
 		s->ncand += found->passes[i].ncand;
 	}
 	s->ncand_reserved = s->nverdict[EPHPORT_RESERVED];

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The record parser and decoder: the module's lines and binary records, their round trip, and bad input. */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,7 +35,8 @@ static const char *const bad[] = {
 	"seq=1 search=1 type=end port=1 err=0 passes=1 examined=1",
 	"seq=1 search=1 type=end port=70000 err=0 passes=1 examined=1 ns=1",
 	"seq=1 search=1 type=end port=1 err=5 passes=1 examined=1 ns=1",
-	"seq=1 search=1 type=cand pass=1 port=5 verdict=maybe",
+	"seq=1 search=1 type=cand pass=1 port=5 verdict=",
+	"seq=1 search=1 type=cand pass=1 port=5 verdict=a-word-far-too-long",
 	"seq=1 search=1 type=cand pass=0 port=5 verdict=free",
 	"seq=1 search=1 type=begin pid=1 comm=x family=inet proto=tcp reuse=1 range=5",
 	"seq=1 search=1 type=begin pid=1 comm=x family=inet proto=tcp reuse=1 range=1-2-3",
@@ -155,8 +157,12 @@ static void check_decode(void)
 	}
 	w[0].begin.family = EPHPORT_FAMILY_COUNT;
 	CHECK(ep_record_decode(&w[0], &rec) == -1, "a family beyond the vocabulary");
-	w[2].cand.verdict = EPHPORT_VERDICT_COUNT;
-	CHECK(ep_record_decode(&w[2], &rec) == -1, "a verdict beyond the vocabulary");
+	/* a verdict a newer module added: passed through, by its number */
+	static_assert(EPHPORT_VERDICT_COUNT < 9, "verdict 9 is a newer module's");
+	w[2].cand.verdict = 9;
+	CHECK(!ep_record_decode(&w[2], &rec) && rec.verdict == EPHPORT_VERDICT_COUNT &&
+	      !strcmp(ep_verdict_name(&rec), "verdict9"), "a newer verdict's number: %s",
+	      ep_verdict_name(&rec));
 	w[1].pass.half = EPHPORT_HALF_COUNT;
 	CHECK(ep_record_decode(&w[1], &rec) == -1, "a half beyond the vocabulary");
 	w[3].type = EPHPORT_REC_COUNT;
@@ -201,6 +207,12 @@ int main(void)
 	      rec.examined == 32256 && rec.probed == -1, "relax pass fields");
 	CHECK(ep_record_parse("seq=3 search=0 type=future x=1", &rec) == 1,
 	      "a newer module's record type is not skipped");
+	/* a newer module's verdict word: kept, printed back as it came */
+	CHECK(!ep_record_parse("seq=3 search=1 type=cand pass=1 port=5 verdict=quarantined", &rec) &&
+	      rec.verdict == EPHPORT_VERDICT_COUNT && !strcmp(ep_verdict_name(&rec), "quarantined"),
+	      "a newer verdict's word");
+	ep_record_format(&rec, line, sizeof(line));
+	CHECK(strstr(line, "verdict=quarantined\n") != NULL, "its word printed back: %s", line);
 	CHECK(ep_record_parse("seq=3 search=0 type=", &rec) == -1, "an empty type");
 	CHECK(!ep_record_parse(good[5], &rec) && rec.op == EPHPORT_OP_CONNECT &&
 	      rec.hash == 18446744073709551615ULL && rec.perturb == 4294967295LL &&
