@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "cli.h"
 #include "record.h"
 #include "source.h"
@@ -132,9 +133,10 @@ static int run(int argc, char **argv)
 	static const struct argp argp = {
 		options, parse, NULL,
 		"Consumes the module's binary records (records_pipe) and writes them unchanged, "
+		"after a 512-byte header (format, versions, kernel, host: head -c 512 shows it), "
 		"until Ctrl-C or --duration: no decoding and no text, so it costs the traced "
 		"machine least. Read the capture later with --input, in any view: show, watch, "
-		"stats, explain.\n"
+		"stats, explain. --input also reads a text trace (show --raw's lines).\n"
 		"\vExamples:\n"
 		"  ephport record -o trace.bin --duration 60\n"
 		"  ephport --input trace.bin show --errors\n"
@@ -173,6 +175,13 @@ static int run(int argc, char **argv)
 		close(out);
 		close(src.fd);
 		return ep_usage_error("binary records are not for a terminal: %s is one", r.output);
+	}
+	if (!ep_capture_write_header(out, ep_stats_value("format_version"))) {
+		ep_error("writing %s: %s", r.output ?: "standard output", strerror(errno));
+		if (r.output)
+			close(out);
+		close(src.fd);
+		return EP_EXIT_FAIL;
 	}
 	/* before the detail is set: a signal then restores it */
 	ep_stop_on_signals();

@@ -9,6 +9,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "cli.h"
 #include "record.h"
 #include "source.h"
@@ -182,14 +183,11 @@ int ep_open_records(struct ep_source *src, bool follow, bool text_only, int *cod
 {
 	char path[4096];
 
-	/* a capture by ephport record holds binary records, followed or not */
+	/* a capture by ephport record, an older one, or a text trace */
 	if (ep_cli.input) {
-		src->binary = true;
-		src->fd = open(ep_cli.input, O_RDONLY | O_CLOEXEC);
-		if (src->fd < 0) {
-			ep_error("%s: %s", ep_cli.input, strerror(errno));
+		src->fd = ep_capture_open(ep_cli.input, &src->binary);
+		if (src->fd < 0)
 			*code = EP_EXIT_FAIL;
-		}
 		return src->fd;
 	}
 	perturb_table_ensure();

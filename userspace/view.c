@@ -227,8 +227,11 @@ int ep_pump(const struct ep_source *src, struct ep_assembler *a,
 		}
 		if (!n) {
 			/* a copy cut short: its last record is not whole */
-			if (src->binary && held)
-				a->unparsable++;
+			if (src->binary && held) {
+				ep_error("%s: cut short: its last record is not whole (%zu bytes of it)",
+					 ep_cli.input ? ep_cli.input : "the module's records", held);
+				return EP_EXIT_UNPARSABLE;
+			}
 			break;
 		}
 		if (!src->binary) {

@@ -337,7 +337,11 @@ capture() {
 	# record consumes records_pipe into a file that --input reads back
 	mkdir -p "$work/r" && cp "$bfix/records" "$work/r/records_pipe" && cp "$fix/control" "$work/r/" &&
 	run 0 record --dir "$work/r" -o "$work/cap" && has_err '50 records written' &&
-	cmp "$work/cap" "$bfix/records" &&
+	# a header (magic, versions, kernel, host), then the records unchanged
+	[ "$(head -c 16 "$work/cap")" = "ephport-capture" ] &&
+	head -c 512 "$work/cap" | tr -d '\0' | grep -q '^record_version 1$' &&
+	head -c 512 "$work/cap" | tr -d '\0' | grep -q "^kernel $(uname -r)$" &&
+	tail -c +513 "$work/cap" | cmp - "$bfix/records" &&
 	run 0 --input "$work/cap" show --json && cmp "$work/out" "$work/bin.json" &&
 	run 0 --input "$work/cap" show --raw && cmp "$work/out" "$bfix/events" &&
 	run 0 --input "$work/cap" stats && has 'ports chosen in 12 searches' &&
@@ -345,13 +349,24 @@ capture() {
 	run 2 record --dir "$work/r" --text && run 2 --input "$work/cap" watch --passes &&
 	# a newer module's record type in the middle is skipped (header: size at 16, type at 19)
 	python3 -c 'import sys; r = bytearray(32); r[16] = 32; r[18] = 1; r[19] = 200; sys.stdout.buffer.write(r)' \
-		> "$work/new" && cat "$work/cap" "$work/new" "$work/cap" > "$work/cap2" &&
+		> "$work/new" && cat "$work/cap" "$work/new" "$bfix/records" > "$work/cap2" &&
 	run 0 --input "$work/cap2" show --json && [ "$(grep -c '"search"' "$work/out")" -eq 24 ] &&
 	# a closed pipe ends record quietly, and the detail it set is restored
 	cp "$bfix/records" "$work/r/records_pipe" &&
 	{ "$bin" record --dir "$work/r" --candidates | head -c 1 > /dev/null; } 2>/dev/null &&
 	grep -q 'detail=passes' "$work/r/control" &&
-	run 1 --input "$work/none" show && has_err 'No such file'
+	run 1 --input "$work/none" show && has_err 'No such file' &&
+	# an older reader's capture (no header) and a text trace read the same
+	run 0 --input "$bfix/records" show --json && cmp "$work/out" "$work/bin.json" &&
+	run 0 --input "$bfix/events" show --json && cmp "$work/out" "$work/bin.json" &&
+	# what is not a capture, a cut one, one of another version: said, naming the file
+	run 1 --input /dev/zero show && has_err '/dev/zero: not an ephport capture' &&
+	head -c 1000 "$work/cap" > "$work/cut" && run 7 --input "$work/cut" show &&
+	has_err "$work/cut: cut short: its last record is not whole" &&
+	head -c 200 "$work/cap" > "$work/cuthead" && run 1 --input "$work/cuthead" show &&
+	has_err 'cut short in its header' &&
+	sed 's/^record_version 1$/record_version 2/' "$work/cap" > "$work/v2" &&
+	run 1 --input "$work/v2" show && has_err 'records of version 2; this reader reads'
 }
 
 # loss is told only by a gap in seq: a record of a type this reader does
