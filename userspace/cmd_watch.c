@@ -20,12 +20,13 @@ struct watch_args {
 	struct ep_session session;
 	bool follow;		/* watch: events_pipe; show: events */
 	bool filtered;
-	bool raw;
+	bool raw, oneline;
 	const char *detail;	/* to set while watching, or NULL */
 	long duration;		/* seconds, -1: none */
 };
 
-enum { OPT_PASSES = 0x100, OPT_CANDIDATES, OPT_RAW, OPT_COUNT, OPT_DURATION, OPT_WALK };
+enum { OPT_PASSES = 0x100, OPT_CANDIDATES, OPT_RAW, OPT_COUNT, OPT_DURATION, OPT_WALK,
+	OPT_ONELINE };
 
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Filters (a search is shown when it matches all of them):", 1 },
@@ -40,6 +41,8 @@ static const struct argp_option options[] = {
 	{ "candidates", OPT_CANDIDATES, NULL, 0, "Every port tried, with its verdict", 2 },
 	{ NULL, 0, NULL, 0, "Output (the default: a block per search, the range as a bar with the half point '|', the start 'S' and the port 'P', each pass, and the result with its time):", 3 },
 	{ "raw", OPT_RAW, NULL, 0, "The module's lines unchanged (no filters)", 3 },
+	{ "oneline", OPT_ONELINE, NULL, 0,
+	  "One line per search: who, which walk, the port or error, ports tried, time", 3 },
 	{ NULL, 0, NULL, 0, "Stopping (watch only):", 4 },
 	{ "count", OPT_COUNT, "N", 0, "After N searches shown", 4 },
 	{ "duration", OPT_DURATION, "S", 0, "After S seconds", 4 },
@@ -86,6 +89,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case OPT_CANDIDATES:
 		w->detail = "candidates";
 		return 0;
+	case OPT_ONELINE:
+		w->oneline = true;
+		return 0;
 	case OPT_RAW:
 		w->raw = true;
 		return 0;
@@ -117,7 +123,10 @@ static int run(int argc, char **argv, bool follow, const struct argp *argp)
 	code = ep_parse_args(argp, argc, argv, &w);
 	if (code)
 		return code;
-	w.session.view = w.raw ? EP_VIEW_RAW : ep_cli.json ? EP_VIEW_JSON : EP_VIEW_HUMAN;
+	w.session.view = w.raw ? EP_VIEW_RAW : ep_cli.json ? EP_VIEW_JSON :
+			 w.oneline ? EP_VIEW_ONELINE : EP_VIEW_HUMAN;
+	if (w.oneline && (w.raw || ep_cli.json))
+		return ep_usage_error("--oneline is a view of its own: not with --raw or --json");
 	if (w.raw && (w.filtered || ep_cli.json))
 		return ep_usage_error("--raw prints every line unchanged: filters need the human view or --json");
 	if (w.detail && ep_cli.input)

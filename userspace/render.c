@@ -72,20 +72,47 @@ static int column(int port, int low, int high)
 	return (int)((long long)(port - low) * BAR_WIDTH / span);
 }
 
-/* The range as a bar: '=' what the passes covered, 'S' start, 'P' port. */
+/* A pass's ports in the kernel's order, from what its record says, or -1 if unknown. */
+static int pass_port(const struct ep_record *p, long long i)
+{
+	long long width = p->high - p->low, step = p->step >= 0 ? p->step : 2;
+
+	/* bind() and connect() round a sweep down to even; UDP walks slots */
+	if (p->slots || width < 1)
+		return -1;
+	if (width > 1 && step == 2)
+		width &= ~1LL;
+	step *= p->stride > 1 ? p->stride : 1;
+	return p->low + (int)(((p->start - p->low) + i * step) % width);
+}
+
+/*
+ * The range as a bar: '=' the ports the passes tried (each candidate, or
+ * the sweep its record describes), '|' the half point, 'S' the first port
+ * tried, 'P' the port chosen, '*' both in one column.
+ */
 static void draw_bar(FILE *out, const struct ep_search *s, int low, int high)
 {
 	char bar[BAR_WIDTH + 1];
-	int i, c;
+	int i, j, c;
+	long long k;
 
 	memset(bar, '.', BAR_WIDTH);
 	bar[BAR_WIDTH] = '\0';
 	for (i = 0; i < s->npass; i++) {
-		const struct ep_record *p = &s->passes[i].rec;
-		int from = column(p->low, low, high);
-		int to = column(p->high - 1, low, high);
+		const struct ep_pass *pass = &s->passes[i];
+		const struct ep_record *p = &pass->rec;
+		int from = column(p->low, low, high), to = column(p->high - 1, low, high);
+		bool whole = pass_port(p, 0) < 0 || p->examined < 0 ||
+			     p->examined * (p->step > 0 ? p->step : 2) >= p->high - p->low;
 
-		for (c = from; c >= 0 && c <= to; c++)
+		for (j = 0; j < pass->ncand; j++)
+			if ((c = column(pass->cands[j].port, low, high)) >= 0)
+				bar[c] = '=';
+		for (k = 0; !pass->ncand && !whole && k < p->examined; k++)
+			if ((c = column(pass_port(p, k), low, high)) >= 0)
+				bar[c] = '=';
+		for (c = from; !pass->ncand && whole && c >= 0 && c <= to; c++)
 			bar[c] = '=';
 	}
 	for (i = 0; i < s->npass; i++)
@@ -95,13 +122,76 @@ static void draw_bar(FILE *out, const struct ep_search *s, int low, int high)
 	if (s->npass && (c = column((int)s->passes[0].rec.start, low, high)) >= 0)
 		bar[c] = 'S';
 	if (s->has_end && !s->end.err && (c = column(s->end.port, low, high)) >= 0)
-		bar[c] = 'P';
+		bar[c] = bar[c] == 'S' ? '*' : 'P';
 	fprintf(out, "  %5d [%s] %d\n", low, bar, high);
+}
+
+/* Candidates past this many are summarised: the first and last, and counts. */
+#define CANDS_SHOWN 48
+#define CANDS_HEAD 32
+#define CANDS_PER_LINE 8
+
+static void print_cands(FILE *out, const struct ep_pass *pass)
+{
+	int j, v, hidden[EPHPORT_VERDICT_COUNT + 1] = { 0 };
+	bool cut = pass->ncand > CANDS_SHOWN;
+
+	for (j = 0; j < pass->ncand; j++) {
+		const struct ep_record *c = &pass->cands[j];
+
+		if (cut && j >= CANDS_HEAD && j < pass->ncand - (CANDS_SHOWN - CANDS_HEAD)) {
+			hidden[c->verdict < EPHPORT_VERDICT_COUNT ? c->verdict :
+			       EPHPORT_VERDICT_COUNT]++;
+			if (j + 1 < pass->ncand - (CANDS_SHOWN - CANDS_HEAD))
+				continue;
+			fprintf(out, "\n          ... %d more:", pass->ncand - CANDS_SHOWN);
+			for (v = 0; v <= EPHPORT_VERDICT_COUNT; v++)
+				if (hidden[v])
+					fprintf(out, " %d %s", hidden[v], v < EPHPORT_VERDICT_COUNT ?
+						ephport_verdict_words[v] : "other");
+			fprintf(out, " ...");
+			continue;
+		}
+		fprintf(out, "%s %d:%s", !j ? "         " : j % CANDS_PER_LINE ? "" : "\n          ",
+			c->port, ep_verdict_name(c));
+	}
+	fputc('\n', out);
+}
+
+void ep_render_legend(FILE *out)
+{
+	fprintf(out, "(bar: '=' tried  '.' not tried  '|' half point  'S' first tried  'P' chosen  '*' both)\n\n");
+}
+
+void ep_render_oneline(FILE *out, const struct ep_search *s)
+{
+	const struct ep_record *b = &s->begin;
+
+	fprintf(out, "#%-6llu ", s->id);
+	if (s->has_begin)
+		fprintf(out, "%-16s %7d %-8s %-5s %-4s ", b->comm, b->pid, ep_walk_names[ep_walk_of(s)],
+			ephport_family_words[b->family], ephport_proto_words[b->proto]);
+	else
+		fprintf(out, "%-16s %7s %-8s %-5s %-4s ", "?", "?", "?", "?", "?");
+	if (!s->has_end)
+		fprintf(out, "%-13s", "(end lost)");
+	else if (s->end.err)
+		fprintf(out, "%-13s", ep_err_name(s->end.err));
+	else
+		fprintf(out, "port %-8d", s->end.port);
+	if (s->has_end && s->end.incomplete)
+		fprintf(out, " ? tried");
+	else if (s->has_end)
+		fprintf(out, " %lld tried", s->end.examined);
+	if (s->has_end)
+		fprintf(out, " %.1f us", s->end.ns / NS_PER_US);
+	fprintf(out, "%s\n", s->has_end && s->end.incomplete ? " incomplete" : "");
 }
 
 void ep_render_human(FILE *out, const struct ep_search *s, int color)
 {
 	const struct ep_record *b = &s->begin;
+	char tried[24];
 	int low, high, i;
 
 	if (s->has_begin) {
@@ -156,28 +246,25 @@ void ep_render_human(FILE *out, const struct ep_search *s, int color)
 		if (p->stride > 1)
 			fprintf(out, "  stride %lld", p->stride);
 		fputc('\n', out);
-		if (s->passes[i].ncand) {
-			int j;
-
-			fprintf(out, "         ");
-			for (j = 0; j < s->passes[i].ncand; j++)
-				fprintf(out, " %d:%s", s->passes[i].cands[j].port,
-					ep_verdict_name(&s->passes[i].cands[j]));
-			fprintf(out, "\n");
-		}
+		if (s->passes[i].ncand)
+			print_cands(out, &s->passes[i]);
 	}
 	if (!s->has_end) {
 		fprintf(out, "  => end of the search lost or not yet seen\n\n");
 		return;
 	}
-	if (s->end.err)
-		fprintf(out, "  => %s%s%s after %d passes, %lld ports tried (%.1f us)",
-			bold(color), ep_err_name(s->end.err), plain(color),
-			s->end.passes, s->end.examined, s->end.ns / NS_PER_US);
+	/* an incomplete search may not know how many it tried */
+	if (s->end.incomplete)
+		snprintf(tried, sizeof(tried), "?");
 	else
-		fprintf(out, "  => port %s%d%s (%lld tried, %.1f us)", bold(color),
-			s->end.port, plain(color), s->end.examined,
-			s->end.ns / NS_PER_US);
+		snprintf(tried, sizeof(tried), "%lld", s->end.examined);
+	if (s->end.err)
+		fprintf(out, "  => %s%s%s after %d passes, %s ports tried (%.1f us)",
+			bold(color), ep_err_name(s->end.err), plain(color),
+			s->end.passes, tried, s->end.ns / NS_PER_US);
+	else
+		fprintf(out, "  => port %s%d%s (%s tried, %.1f us)", bold(color),
+			s->end.port, plain(color), tried, s->end.ns / NS_PER_US);
 	fprintf(out, "%s\n\n", s->end.incomplete ?
 		"  [incomplete: some passes or candidates are missing]" : "");
 }

@@ -23,6 +23,10 @@ void ep_effective_range(const struct ep_search *s, int *low, int *high);
 void ep_json_escaped(FILE *out, const char *s);
 
 void ep_render_human(FILE *out, const struct ep_search *s, int color);
+/* What the human view's bar marks, once before its first search. */
+void ep_render_legend(FILE *out);
+/* One line per search, as bindsnoop prints them: who, which walk, the result. */
+void ep_render_oneline(FILE *out, const struct ep_search *s);
 void ep_render_json(FILE *out, const struct ep_search *s);
 void ep_render_lost(FILE *out, unsigned long long lost, unsigned long long seq,
 		    int json);

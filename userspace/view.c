@@ -57,10 +57,16 @@ bool ep_show_search(struct ep_search *s, void *ctx)
 
 	if (!session->count || !matches(&session->filter, s))
 		return false;
+	if (session->view == EP_VIEW_HUMAN && !session->legend_shown) {
+		ep_render_legend(stdout);
+		session->legend_shown = true;
+	}
 	if (session->view == EP_VIEW_JSON)
 		ep_render_json(stdout, s);
 	else if (session->view == EP_VIEW_HUMAN)
 		ep_render_human(stdout, s, ep_cli.color);
+	else if (session->view == EP_VIEW_ONELINE)
+		ep_render_oneline(stdout, s);
 	if (session->count > 0 && !--session->count)
 		ep_stop = 1;
 	return false;

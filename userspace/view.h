@@ -14,7 +14,7 @@
 #include "search.h"
 #include "source.h"
 
-enum ep_view { EP_VIEW_HUMAN, EP_VIEW_JSON, EP_VIEW_RAW };
+enum ep_view { EP_VIEW_HUMAN, EP_VIEW_JSON, EP_VIEW_RAW, EP_VIEW_ONELINE };
 
 struct ep_filter {
 	int pid;
@@ -29,6 +29,7 @@ struct ep_session {
 	struct ep_filter filter;
 	enum ep_view view;
 	long count;		/* searches still to show; -1 unbounded */
+	bool legend_shown;	/* the human view's legend, before its first search */
 };
 
 /* Set by SIGINT/SIGTERM (and by --count): the pump stops. */

@@ -37,7 +37,22 @@ human() {
 	has '=> EADDRINUSE after 2 passes, 2 ports tried' &&
 	has '!! 3 records lost before seq 22' &&
 	has '!! 4 records lost before seq 30' && ! grep -q 'before seq 40' "$work/out" &&
-	has_err '1 records could not be parsed'
+	has_err '1 records could not be parsed' &&
+	# a legend once; the bar marks the 2 ports tried, not the half; S and P in one column: *
+	[ "$(grep -c "^(bar: '=' tried" "$work/out")" -eq 1 ] &&
+	has '32768 \[\.\.\.\.\.\.\.\.\*\.\.\.*|\.*\] 60999' &&
+	# an incomplete search does not know how many it tried
+	run 0 show --dir "$fix/binary" --no-color && has '=> port 40000 (? tried' &&
+	# one line per search
+	run 7 show --dir "$fix" --oneline &&
+	has '^#5 *node *120 bind() *inet6 tcp *port 37291 *2 tried 48.2 us$' &&
+	has '^#8 .*EADDRINUSE *2 tried' && run 2 show --oneline --json &&
+	# candidates past 48: the first 32, a count by verdict, the last 16, 8 a line
+	mkdir -p "$work/many" && { printf 'seq=1 search=1 type=begin pid=1 tid=1 comm=x netns=1 family=inet proto=tcp addr=0.0.0.0 reuse=0 reuseport=0 range=1000-1199 sockrange=none op=bind\nseq=2 search=1 type=pass pass=1 half=whole low=1000 high=1200 relax=0 parity=odd offset=1 start=1001 examined=100\n'
+	  for i in $(seq 0 98); do printf 'seq=%d search=1 type=cand pass=1 port=%d verdict=inuse\n' $((i + 3)) $((1001 + 2 * i)); done
+	  printf 'seq=102 search=1 type=cand pass=1 port=1199 verdict=free\nseq=103 search=1 type=end port=1199 err=0 passes=1 examined=100 ns=1 incomplete=0\n'; } > "$work/many/events" &&
+	run 0 show --text --dir "$work/many" --no-color && has '\.\.\. 52 more: 52 inuse \.\.\.' &&
+	[ "$(awk 'length > 120' "$work/out" | wc -l)" -eq 0 ]
 }
 
 json() {
