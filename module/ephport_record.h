@@ -95,6 +95,8 @@ struct ephport_end_rec {
 	__u8 probed_valid;
 	__u8 pad[7];
 	__aligned_u64 ns;
+	/* when the search returned: CLOCK_REALTIME, ns (added: 0 from older modules) */
+	__aligned_u64 ts;
 };
 
 /* `clear` discarded the @cleared records before this one. */
@@ -154,12 +156,15 @@ static inline unsigned int ephport_record_bytes(unsigned int type)
 
 /*
  * The fewest bytes a record of @type has under this version: fields added
- * since (a pass's stride) are zero when an older module left them out.
+ * since (a pass's stride, an end's ts) are zero when an older module left
+ * them out.
  */
 static inline unsigned int ephport_record_min_bytes(unsigned int type)
 {
 	if (type == EPHPORT_REC_PASS)
 		return offsetof(struct ephport_record, pass.stride);
+	if (type == EPHPORT_REC_END)
+		return offsetof(struct ephport_record, end.ts);
 	return ephport_record_bytes(type);
 }
 
@@ -173,5 +178,6 @@ static_assert(offsetof(struct ephport_record, begin.hash) == 104, "begin layout"
 static_assert(offsetof(struct ephport_record, pass.slots) == 52, "pass layout");
 static_assert(offsetof(struct ephport_record, pass.stride) == 56, "pass layout");
 static_assert(offsetof(struct ephport_record, end.ns) == 48, "end layout");
+static_assert(offsetof(struct ephport_record, end.ts) == 56, "end layout");
 
 #endif /* EPHPORT_RECORD_WIRE_H */

@@ -236,6 +236,7 @@ static void format_end(const struct ephport_end_rec *e, struct line *l)
 	put_key(l, " incomplete=", e->incomplete);
 	if (e->probed_valid)
 		put_key(l, " probed=", e->probed);
+	put_key(l, " ts=", e->ts);
 }
 
 void ephport_record_withhold(struct ephport_record *rec)

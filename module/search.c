@@ -503,6 +503,8 @@ static void finish(struct ephport_search *s, int err, int port, bool probed_vali
 
 	/* the fast clock may read a few ns behind on another CPU: never wrap */
 	e->ns = max_t(s64, ktime_get_mono_fast_ns() - s->begin_ns, 0);
+	/* the wall clock, NMI-safe as a probe handler needs */
+	e->ts = ktime_get_real_fast_ns();
 	e->passes = s->pass_no;
 	e->examined = s->examined;
 	e->incomplete = s->incomplete || s->draws_lost || s->capped;

@@ -148,7 +148,8 @@ TRACE_EVENT(search_end,
 			     __field(u64, ns)
 			     __field(u8, incomplete)
 			     /* -1: not counted */
-			     __field(s64, probed)),
+			     __field(s64, probed)
+			     __field(u64, ts)),
 	    TP_fast_assign(__entry->search = search;
 			   __entry->port = e->port;
 			   __entry->err = e->err;
@@ -156,11 +157,12 @@ TRACE_EVENT(search_end,
 			   __entry->examined = e->examined;
 			   __entry->ns = e->ns;
 			   __entry->incomplete = e->incomplete;
-			   __entry->probed = e->probed_valid ? e->probed : -1;),
-	    TP_printk("search=%llu type=end port=%u err=%d passes=%u examined=%u ns=%llu incomplete=%u probed=%lld",
+			   __entry->probed = e->probed_valid ? e->probed : -1;
+			   __entry->ts = e->ts;),
+	    TP_printk("search=%llu type=end port=%u err=%d passes=%u examined=%u ns=%llu incomplete=%u probed=%lld ts=%llu",
 		      __entry->search, __entry->port, __entry->err, __entry->passes,
 		      __entry->examined, __entry->ns, __entry->incomplete,
-		      __entry->probed)
+		      __entry->probed, __entry->ts)
 );
 
 #endif /* EPHPORT_TRACE_H */

@@ -26,7 +26,7 @@ struct watch_args {
 };
 
 enum { OPT_PASSES = 0x100, OPT_CANDIDATES, OPT_RAW, OPT_COUNT, OPT_DURATION, OPT_WALK,
-	OPT_ONELINE };
+	OPT_ONELINE, OPT_TIMESTAMPS = 'T' };
 
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Filters (a search is shown when it matches all of them):", 1 },
@@ -43,6 +43,8 @@ static const struct argp_option options[] = {
 	{ "raw", OPT_RAW, NULL, 0, "The module's lines unchanged (no filters)", 3 },
 	{ "oneline", OPT_ONELINE, NULL, 0,
 	  "One line per search: who, which walk, the port or error, ports tried, time", 3 },
+	{ "timestamps", OPT_TIMESTAMPS, NULL, 0,
+	  "Each search's return time first (local time, the module's wall clock)", 3 },
 	{ NULL, 0, NULL, 0, "Stopping (watch only):", 4 },
 	{ "count", OPT_COUNT, "N", 0, "After N searches shown", 4 },
 	{ "duration", OPT_DURATION, "S", 0, "After S seconds", 4 },
@@ -91,6 +93,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_ONELINE:
 		w->oneline = true;
+		return 0;
+	case OPT_TIMESTAMPS:
+		w->session.timestamps = true;
 		return 0;
 	case OPT_RAW:
 		w->raw = true;

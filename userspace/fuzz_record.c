@@ -20,7 +20,8 @@ static FILE *sink;
 static bool render_all(struct ep_search *s, void *ctx)
 {
 	(void)ctx;
-	ep_render_human(sink, s, 1);
+	ep_render_human(sink, s, 1, true);
+	ep_render_oneline(sink, s, true);
 	ep_render_json(sink, s);
 	ep_explain(sink, s);
 	return false;

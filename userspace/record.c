@@ -226,6 +226,8 @@ static bool parse_pair(const char *key, size_t klen, const char *v, size_t n,
 		return (*seen |= K_PASSES), parse_int(v, n, 0, 255, &r->passes);
 	if (KEY("ns"))
 		return (*seen |= K_NS), parse_ull(v, n, &r->ns);
+	if (KEY("ts"))
+		return parse_ull(v, n, &r->ts);
 	if (KEY("incomplete"))
 		return parse_int(v, n, 0, 1, &r->incomplete);
 	if (KEY("probed"))
@@ -421,6 +423,7 @@ static int decode_end(const struct ephport_end_rec *e, struct ep_record *r)
 	r->passes = e->passes;
 	r->examined = e->examined;
 	r->ns = e->ns;
+	r->ts = e->ts;
 	r->incomplete = e->incomplete;
 	if (e->probed_valid)
 		r->probed = e->probed;
@@ -538,6 +541,8 @@ int ep_record_format(const struct ep_record *r, char *buf, int size)
 		if (r->probed >= 0)
 			len += snprintf(buf + len, size - len, " probed=%lld",
 					r->probed);
+		if (r->ts)
+			len += snprintf(buf + len, size - len, " ts=%llu", r->ts);
 		len += snprintf(buf + len, size - len, "\n");
 		break;
 	case EP_CLEAR:

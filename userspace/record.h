@@ -66,6 +66,7 @@ struct ep_record {
 	int err;
 	int passes;
 	unsigned long long ns;
+	unsigned long long ts;		/* when it returned, CLOCK_REALTIME ns; 0: unknown */
 	int incomplete;
 	long long probed;		/* -1 when not counted */
 	/* clear: unread records discarded just before this one */

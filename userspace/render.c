@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * The views of one search: the human block with its bar, one line, JSON,
+ * and the explanation in sentences.
+ */
+#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../module/ephport_model.h"
 #include "render.h"
@@ -70,6 +76,25 @@ static int column(int port, int low, int high)
 	if (port < low || port > high)
 		return -1;
 	return (int)((long long)(port - low) * BAR_WIDTH / span);
+}
+
+/* "HH:MM:SS.uuuuuu " of the search's return, local time; "" when unknown */
+static void print_time(FILE *out, const struct ep_search *s, bool timestamps)
+{
+	time_t secs;
+	struct tm tm;
+	char hms[16];
+
+	if (!timestamps)
+		return;
+	if (!s->has_end || !s->end.ts) {
+		fprintf(out, "%-16s", "?");
+		return;
+	}
+	secs = (time_t)(s->end.ts / 1000000000ULL);
+	localtime_r(&secs, &tm);
+	strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
+	fprintf(out, "%s.%06llu ", hms, s->end.ts % 1000000000ULL / 1000);
 }
 
 /* A pass's ports in the kernel's order, from what its record says, or -1 if unknown. */
@@ -163,10 +188,11 @@ void ep_render_legend(FILE *out)
 	fprintf(out, "(bar: '=' tried  '.' not tried  '|' half point  'S' first tried  'P' chosen  '*' both)\n\n");
 }
 
-void ep_render_oneline(FILE *out, const struct ep_search *s)
+void ep_render_oneline(FILE *out, const struct ep_search *s, bool timestamps)
 {
 	const struct ep_record *b = &s->begin;
 
+	print_time(out, s, timestamps);
 	fprintf(out, "#%-6llu ", s->id);
 	if (s->has_begin)
 		fprintf(out, "%-16s %7d %-8s %-5s %-4s ", b->comm, b->pid, ep_walk_names[ep_walk_of(s)],
@@ -188,12 +214,13 @@ void ep_render_oneline(FILE *out, const struct ep_search *s)
 	fprintf(out, "%s\n", s->has_end && s->end.incomplete ? " incomplete" : "");
 }
 
-void ep_render_human(FILE *out, const struct ep_search *s, int color)
+void ep_render_human(FILE *out, const struct ep_search *s, int color, bool timestamps)
 {
 	const struct ep_record *b = &s->begin;
 	char tried[24];
 	int low, high, i;
 
+	print_time(out, s, timestamps);
 	if (s->has_begin) {
 		bool v6 = b->family == EPHPORT_INET6;
 
@@ -374,6 +401,10 @@ void ep_render_json(FILE *out, const struct ep_search *s)
 		fprintf(out, ",\"examined\":%lld,\"ns\":%llu,\"incomplete\":%s",
 			s->end.examined, s->end.ns,
 			s->end.incomplete ? "true" : "false");
+		if (s->end.ts)
+			fprintf(out, ",\"ts\":%llu", s->end.ts);
+		else
+			fprintf(out, ",\"ts\":null");
 	}
 	fprintf(out, ",\"complete\":%s}\n",
 		s->has_begin && s->has_end ? "true" : "false");

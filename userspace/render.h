@@ -3,6 +3,7 @@
 #ifndef EPHPORT_RENDER_H
 #define EPHPORT_RENDER_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "search.h"
@@ -22,11 +23,12 @@ void ep_effective_range(const struct ep_search *s, int *low, int *high);
 /* @s inside a JSON string: quotes, backslashes and control bytes escaped. */
 void ep_json_escaped(FILE *out, const char *s);
 
-void ep_render_human(FILE *out, const struct ep_search *s, int color);
+/* @timestamps: the time it returned first (-T) */
+void ep_render_human(FILE *out, const struct ep_search *s, int color, bool timestamps);
 /* What the human view's bar marks, once before its first search. */
 void ep_render_legend(FILE *out);
 /* One line per search, as bindsnoop prints them: who, which walk, the result. */
-void ep_render_oneline(FILE *out, const struct ep_search *s);
+void ep_render_oneline(FILE *out, const struct ep_search *s, bool timestamps);
 void ep_render_json(FILE *out, const struct ep_search *s);
 void ep_render_lost(FILE *out, unsigned long long lost, unsigned long long seq,
 		    int json);

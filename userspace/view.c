@@ -64,9 +64,9 @@ bool ep_show_search(struct ep_search *s, void *ctx)
 	if (session->view == EP_VIEW_JSON)
 		ep_render_json(stdout, s);
 	else if (session->view == EP_VIEW_HUMAN)
-		ep_render_human(stdout, s, ep_cli.color);
+		ep_render_human(stdout, s, ep_cli.color, session->timestamps);
 	else if (session->view == EP_VIEW_ONELINE)
-		ep_render_oneline(stdout, s);
+		ep_render_oneline(stdout, s, session->timestamps);
 	if (session->count > 0 && !--session->count)
 		ep_stop = 1;
 	return false;

@@ -30,6 +30,7 @@ struct ep_session {
 	enum ep_view view;
 	long count;		/* searches still to show; -1 unbounded */
 	bool legend_shown;	/* the human view's legend, before its first search */
+	bool timestamps;	/* -T: when each search returned */
 };
 
 /* Set by SIGINT/SIGTERM (and by --count): the pump stops. */

@@ -261,17 +261,27 @@ static bool check_search_matches(const struct search *s, int port)
 	return true;
 }
 
+#define NS_SLACK 1000000ULL
+
+static unsigned long long realtime_ns(const struct timespec *t)
+{
+	return (unsigned long long)t->tv_sec * 1000000000ULL + t->tv_nsec;
+}
+
 /* The blog post: listen(0) with SO_REUSEADDR, as Node.js does. */
 static bool seed_family(int family)
 {
 	const int count = 24;
+	struct timespec t0, t1;
 	struct bound b[MAX_SOCKETS];
 	int i, mid = half_point(32768, 60999);
 
 	set_range(32768, 60999);
 	control("clear detail=passes");
+	clock_gettime(CLOCK_REALTIME, &t0);
 	for (i = 0; i < count; i++)
 		b[i] = bind_socket(family, SOCK_STREAM, 0, true, true, 0, 0);
+	clock_gettime(CLOCK_REALTIME, &t1);
 	load_trace();
 	close_all(b, count);
 	EXPECT(!trace.bad_lines, "%d unparsable lines", trace.bad_lines);
@@ -287,6 +297,11 @@ static bool seed_family(int family)
 		EXPECT(s->begin.family == (family == AF_INET6 ? EPHPORT_INET6 : EPHPORT_INET),
 		       "family %s", ephport_family_words[s->begin.family]);
 		EXPECT(s->begin.reuse == 1, "reuse=%d", s->begin.reuse);
+		/* the end's wall clock is the kernel's return: within the calls (1 ms of slack) */
+		EXPECT(s->end.ts + NS_SLACK >= realtime_ns(&t0) &&
+		       s->end.ts <= realtime_ns(&t1) + NS_SLACK,
+		       "search %llu ended at %llu, the binds ran %llu-%llu", s->id, s->end.ts,
+		       realtime_ns(&t0), realtime_ns(&t1));
 		EXPECT(s->pass[0].half == EPHPORT_HALF_LOWER &&
 		       s->pass[0].parity == EPHPORT_ODD && s->pass[0].pass == 1,
 		       "pass 1 is half=%s parity=%s", ephport_half_words[s->pass[0].half],
@@ -1089,7 +1104,8 @@ static bool trace_to_record(const char *line, char *out, size_t size)
 	snprintf(text, sizeof(text), "seq=0 %s", payload + 2);
 	probed = strstr(text, " probed=-1");
 	if (probed)
-		*probed = '\0';
+		memmove(probed, probed + strlen(" probed=-1"),
+			strlen(probed + strlen(" probed=-1")) + 1);
 	if (ep_record_parse(text, &rec))
 		return false;
 	ep_record_format(&rec, text, sizeof(text));

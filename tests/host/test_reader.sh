@@ -43,6 +43,10 @@ human() {
 	has '32768 \[\.\.\.\.\.\.\.\.\*\.\.\.*|\.*\] 60999' &&
 	# an incomplete search does not know how many it tried
 	run 0 show --dir "$fix/binary" --no-color && has '=> port 40000 (? tried' &&
+	# -T: when the search returned (the end's ts), local time; ? when a module gives none
+	TZ=UTC "$bin" show --dir "$fix" --no-color -T > "$work/out" 2>/dev/null &&
+	has '^08:00:00\.123456 #5 node\[120\]' && has '^?  *#6 node\[121\]' &&
+	run 7 show --dir "$fix" --json && has '"ts":1764921600123456789' && has '"ts":null' &&
 	# one line per search
 	run 7 show --dir "$fix" --oneline &&
 	has '^#5 *node *120 bind() *inet6 tcp *port 37291 *2 tried 48.2 us$' &&
