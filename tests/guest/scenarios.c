@@ -2421,6 +2421,103 @@ static bool model_predicts(void)
 	return true;
 }
 
+/*
+ * A connect()'s search_begin trace event leaves out the hash, the slot and
+ * its value, which events (root's alone) carries: tracefs may be opened to
+ * a group.
+ */
+static bool trace_connect_keeps_secrets(void)
+{
+	static char line[1024];
+	struct sockaddr_storage peer;
+	struct bound c;
+	bool seen = false;
+	int lfd, fd;
+	FILE *f;
+
+	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	fd = open(TRACEFS "trace", O_WRONLY | O_TRUNC);
+	EXPECT(fd >= 0, "tracefs: %s", strerror(errno));
+	close(fd);
+	lfd = loopback_listener(AF_INET, SOCK_STREAM, 5006, &peer);
+	EXPECT(lfd >= 0, "listener: %s", strerror(errno));
+	EXPECT(!write_file(TRACEFS "events/ephport/enable", "1"), "no ephport events");
+	c = connect_socket(&peer, SOCK_STREAM, 0, 0);
+	write_file(TRACEFS "events/ephport/enable", "0");
+	close_all(&c, 1);
+	close(lfd);
+	EXPECT(!c.err, "connect: %s", strerror(c.err));
+	f = fopen(TRACEFS "trace", "r");
+	EXPECT(f, "trace: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		if (!strstr(line, "type=begin") || !strstr(line, "op=connect"))
+			continue;
+		seen = true;
+		if (strstr(line, " hash=") || strstr(line, " slot=") || strstr(line, " perturb=")) {
+			fclose(f);
+			EXPECT(false, "a connect()'s trace event carries a secret: %.300s", line);
+		}
+	}
+	fclose(f);
+	EXPECT(seen, "no connect() search_begin event in the trace");
+	return true;
+}
+
+/* A "KEY N" line of the module's stats, or 0. */
+static unsigned long long trace_stat(const char *key)
+{
+	static char stats[8192];
+	char pattern[64];
+	const char *at;
+
+	if (!read_file(DEBUGFS "stats", stats, sizeof(stats)))
+		return 0;
+	snprintf(pattern, sizeof(pattern), "\n%s ", key);
+	at = strstr(stats, pattern);
+	return at ? strtoull(at + strlen(pattern), NULL, 10) : 0;
+}
+
+/*
+ * control's netns= traces one namespace: a bind in a new namespace is
+ * neither traced nor counted, this namespace's is.
+ */
+static bool netns_filter(void)
+{
+	unsigned long long before, after;
+	struct stat self;
+	char words[96];
+	struct bound b;
+	int status, i, ours = 0, others = 0;
+	pid_t child;
+
+	EXPECT(!stat("/proc/self/ns/net", &self), "no network namespace");
+	before = trace_stat("searches");
+	snprintf(words, sizeof(words), "clear detail=passes netns=%lu", (unsigned long)self.st_ino);
+	control(words);
+	child = fork();
+	if (!child) {
+		if (unshare(CLONE_NEWNET))
+			_exit(2);
+		b = bind_socket(AF_INET, SOCK_STREAM, 0, false, true, 0, 0);
+		_exit(b.err ? 1 : 0);
+	}
+	waitpid(child, &status, 0);
+	b = bind_socket(AF_INET, SOCK_STREAM, 0, false, true, 0, 0);
+	load_trace();
+	after = trace_stat("searches");
+	close_all(&b, 1);
+	control("netns=0");
+	EXPECT(WIFEXITED(status) && !WEXITSTATUS(status), "the bind in a new namespace failed");
+	EXPECT(!b.err, "bind: %s", strerror(b.err));
+	for (i = 0; i < trace.n; i++) {
+		ours += trace.s[i].begin.netns == (unsigned long)self.st_ino;
+		others += trace.s[i].begin.netns != (unsigned long)self.st_ino;
+	}
+	EXPECT(ours == 1 && others == 0, "traced %d searches here, %d elsewhere", ours, others);
+	EXPECT(after - before == 1, "stats counted %llu searches, not 1", after - before);
+	return true;
+}
+
 /* A metric's value in the reader's Prometheus text, or -1. */
 static long long metric(const char *text, const char *series)
 {
@@ -3166,6 +3263,8 @@ static const struct scenario scenarios[] = {
 	{ "candidates-capped", candidates_capped },
 	{ "clear-mark", clear_mark },
 	{ "trace-events", trace_events },
+	{ "trace-connect-keeps-secrets", trace_connect_keeps_secrets },
+	{ "netns-filter", netns_filter },
 	{ "metrics", metrics },
 	{ "connect-ipv4", connect_ipv4 },
 	{ "connect-ipv6", connect_ipv6 },

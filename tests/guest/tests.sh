@@ -55,6 +55,9 @@ mount -t debugfs debugfs /sys/kernel/debug
 check insmod-small-ring insmod /modules/ephport.ko ring_size=64 detail=searches
 scenarios ring-overflow search-larger-than-ring end-pushes-out-begin || failed=1
 check rmmod-again rmmod ephport
+# ring_size is rounded up to a power of two
+check insmod-ring-rounded sh -c 'insmod /modules/ephport.ko ring_size=100 &&
+	grep -q "^ring_size 128$" $D/stats && rmmod ephport'
 check insmod-bad-detail not insmod /modules/ephport.ko detail=bogus
 check insmod-bad-ring not insmod /modules/ephport.ko ring_size=1
 check insmod-again insmod /modules/ephport.ko
