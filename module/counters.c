@@ -25,7 +25,7 @@ struct counts {
 	/* complete searches only: an incomplete one may not know its ports */
 	atomic64_t examined[EPHPORT_WALK_COUNT][EPHPORT_EXAMINED_BUCKETS];
 	atomic64_t examined_sum[EPHPORT_WALK_COUNT];
-	/* every search: how long it took */
+	/* every search: how long it took, entry to return, as traced */
 	atomic64_t ns[EPHPORT_WALK_COUNT][EPHPORT_NS_BUCKETS];
 	atomic64_t ns_sum[EPHPORT_WALK_COUNT];
 };
@@ -33,7 +33,6 @@ struct counts {
 struct counter_row {
 	u64 cookie;		/* the namespace's, never reused; 0: free */
 	u32 netns;		/* its inode, which the rows are shown by */
-	bool leaving;		/* its namespace is going: no search finds the row */
 	struct counts c;
 };
 
@@ -61,7 +60,7 @@ static struct counter_row *own_row(const struct net *net, unsigned int start, bo
 		u64 owner = smp_load_acquire(&r->cookie);
 
 		if (owner == net->net_cookie)
-			return READ_ONCE(r->leaving) ? NULL : r;
+			return r;
 		*free |= !owner;
 	}
 	return NULL;
@@ -70,20 +69,27 @@ static struct counter_row *own_row(const struct net *net, unsigned int start, bo
 /*
  * A row freed by a namespace that went away may come before @net's own:
  * the whole table is searched for its own before one is claimed, and
- * claims look again under the lock.  A namespace already dismantling
- * (its row left or given back: a kernel socket may still search there)
- * claims none, so none stays behind it.
+ * claims look again under the lock.
  */
 static struct counter_row *row_of(const struct net *net)
 {
 	unsigned int i, start = hash_64(net->net_cookie, ROW_BITS);
-	bool free;
-	struct counter_row *r = own_row(net, start, &free);
+	struct counter_row *r;
 	unsigned long flags;
+	bool free;
 
+	/*
+	 * A dismantling namespace's searches (its kernel sockets') count in
+	 * others: its row is left alone from the moment its count fell to 0,
+	 * and the grace period before the exit methods waits out every
+	 * handler that saw it above.
+	 */
+	if (!check_net(net))
+		return &others;
+	r = own_row(net, start, &free);
 	if (r)
 		return r;
-	if (!free || !check_net(net))
+	if (!free)
 		return &others;
 	raw_spin_lock_irqsave(&claim_lock, flags);
 	r = own_row(net, start, &free);
@@ -163,21 +169,9 @@ void ephport_counters_show(struct seq_file *m)
 }
 
 /*
- * A namespace going away first leaves its row, so no search finds it (one
- * of a kernel socket still may search there: it counts in others); the
- * grace period the kernel waits before the exit methods waits out every
- * handler that found it before, preemption being off in handlers.
+ * A namespace that went away gives its row back, its counters with it: no
+ * handler still adds to it (row_of()).  At unload the probes are gone first.
  */
-static void counters_net_pre_exit(struct net *net)
-{
-	unsigned int i;
-
-	for (i = 0; i < EPHPORT_COUNTER_ROWS; i++)
-		if (READ_ONCE(rows[i].cookie) == net->net_cookie)
-			WRITE_ONCE(rows[i].leaving, true);
-}
-
-/* ... then gives the row back, its counters with it. */
 static void counters_net_exit(struct net *net)
 {
 	unsigned int i;
@@ -188,14 +182,12 @@ static void counters_net_exit(struct net *net)
 		if (READ_ONCE(r->cookie) != net->net_cookie)
 			continue;
 		memset(&r->c, 0, sizeof(r->c));
-		WRITE_ONCE(r->leaving, false);
 		/* zeroed before another namespace can claim the row */
 		smp_store_release(&r->cookie, 0);
 	}
 }
 
 static struct pernet_operations counters_net_ops = {
-	.pre_exit = counters_net_pre_exit,
 	.exit = counters_net_exit,
 };
 

@@ -228,7 +228,7 @@ static void walk_counters(FILE *out)
 			     "Ports each complete traced search examined.");
 		else
 			help(out, "ephport_search_duration_seconds", "histogram",
-			     "Time each traced search took, from the kernel's entry to its return.");
+			     "Time each traced search took, from the kernel's entry to its return, as traced (the probes' own cost included).");
 		while (fgets(line, sizeof(line), f)) {
 			unsigned long long cumulative = 0;
 
