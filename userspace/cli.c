@@ -144,6 +144,35 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 
 const struct argp ep_common_argp = { common_options, common_parse, NULL, NULL, NULL, NULL, NULL };
 
+static bool known_in(const struct argp_option *o, const char *arg)
+{
+	size_t len = strcspn(arg + 2, "=");
+
+	for (; o && (o->name || o->key || o->doc); o++) {
+		if (arg[1] == '-' && o->name && strlen(o->name) == len &&
+		    !strncmp(o->name, arg + 2, len))
+			return true;
+		if (arg[1] != '-' && o->key > 0 && o->key < 0x100 && o->key == arg[1])
+			return true;
+	}
+	return false;
+}
+
+/* The first argument argp would not take, for a JSON error that names it. */
+static const char *unknown_option(const struct argp *argp, int argc, char **argv)
+{
+	static const struct argp_option builtin[] = {
+		{ "help", '?', NULL, 0, NULL, 0 }, { "usage", 0, NULL, 0, NULL, 0 }, { 0 }
+	};
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (argv[i][0] == '-' && argv[i][1] && !known_in(argp->options, argv[i]) &&
+		    !known_in(ep_common_argp.options, argv[i]) && !known_in(builtin, argv[i]))
+			return argv[i];
+	return NULL;
+}
+
 int ep_parse_args(const struct argp *argp, int argc, char **argv, void *input)
 {
 	const struct argp_child children[] = {
@@ -151,13 +180,26 @@ int ep_parse_args(const struct argp *argp, int argc, char **argv, void *input)
 		{ 0 }
 	};
 	struct argp with_common = *argp;
+	bool help = false;
+	const char *bad;
 	error_t err;
+	int i;
 
 	with_common.children = children;
 	/* a usage error exits with our code; under --json argp says nothing */
 	argp_err_exit_status = EP_EXIT_USAGE;
-	err = argp_parse(&with_common, argc, argv, ep_cli.json ? ARGP_NO_ERRS : 0, NULL, input);
-	if (err && err != EP_ARGP_SAID && ep_cli.json)
-		return ep_usage_error("%s: an option or argument it does not take", argv[0]);
+	/* help is help under --json too: ARGP_NO_ERRS would keep it from printing */
+	for (i = 1; i < argc && !help; i++)
+		help = !strcmp(argv[i], "--help") || !strcmp(argv[i], "-?") ||
+		       !strcmp(argv[i], "--usage");
+	err = argp_parse(&with_common, argc, argv, ep_cli.json && !help ? ARGP_NO_ERRS : 0, NULL,
+			 input);
+	if (err && err != EP_ARGP_SAID && ep_cli.json) {
+		bad = unknown_option(argp, argc, argv);
+		if (bad)
+			return ep_usage_error("%s takes no option %s", argv[0], bad);
+		return ep_usage_error("%s: an option without its value, or an argument it does not take",
+				      argv[0]);
+	}
 	return err ? EP_EXIT_USAGE : 0;
 }

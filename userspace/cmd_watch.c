@@ -45,9 +45,9 @@ static const struct argp_option options[] = {
 	  "One line per search: who, which walk, the port or error, ports tried, time", 3 },
 	{ "timestamps", OPT_TIMESTAMPS, NULL, 0,
 	  "Each search's return time first (local time, the module's wall clock)", 3 },
-	{ NULL, 0, NULL, 0, "Stopping (watch only):", 4 },
+	{ NULL, 0, NULL, 0, "Stopping:", 4 },
 	{ "count", OPT_COUNT, "N", 0, "After N searches shown", 4 },
-	{ "duration", OPT_DURATION, "S", 0, "After S seconds", 4 },
+	{ "duration", OPT_DURATION, "S", 0, "After S seconds (watch)", 4 },
 	{ 0 }
 };
 
@@ -136,8 +136,6 @@ static int run(int argc, char **argv, bool follow, const struct argp *argp)
 		return ep_usage_error("--raw prints every line unchanged: filters need the human view or --json");
 	if (w.detail && ep_cli.input)
 		return ep_usage_error("--passes and --candidates set the module's detail: not with --input");
-	if (!follow && (w.detail || w.session.count > 0 || w.duration > 0))
-		return ep_usage_error("--passes, --candidates, --count and --duration are for watch");
 
 	/* --raw prints the module's own lines */
 	if (ep_open_records(&src, follow, w.raw, &code) < 0)
@@ -173,10 +171,24 @@ static const struct argp watch_argp = {
 	NULL, NULL, NULL
 };
 
-static const struct argp show_argp = {
-	options, parse, NULL,
+/* show's: watch's but the detail and --duration, which a snapshot has no use for */
+static const struct argp_option *show_options(void)
+{
+	static struct argp_option opts[sizeof(options) / sizeof(options[0])];
+	static bool built;
+	size_t i, n = 0;
+
+	for (i = 0; !built && i < sizeof(options) / sizeof(options[0]); i++)
+		if (options[i].group != 2 && options[i].key != OPT_DURATION)
+			opts[n++] = options[i];
+	built = true;
+	return opts;
+}
+
+static struct argp show_argp = {
+	NULL, parse, NULL,
 	"Prints the searches the module has buffered (records, or events) and exits; reading does not "
-	"consume them. The detail and stopping options are watch's.\n"
+	"consume them.\n"
 	"\vExamples:\n"
 	"  ephport show --errors\n"
 	"  ephport show --json --port 40000-40999",
@@ -190,6 +202,7 @@ static int run_watch(int argc, char **argv)
 
 static int run_show(int argc, char **argv)
 {
+	show_argp.options = show_options();
 	return run(argc, argv, false, &show_argp);
 }
 

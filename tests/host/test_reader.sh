@@ -224,7 +224,7 @@ usage() {
 	run 2 simulate && has_err 'needs --range' &&
 	run 2 simulate --range 5-4 && run 2 simulate --range 1-2 --offset x &&
 	run 2 simulate --range 1-2 --used 1,,2 && run 2 --bogus && run 2 frobnicate &&
-	run 2 show --raw --pid 3 && run 2 show --count 3 && run 2 watch --port 9 &&
+	run 2 show --raw --pid 3 && run 2 show --passes && run 2 show --duration 3 && run 2 watch --port 9 &&
 	run 2 watch --family ipx && run 2 explain 1 2 && run 0 --help && has 'Exit status' &&
 	run 0 explain --help && run 0 stats --help && run 0 simulate --help && run 0 watch --help &&
 	run 2 stats extra && has_err 'Too many arguments' && run 2 metrics --proc x y &&
@@ -237,7 +237,13 @@ usage() {
 	run 2 capacity --top -1 && has_err "wants a count" && run 0 capacity --help &&
 	has 'NETLINK_SOCK_DIAG' &&
 	run 2 who --to 127.0.0.1:80 && has_err "goes with --port" &&
-	run 2 who --port 0 && has_err "from 1 to 65535" && run 0 who --help && has '/proc/PID/fd'
+	run 2 who --port 0 && has_err "from 1 to 65535" && run 0 who --help && has '/proc/PID/fd' &&
+	# show takes --count (the first N), not watch's detail or --duration, and says so
+	run 0 show --dir "$fix" --count 1 --oneline && [ "$(grep -c '^#' "$work/out")" -eq 1 ] &&
+	! "$bin" show --help | grep -q -- '--candidates\|--duration' &&
+	# under -j an option error is JSON that names the option
+	run 2 -j explain --bogus && has '"error":"ephport explain takes no option --bogus' &&
+	run 2 show -j -Z && has 'takes no option -Z' && run 0 -j explain --help && has 'Usage: ephport explain'
 }
 
 errors() {
