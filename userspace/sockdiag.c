@@ -158,8 +158,10 @@ static int talk(int fd, const void *req, size_t len,
 		if (n <= 0)
 			return n ? -errno : -EIO;
 		for (; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			/* a dump's DONE carries its error: a table this kernel lacks */
 			if (h->nlmsg_type == NLMSG_DONE)
-				return 0;
+				return h->nlmsg_len >= NLMSG_LENGTH(sizeof(int)) ?
+				       *(const int *)NLMSG_DATA(h) : 0;
 			if (h->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = NLMSG_DATA(h);
 
