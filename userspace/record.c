@@ -112,6 +112,12 @@ int ep_word_index(const char *s, size_t n, const char *const *words, size_t coun
 	(((tmp) = EP_WORD_INDEX(s, n, words)) >= 0 &&				\
 	 ((*(dst) = (tmp)), true))
 
+/* ... or, a word a newer module added, the vocabulary's count and the word in @other */
+#define one_or_newer(s, n, words, dst, other, tmp)				\
+	(one_of(s, n, words, dst, tmp) ||					\
+	 ((*(dst) = sizeof(words) / sizeof(words[0])),				\
+	  copy_word(s, n, other, sizeof(other))))
+
 static bool parse_range(const char *s, size_t n, int *low, int *high)
 {
 	const char *dash = memchr(s, '-', n);
@@ -153,7 +159,8 @@ static bool parse_pair(const char *key, size_t klen, const char *v, size_t n,
 	if (KEY("family"))
 		return (*seen |= K_FAMILY), one_of(v, n, ephport_family_words, &r->family, word);
 	if (KEY("proto"))
-		return (*seen |= K_PROTO), one_of(v, n, ephport_proto_words, &r->proto, word);
+		return (*seen |= K_PROTO),
+		       one_or_newer(v, n, ephport_proto_words, &r->proto, r->proto_word, word);
 	if (KEY("addr"))
 		return copy_word(v, n, r->addr, sizeof(r->addr));
 	if (KEY("reuse"))
@@ -168,7 +175,7 @@ static bool parse_pair(const char *key, size_t klen, const char *v, size_t n,
 		return parse_range(v, n, &r->sock_low, &r->sock_high);
 	}
 	if (KEY("op"))
-		return one_of(v, n, ephport_op_words, &r->op, word);
+		return one_or_newer(v, n, ephport_op_words, &r->op, r->op_word, word);
 	if (KEY("daddr"))
 		return copy_word(v, n, r->daddr, sizeof(r->daddr));
 	if (KEY("dport"))
@@ -195,7 +202,8 @@ static bool parse_pair(const char *key, size_t klen, const char *v, size_t n,
 	if (KEY("pass"))
 		return (*seen |= K_PASS), parse_int(v, n, 1, 255, &r->pass);
 	if (KEY("half"))
-		return (*seen |= K_HALF), one_of(v, n, ephport_half_words, &r->half, word);
+		return (*seen |= K_HALF),
+		       one_or_newer(v, n, ephport_half_words, &r->half, r->half_word, word);
 	if (KEY("parity"))
 		return (*seen |= K_PARITY), one_of(v, n, ephport_parity_words, &r->parity, word);
 	if (KEY("low"))
@@ -212,14 +220,9 @@ static bool parse_pair(const char *key, size_t klen, const char *v, size_t n,
 		return (*seen |= K_EXAMINED), parse_count(v, n, &r->examined);
 	if (KEY("port"))
 		return (*seen |= K_PORT), parse_int(v, n, 0, 65535, &r->port);
-	if (KEY("verdict")) {
-		*seen |= K_VERDICT;
-		if (one_of(v, n, ephport_verdict_words, &r->verdict, word))
-			return true;
-		/* a verdict added by a newer module (format 1 grows so): its word */
-		r->verdict = EPHPORT_VERDICT_COUNT;
-		return copy_word(v, n, r->verdict_word, sizeof(r->verdict_word));
-	}
+	if (KEY("verdict"))
+		return (*seen |= K_VERDICT),
+		       one_or_newer(v, n, ephport_verdict_words, &r->verdict, r->verdict_word, word);
 	if (KEY("err"))
 		return (*seen |= K_ERR), parse_int(v, n, -4095, 0, &r->err);
 	if (KEY("passes"))
@@ -235,12 +238,6 @@ static bool parse_pair(const char *key, size_t klen, const char *v, size_t n,
 	if (KEY("cleared"))
 		return (*seen |= K_CLEARED), parse_ull(v, n, &r->cleared);
 	return true;
-}
-
-const char *ep_verdict_name(const struct ep_record *rec)
-{
-	return rec->verdict < EPHPORT_VERDICT_COUNT ? ephport_verdict_words[rec->verdict] :
-	       rec->verdict_word;
 }
 
 void ep_record_init(struct ep_record *rec, enum ep_type type)
@@ -350,6 +347,15 @@ static void format_addr(char *buf, size_t size, enum ephport_family family,
 /* A vocabulary's enum from a byte: false when beyond its words. */
 #define in_vocab(v, words) ((v) < sizeof(words) / sizeof(words[0]))
 
+/*
+ * @dst gets binary value @v of @words, or, a newer module's value, the
+ * vocabulary's count and "NAMEv" in @other: it has no word here.
+ */
+#define value_or_newer(v, words, name, dst, other)				\
+	(in_vocab(v, words) ? (void)(*(dst) = (v)) :				\
+	 (void)((*(dst) = sizeof(words) / sizeof(words[0])),			\
+		snprintf(other, sizeof(other), name "%u", (unsigned int)(v))))
+
 /* The module writes a name as one word: anything else is not its record. */
 static bool comm_is_word(const char *comm, size_t size)
 {
@@ -364,7 +370,6 @@ static bool comm_is_word(const char *comm, size_t size)
 static int decode_begin(const struct ephport_begin *b, struct ep_record *r)
 {
 	if (!in_vocab(b->family, ephport_family_words) ||
-	    !in_vocab(b->proto, ephport_proto_words) || !in_vocab(b->op, ephport_op_words) ||
 	    !comm_is_word(b->comm, sizeof(b->comm)))
 		return -1;
 	r->pid = b->pid;
@@ -372,7 +377,7 @@ static int decode_begin(const struct ephport_begin *b, struct ep_record *r)
 	r->netns = b->netns;
 	snprintf(r->comm, sizeof(r->comm), "%.*s", (int)sizeof(b->comm), b->comm);
 	r->family = b->family;
-	r->proto = b->proto;
+	value_or_newer(b->proto, ephport_proto_words, "proto", &r->proto, r->proto_word);
 	format_addr(r->addr, sizeof(r->addr), r->family, b->addr);
 	r->reuse = b->reuse;
 	r->reuseport = b->reuseport;
@@ -380,7 +385,7 @@ static int decode_begin(const struct ephport_begin *b, struct ep_record *r)
 	r->range_high = b->range_high;
 	r->sock_low = b->sock_low;
 	r->sock_high = b->sock_high;
-	r->op = b->op;
+	value_or_newer(b->op, ephport_op_words, "op", &r->op, r->op_word);
 	if (r->op != EPHPORT_OP_CONNECT)
 		return 0;
 	format_addr(r->daddr, sizeof(r->daddr), r->family, b->daddr);
@@ -397,10 +402,8 @@ static int decode_begin(const struct ephport_begin *b, struct ep_record *r)
 
 static int decode_pass(const struct ephport_pass_rec *p, struct ep_record *r)
 {
-	if (!in_vocab(p->half, ephport_half_words))
-		return -1;
 	r->pass = p->pass;
-	r->half = p->half;
+	value_or_newer(p->half, ephport_half_words, "half", &r->half, r->half_word);
 	r->relax = p->relax;
 	r->low = p->low;
 	r->high = p->high;
@@ -465,13 +468,8 @@ int ep_record_decode(const struct ephport_record *w, struct ep_record *rec)
 	case EP_CAND:
 		rec->pass = w->cand.pass;
 		rec->port = w->cand.port;
-		rec->verdict = w->cand.verdict;
-		/* a newer module's verdict has no word here: its number */
-		if (!in_vocab(w->cand.verdict, ephport_verdict_words)) {
-			rec->verdict = EPHPORT_VERDICT_COUNT;
-			snprintf(rec->verdict_word, sizeof(rec->verdict_word), "verdict%u",
-				 w->cand.verdict);
-		}
+		value_or_newer(w->cand.verdict, ephport_verdict_words, "verdict", &rec->verdict,
+			       rec->verdict_word);
 		return 0;
 	case EP_END:
 		return decode_end(&w->end, rec);
@@ -498,9 +496,9 @@ int ep_record_format(const struct ep_record *r, char *buf, int size)
 		len += snprintf(buf + len, size - len,
 				"pid=%d tid=%d comm=%s netns=%lu family=%s proto=%s addr=%s reuse=%d reuseport=%d range=%d-%d sockrange=%s op=%s",
 				r->pid, r->tid, r->comm, r->netns,
-				ephport_family_words[r->family], ephport_proto_words[r->proto],
+				ephport_family_words[r->family], EP_NAME(r, proto, ephport_proto_words),
 				r->addr, r->reuse, r->reuseport, r->range_low, r->range_high,
-				sockrange, ephport_op_words[r->op]);
+				sockrange, EP_NAME(r, op, ephport_op_words));
 		if (r->op == EPHPORT_OP_CONNECT && r->withheld)
 			len += snprintf(buf + len, size - len, " daddr=%s dport=%d secrets=withheld",
 					r->daddr, r->dport);
@@ -519,7 +517,7 @@ int ep_record_format(const struct ep_record *r, char *buf, int size)
 	case EP_PASS:
 		len += snprintf(buf + len, size - len,
 				"pass=%d half=%s low=%d high=%d relax=%d parity=%s offset=%lld start=%lld examined=%lld",
-				r->pass, ephport_half_words[r->half], r->low, r->high, r->relax,
+				r->pass, EP_NAME(r, half, ephport_half_words), r->low, r->high, r->relax,
 				ephport_parity_words[r->parity], r->offset, r->start, r->examined);
 		if (r->step >= 0)
 			len += snprintf(buf + len, size - len, " step=%lld", r->step);
@@ -531,7 +529,7 @@ int ep_record_format(const struct ep_record *r, char *buf, int size)
 		break;
 	case EP_CAND:
 		len += snprintf(buf + len, size - len, "pass=%d port=%d verdict=%s\n",
-				r->pass, r->port, ep_verdict_name(r));
+				r->pass, r->port, EP_NAME(r, verdict, ephport_verdict_words));
 		break;
 	case EP_END:
 		len += snprintf(buf + len, size - len,

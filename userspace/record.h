@@ -35,11 +35,13 @@ struct ep_record {
 	char comm[EP_COMM_MAX + 1];
 	enum ephport_family family;
 	enum ephport_proto proto;
+	char proto_word[EP_WORD_MAX];	/* a newer module's (proto == the count) */
 	char addr[EP_ADDR_MAX];
 	int reuse, reuseport;
 	int range_low, range_high;
 	int sock_low, sock_high;	/* both 0 for sockrange=none */
 	enum ephport_op op;		/* bind when absent */
+	char op_word[EP_WORD_MAX];
 	/* connect: the peer, its hash and perturbation slot (-1: unknown) */
 	char daddr[EP_ADDR_MAX];
 	int dport;
@@ -49,6 +51,7 @@ struct ep_record {
 	/* pass */
 	int pass;
 	enum ephport_half half;
+	char half_word[EP_WORD_MAX];
 	enum ephport_parity parity;
 	int low, high;			/* high exclusive */
 	long long offset, start;
@@ -59,7 +62,6 @@ struct ep_record {
 	long long examined;		/* pass and end */
 	/* cand */
 	int port;			/* cand and end */
-	/* EPHPORT_VERDICT_COUNT: a newer module's, kept as its word */
 	enum ephport_verdict verdict;
 	char verdict_word[EP_WORD_MAX];
 	/* end */
@@ -100,8 +102,14 @@ int ep_word_index(const char *s, size_t n, const char *const *words, size_t coun
 /* ... among the words of one of the model's vocabulary tables */
 #define EP_WORD_INDEX(s, n, words) ep_word_index(s, n, words, sizeof(words) / sizeof(words[0]))
 
-/* The verdict as the module wrote it: one of ours, or a newer module's word. */
-const char *ep_verdict_name(const struct ep_record *rec);
+/*
+ * A word-valued field as the module wrote it: proto, op, half and verdict
+ * take a newer module's words too, kept in FIELD_word with the field set
+ * to its vocabulary's count, and passed through (format 1 grows so).
+ */
+#define EP_NAME(rec, field, words)						\
+	((size_t)(rec)->field < sizeof(words) / sizeof(words[0]) ?		\
+	 (words)[(rec)->field] : (rec)->field##_word)
 
 /*
  * An empty record of @type; what may be absent or unknown is -1, op bind.

@@ -178,7 +178,7 @@ static void print_cands(FILE *out, const struct ep_pass *pass)
 			continue;
 		}
 		fprintf(out, "%s %d:%s", !j ? "         " : j % CANDS_PER_LINE ? "" : "\n          ",
-			c->port, ep_verdict_name(c));
+			c->port, EP_NAME(c, verdict, ephport_verdict_words));
 	}
 	fputc('\n', out);
 }
@@ -196,7 +196,7 @@ void ep_render_oneline(FILE *out, const struct ep_search *s, bool timestamps)
 	fprintf(out, "#%-6llu ", s->id);
 	if (s->has_begin)
 		fprintf(out, "%-16s %7d %-8s %-5s %-4s ", b->comm, b->pid, ep_walk_names[ep_walk_of(s)],
-			ephport_family_words[b->family], ephport_proto_words[b->proto]);
+			ephport_family_words[b->family], EP_NAME(b, proto, ephport_proto_words));
 	else
 		fprintf(out, "%-16s %7s %-8s %-5s %-4s ", "?", "?", "?", "?", "?");
 	if (!s->has_end)
@@ -226,7 +226,7 @@ void ep_render_human(FILE *out, const struct ep_search *s, int color, bool times
 
 		fprintf(out, "%s#%llu %s[%d]%s %s %s %s %s%s%s:0",
 			bold(color), s->id, b->comm, b->pid, plain(color),
-			ephport_op_words[b->op], ephport_family_words[b->family], ephport_proto_words[b->proto], v6 ? "[" : "", b->addr,
+			EP_NAME(b, op, ephport_op_words), ephport_family_words[b->family], EP_NAME(b, proto, ephport_proto_words), v6 ? "[" : "", b->addr,
 			v6 ? "]" : "");
 		if (is_connect(s))
 			fprintf(out, " -> %s%s%s:%d", v6 ? "[" : "", b->daddr,
@@ -264,7 +264,7 @@ void ep_render_human(FILE *out, const struct ep_search *s, int color, bool times
 		const struct ep_record *p = &s->passes[i].rec;
 
 		fprintf(out, "  pass %d  %-5s %-4s %5d-%-5d  start %-5lld  tried %lld%s",
-			p->pass, ephport_half_words[p->half], ephport_parity_words[p->parity], p->low, p->high - 1,
+			p->pass, EP_NAME(p, half, ephport_half_words), ephport_parity_words[p->parity], p->low, p->high - 1,
 			p->start, p->examined, p->relax ? "  relax" : "");
 		if (p->slots)
 			fprintf(out, "  %d hash slots, stride %lld", p->slots, p->step);
@@ -323,7 +323,7 @@ static void json_pass(FILE *out, const struct ep_pass *p)
 	int j;
 
 	fprintf(out, "{\"pass\":%d,", r->pass);
-	json_string(out, "half", ephport_half_words[r->half]);
+	json_string(out, "half", EP_NAME(r, half, ephport_half_words));
 	fputc(',', out);
 	json_string(out, "parity", ephport_parity_words[r->parity]);
 	/* bind's step goes without saying in the records: 2 */
@@ -337,7 +337,7 @@ static void json_pass(FILE *out, const struct ep_pass *p)
 	fprintf(out, "\"candidates\":[");
 	for (j = 0; j < p->ncand; j++) {
 		fprintf(out, "%s{\"port\":%d,", j ? "," : "", p->cands[j].port);
-		json_string(out, "verdict", ep_verdict_name(&p->cands[j]));
+		json_string(out, "verdict", EP_NAME(&p->cands[j], verdict, ephport_verdict_words));
 		fputc('}', out);
 	}
 	fprintf(out, "]}");
@@ -355,7 +355,7 @@ void ep_render_json(FILE *out, const struct ep_search *s)
 		fprintf(out, ",\"netns\":%lu,", b->netns);
 		json_string(out, "family", ephport_family_words[b->family]);
 		fputc(',', out);
-		json_string(out, "proto", ephport_proto_words[b->proto]);
+		json_string(out, "proto", EP_NAME(b, proto, ephport_proto_words));
 		fputc(',', out);
 		json_string(out, "addr", b->addr);
 		fprintf(out, ",\"reuse\":%s,\"reuseport\":%s,\"range\":[%d,%d]",
@@ -368,7 +368,7 @@ void ep_render_json(FILE *out, const struct ep_search *s)
 		else
 			fprintf(out, ",\"sockrange\":null");
 		fputc(',', out);
-		json_string(out, "op", ephport_op_words[b->op]);
+		json_string(out, "op", EP_NAME(b, op, ephport_op_words));
 		if (is_connect(s)) {
 			fputc(',', out);
 			json_string(out, "daddr", b->daddr);
@@ -485,7 +485,7 @@ static void explain_passes(FILE *out, const struct ep_search *s)
 
 		count_verdicts(p, n);
 		fprintf(out, "Pass %d (%s half, %s ports%s) tried %lld port%s from %lld",
-			p->rec.pass, ephport_half_words[p->rec.half], ephport_parity_words[p->rec.parity],
+			p->rec.pass, EP_NAME(&p->rec, half, ephport_half_words), ephport_parity_words[p->rec.parity],
 			p->rec.relax ? ", relaxed" : "", p->rec.examined,
 			p->rec.examined == 1 ? "" : "s", p->rec.start);
 		if (p->ncand)
@@ -590,15 +590,15 @@ static void explain_who(FILE *out, const struct ep_search *s)
 	switch (ep_walk_of(s)) {
 	case EPHPORT_WALK_CONNECT:
 		fprintf(out, ": %s (pid %d) connected an %s %s socket without a port to %s port %d, so the kernel picked one in __inet_hash_connect().\n",
-			b->comm, b->pid, ephport_family_words[b->family], ephport_proto_words[b->proto], b->daddr, b->dport);
+			b->comm, b->pid, ephport_family_words[b->family], EP_NAME(b, proto, ephport_proto_words), b->daddr, b->dport);
 		break;
 	case EPHPORT_WALK_UDP:
 		fprintf(out, ": %s (pid %d) bound an %s %s socket at %s to port 0 (or sent or connected before binding), so the kernel picked a port in udp_lib_get_port().\n",
-			b->comm, b->pid, ephport_family_words[b->family], ephport_proto_words[b->proto], b->addr);
+			b->comm, b->pid, ephport_family_words[b->family], EP_NAME(b, proto, ephport_proto_words), b->addr);
 		break;
 	default:
 		fprintf(out, ": %s (pid %d) bound an %s %s socket at %s to port 0, so the kernel picked a port in inet_csk_get_port().\n",
-			b->comm, b->pid, ephport_family_words[b->family], ephport_proto_words[b->proto], b->addr);
+			b->comm, b->pid, ephport_family_words[b->family], EP_NAME(b, proto, ephport_proto_words), b->addr);
 		break;
 	}
 }
