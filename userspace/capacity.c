@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "capacity.h"
+#include "cli.h"
 
 const char *const ep_cap_why_name[EP_CAP_WHY_COUNT] = {
 	[EP_CAP_FREE] = "free",
@@ -289,4 +290,17 @@ enum ep_cap_why ep_cap_port_connect(const struct ep_cap_config *c, const struct 
 				    const struct ep_dest *d, int port)
 {
 	return port_why(c, s, connect_held, d, port);
+}
+
+int ep_cap_add_to(const char *arg, struct ep_dest *to, int *n)
+{
+	const char *wrong;
+
+	if (*n == EP_CAP_MAX_TO)
+		return ep_usage_error("at most %d --to", EP_CAP_MAX_TO), EP_ARGP_SAID;
+	wrong = ep_destination(arg, &to[*n].daddr, &to[*n].dport, &to[*n].saddr);
+	if (wrong)
+		return ep_usage_error("--to '%s' %s", arg, wrong), EP_ARGP_SAID;
+	(*n)++;
+	return 0;
 }

@@ -52,6 +52,15 @@ struct ep_dest {
 	struct ep_cap cap;
 };
 
+/* --to's destinations a command takes at most */
+#define EP_CAP_MAX_TO 16
+
+/*
+ * --to ADDR:PORT into @to[*@n] (its source from the routing table): 0, or
+ * after saying what is wrong, an argp error.
+ */
+int ep_cap_add_to(const char *arg, struct ep_dest *to, int *n);
+
 /* Port-0 bind() of TCP to 0.0.0.0 (@reuse: with SO_REUSEADDR). */
 void ep_cap_bind(const struct ep_cap_config *c, const struct ep_socks *s, bool reuse,
 		 struct ep_cap *out);

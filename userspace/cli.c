@@ -180,7 +180,7 @@ int ep_parse_args(const struct argp *argp, int argc, char **argv, void *input)
 		{ 0 }
 	};
 	struct argp with_common = *argp;
-	bool help = false;
+	bool help = false, json = ep_cli.json;
 	const char *bad;
 	error_t err;
 	int i;
@@ -188,13 +188,18 @@ int ep_parse_args(const struct argp *argp, int argc, char **argv, void *input)
 	with_common.children = children;
 	/* a usage error exits with our code; under --json argp says nothing */
 	argp_err_exit_status = EP_EXIT_USAGE;
-	/* help is help under --json too: ARGP_NO_ERRS would keep it from printing */
-	for (i = 1; i < argc && !help; i++)
-		help = !strcmp(argv[i], "--help") || !strcmp(argv[i], "-?") ||
-		       !strcmp(argv[i], "--usage");
-	err = argp_parse(&with_common, argc, argv, ep_cli.json && !help ? ARGP_NO_ERRS : 0, NULL,
-			 input);
-	if (err && err != EP_ARGP_SAID && ep_cli.json) {
+	/*
+	 * -j anywhere makes argp's errors ours, as JSON; help is help under
+	 * --json too (ARGP_NO_ERRS would keep it from printing)
+	 */
+	for (i = 1; i < argc; i++) {
+		json |= !strcmp(argv[i], "-j") || !strcmp(argv[i], "--json");
+		help |= !strcmp(argv[i], "--help") || !strcmp(argv[i], "-?") ||
+			!strcmp(argv[i], "--usage");
+	}
+	err = argp_parse(&with_common, argc, argv, json && !help ? ARGP_NO_ERRS : 0, NULL, input);
+	if (err && err != EP_ARGP_SAID && json) {
+		ep_cli.json = true;
 		bad = unknown_option(argp, argc, argv);
 		if (bad)
 			return ep_usage_error("%s takes no option %s", argv[0], bad);

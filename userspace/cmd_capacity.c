@@ -16,7 +16,6 @@
 #include "netns.h"
 #include "source.h"
 
-#define EP_CAP_MAX_TO 16
 #define EP_CAP_TOP 10
 
 struct cap_args {
@@ -39,21 +38,9 @@ static const struct argp_option options[] = {
 static error_t parse(int key, char *arg, struct argp_state *state)
 {
 	struct cap_args *a = state->input;
-	struct ep_dest *d;
-
 	switch (key) {
 	case OPT_TO:
-		if (a->nto == EP_CAP_MAX_TO)
-			return ep_usage_error("at most %d --to", EP_CAP_MAX_TO), EP_ARGP_SAID;
-		d = &a->to[a->nto];
-		if (!ep_parse_endpoint(arg, &d->daddr, &d->dport))
-			return ep_usage_error("--to wants ADDR:PORT or [ADDR6]:PORT, not '%s'", arg),
-			       EP_ARGP_SAID;
-		if (!ep_route_source(&d->daddr, &d->saddr))
-			return ep_usage_error("no route to %s: no source address to count from", arg),
-			       EP_ARGP_SAID;
-		a->nto++;
-		return 0;
+		return ep_cap_add_to(arg, a->to, &a->nto);
 	case OPT_TOP:
 		if (!ep_parse_long(arg, 0, 1 << 20, &a->top))
 			return ep_usage_error("--top wants a count, not '%s'", arg), EP_ARGP_SAID;

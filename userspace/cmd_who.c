@@ -17,11 +17,10 @@
 #include "procs.h"
 #include "source.h"
 
-#define EP_WHO_MAX_TO 16
 
 struct who_args {
 	long port;			/* 0: the whole range */
-	struct ep_dest to[EP_WHO_MAX_TO];
+	struct ep_dest to[EP_CAP_MAX_TO];
 	int nto;
 };
 
@@ -39,8 +38,6 @@ static const struct argp_option options[] = {
 static error_t parse(int key, char *arg, struct argp_state *state)
 {
 	struct who_args *a = state->input;
-	struct ep_dest *d;
-
 	switch (key) {
 	case OPT_PORT:
 		if (!ep_parse_long(arg, 1, 65535, &a->port))
@@ -48,17 +45,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 			       EP_ARGP_SAID;
 		return 0;
 	case OPT_TO:
-		if (a->nto == EP_WHO_MAX_TO)
-			return ep_usage_error("at most %d --to", EP_WHO_MAX_TO), EP_ARGP_SAID;
-		d = &a->to[a->nto];
-		if (!ep_parse_endpoint(arg, &d->daddr, &d->dport))
-			return ep_usage_error("--to wants ADDR:PORT or [ADDR6]:PORT, not '%s'", arg),
-			       EP_ARGP_SAID;
-		if (!ep_route_source(&d->daddr, &d->saddr))
-			return ep_usage_error("no route to %s: no source address to count from", arg),
-			       EP_ARGP_SAID;
-		a->nto++;
-		return 0;
+		return ep_cap_add_to(arg, a->to, &a->nto);
 	case ARGP_KEY_END:
 		if (a->nto && !a->port)
 			return ep_usage_error("--to goes with --port"), EP_ARGP_SAID;
@@ -298,7 +285,7 @@ static int verdicts(const struct ep_cap_config *c, const struct ep_socks *s,
 {
 	/* a destination none of its sockets is connected to */
 	static const struct ep_dest any = { .dport = 0 };
-	static char labels[EP_WHO_MAX_TO + 1][96];
+	static char labels[EP_CAP_MAX_TO + 1][96];
 	int i, n = 0;
 
 	v[n++] = (struct asked){ "bind() to 0.0.0.0:0", ep_cap_port_bind(c, s, port), NULL };
@@ -316,10 +303,33 @@ static int verdicts(const struct ep_cap_config *c, const struct ep_socks *s,
 	return n;
 }
 
+/* A socket on the port asked about, its ends written out and its holder. */
+struct on_port {
+	const struct ep_sock *sk;
+	const struct ep_proc *owner;
+	char local[INET6_ADDRSTRLEN + 16], remote[INET6_ADDRSTRLEN + 16];
+};
+
+/* The next socket on @port from index @k on into @on: the index after it, or 0. */
+static size_t next_on_port(const struct ep_socks *s, const struct ep_procs *p, int port,
+			   size_t k, struct on_port *on)
+{
+	for (; k < s->n; k++) {
+		if (s->v[k].sport != port)
+			continue;
+		on->sk = &s->v[k];
+		on->owner = ep_procs_owner(p, on->sk->inode);
+		endpoint(on->local, sizeof(on->local), &on->sk->saddr, on->sk->sport);
+		endpoint(on->remote, sizeof(on->remote), &on->sk->daddr, on->sk->dport);
+		return k + 1;
+	}
+	return 0;
+}
+
 static void port_json(const struct ep_cap_config *c, const struct ep_socks *s,
 		      const struct ep_procs *p, int port, const struct asked *v, int n)
 {
-	char local[INET6_ADDRSTRLEN + 16], remote[INET6_ADDRSTRLEN + 16];
+	struct on_port on;
 	struct ep_json j;
 	size_t k;
 	int i;
@@ -330,21 +340,14 @@ static void port_json(const struct ep_cap_config *c, const struct ep_socks *s,
 	ep_json_kbool(&j, "in_range", port >= c->low && port <= c->high);
 	ep_json_key(&j, "sockets");
 	ep_json_start_array(&j);
-	for (k = 0; k < s->n; k++) {
-		const struct ep_sock *sk = &s->v[k];
-		const struct ep_proc *owner = ep_procs_owner(p, sk->inode);
-
-		if (sk->sport != port)
-			continue;
-		endpoint(local, sizeof(local), &sk->saddr, sk->sport);
-		endpoint(remote, sizeof(remote), &sk->daddr, sk->dport);
+	for (k = 0; (k = next_on_port(s, p, port, k, &on)); ) {
 		ep_json_start_object(&j);
-		ep_json_kstring(&j, "proto", sk->udp ? "udp" : "tcp");
-		ep_json_kstring(&j, "state", state_of(sk));
-		ep_json_kstring(&j, "local", local);
-		ep_json_kstring(&j, "remote", remote);
-		ep_json_kint(&j, "pid", owner ? owner->pid : 0);
-		ep_json_kstring(&j, "comm", owner ? owner->comm : NULL);
+		ep_json_kstring(&j, "proto", on.sk->udp ? "udp" : "tcp");
+		ep_json_kstring(&j, "state", state_of(on.sk));
+		ep_json_kstring(&j, "local", on.local);
+		ep_json_kstring(&j, "remote", on.remote);
+		ep_json_kint(&j, "pid", on.owner ? on.owner->pid : 0);
+		ep_json_kstring(&j, "comm", on.owner ? on.owner->comm : NULL);
 		ep_json_end_object(&j);
 	}
 	ep_json_end_array(&j);
@@ -365,24 +368,17 @@ static void port_json(const struct ep_cap_config *c, const struct ep_socks *s,
 static void port_text(const struct ep_cap_config *c, const struct ep_socks *s,
 		      const struct ep_procs *p, int port, const struct asked *v, int n)
 {
-	char local[INET6_ADDRSTRLEN + 16], remote[INET6_ADDRSTRLEN + 16];
+	struct on_port on;
 	size_t k;
 	int i;
 
 	printf("port %d%s\n", port, port >= c->low && port <= c->high ? "" :
 	       " (outside net.ipv4.ip_local_port_range: no search takes it)");
-	for (k = 0; k < s->n; k++) {
-		const struct ep_sock *sk = &s->v[k];
-		const struct ep_proc *owner = ep_procs_owner(p, sk->inode);
-
-		if (sk->sport != port)
-			continue;
-		endpoint(local, sizeof(local), &sk->saddr, sk->sport);
-		endpoint(remote, sizeof(remote), &sk->daddr, sk->dport);
-		printf("  %s %-11s %s -> %s", sk->udp ? "udp" : "tcp", state_of(sk), local,
-		       sk->dport ? remote : "*");
-		if (owner)
-			printf("  pid %d %s", owner->pid, owner->comm);
+	for (k = 0; (k = next_on_port(s, p, port, k, &on)); ) {
+		printf("  %s %-11s %s -> %s", on.sk->udp ? "udp" : "tcp", state_of(on.sk), on.local,
+		       on.sk->dport ? on.remote : "*");
+		if (on.owner)
+			printf("  pid %d %s", on.owner->pid, on.owner->comm);
 		printf("\n");
 	}
 	for (i = 0; i < n; i++)
@@ -395,8 +391,8 @@ static void port_text(const struct ep_cap_config *c, const struct ep_socks *s,
 static int one_port(const struct ep_cap_config *c, const struct ep_socks *s,
 		    const struct ep_procs *p, const struct who_args *a)
 {
-	struct asked v[EP_WHO_MAX_TO + 2];
-	static char to[EP_WHO_MAX_TO][64];
+	struct asked v[EP_CAP_MAX_TO + 2];
+	static char to[EP_CAP_MAX_TO][64];
 	int n = verdicts(c, s, a, (int)a->port, v, to);
 
 	if (ep_cli.json)

@@ -327,3 +327,13 @@ bool ep_route_source(const struct ep_addr *dst, struct ep_addr *src)
 	close(fd);
 	return !err && r.found;
 }
+
+const char *ep_destination(const char *arg, struct ep_addr *daddr, int *dport,
+			   struct ep_addr *saddr)
+{
+	if (!ep_parse_endpoint(arg, daddr, dport))
+		return "wants ADDR:PORT or [ADDR6]:PORT";
+	if (!ep_route_source(daddr, saddr))
+		return "has no route: no source address to count from";
+	return NULL;
+}

@@ -54,6 +54,13 @@ void ep_socks_free(struct ep_socks *s);
 /* The source address a socket connecting to @dst would get; false if unroutable. */
 bool ep_route_source(const struct ep_addr *dst, struct ep_addr *src);
 
+/*
+ * --to's "ADDR:PORT": the destination, and the source the routing table
+ * gives it; NULL, or what is wrong with @arg.
+ */
+const char *ep_destination(const char *arg, struct ep_addr *daddr, int *dport,
+			   struct ep_addr *saddr);
+
 /* "ADDR:PORT" or "[ADDR6]:PORT" into an address and a port (1-65535). */
 bool ep_parse_endpoint(const char *s, struct ep_addr *addr, int *port);
 /* Writes "ADDR" (IPv4 unmapped) into @buf. */
