@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <execinfo.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -3281,11 +3282,26 @@ static const struct scenario scenarios[] = {
 	{ "metrics-walks", metrics_walks },
 };
 
+/* A crash says where, for addr2line on the host: the guest has no debugger. */
+static void on_crash(int sig)
+{
+	void *frames[32];
+	int n = backtrace(frames, 32);
+
+	fprintf(stderr, "# scenarios: signal %d, backtrace:\n", sig);
+	backtrace_symbols_fd(frames, n, STDERR_FILENO);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 int main(int argc, char **argv)
 {
 	size_t i;
 	bool ok;
 	int a;
+
+	signal(SIGSEGV, on_crash);
+	signal(SIGBUS, on_crash);
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s all|NAME...\n", argv[0]);
