@@ -23,6 +23,7 @@
 
 #include "compat.h"
 #include "probes.h"
+#include "reserved.h"
 #include "search.h"
 
 /*
@@ -133,13 +134,6 @@ struct text_extent {
 	unsigned long start;
 	unsigned long end;
 };
-
-/*
- * Writes through ip_local_reserved_ports' handler begun and ended (reads,
- * which leave the set as it is, are not counted).
- */
-static atomic_t bitmap_calls_begun = ATOMIC_INIT(0);
-static atomic_t bitmap_calls_done = ATOMIC_INIT(0);
 
 /* get_port, and find_open_port where it is a function of its own */
 static struct text_extent draw_callers[2];
@@ -492,37 +486,14 @@ static int bitmap_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	/* readers leave the set as it is */
 	if (!regs_get_kernel_argument(regs, ARG_BITMAP_WRITE))
 		return 1;
-	atomic_inc(&bitmap_calls_begun);
-	/* counted before the writer touches the bitmap */
-	smp_mb__after_atomic();
+	ephport_reserved_write_begun();
 	return 0;
 }
 
 static int bitmap_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	atomic_inc(&bitmap_calls_done);
+	ephport_reserved_write_done();
 	return 0;
-}
-
-bool ephport_reserved_stamp(u64 *stamp)
-{
-	const struct ephport_probe *p = &probes[PROBE_RESERVED];
-	u32 begun;
-
-	/* the verdicts read before a closing stamp are read before it */
-	smp_rmb();
-	begun = atomic_read(&bitmap_calls_begun);
-	/* pairs with the writer's entry: one begun since is seen as running */
-	smp_rmb();
-	if (!READ_ONCE(p->symbol) || atomic_read(&bitmap_calls_done) != begun)
-		return false;
-	/* a writer missed for want of an instance is never seen to end */
-	if (READ_ONCE(p->rp.nmissed)) {
-		pr_warn_once("proc_do_large_bitmap writers missed: verdicts are unsure from now on\n");
-		return false;
-	}
-	*stamp = begun;
-	return true;
 }
 
 static const char *const get_port_symbols[] = { "inet_csk_get_port", NULL };
@@ -773,6 +744,9 @@ static void unregister_one(struct ephport_probe *p)
 {
 	if (!p->symbol)
 		return;
+	/* the stamp stops trusting the writers' counts before they stop */
+	if (p == &probes[PROBE_RESERVED])
+		ephport_reserved_watch(NULL);
 	if (p->is_kretprobe)
 		unregister_kretprobe(&p->rp);
 	else
@@ -810,6 +784,8 @@ int ephport_probes_register(enum ephport_detail detail)
 		    text_extent_of(probe_address(&probes[i]), caller_extent(i)))
 			pr_warn("%s: extent unknown, its draws are not followed\n",
 				probes[i].symbol);
+		if (!err && i == PROBE_RESERVED)
+			ephport_reserved_watch(&probes[i].rp);
 		if (err && probes[i].required) {
 			pr_err("cannot probe %s: %d\n", probes[i].symbols[0], err);
 			goto unwind;

@@ -15,11 +15,5 @@ int ephport_probes_register(enum ephport_detail detail);
 void ephport_probes_unregister(void);
 void ephport_probes_show(struct seq_file *m);
 void ephport_probes_show_stats(struct seq_file *m);
-/*
- * A stamp of the writers of ip_local_reserved_ports: the set did not change
- * between two equal stamps.  False when no stamp can be had (a writer is
- * running, or its probe is missing or missed one).
- */
-bool ephport_reserved_stamp(u64 *stamp);
 
 #endif /* EPHPORT_PROBES_H */

@@ -18,7 +18,7 @@
 
 #include "compat.h"
 #include "counters.h"
-#include "probes.h"
+#include "reserved.h"
 #include "record.h"
 #include "ring.h"
 #include "search.h"

@@ -9,7 +9,6 @@
 
 #include "cli.h"
 #include "render.h"
-#include "source.h"
 
 struct ep_cli ep_cli;
 
@@ -100,6 +99,8 @@ bool ep_parse_port_list(const char *s, bool *set)
 	free(copy);
 	return ok;
 }
+
+const char *ep_dir = EP_DEFAULT_DIR;
 
 enum { OPT_NO_COLOR = 0x100, OPT_TEXT };
 

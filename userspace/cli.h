@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The command line's shared pieces: the global options, errors (sentences,
- * or JSON objects under --json), value parsers, and the command table.
+ * The command line's shared pieces: the global options (the module's
+ * folder among them), the exit codes, errors (sentences, or JSON objects
+ * under --json), value parsers, and the command table.
  */
 #ifndef EPHPORT_CLI_H
 #define EPHPORT_CLI_H
@@ -9,6 +10,23 @@
 #include <argp.h>
 #include <errno.h>
 #include <stdbool.h>
+
+/* Exit codes, documented in --help and ephport(8). */
+enum ep_exit {
+	EP_EXIT_OK = 0,
+	EP_EXIT_FAIL = 1,	/* no such search, a write or read that failed */
+	EP_EXIT_USAGE = 2,
+	EP_EXIT_NO_MODULE = 3,
+	EP_EXIT_NO_DEBUGFS = 4,
+	EP_EXIT_PERMISSION = 5,
+	EP_EXIT_LOCKDOWN = 6,
+	EP_EXIT_UNPARSABLE = 7,	/* records were skipped */
+};
+
+#define EP_DEFAULT_DIR "/sys/kernel/debug/ephport"
+
+/* The module's debugfs folder: --dir, else $EPHPORT_DIR, else the default. */
+extern const char *ep_dir;
 
 /* Set by the global options, before the command or among its own. */
 struct ep_cli {

@@ -18,7 +18,6 @@
 #define DEBUGFS_MAGIC 0x64626720
 #define LOCKDOWN_FILE "/sys/kernel/security/lockdown"
 
-const char *ep_dir = EP_DEFAULT_DIR;
 
 static bool debugfs_mounted(void)
 {

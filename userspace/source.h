@@ -8,22 +8,7 @@
 
 #include <stdbool.h>
 
-/* Exit codes, documented in --help and ephport(8). */
-enum ep_exit {
-	EP_EXIT_OK = 0,
-	EP_EXIT_FAIL = 1,	/* no such search, a write or read that failed */
-	EP_EXIT_USAGE = 2,
-	EP_EXIT_NO_MODULE = 3,
-	EP_EXIT_NO_DEBUGFS = 4,
-	EP_EXIT_PERMISSION = 5,
-	EP_EXIT_LOCKDOWN = 6,
-	EP_EXIT_UNPARSABLE = 7,	/* records were skipped */
-};
-
-#define EP_DEFAULT_DIR "/sys/kernel/debug/ephport"
-
-/* The module's debugfs folder: --dir, else $EPHPORT_DIR, else the default. */
-extern const char *ep_dir;
+#include "cli.h"
 
 /* Opens a module file; on failure prints why and returns -1 with *code set. */
 int ep_open(const char *name, int flags, int *code);
