@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/kprobes.h>
 #include <linux/printk.h>
 
 #include "reserved.h"
@@ -34,7 +35,7 @@ void ephport_reserved_write_done(void)
 
 bool ephport_reserved_stamp(u64 *stamp)
 {
-	const struct kretprobe *rp = READ_ONCE(watched);
+	const struct kretprobe *rp;
 	u32 begun;
 
 	/* the verdicts read before a closing stamp are read before it */
@@ -42,10 +43,15 @@ bool ephport_reserved_stamp(u64 *stamp)
 	begun = atomic_read(&calls_begun);
 	/* pairs with the writer's entry: one begun since is seen as running */
 	smp_rmb();
-	if (!rp || atomic_read(&calls_done) != begun)
+	if (atomic_read(&calls_done) != begun)
 		return false;
-	/* a writer missed for want of an instance is never seen to end */
-	if (READ_ONCE(rp->nmissed)) {
+	/* the probe last: one going away is never trusted for the counts read */
+	smp_rmb();
+	rp = READ_ONCE(watched);
+	if (!rp)
+		return false;
+	/* a writer missed (no instance, or nested) is never seen to end */
+	if (READ_ONCE(rp->nmissed) || READ_ONCE(rp->kp.nmissed)) {
 		pr_warn_once("proc_do_large_bitmap writers missed: verdicts are unsure from now on\n");
 		return false;
 	}

@@ -7,8 +7,9 @@
 #ifndef EPHPORT_RESERVED_H
 #define EPHPORT_RESERVED_H
 
-#include <linux/kprobes.h>
 #include <linux/types.h>
+
+struct kretprobe;
 
 /* The handler's probe, once attached (NULL: none, or it is going away). */
 void ephport_reserved_watch(const struct kretprobe *rp);

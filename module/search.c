@@ -18,8 +18,8 @@
 
 #include "compat.h"
 #include "counters.h"
-#include "reserved.h"
 #include "record.h"
+#include "reserved.h"
 #include "ring.h"
 #include "search.h"
 
