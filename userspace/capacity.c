@@ -44,6 +44,16 @@ enum {
 typedef int (*held_fn)(const struct ep_cap_config *c, const struct ep_sock *k,
 		       const struct ep_dest *d);
 
+int ep_cap_half_point(const struct ep_cap_config *c)
+{
+	struct ephport_walk walk;
+	struct ephport_half_pass lower;
+
+	ephport_walk_init(&walk, true);
+	ephport_half_pass_begin(&walk, c->low, c->high, &lower);
+	return lower.high;
+}
+
 /*
  * The pair of ports one of which a TCP walk over an odd count leaves untried:
  * its first and last, or, for SO_REUSEADDR, the upper half's (the lower half
@@ -58,8 +68,8 @@ static bool edge_pair(const struct ep_cap_config *c, enum ep_sim_kind kind, bool
 	*b = c->high;
 	if (kind == EP_SIM_UDP || count < 2 || !(count & 1))
 		return false;
-	if (kind == EP_SIM_BIND && reuse && count >= 4)
-		*a = c->low + ((count >> 2) << 1);
+	if (kind == EP_SIM_BIND && reuse && ep_cap_half_point(c) <= c->high)
+		*a = ep_cap_half_point(c);
 	if (kind == EP_SIM_CONNECT && c->step_width > 0)
 		*a = -1;
 	return true;

@@ -52,6 +52,13 @@ struct ep_dest {
 	struct ep_cap cap;
 };
 
+/*
+ * bind()'s halves as the model splits them: the first port of the upper
+ * half (SO_REUSEADDR's second pass), or one past the range when too narrow
+ * to split.
+ */
+int ep_cap_half_point(const struct ep_cap_config *c);
+
 /* --to's destinations a command takes at most */
 #define EP_CAP_MAX_TO 16
 

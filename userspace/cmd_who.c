@@ -204,20 +204,12 @@ static void holder_json(struct ep_json *j, const struct holder *h)
 	ep_json_end_object(j);
 }
 
-/* bind()'s halves: the lower one ends where SO_REUSEADDR's first pass does. */
-static int half_point(const struct ep_cap_config *c)
-{
-	int high = c->high + 1;
-
-	return high - c->low < 4 ? high : c->low + (((high - c->low) >> 2) << 1);
-}
-
 static int holders(const struct ep_cap_config *c, const struct ep_socks *s,
 		   const struct ep_procs *p)
 {
 	struct holder *h = calloc(p->n + 1, sizeof(*h));
 	struct held_to *to = calloc(s->n + 1, sizeof(*to));
-	int half = half_point(c);
+	int half = ep_cap_half_point(c);
 	size_t i, n = p->n + 1, nto = 0;
 
 	if (!h || !to) {
