@@ -22,22 +22,29 @@
 #include <net/udp.h>
 
 #include "compat.h"
+#include "connect.h"
 #include "probes.h"
 #include "reserved.h"
 #include "search.h"
 
 /*
  * Registered last to first: a search's helpers are watched before it
- * starts, but for UDP's draw, which is found in udp_lib_get_port()'s code
- * once that is attached (no search starts before all are: callers_known).
+ * starts, but for UDP's draw and connect()'s port found, which are found
+ * in udp_lib_get_port()'s and __inet_hash_connect()'s code once those are
+ * attached (no search starts before all are: callers_known).
  */
 enum ephport_probe_id {
 	PROBE_GET_PORT,
 	PROBE_UDP_DRAW,
 	PROBE_UDP_GET_PORT,
+	PROBE_CONNECT_RANGED,
+	PROBE_CONNECT_LOCKED,
+	PROBE_CONNECT_OK,
 	PROBE_CONNECT,
 	PROBE_CHECK,
 	PROBE_CHECK6,
+	PROBE_BUCKET,
+	PROBE_BUCKET2,
 	PROBE_FIND_OPEN_PORT,
 	PROBE_DRAW,
 	PROBE_LOOKUP,
@@ -100,20 +107,15 @@ static_assert(__same_type(&get_random_u32, u32 (*)(void)));
 static_assert(__same_type(&inet_csk_get_port, int (*)(struct sock *, unsigned short)));
 
 /*
- * A draw instance is held across the call only for a search's own draw
- * (one per search in flight); any other call takes one just long enough
- * to be turned down, one per CPU at a time (a nested kprobe hit is only
- * counted as missed), with a margin for 6.1's freelist nodes briefly off
- * the list.
+ * An instance of the draw, connect and bucket probes is held across the
+ * call only for a search's own call (one per search in flight); any other
+ * call takes one just long enough to be turned down, one per CPU at a time
+ * (a nested kprobe hit is only counted as missed), with a margin for 6.1's
+ * freelist nodes briefly off the list.
  */
-#define DRAW_TRANSIENT_PER_CPU 2
+#define TRANSIENT_PER_CPU 2
 /* Writers of ip_local_reserved_ports in flight at once, per CPU. */
 #define BITMAP_WRITERS_PER_CPU 4
-/*
- * Port-0 connect()s in flight at once, per CPU, beyond the searches: each
- * one is counted from entry to return (they sleep and reschedule inside).
- */
-#define CONNECTS_PER_CPU 16
 
 struct ephport_probe {
 	/* candidate symbols, best first: the first that exists is used */
@@ -166,8 +168,11 @@ struct draw_data {
 };
 
 struct connect_data {
-	struct ephport_search *search;	/* NULL: counted, not traced */
-	struct ephport_connect_stamp stamp;
+	struct ephport_search *search;
+};
+
+struct bucket_data {
+	struct ephport_search *search;
 };
 
 struct check_data {
@@ -301,6 +306,7 @@ static int draw_enter(struct draw_data *data, struct pt_regs *regs,
 	if (data->search->kind == EPHPORT_WALK_CONNECT) {
 		if (!EPHPORT_CONNECT_STRIDE || !in_extent(&check_caller, caller))
 			return 1;
+		ephport_search_connect_walking(data->search);
 		return ephport_search_stride_draw(data->search, ceil) ? 0 : 1;
 	}
 	if (!draw_is_searchs(caller))
@@ -392,6 +398,7 @@ static int check_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (!data->search || data->search->kind != EPHPORT_WALK_CONNECT ||
 	    !in_extent(&check_caller, regs_get_kernel_stack_nth(regs, 0)))
 		return 1;
+	ephport_search_connect_walking(data->search);
 	data->port = regs_get_kernel_argument(regs, ARG_CHECK_PORT);
 	/* a bool: its register's low byte (only bit 0 is set) */
 	data->rcu_lookup = EPHPORT_CHECK_PRECHECK &&
@@ -422,10 +429,64 @@ static int check_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 }
 
 /*
- * __inet_hash_connect(): every call for a socket without a port is
- * counted from entry to return, traced or not, since any of them may move
- * the perturbation slot a traced one starts from.
+ * bind()'s buckets for the port its scan found (IPv4's and IPv6's share
+ * them, and bind2's): a failure fails bind() as a range that ran dry
+ * would.  Created by get_port itself (connect() inlines its own).
  */
+static int bucket_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct bucket_data *data = (void *)ri->data;
+	unsigned long caller = regs_get_kernel_stack_nth(regs, 0);
+
+	this_cpu_inc(probe_hits[get_kretprobe(ri) == &probes[PROBE_BUCKET2].rp ?
+				PROBE_BUCKET2 : PROBE_BUCKET]);
+	data->search = ephport_search_current();
+	return data->search && data->search->kind == EPHPORT_WALK_BIND &&
+	       draw_is_searchs(caller) ? 0 : 1;
+}
+
+static int bucket_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct bucket_data *data = (void *)ri->data;
+
+	if (!regs_return_value(regs))
+		ephport_search_alloc_failed(data->search);
+	return 0;
+}
+
+/*
+ * Inside __inet_hash_connect(), back from reading its range: this runs
+ * only in connect()'s own search, just before its read of the slot.
+ */
+static int connect_ranged_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct ephport_search *s;
+
+	this_cpu_inc(probe_hits[PROBE_CONNECT_RANGED]);
+	s = ephport_search_of_task();
+	if (s && s->kind == EPHPORT_WALK_CONNECT)
+		ephport_search_connect_ranged(s);
+	return 0;
+}
+
+/*
+ * Inside __inet_hash_connect(), about to lock a port's bucket, or back from
+ * looking up the bind2 bucket of the port it found: this runs only in
+ * connect()'s own search, after its read of the slot and before its update.
+ */
+static int connect_walking_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct ephport_search *s;
+
+	this_cpu_inc(probe_hits[kp == &probes[PROBE_CONNECT_OK].kp ? PROBE_CONNECT_OK :
+				PROBE_CONNECT_LOCKED]);
+	s = ephport_search_of_task();
+	if (s && s->kind == EPHPORT_WALK_CONNECT)
+		ephport_search_connect_walking(s);
+	return 0;
+}
+
+/* __inet_hash_connect() for a socket without a port: connect()'s search. */
 static int connect_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct connect_data *data = (void *)ri->data;
@@ -436,16 +497,17 @@ static int connect_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	/* a socket with a port only checks its 4-tuple */
 	if (READ_ONCE(inet_sk(sk)->inet_num))
 		return 1;
-	ephport_connect_enter(hash, &data->stamp);
-	data->search = NULL;
 	/* pairs with the release at load: check_caller is filled in */
-	if (smp_load_acquire(&callers_known))
-		data->search = ephport_search_begin_connect(sk, hash, &data->stamp,
-							    checks_probed());
-	if (data->search)
-		data->search->check_missed = checks_missed();
+	if (!smp_load_acquire(&callers_known))
+		return 1;
+	/* the begin waits for the range where that is seen */
+	data->search = ephport_search_begin_connect(sk, hash, checks_probed(),
+						    READ_ONCE(probes[PROBE_CONNECT_RANGED].symbol));
+	if (!data->search)
+		return 1;
+	data->search->check_missed = checks_missed();
 	/* 7.x only: no other kernel's connect() draws */
-	if (EPHPORT_CONNECT_STRIDE && data->search)
+	if (EPHPORT_CONNECT_STRIDE)
 		data->search->draw_missed = draw_missed();
 	return 0;
 }
@@ -453,20 +515,16 @@ static int connect_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 static int connect_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct connect_data *data = (void *)ri->data;
-	unsigned long missed = kretprobe_missed(&probes[PROBE_CONNECT]);
 
 	/*
 	 * 7.x: a draw lost meanwhile may have been a stride the kernel drew
 	 * from a width that read 0 at entry and return
 	 */
-	if (EPHPORT_CONNECT_STRIDE && data->search && !data->search->stride_drawn &&
+	if (EPHPORT_CONNECT_STRIDE && !data->search->stride_drawn &&
 	    draw_missed() != data->search->draw_missed)
 		ephport_search_draws_lost(data->search);
-	if (data->search)
-		ephport_search_end_connect(data->search, (int)regs_return_value(regs),
-					   &data->stamp, missed,
-					   checks_missed() == data->search->check_missed);
-	ephport_connect_leave(&data->stamp);
+	ephport_search_end_connect(data->search, (int)regs_return_value(regs),
+				   checks_missed() == data->search->check_missed);
 	return 0;
 }
 
@@ -508,6 +566,21 @@ static const char *const udp_draw_symbols[] = { "udp_lib_get_port:get_random_u32
 static const char *const connect_symbols[] = { "__inet_hash_connect", NULL };
 static const char *const check_symbols[] = { "__inet_check_established", NULL };
 static const char *const check6_symbols[] = { "__inet6_check_established", NULL };
+/* not symbols: calls inside __inet_hash_connect() */
+static const char *const connect_ranged_symbols[] = {
+	"__inet_hash_connect:inet_sk_get_local_port_range", NULL,
+};
+
+static const char *const connect_locked_symbols[] = {
+	"__inet_hash_connect:_raw_spin_lock_bh", NULL,
+};
+
+static const char *const connect_ok_symbols[] = {
+	"__inet_hash_connect:inet_bind2_bucket_find", NULL,
+};
+
+static const char *const bucket_symbols[] = { "inet_bind_bucket_create", NULL };
+static const char *const bucket2_symbols[] = { "inet_bind2_bucket_create", NULL };
 static const char *const lookup_symbols[] = { "inet_bind2_bucket_find", NULL };
 static const char *const bitmap_symbols[] = { "proc_do_large_bitmap", NULL };
 
@@ -539,9 +612,41 @@ static struct ephport_probe probes[PROBE_COUNT] = {
 		.symbols = connect_symbols,
 		.purpose = "connect() search start (no port yet), its hash, and result",
 		.is_kretprobe = true,
-		/* maxactive set at load: every port-0 connect() is counted */
+		/* maxactive set at load */
 		.rp = EPHPORT_KRETPROBE(connect_entry, connect_return,
 					struct connect_data, 0),
+	},
+	[PROBE_CONNECT_RANGED] = {
+		.symbols = connect_ranged_symbols,
+		.purpose = "connect(): range read, slot about to be (else read at entry)",
+		/* at an address learned at load, not a symbol */
+		.kp = { .pre_handler = connect_ranged_pre },
+	},
+	[PROBE_CONNECT_LOCKED] = {
+		.symbols = connect_locked_symbols,
+		.purpose = "connect(): a port about to be locked, just after the slot was read",
+		/* at an address learned at load, not a symbol */
+		.kp = { .pre_handler = connect_walking_pre },
+	},
+	[PROBE_CONNECT_OK] = {
+		.symbols = connect_ok_symbols,
+		.purpose = "connect(): port found, slot not yet moved (else successes are unsure)",
+		/* at an address learned at load, not a symbol */
+		.kp = { .pre_handler = connect_walking_pre },
+	},
+	[PROBE_BUCKET] = {
+		.symbols = bucket_symbols,
+		.purpose = "bind(): its bucket's allocation failing, not a range run dry",
+		.is_kretprobe = true,
+		/* maxactive set at load */
+		.rp = EPHPORT_KRETPROBE(bucket_entry, bucket_return, struct bucket_data, 0),
+	},
+	[PROBE_BUCKET2] = {
+		.symbols = bucket2_symbols,
+		.purpose = "bind(): its bind2 bucket's allocation failing, not a range run dry",
+		.is_kretprobe = true,
+		/* maxactive set at load */
+		.rp = EPHPORT_KRETPROBE(bucket_entry, bucket_return, struct bucket_data, 0),
 	},
 	[PROBE_CHECK] = {
 		.symbols = check_symbols,
@@ -663,49 +768,49 @@ static int text_extent_of(unsigned long addr, struct text_extent *e)
 #define CALL_REL32_OPCODE 0xe8
 #define CALL_REL32_LEN 5
 /* Call depth tracking calls a thunk in the padding before the function. */
-#define CALL_THUNK_PADDING 64
-/* More code than udp_lib_get_port() has on any line (about 1.5 KiB) */
-#define UDP_CODE_MAX SZ_16K
+/* More code than udp_lib_get_port() or __inet_hash_connect() have (2.4 KiB at most) */
+#define CALLER_CODE_MAX SZ_16K
 
 /*
  * The call at @insn (CALL_REL32_LEN bytes, returning to @site) is a direct
- * call of @func, or of its call-depth thunk in the padding before it.
+ * call of the function @name (kallsyms names its start), or of its
+ * call-depth thunk in the padding before it.
  */
-static bool calls(const u8 *insn, unsigned long site, unsigned long func)
+static bool calls(const u8 *insn, unsigned long site, const char *name)
 {
-	char name[KSYM_SYMBOL_LEN];
-	unsigned long target;
+	static const char pfx[] = "__pfx_", start[] = "+0x0/";
+	char sym[KSYM_SYMBOL_LEN];
+	size_t len = strlen(name);
+	const char *at = sym;
 	s32 rel;
 
 	if (insn[0] != CALL_REL32_OPCODE)
 		return false;
 	memcpy(&rel, insn + 1, sizeof(rel));
-	target = site + rel;
-	if (target == func)
-		return true;
-	if (target > func || func - target > CALL_THUNK_PADDING)
+	sprint_symbol(sym, site + rel);
+	if (str_has_prefix(sym, pfx))
+		at += strlen(pfx);
+	if (strncmp(at, name, len))
 		return false;
-	sprint_symbol(name, target);
-	return str_has_prefix(name, "__pfx_get_random_u32+");
+	/* the thunk is anywhere in the padding; the function, at its start */
+	return at != sym ? at[len] == '+' : str_has_prefix(at + len, start);
 }
 
 /*
- * Where udp_lib_get_port() (attached just before) receives its draw: the return
- * address of its one direct call of get_random_u32(), read from its code
- * (no probe on get_random_u32(), no socket of the module's own).  0 unless
- * exactly one such call is found; registering the kprobe there then
- * checks that it is an instruction boundary.
+ * Where the function probe @in is attached at (attached just before)
+ * gets back from its one direct call of @name, read from its code:
+ * the return address, or 0 unless exactly one such call is found.
+ * Registering a kprobe there then checks that it is an instruction
+ * boundary.
  */
-static unsigned long find_udp_draw_site(void)
+static unsigned long find_call_site(const struct ephport_probe *in, const char *name)
 {
-	const struct ephport_probe *p = &probes[PROBE_UDP_GET_PORT];
-	unsigned long func = (unsigned long)get_random_u32, found = 0, off;
-	unsigned long udp = p->symbol ? probe_address(p) : 0;
+	unsigned long at = in->symbol ? probe_address(in) : 0, found = 0, off;
 	struct text_extent e;
 	unsigned int n = 0;
 	u8 *code;
 
-	if (!udp || text_extent_of(udp, &e) || e.end - e.start > UDP_CODE_MAX)
+	if (!at || text_extent_of(at, &e) || e.end - e.start > CALLER_CODE_MAX)
 		return 0;
 	code = kmalloc(e.end - e.start, GFP_KERNEL);
 	if (!code || copy_from_kernel_nofault(code, (void *)e.start, e.end - e.start)) {
@@ -713,16 +818,60 @@ static unsigned long find_udp_draw_site(void)
 		return 0;
 	}
 	for (off = 0; off + CALL_REL32_LEN <= e.end - e.start; off++) {
-		if (calls(code + off, e.start + off + CALL_REL32_LEN, func)) {
+		if (calls(code + off, e.start + off + CALL_REL32_LEN, name)) {
 			found = e.start + off + CALL_REL32_LEN;
 			n++;
 		}
 	}
 	kfree(code);
 	if (n != 1)
-		pr_info("udp_lib_get_port: %u direct calls of get_random_u32 in its code (another tracer's patch?), not one\n",
-			n);
+		pr_info("%s: %u direct calls of %s in its code (inlined, or another tracer's patch?), not one\n",
+			in->symbol, n, name);
 	return n == 1 ? found : 0;
+}
+
+/*
+ * Where udp_lib_get_port() receives its draw: from its call of
+ * get_random_u32() (no probe on get_random_u32(), no socket of the
+ * module's own).
+ */
+static unsigned long find_udp_draw_site(void)
+{
+	return find_call_site(&probes[PROBE_UDP_GET_PORT], "get_random_u32");
+}
+
+/*
+ * Where connect() has found its port, after its read of the perturbation
+ * slot and before its update: back from looking up the port's bind2
+ * bucket, which every line calls once there (and inlines its bucket
+ * creation).
+ */
+static unsigned long find_connect_ok_site(void)
+{
+	return find_call_site(&probes[PROBE_CONNECT], "inet_bind2_bucket_find");
+}
+
+/*
+ * Where connect() has read its range (by the socket's own, where set),
+ * just before it reads the perturbation slot: the begin is written there.
+ */
+static unsigned long find_connect_ranged_site(void)
+{
+	return find_call_site(&probes[PROBE_CONNECT], "inet_sk_get_local_port_range");
+}
+
+/*
+ * Where connect() locks a port it walks to, the first thing after its
+ * read of the slot that every port it may take goes through: once per
+ * such port (the reserved, and 6.15+'s pre-checked, are passed by
+ * before).  PREEMPT_RT locks by another name, twice: not found there.
+ */
+static unsigned long find_connect_locked_site(void)
+{
+	unsigned long site = find_call_site(&probes[PROBE_CONNECT], "_raw_spin_lock_bh");
+
+	/* the call itself: a connect() of the same start updates it while we wait */
+	return site ? site - CALL_REL32_LEN : 0;
 }
 
 /* Where a draw made by probe @i's function counts as its search's. */
@@ -761,9 +910,11 @@ int ephport_probes_register(enum ephport_detail detail)
 
 	mutex_lock(&probes_mutex);
 	probes[PROBE_DRAW].rp.maxactive = EPHPORT_MAX_SEARCHES +
-					  DRAW_TRANSIENT_PER_CPU * num_possible_cpus();
+					  TRANSIENT_PER_CPU * num_possible_cpus();
 	probes[PROBE_CONNECT].rp.maxactive = EPHPORT_MAX_SEARCHES +
-					     CONNECTS_PER_CPU * num_possible_cpus();
+					     TRANSIENT_PER_CPU * num_possible_cpus();
+	probes[PROBE_BUCKET].rp.maxactive = probes[PROBE_CONNECT].rp.maxactive;
+	probes[PROBE_BUCKET2].rp.maxactive = probes[PROBE_CONNECT].rp.maxactive;
 	/* writers may sleep (allocating) or be preempted while they hold one */
 	probes[PROBE_RESERVED].rp.maxactive = BITMAP_WRITERS_PER_CPU * num_possible_cpus();
 	memset(draw_callers, 0, sizeof(draw_callers));
@@ -778,8 +929,16 @@ int ephport_probes_register(enum ephport_detail detail)
 	for (i = PROBE_COUNT - 1; i >= 0; i--) {
 		if (i == PROBE_LOOKUP && !lookup)
 			continue;
-		err = i == PROBE_UDP_DRAW ? register_at(&probes[i], find_udp_draw_site()) :
-		      register_one(&probes[i]);
+		if (i == PROBE_UDP_DRAW)
+			err = register_at(&probes[i], find_udp_draw_site());
+		else if (i == PROBE_CONNECT_OK)
+			err = register_at(&probes[i], find_connect_ok_site());
+		else if (i == PROBE_CONNECT_RANGED)
+			err = register_at(&probes[i], find_connect_ranged_site());
+		else if (i == PROBE_CONNECT_LOCKED)
+			err = register_at(&probes[i], find_connect_locked_site());
+		else
+			err = register_one(&probes[i]);
 		if (!err && caller_extent(i) &&
 		    text_extent_of(probe_address(&probes[i]), caller_extent(i)))
 			pr_warn("%s: extent unknown, its draws are not followed\n",

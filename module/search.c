@@ -17,6 +17,7 @@
 #include <net/sock.h>
 
 #include "compat.h"
+#include "connect.h"
 #include "counters.h"
 #include "record.h"
 #include "reserved.h"
@@ -105,15 +106,16 @@ static void copy_comm(char *dst)
 }
 
 /* Written at the search's start, with the range as it is then. */
-static void emit_begin(struct ephport_search *s)
+/* The begin as the search starts: its range read now, as the kernel's is. */
+static void build_begin(struct ephport_search *s, struct ephport_record *rec)
 {
-	struct ephport_record rec = {
-		.search = s->id,
-		.type = EPHPORT_REC_BEGIN,
-	};
-	struct ephport_begin *b = &rec.begin;
+	struct ephport_begin *b = &rec->begin;
 	const struct sock *sk = s->sk;
 	int low = 0, high = 0;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->search = s->id;
+	rec->type = EPHPORT_REC_BEGIN;
 
 	b->pid = task_tgid_nr(current);
 	b->tid = task_pid_nr(current);
@@ -161,10 +163,22 @@ static void emit_begin(struct ephport_search *s)
 		b->perturb_known = s->perturb_known;
 	}
 	copy_comm(b->comm);
-	trace_search_begin(s->id, b);
-	ephport_ring_write(&rec, 1);
-	s->first_seq = rec.seq;
+}
+
+static void write_begin(struct ephport_search *s, struct ephport_record *rec)
+{
+	trace_search_begin(s->id, &rec->begin);
+	ephport_ring_write(rec, 1);
+	s->first_seq = rec->seq;
 	ephport_ring_kick();
+}
+
+static void emit_begin(struct ephport_search *s)
+{
+	struct ephport_record rec;
+
+	build_begin(s, &rec);
+	write_begin(s, &rec);
 }
 
 /*
@@ -207,6 +221,7 @@ static struct ephport_search *claim(struct sock *sk, bool connect)
 	s->found_port = 0;
 	s->probed = 0;
 	s->incomplete = false;
+	s->alloc_failed = false;
 	s->capped = false;
 	s->draws_lost = false;
 	if (connect)
@@ -224,12 +239,18 @@ static struct ephport_search *claim(struct sock *sk, bool connect)
 	return s;
 }
 
-static struct ephport_search *started(struct ephport_search *s)
+/* The search is followed: its helpers find it from now on. */
+static struct ephport_search *tracked(struct ephport_search *s)
 {
-	emit_begin(s);
 	count(searches);
 	atomic_inc(&active);
 	return s;
+}
+
+static struct ephport_search *started(struct ephport_search *s)
+{
+	emit_begin(s);
+	return tracked(s);
 }
 
 struct ephport_search *ephport_search_begin(struct sock *sk)
@@ -250,8 +271,7 @@ struct ephport_search *ephport_search_begin(struct sock *sk)
 }
 
 struct ephport_search *ephport_search_begin_connect(struct sock *sk, u64 hash,
-						    const struct ephport_connect_stamp *st,
-						    bool checks_probed)
+						    bool checks_probed, bool begin_later)
 {
 	struct ephport_search *s = claim(sk, true);
 
@@ -261,11 +281,45 @@ struct ephport_search *ephport_search_begin_connect(struct sock *sk, u64 hash,
 	s->nr_established = 0;
 	s->tw_reused = false;
 	s->reasons_known = checks_probed;
-	s->perturb_known = st->alone && ephport_connect_perturb(hash, &s->perturb);
+	s->perturb_rechecked = false;
+	s->perturb_used = false;
 	s->step_width = ephport_port_step_width(s->net);
 	s->stride_drawn = false;
 	s->stride_upper = 0;
+	s->begin_pending = begin_later;
+	s->ranged = false;
+	if (begin_later) {
+		s->perturb_known = false;
+		return tracked(s);
+	}
+	s->perturb_known = ephport_connect_perturb(hash, &s->perturb);
 	return started(s);
+}
+
+void ephport_search_connect_ranged(struct ephport_search *s)
+{
+	struct ephport_begin *b = &s->begin.begin;
+
+	if (!s->begin_pending || s->ranged)
+		return;
+	s->ranged = true;
+	build_begin(s, &s->begin);
+	/* last, nearest the kernel's own read */
+	s->perturb_known = ephport_connect_perturb(s->hash, &s->perturb);
+	b->perturb = s->perturb;
+	b->perturb_known = s->perturb_known;
+}
+
+/* connect()'s begin, held back until the slot's value is known to be the kernel's */
+static void write_held_begin(struct ephport_search *s)
+{
+	if (!s->begin_pending)
+		return;
+	s->begin_pending = false;
+	if (s->ranged)
+		write_begin(s, &s->begin);
+	else
+		emit_begin(s);
 }
 
 struct ephport_search *ephport_search_current(void)
@@ -635,6 +689,16 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 		if (!s->nr_half)
 			s->incomplete = true;
 		/*
+		 * A port was found but its bucket not allocated, so get_port
+		 * failed: where the open half pass stopped is known only from
+		 * find_open_port, and never was the range dry.
+		 */
+		if (s->alloc_failed) {
+			s->incomplete = true;
+			if (!found)
+				s->nr_half = s->nr_written;
+		}
+		/*
 		 * The half pass still open: incomplete if the model found a
 		 * port where the kernel found nothing, or the reverse.
 		 */
@@ -668,26 +732,28 @@ void ephport_search_udp_draw(struct ephport_search *s, u32 draw)
 	s->udp_drawn = true;
 }
 
-/* connect() adds the port's place in its sweep, or a bit of randomness. */
-#define CONNECT_RANDOM_STEPS 8
-
-/*
- * The slot moved from @before to @after by this search's own update, and
- * no one else's: by max(i, r * step) + step, r < 8, i the found port's
- * place in its sweep; by nothing when the search failed.
- */
-static bool perturb_moved_by_search(const struct ephport_half_pass *hp, int index,
-				    u32 before, u32 after)
+void ephport_search_connect_walking(struct ephport_search *s)
 {
-	u32 moved = after - before, i;
+	u32 now;
 
-	if (index < 0)
-		return !moved;
-	i = index * hp->step;
-	if (moved < hp->step || moved - hp->step < i)
-		return false;
-	moved -= hp->step;
-	return moved == i || (!(moved % hp->step) && moved / hp->step < CONNECT_RANDOM_STEPS);
+	if (s->perturb_rechecked)
+		return;
+	s->perturb_rechecked = true;
+	/*
+	 * Each connect() adds to the slot: the same value on both sides of
+	 * the kernel's read is the value it read.  Beyond sight: writes that
+	 * took it away and back in between, which needs a writer that read
+	 * before our entry and stored, after another's store, exactly that
+	 * other's sum.
+	 */
+	s->perturb_used = s->perturb_known && ephport_connect_perturb(s->hash, &now) &&
+			  now == s->perturb;
+	write_held_begin(s);
+}
+
+void ephport_search_alloc_failed(struct ephport_search *s)
+{
+	s->alloc_failed = true;
 }
 
 void ephport_search_checked(struct ephport_search *s, u16 port, int ret, bool tw,
@@ -726,26 +792,44 @@ static bool connect_stride_known(const struct ephport_search *s,
 }
 
 /*
- * Writes connect()'s walk, derived only from what the kernel surely used:
- * the slot's value with no other connect() around (the slot is read
- * before the others are looked for, so one starting in between is seen),
- * the range unchanged since entry, and the slot moved afterwards by this
- * search alone.  A failure other than running out of ports (-ENOMEM) came
- * after a port was picked: not a walk that ran dry.  False when the walk
- * is not known.
+ * Every failed 4-tuple check was of a port the walk passed by before it
+ * reached the chosen one (@index in @sweep), or before it ran dry.
  */
-static bool emit_connect_walk(struct ephport_search *s, int ret, int chosen,
-			      const struct ephport_connect_stamp *st, unsigned long missed)
+static bool checks_on_walk(const struct ephport_search *s, const struct ephport_half_pass *hp,
+			   unsigned int offset, unsigned int sweeps, int index)
+{
+	unsigned int i, sweep;
+
+	for (i = 0; i < s->nr_established; i++) {
+		bool before = false;
+
+		for (sweep = 0; sweep < sweeps && !before; sweep++) {
+			int at = ephport_candidate_index(hp, offset + sweep, s->established[i]);
+
+			before = at >= 0 && (sweep + 1 < sweeps || index < 0 || at < index);
+		}
+		if (!before)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Writes connect()'s walk, derived only from what the kernel surely used:
+ * the slot's value as the kernel read it (see
+ * ephport_search_connect_walking()), the range unchanged since entry, and
+ * 7.x's stride.  The ports its checks failed on must lie on that walk.  A
+ * failure other than running out of ports (-ENOMEM) came after a port was
+ * picked: not a walk that ran dry.  False when the walk is not known.
+ */
+static bool emit_connect_walk(struct ephport_search *s, int ret, int chosen)
 {
 	struct ephport_half_pass *hp = &s->half[0];
 	unsigned int sweep, offset;
 	int index = -1;
-	bool read_after;
-	u32 after;
 
-	read_after = ephport_connect_perturb(s->hash, &after);
-	if (!s->perturb_known || !read_after || !ephport_connect_undisturbed(st, missed) ||
-	    (ret && ret != -EADDRNOTAVAIL) || s->draws_lost || !range_unchanged(s))
+	if (!s->perturb_used || (ret && ret != -EADDRNOTAVAIL) || s->draws_lost ||
+	    !range_unchanged(s))
 		return false;
 	ephport_connect_begin(s->range_low, s->range_high,
 			      ephport_connect_one_sweep(s->sock_low, s->sock_high), hp);
@@ -755,7 +839,7 @@ static bool emit_connect_walk(struct ephport_search *s, int ret, int chosen,
 	for (sweep = 0; chosen > 0 && index < 0 && sweep < hp->sweeps; sweep++)
 		index = ephport_candidate_index(hp, offset + sweep, chosen);
 	if ((chosen > 0 && index < 0) ||
-	    !perturb_moved_by_search(hp, index, s->perturb, after))
+	    !checks_on_walk(s, hp, offset, chosen > 0 ? sweep : hp->sweeps, index))
 		return false;
 	s->draw[0] = offset;
 	s->nr_half = 1;
@@ -763,15 +847,17 @@ static bool emit_connect_walk(struct ephport_search *s, int ret, int chosen,
 	return emit_half_pass(s, 0, chosen) != !ret;
 }
 
-void ephport_search_end_connect(struct ephport_search *s, int ret,
-				const struct ephport_connect_stamp *st, unsigned long missed,
-				bool checks_seen)
+void ephport_search_end_connect(struct ephport_search *s, int ret, bool checks_seen)
 {
 	int chosen = ret ? -1 : chosen_port(s, ret);
 
 	if (!checks_seen)
 		s->reasons_known = false;
-	if (!emit_connect_walk(s, ret, chosen, st, missed))
+	/* a success moved the slot first: its walk was seen before, or not at all */
+	if (ret)
+		ephport_search_connect_walking(s);
+	write_held_begin(s);
+	if (!emit_connect_walk(s, ret, chosen))
 		s->incomplete = true;
 	finish(s, ret, ret ? 0 : chosen, false);
 }

@@ -10,7 +10,6 @@
 #include <linux/bits.h>
 #include <linux/types.h>
 
-#include "connect.h"
 #include "ephport_model.h"
 #include "record.h"
 
@@ -63,15 +62,24 @@ struct ephport_search {
 	int found_port;			/* from find_open_port, if probed */
 	u32 probed;			/* candidate lookups seen */
 	bool incomplete;
+	bool alloc_failed;		/* bind: a bucket of the port found was not allocated */
 	bool capped;			/* candidates left unwritten */
 	bool draws_lost;		/* later passes cannot be reconstructed */
 	unsigned long draw_missed;	/* the draw probe's misses at the start */
 	int range_low, range_high;	/* connect, UDP: the range read at entry */
 	int sock_low, sock_high;	/* ... and the socket's own, as set then */
-	/* connect: the peer's hash and its perturbation slot's value */
+	/*
+	 * connect: the peer's hash and its perturbation slot's value just
+	 * before the kernel reads it; whether the slot was read again once
+	 * the kernel had, and held that value still
+	 */
 	u64 hash;
 	u32 perturb;
 	bool perturb_known;
+	bool perturb_rechecked;
+	bool perturb_used;
+	bool ranged;			/* ... read with its range, into @begin */
+	bool begin_pending;		/* ... the begin not written yet */
 	/*
 	 * connect: the ports whose 4-tuple check failed, and whether the
 	 * chosen one took over a TIME_WAIT socket; reasons_known while every
@@ -96,6 +104,7 @@ struct ephport_search {
 	u32 udp_draw;
 	/* in the slot, not on a probe handler's stack, which would zero it */
 	struct ephport_batch batch;
+	struct ephport_record begin;	/* connect: held from its range to its walk */
 };
 
 struct ephport_search_stats {
@@ -127,8 +136,14 @@ void ephport_config_set(const struct ephport_config *config);
 struct ephport_search *ephport_search_begin(struct sock *sk);
 /* __inet_hash_connect() entry for a socket without a port. */
 struct ephport_search *ephport_search_begin_connect(struct sock *sk, u64 hash,
-						    const struct ephport_connect_stamp *st,
-						    bool checks_probed);
+						    bool checks_probed, bool begin_later);
+/*
+ * @begin_later: connect() is followed from entry, but its begin, with the
+ * slot's value, is made when it has read its range, just before it reads
+ * the slot (here), and written once its walk shows whether the kernel
+ * read that value (ephport_search_connect_walking()).
+ */
+void ephport_search_connect_ranged(struct ephport_search *s);
 /* The owning task's search in flight, or NULL: the helpers' cheap check. */
 struct ephport_search *ephport_search_current(void);
 /*
@@ -162,14 +177,21 @@ void ephport_search_udp_draw(struct ephport_search *s, u32 draw);
 void ephport_search_checked(struct ephport_search *s, u16 port, int ret, bool tw,
 			    bool seen_all);
 /*
- * __inet_hash_connect() returned @ret.  @st is the call's stamp and
- * @missed the connect probe's misses so far: whether another connect()
- * could have moved the perturbation slot.  @checks_seen: no 4-tuple check
+ * connect()'s search has read its slot and not yet moved it: called from
+ * each of its helpers between the two (a 4-tuple check, a new bucket,
+ * 7.x's stride), and at a failed return (a failure moves nothing).
+ */
+void ephport_search_connect_walking(struct ephport_search *s);
+/*
+ * bind()'s own bucket allocation failed: get_port fails as if the range
+ * had run dry.
+ */
+void ephport_search_alloc_failed(struct ephport_search *s);
+/*
+ * __inet_hash_connect() returned @ret.  @checks_seen: no 4-tuple check
  * was missed.
  */
-void ephport_search_end_connect(struct ephport_search *s, int ret,
-				const struct ephport_connect_stamp *st, unsigned long missed,
-				bool checks_seen);
+void ephport_search_end_connect(struct ephport_search *s, int ret, bool checks_seen);
 
 void ephport_search_get_stats(struct ephport_search_stats *stats);
 

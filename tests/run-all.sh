@@ -136,6 +136,14 @@ echo "# kernels booted: $(printf '%s\n' "${booted[@]}" | sort -u | tr '\n' ' ')"
 		"$log/vm-${lines[0]}-amd64.out" | cut -d' ' -f4)"
 	sed -n 's/^# capacity| //p' "$log/vm-${lines[0]}-amd64.out"
 } > "$log/capacity.txt"
+# the reliability figures the guest tests print, for docs/reliability.md
+{
+	echo "# connect() under contention: 8 processes x 50 connect()s to one destination (connect-concurrent)"
+	for f in "$log"/vm-*.out; do
+		job=$(basename "$f" .out)
+		sed -n "s/^# connect-concurrent: /${job#vm-}: /p" "$f"
+	done
+} > "$log/reliability.txt"
 echo "$(date -u +%F): $passed passed, $failed failed, $skipped skipped in $((SECONDS - start)) s; lines: $(for l in "${lines[@]}"; do printf '%s (%s) ' "$l" "$(EPHPORT_LINE=$l "$top/tests/vm/vm.sh" abi)"; done)" \
 	> "$log/summary.txt"
 echo "# $((SECONDS - start)) s"

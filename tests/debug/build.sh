@@ -4,14 +4,17 @@
 # linux-source-LINE, once, into $EPHPORT_CACHE/debug-LINE: a small config
 # for the test VM plus KASAN, lockdep (PROVE_LOCKING, PROVE_RCU),
 # DEBUG_ATOMIC_SLEEP, kmemleak, DEBUG_OBJECTS and DEBUG_LIST, with full
-# preemption.  inet_csk_find_open_port() is made noinline (this kernel only),
+# preemption, and failslab for the allocation failures a search can meet.  inet_csk_find_open_port() is made noinline (this kernel only),
 # so that the module's direct probe on it runs too.  Prints the build
 # folder (its arch/x86/boot/bzImage is the kernel, and it is the KDIR).
 set -euo pipefail
 line=${1:?usage: build.sh 6.1|6.12}
 cache=${EPHPORT_CACHE:-/var/cache/ephport}
 dir=$cache/debug-$line
-[ -f "$dir/.ephport-built" ] && { echo "$dir"; exit 0; }
+# built by this very script (a changed config is built again)
+stamp=$(sha256sum "$0" | cut -d' ' -f1)
+[ -f "$dir/.ephport-built" ] && [ "$(sed -n 2p "$dir/.ephport-built")" = "$stamp" ] &&
+	{ echo "$dir"; exit 0; }
 
 need=(bc flex bison libelf-dev libssl-dev gcc make "linux-source-$line")
 missing=()
@@ -50,6 +53,7 @@ options=(
 	KASAN KASAN_GENERIC KASAN_INLINE PROVE_LOCKING PROVE_RCU
 	DEBUG_ATOMIC_SLEEP DEBUG_KMEMLEAK DEBUG_OBJECTS DEBUG_LIST
 	DEBUG_KERNEL DEBUG_INFO_NONE
+	FAULT_INJECTION FAILSLAB FAULT_INJECTION_DEBUG_FS
 )
 for o in "${options[@]}"; do scripts/config --enable "$o"; done
 scripts/config --disable SLUB_TINY --disable SLOB --disable CC_OPTIMIZE_FOR_SIZE \
@@ -58,9 +62,9 @@ scripts/config --disable SLUB_TINY --disable SLOB --disable CC_OPTIMIZE_FOR_SIZE
 make -s olddefconfig >/dev/null
 for o in KASAN PROVE_LOCKING PROVE_RCU DEBUG_ATOMIC_SLEEP DEBUG_KMEMLEAK DEBUG_OBJECTS \
 	 DEBUG_LIST KPROBES KRETPROBES FTRACE DEBUG_FS PREEMPT NET_NS MODULE_UNLOAD \
-	 SLAB_FREELIST_RANDOM SECURITY_LOCKDOWN_LSM; do
+	 SLAB_FREELIST_RANDOM SECURITY_LOCKDOWN_LSM FAILSLAB FAULT_INJECTION_DEBUG_FS; do
 	grep -q "^CONFIG_$o=y" .config || { echo "build.sh: CONFIG_$o did not stick" >&2; exit 1; }
 done
 make -s -j"$(nproc)" >/dev/null 2> build.err || { tail -n 30 build.err >&2; exit 1; }
-echo "$((SECONDS - start))" > .ephport-built
+printf '%s\n%s\n' "$((SECONDS - start))" "$stamp" > .ephport-built
 echo "$dir"

@@ -19,7 +19,7 @@ for line in "$@"; do
 	result "$name-kernel-built" $rc
 	[ $rc -eq 0 ] || { tail -n 20 "$log/$name-build.out"; continue; }
 	dir=$(tail -n 1 "$log/$name-build.out")
-	echo "# $name: $(make -s -C "$dir" kernelrelease), built in $(cat "$dir/.ephport-built") s (cached after)"
+	echo "# $name: $(make -s -C "$dir" kernelrelease), built in $(head -n 1 "$dir/.ephport-built") s (cached after)"
 	EPHPORT_LINE=$line EPHPORT_DEBUG=1 EPHPORT_VM_TIMEOUT=${EPHPORT_VM_TIMEOUT:-900} \
 		vm_job "$name" tests
 	EPHPORT_LINE=$line EPHPORT_DEBUG=1 EPHPORT_VM_TIMEOUT=${EPHPORT_VM_TIMEOUT:-900} \

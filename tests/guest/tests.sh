@@ -61,6 +61,7 @@ check insmod-ring-rounded sh -c 'insmod /modules/ephport.ko ring_size=100 &&
 check insmod-bad-detail not insmod /modules/ephport.ko detail=bogus
 check insmod-bad-ring not insmod /modules/ephport.ko ring_size=1
 check insmod-again insmod /modules/ephport.ko
+scenarios connect-first-after-load || failed=1
 # control closes under lockdown: connect()'s table is told before
 echo "perturb_table=0x$(awk '$3 == "table_perturb" {print $1}' /proc/kallsyms)" > $D/control
 # lockdown is one-way, so it comes last: read-only files stay open, control closes
