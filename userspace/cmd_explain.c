@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "explain.h"
 #include "render.h"
 #include "source.h"
 #include "view.h"

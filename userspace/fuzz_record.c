@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "explain.h"
 #include "record.h"
 #include "render.h"
 #include "search.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The reader's views of one search: human block, JSON, plain sentences. */
+/* The reader's views of one search: human block, one line, JSON; their helpers. */
 #ifndef EPHPORT_RENDER_H
 #define EPHPORT_RENDER_H
 
@@ -7,6 +7,9 @@
 #include <stdio.h>
 
 #include "search.h"
+
+/* Records count time in ns; the views print microseconds. */
+#define EP_NS_PER_US 1000.0
 
 /* "bind()", "connect()", "UDP": how the views name the walks. */
 extern const char *const ep_walk_names[EPHPORT_WALK_COUNT];
@@ -32,6 +35,5 @@ void ep_render_oneline(FILE *out, const struct ep_search *s, bool timestamps);
 void ep_render_json(FILE *out, const struct ep_search *s);
 void ep_render_lost(FILE *out, unsigned long long lost, unsigned long long seq,
 		    int json);
-void ep_explain(FILE *out, const struct ep_search *s);
 
 #endif /* EPHPORT_RENDER_H */
