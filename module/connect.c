@@ -6,8 +6,9 @@
  * /proc/kallsyms), and kallsyms must name exactly that pointer before the
  * module reads through it.
  *
- * The slot is read at a search's entry and again at its first sign of
- * walking (see ephport_search_connect_walking()): the kernel's own read
+ * The slot is read just before the kernel reads it (or at the search's
+ * entry, where that place is not found) and again at its first step
+ * after (see ephport_search_connect_walking()): the kernel's own read
  * lies between the two.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

@@ -29,9 +29,10 @@
 
 /*
  * Registered last to first: a search's helpers are watched before it
- * starts, but for UDP's draw and connect()'s port found, which are found
- * in udp_lib_get_port()'s and __inet_hash_connect()'s code once those are
- * attached (no search starts before all are: callers_known).
+ * starts, but for the places inside udp_lib_get_port() (its draw) and
+ * __inet_hash_connect() (its range, lock and port found), found in their
+ * code once those are attached (no search starts before all are:
+ * callers_known).
  */
 enum ephport_probe_id {
 	PROBE_GET_PORT,
@@ -193,6 +194,12 @@ static unsigned long draw_missed(void)
 	return kretprobe_missed(&probes[PROBE_DRAW]);
 }
 
+/* Bucket allocations the bucket probes lost, for want of an instance or nested. */
+static unsigned long bucket_missed(void)
+{
+	return kretprobe_missed(&probes[PROBE_BUCKET]) + kretprobe_missed(&probes[PROBE_BUCKET2]);
+}
+
 /*
  * inet_csk_get_port(sk, snum) or udp_lib_get_port(sk, snum, ...), probe
  * @id: a search when snum is 0.
@@ -214,6 +221,7 @@ static int port_search_enter(struct get_port_data *data, struct pt_regs *regs,
 		return 1;
 	data->search->draw_missed = id == PROBE_UDP_GET_PORT ?
 				    READ_ONCE(probes[PROBE_UDP_DRAW].kp.nmissed) : draw_missed();
+	data->search->bucket_missed = bucket_missed();
 	return 0;
 }
 
@@ -227,6 +235,9 @@ static void get_port_leave(struct get_port_data *data, struct pt_regs *regs)
 	/* a lost draw may have been the search's last: its entry never ran */
 	if (draw_missed() != data->search->draw_missed)
 		ephport_search_draws_lost(data->search);
+	/* ... and a lost bucket allocation, why it failed */
+	if (regs_return_value(regs) && bucket_missed() != data->search->bucket_missed)
+		ephport_search_alloc_failed(data->search);
 	ephport_search_end(data->search, (int)regs_return_value(regs),
 			   !!probes[PROBE_LOOKUP].symbol);
 }
@@ -476,12 +487,16 @@ static int connect_ranged_pre(struct kprobe *kp, struct pt_regs *regs)
  */
 static int connect_walking_pre(struct kprobe *kp, struct pt_regs *regs)
 {
+	bool locking = kp == &probes[PROBE_CONNECT_LOCKED].kp;
 	struct ephport_search *s;
 
-	this_cpu_inc(probe_hits[kp == &probes[PROBE_CONNECT_OK].kp ? PROBE_CONNECT_OK :
-				PROBE_CONNECT_LOCKED]);
+	this_cpu_inc(probe_hits[locking ? PROBE_CONNECT_LOCKED : PROBE_CONNECT_OK]);
 	s = ephport_search_of_task();
-	if (s && s->kind == EPHPORT_WALK_CONNECT)
+	if (!s || s->kind != EPHPORT_WALK_CONNECT)
+		return 0;
+	if (locking)
+		ephport_search_connect_locking(s, READ_ONCE(kp->nmissed) == s->locks_missed);
+	else
 		ephport_search_connect_walking(s);
 	return 0;
 }
@@ -492,6 +507,7 @@ static int connect_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct connect_data *data = (void *)ri->data;
 	struct sock *sk = (void *)regs_get_kernel_argument(regs, ARG_CONNECT_SK);
 	u64 hash = regs_get_kernel_argument(regs, ARG_CONNECT_HASH);
+	bool ranged;
 
 	this_cpu_inc(probe_hits[PROBE_CONNECT]);
 	/* a socket with a port only checks its 4-tuple */
@@ -501,10 +517,12 @@ static int connect_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (!smp_load_acquire(&callers_known))
 		return 1;
 	/* the begin waits for the range where that is seen */
-	data->search = ephport_search_begin_connect(sk, hash, checks_probed(),
-						    READ_ONCE(probes[PROBE_CONNECT_RANGED].symbol));
+	ranged = READ_ONCE(probes[PROBE_CONNECT_RANGED].symbol);
+	data->search = ephport_search_begin_connect(sk, hash, checks_probed(), ranged,
+						    READ_ONCE(probes[PROBE_CONNECT_LOCKED].symbol));
 	if (!data->search)
 		return 1;
+	data->search->locks_missed = READ_ONCE(probes[PROBE_CONNECT_LOCKED].kp.nmissed);
 	data->search->check_missed = checks_missed();
 	/* 7.x only: no other kernel's connect() draws */
 	if (EPHPORT_CONNECT_STRIDE)
@@ -767,14 +785,13 @@ static int text_extent_of(unsigned long addr, struct text_extent *e)
 /* A direct call: opcode and 32-bit displacement. */
 #define CALL_REL32_OPCODE 0xe8
 #define CALL_REL32_LEN 5
-/* Call depth tracking calls a thunk in the padding before the function. */
 /* More code than udp_lib_get_port() or __inet_hash_connect() have (2.4 KiB at most) */
 #define CALLER_CODE_MAX SZ_16K
 
 /*
  * The call at @insn (CALL_REL32_LEN bytes, returning to @site) is a direct
- * call of the function @name (kallsyms names its start), or of its
- * call-depth thunk in the padding before it.
+ * call of the function @name (kallsyms names its start) or of a clone of
+ * it, or of its call-depth thunk in the padding before it.
  */
 static bool calls(const u8 *insn, unsigned long site, const char *name)
 {
@@ -792,8 +809,12 @@ static bool calls(const u8 *insn, unsigned long site, const char *name)
 		at += strlen(pfx);
 	if (strncmp(at, name, len))
 		return false;
+	at += len;
+	/* GCC's clones of it with fewer arguments keep its place */
+	if (str_has_prefix(at, ".constprop.") || str_has_prefix(at, ".isra."))
+		at = strchrnul(at, '+');
 	/* the thunk is anywhere in the padding; the function, at its start */
-	return at != sym ? at[len] == '+' : str_has_prefix(at + len, start);
+	return str_has_prefix(sym, pfx) ? *at == '+' : str_has_prefix(at, start);
 }
 
 /*
@@ -830,48 +851,50 @@ static unsigned long find_call_site(const struct ephport_probe *in, const char *
 	return n == 1 ? found : 0;
 }
 
-/*
- * Where udp_lib_get_port() receives its draw: from its call of
- * get_random_u32() (no probe on get_random_u32(), no socket of the
- * module's own).
- */
-static unsigned long find_udp_draw_site(void)
+/* Probe @i is on an instruction found in its caller's code, not a symbol. */
+static bool is_site(int i)
 {
-	return find_call_site(&probes[PROBE_UDP_GET_PORT], "get_random_u32");
+	return i == PROBE_UDP_DRAW || i == PROBE_CONNECT_RANGED || i == PROBE_CONNECT_LOCKED ||
+	       i == PROBE_CONNECT_OK;
 }
 
-/*
- * Where connect() has found its port, after its read of the perturbation
- * slot and before its update: back from looking up the port's bind2
- * bucket, which every line calls once there (and inlines its bucket
- * creation).
- */
-static unsigned long find_connect_ok_site(void)
+/* Where site probe @i goes, read from its caller's code (0: not found). */
+static unsigned long find_site(int i)
 {
-	return find_call_site(&probes[PROBE_CONNECT], "inet_bind2_bucket_find");
-}
+	unsigned long site;
 
-/*
- * Where connect() has read its range (by the socket's own, where set),
- * just before it reads the perturbation slot: the begin is written there.
- */
-static unsigned long find_connect_ranged_site(void)
-{
-	return find_call_site(&probes[PROBE_CONNECT], "inet_sk_get_local_port_range");
-}
-
-/*
- * Where connect() locks a port it walks to, the first thing after its
- * read of the slot that every port it may take goes through: once per
- * such port (the reserved, and 6.15+'s pre-checked, are passed by
- * before).  PREEMPT_RT locks by another name, twice: not found there.
- */
-static unsigned long find_connect_locked_site(void)
-{
-	unsigned long site = find_call_site(&probes[PROBE_CONNECT], "_raw_spin_lock_bh");
-
-	/* the call itself: a connect() of the same start updates it while we wait */
-	return site ? site - CALL_REL32_LEN : 0;
+	switch (i) {
+	case PROBE_UDP_DRAW:
+		/*
+		 * where udp_lib_get_port() receives its draw (no probe on
+		 * get_random_u32(), no socket of the module's own)
+		 */
+		return find_call_site(&probes[PROBE_UDP_GET_PORT], "get_random_u32");
+	case PROBE_CONNECT_RANGED:
+		/* connect() has read its range, and is about to read its slot */
+		return find_call_site(&probes[PROBE_CONNECT], "inet_sk_get_local_port_range");
+	case PROBE_CONNECT_LOCKED:
+		/*
+		 * about to lock a port it walks to: the first thing after its
+		 * read of the slot that every port it may take goes through,
+		 * once per such port (the reserved, and 6.15+'s pre-checked, are
+		 * passed by before).  The call itself: a connect() that started
+		 * from the same port may hold that lock, and update the slot,
+		 * while this one waits.  PREEMPT_RT locks by another name,
+		 * twice: not found there.
+		 */
+		site = find_call_site(&probes[PROBE_CONNECT], "_raw_spin_lock_bh");
+		return site ? site - CALL_REL32_LEN : 0;
+	case PROBE_CONNECT_OK:
+		/*
+		 * the port found, the slot not yet updated: back from looking up
+		 * the port's bind2 bucket, which every line calls once there (and
+		 * inlines its bucket creation)
+		 */
+		return find_call_site(&probes[PROBE_CONNECT], "inet_bind2_bucket_find");
+	default:
+		return 0;
+	}
 }
 
 /* Where a draw made by probe @i's function counts as its search's. */
@@ -929,16 +952,7 @@ int ephport_probes_register(enum ephport_detail detail)
 	for (i = PROBE_COUNT - 1; i >= 0; i--) {
 		if (i == PROBE_LOOKUP && !lookup)
 			continue;
-		if (i == PROBE_UDP_DRAW)
-			err = register_at(&probes[i], find_udp_draw_site());
-		else if (i == PROBE_CONNECT_OK)
-			err = register_at(&probes[i], find_connect_ok_site());
-		else if (i == PROBE_CONNECT_RANGED)
-			err = register_at(&probes[i], find_connect_ranged_site());
-		else if (i == PROBE_CONNECT_LOCKED)
-			err = register_at(&probes[i], find_connect_locked_site());
-		else
-			err = register_one(&probes[i]);
+		err = is_site(i) ? register_at(&probes[i], find_site(i)) : register_one(&probes[i]);
 		if (!err && caller_extent(i) &&
 		    text_extent_of(probe_address(&probes[i]), caller_extent(i)))
 			pr_warn("%s: extent unknown, its draws are not followed\n",
@@ -996,7 +1010,9 @@ void ephport_probes_show(struct seq_file *m)
 			seq_printf(m, "%s %s missing (%pe%s): %s\n",
 				   p->symbols[0], kind, ERR_PTR(p->err),
 				   p->required ? ", required" :
-				   p->err == -ENOENT ? ", no such symbol: inlined or absent" : "",
+				   p->err != -ENOENT ? "" : is_site(i) ?
+				   ", not found once in its caller's code" :
+				   ", no such symbol: inlined or absent",
 				   p->purpose);
 	}
 	mutex_unlock(&probes_mutex);

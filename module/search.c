@@ -105,7 +105,6 @@ static void copy_comm(char *dst)
 	memset(dst + i, 0, TASK_COMM_LEN - i);
 }
 
-/* Written at the search's start, with the range as it is then. */
 /* The begin as the search starts: its range read now, as the kernel's is. */
 static void build_begin(struct ephport_search *s, struct ephport_record *rec)
 {
@@ -271,7 +270,8 @@ struct ephport_search *ephport_search_begin(struct sock *sk)
 }
 
 struct ephport_search *ephport_search_begin_connect(struct sock *sk, u64 hash,
-						    bool checks_probed, bool begin_later)
+						    bool checks_probed, bool begin_later,
+						    bool locks_probed)
 {
 	struct ephport_search *s = claim(sk, true);
 
@@ -283,6 +283,8 @@ struct ephport_search *ephport_search_begin_connect(struct sock *sk, u64 hash,
 	s->reasons_known = checks_probed;
 	s->perturb_rechecked = false;
 	s->perturb_used = false;
+	s->locks_counted = locks_probed && !EPHPORT_CHECK_PRECHECK;
+	s->locked = 0;
 	s->step_width = ephport_port_step_width(s->net);
 	s->stride_drawn = false;
 	s->stride_upper = 0;
@@ -310,7 +312,11 @@ void ephport_search_connect_ranged(struct ephport_search *s)
 	b->perturb_known = s->perturb_known;
 }
 
-/* connect()'s begin, held back until the slot's value is known to be the kernel's */
+/*
+ * connect()'s begin, held back until its end: some of its helpers are
+ * instruction probes, whose int3 handlers run as NMIs, where the ring's
+ * lock is not taken.
+ */
 static void write_held_begin(struct ephport_search *s)
 {
 	if (!s->begin_pending)
@@ -748,7 +754,30 @@ void ephport_search_connect_walking(struct ephport_search *s)
 	 */
 	s->perturb_used = s->perturb_known && ephport_connect_perturb(s->hash, &now) &&
 			  now == s->perturb;
-	write_held_begin(s);
+}
+
+void ephport_search_connect_locking(struct ephport_search *s, bool seen_all)
+{
+	if (!seen_all)
+		s->locks_counted = false;
+	s->locked++;
+	ephport_search_connect_walking(s);
+}
+
+/*
+ * Before 6.15 connect() locks every port it walks to but the reserved:
+ * with none of those in its range, as many locks as ports examined, or
+ * the walk derived is not the kernel's (a slot's value taken away and
+ * back between the module's two reads, say).  True when it cannot tell.
+ */
+static bool locks_agree(const struct ephport_search *s, int low, int high)
+{
+	const unsigned long *reserved = READ_ONCE(s->net->ipv4.sysctl_local_reserved_ports);
+
+	if (!s->locks_counted ||
+	    (reserved && find_next_bit(reserved, high + 1, low) <= high))
+		return true;
+	return s->locked == s->examined;
 }
 
 void ephport_search_alloc_failed(struct ephport_search *s)
@@ -844,7 +873,8 @@ static bool emit_connect_walk(struct ephport_search *s, int ret, int chosen)
 	s->draw[0] = offset;
 	s->nr_half = 1;
 	/* the walk ran dry where the kernel found nothing, and the reverse */
-	return emit_half_pass(s, 0, chosen) != !ret;
+	return emit_half_pass(s, 0, chosen) != !ret &&
+	       locks_agree(s, s->range_low, s->range_high);
 }
 
 void ephport_search_end_connect(struct ephport_search *s, int ret, bool checks_seen)

@@ -63,6 +63,7 @@ struct ephport_search {
 	u32 probed;			/* candidate lookups seen */
 	bool incomplete;
 	bool alloc_failed;		/* bind: a bucket of the port found was not allocated */
+	unsigned long bucket_missed;	/* ... the bucket probes' misses at the start */
 	bool capped;			/* candidates left unwritten */
 	bool draws_lost;		/* later passes cannot be reconstructed */
 	unsigned long draw_missed;	/* the draw probe's misses at the start */
@@ -78,6 +79,14 @@ struct ephport_search {
 	bool perturb_known;
 	bool perturb_rechecked;
 	bool perturb_used;
+	/*
+	 * ... and, where the lock site is probed and nothing passes a port
+	 * by before locking it (before 6.15), the ports it was about to lock
+	 * while every one was seen
+	 */
+	bool locks_counted;
+	u32 locked;
+	unsigned long locks_missed;	/* the lock site's misses at the start */
 	bool ranged;			/* ... read with its range, into @begin */
 	bool begin_pending;		/* ... the begin not written yet */
 	/*
@@ -136,12 +145,12 @@ void ephport_config_set(const struct ephport_config *config);
 struct ephport_search *ephport_search_begin(struct sock *sk);
 /* __inet_hash_connect() entry for a socket without a port. */
 struct ephport_search *ephport_search_begin_connect(struct sock *sk, u64 hash,
-						    bool checks_probed, bool begin_later);
+						    bool checks_probed, bool begin_later,
+						    bool locks_probed);
 /*
  * @begin_later: connect() is followed from entry, but its begin, with the
  * slot's value, is made when it has read its range, just before it reads
- * the slot (here), and written once its walk shows whether the kernel
- * read that value (ephport_search_connect_walking()).
+ * the slot (here, from an instruction probe), and written with its end.
  */
 void ephport_search_connect_ranged(struct ephport_search *s);
 /* The owning task's search in flight, or NULL: the helpers' cheap check. */
@@ -178,10 +187,13 @@ void ephport_search_checked(struct ephport_search *s, u16 port, int ret, bool tw
 			    bool seen_all);
 /*
  * connect()'s search has read its slot and not yet moved it: called from
- * each of its helpers between the two (a 4-tuple check, a new bucket,
- * 7.x's stride), and at a failed return (a failure moves nothing).
+ * each of its helpers between the two (a port about to be locked, a
+ * 4-tuple check, 7.x's stride, the port found), and at a failed return (a
+ * failure moves nothing).  NMI-safe: it reads, and writes no record.
  */
 void ephport_search_connect_walking(struct ephport_search *s);
+/* ... about to lock a port it walks to; @seen_all: no such call missed so far */
+void ephport_search_connect_locking(struct ephport_search *s, bool seen_all);
 /*
  * bind()'s own bucket allocation failed: get_port fails as if the range
  * had run dry.
