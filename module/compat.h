@@ -38,9 +38,10 @@
 /*
  * net.ipv4.ip_local_port_range, both ends inclusive, without waiting:
  * false, with nothing stored, when a writer kept it changing (or is
- * preempted mid-update on RT).
+ * preempted mid-update on RT).  @stamp: equal for two reads with no write
+ * in between (the seqcount), or, where the range is one word, no change.
  */
-static inline bool ephport_net_range(struct net *net, int *low, int *high)
+static inline bool ephport_net_range(struct net *net, int *low, int *high, u32 *stamp)
 {
 #ifdef EPHPORT_NET_RANGE_PACKED
 	/* 6.8+: one word, high << 16 | low, written with WRITE_ONCE() */
@@ -48,6 +49,7 @@ static inline bool ephport_net_range(struct net *net, int *low, int *high)
 
 	*low = range & 0xffff;
 	*high = range >> 16;
+	*stamp = range;
 	return true;
 #else
 	/* the seqlock's bare seqcount: its reader never takes the lock */
@@ -63,6 +65,7 @@ static inline bool ephport_net_range(struct net *net, int *low, int *high)
 			if (!read_seqcount_retry(sc, seq)) {
 				*low = lo;
 				*high = hi;
+				*stamp = seq;
 				return true;
 			}
 		}
@@ -90,12 +93,15 @@ static inline void ephport_sock_range(const struct sock *sk, int *low,
 #endif
 }
 
-/* The range this socket's search uses, as inet_sk_get_local_port_range(). */
-static inline bool ephport_search_range(struct sock *sk, int *low, int *high)
+/*
+ * The range this socket's search uses, as inet_sk_get_local_port_range();
+ * @stamp as ephport_net_range()'s.
+ */
+static inline bool ephport_search_range(struct sock *sk, int *low, int *high, u32 *stamp)
 {
 	int sock_low, sock_high;
 
-	if (!ephport_net_range(sock_net(sk), low, high))
+	if (!ephport_net_range(sock_net(sk), low, high, stamp))
 		return false;
 	ephport_sock_range(sk, &sock_low, &sock_high);
 	ephport_apply_sock_range(low, high, sock_low, sock_high);

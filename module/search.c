@@ -125,7 +125,7 @@ static void build_begin(struct ephport_search *s, struct ephport_record *rec)
 	b->reuseport = sk->sk_reuseport;
 	b->op = s->kind == EPHPORT_WALK_CONNECT ? EPHPORT_OP_CONNECT : EPHPORT_OP_BIND;
 	/* 0-0 (and incomplete): a writer kept the range changing */
-	if (!ephport_net_range(s->net, &low, &high)) {
+	if (!ephport_net_range(s->net, &low, &high, &s->range_stamp)) {
 		s->incomplete = true;
 		/* bind reads it again at each draw; the others have no draw to check */
 		if (s->kind != EPHPORT_WALK_BIND)
@@ -488,6 +488,7 @@ bool ephport_search_half_pass(struct ephport_search *s, u32 ceil, bool missed)
 	struct ephport_half_pass hp;
 	unsigned int n = s->nr_half;
 	int low, high;
+	u32 stamp;
 
 	if (s->draws_lost)
 		return false;
@@ -495,8 +496,14 @@ bool ephport_search_half_pass(struct ephport_search *s, u32 ceil, bool missed)
 		emit_half_pass(s, n - 1, -1);
 		ephport_ring_kick();
 	}
+	/*
+	 * The kernel read the range between the module's read at the
+	 * search's start and this one (the previous half's draw, if any,
+	 * read it too): a write in between may have given it another, even
+	 * of the same width.
+	 */
 	if (missed || n == EPHPORT_MAX_HALF_PASSES ||
-	    !ephport_search_range(s->sk, &low, &high))
+	    !ephport_search_range(s->sk, &low, &high, &stamp) || stamp != s->range_stamp)
 		goto lost;
 	if (n && ephport_half_pass_end(&walk,
 				       READ_ONCE(s->net->ipv4.sysctl_ip_autobind_reuse)) ==
@@ -723,9 +730,10 @@ void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
 static bool range_unchanged(struct ephport_search *s)
 {
 	int low, high, sock_low, sock_high;
+	u32 stamp;
 
 	ephport_sock_range(s->sk, &sock_low, &sock_high);
-	return ephport_search_range(s->sk, &low, &high) && low == s->range_low &&
+	return ephport_search_range(s->sk, &low, &high, &stamp) && low == s->range_low &&
 	       high == s->range_high && sock_low == s->sock_low && sock_high == s->sock_high;
 }
 

@@ -1708,6 +1708,57 @@ static bool bind_alloc_failure(void)
 	return true;
 }
 
+/*
+ * bind(0) over an empty range while a writer moves it by one step and back,
+ * keeping its width: the kernel may read one range and the module, at
+ * the draw, the other, with the same bound.  Every complete search must
+ * then take the first port it tried (the range is empty); one the module
+ * cannot be sure of says incomplete=1.
+ */
+static bool bind_range_same_width(void)
+{
+	enum { LOW = 40000, WIDTH = 1000, SHIFT = 2, BINDS = 1200 };
+	int i, bound = 0, complete = 0, incomplete = 0;
+	pid_t writer;
+
+	set_range(LOW, LOW + WIDTH - 1);
+	control("clear detail=candidates");
+	writer = fork();
+	if (!writer)
+		for (i = 0;; i ^= SHIFT)
+			set_range(LOW + i, LOW + i + WIDTH - 1);
+	for (i = 0; i < BINDS; i++) {
+		struct bound b = bind_socket(AF_INET, SOCK_STREAM, 0, false, false, 0, 0);
+
+		bound += !b.err;
+		close_all(&b, 1);
+	}
+	kill(writer, SIGKILL);
+	waitpid(writer, NULL, 0);
+	load_trace();
+	control("detail=passes");
+	set_range(32768, 60999);
+	for (i = 0; i < trace.n; i++) {
+		const struct search *s = &trace.s[i];
+
+		if (!s->has_begin || !s->has_end || s->begin.pid != getpid() || s->end.err)
+			continue;
+		if (s->end.incomplete) {
+			incomplete++;
+			continue;
+		}
+		complete++;
+		EXPECT(s->npass == 1 && s->pass[0].examined == 1 && !s->nverdict[EPHPORT_INUSE],
+		       "search %llu on %d: %d passes, %lld examined, %d in use, in an empty range",
+		       s->id, s->end.port, s->npass, s->npass ? s->pass[0].examined : -1,
+		       s->nverdict[EPHPORT_INUSE]);
+	}
+	printf("# bind-range-same-width: %d binds, %d complete, %d incomplete\n", bound,
+	       complete, incomplete);
+	EXPECT(bound == BINDS && complete, "%d of %d binds, %d complete", bound, BINDS, complete);
+	return true;
+}
+
 /* connect()'s children at once, each with its connects to one destination. */
 enum { CONNECTERS = 8, CONNECTS_EACH = 50 };
 
@@ -3519,6 +3570,7 @@ static const struct scenario scenarios[] = {
 	{ "connect-timewait", connect_timewait },
 	{ "connect-perturb-unknown", connect_perturb_unknown },
 	{ "connect-concurrent", connect_concurrent },
+	{ "bind-range-same-width", bind_range_same_width },
 	{ "bind-alloc-failure", bind_alloc_failure },
 	{ "connect-first-after-load", connect_first_after_load },
 	{ "udp-ipv4", udp_ipv4 },
