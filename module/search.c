@@ -127,9 +127,8 @@ static void build_begin(struct ephport_search *s, struct ephport_record *rec)
 	/* 0-0 (and incomplete): a writer kept the range changing */
 	if (!ephport_net_range(s->net, &low, &high, &s->range_stamp)) {
 		s->incomplete = true;
-		/* bind reads it again at each draw; the others have no draw to check */
-		if (s->kind != EPHPORT_WALK_BIND)
-			s->draws_lost = true;
+		/* without a first stamp, no later read proves anything */
+		s->draws_lost = true;
 	}
 	b->range_low = low;
 	b->range_high = high;
@@ -291,7 +290,13 @@ struct ephport_search *ephport_search_begin_connect(struct sock *sk, u64 hash,
 	s->begin_pending = begin_later;
 	s->ranged = false;
 	if (begin_later) {
+		int low, high;
+
 		s->perturb_known = false;
+		/* the stamps the range site's reads must match */
+		if (!ephport_net_range(s->net, &low, &high, &s->range_stamp))
+			s->draws_lost = true;
+		ephport_sock_range(sk, &s->sock_low, &s->sock_high);
 		return tracked(s);
 	}
 	s->perturb_known = ephport_connect_perturb(hash, &s->perturb);
@@ -302,10 +307,16 @@ void ephport_search_connect_ranged(struct ephport_search *s)
 {
 	struct ephport_begin *b = &s->begin.begin;
 
+	u32 entry_stamp = s->range_stamp;
+	int sock_low = s->sock_low, sock_high = s->sock_high;
+
 	if (!s->begin_pending || s->ranged)
 		return;
 	s->ranged = true;
 	build_begin(s, &s->begin);
+	/* the kernel read the range between entry and here: written meanwhile? */
+	if (s->range_stamp != entry_stamp || s->sock_low != sock_low || s->sock_high != sock_high)
+		s->draws_lost = true;
 	/* last, nearest the kernel's own read */
 	s->perturb_known = ephport_connect_perturb(s->hash, &s->perturb);
 	b->perturb = s->perturb;
@@ -487,7 +498,7 @@ bool ephport_search_half_pass(struct ephport_search *s, u32 ceil, bool missed)
 	struct ephport_walk walk = s->walk;
 	struct ephport_half_pass hp;
 	unsigned int n = s->nr_half;
-	int low, high;
+	int low, high, sock_low, sock_high;
 	u32 stamp;
 
 	if (s->draws_lost)
@@ -500,10 +511,13 @@ bool ephport_search_half_pass(struct ephport_search *s, u32 ceil, bool missed)
 	 * The kernel read the range between the module's read at the
 	 * search's start and this one (the previous half's draw, if any,
 	 * read it too): a write in between may have given it another, even
-	 * of the same width.
+	 * of the same width.  The socket's own is set without its lock.
 	 */
 	if (missed || n == EPHPORT_MAX_HALF_PASSES ||
 	    !ephport_search_range(s->sk, &low, &high, &stamp) || stamp != s->range_stamp)
+		goto lost;
+	ephport_sock_range(s->sk, &sock_low, &sock_high);
+	if (sock_low != s->sock_low || sock_high != s->sock_high)
 		goto lost;
 	if (n && ephport_half_pass_end(&walk,
 				       READ_ONCE(s->net->ipv4.sysctl_ip_autobind_reuse)) ==
@@ -733,7 +747,8 @@ static bool range_unchanged(struct ephport_search *s)
 	u32 stamp;
 
 	ephport_sock_range(s->sk, &sock_low, &sock_high);
-	return ephport_search_range(s->sk, &low, &high, &stamp) && low == s->range_low &&
+	return ephport_search_range(s->sk, &low, &high, &stamp) && stamp == s->range_stamp &&
+	       low == s->range_low &&
 	       high == s->range_high && sock_low == s->sock_low && sock_high == s->sock_high;
 }
 

@@ -68,7 +68,7 @@ struct ephport_search {
 	bool draws_lost;		/* later passes cannot be reconstructed */
 	unsigned long draw_missed;	/* the draw probe's misses at the start */
 	int range_low, range_high;	/* connect, UDP: the range read at entry */
-	u32 range_stamp;		/* ... its stamp, which bind's draws must see */
+	u32 range_stamp;		/* the range's stamp at the start, all walks */
 	int sock_low, sock_high;	/* ... and the socket's own, as set then */
 	/*
 	 * connect: the peer's hash and its perturbation slot's value just
