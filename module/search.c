@@ -501,8 +501,9 @@ bool ephport_search_half_pass(struct ephport_search *s, u32 ceil, bool missed)
 	int low, high, sock_low, sock_high;
 	u32 stamp;
 
-	if (s->draws_lost)
-		return false;
+	/* a kprobe that traps rather than going through ftrace runs as an NMI */
+	if (s->draws_lost || in_nmi())
+		goto lost;
 	if (n > s->nr_written) {
 		emit_half_pass(s, n - 1, -1);
 		ephport_ring_kick();
@@ -845,23 +846,28 @@ static bool connect_stride_known(const struct ephport_search *s,
 
 /*
  * Every failed 4-tuple check was of a port the walk passed by before it
- * reached the chosen one (@index in @sweep), or before it ran dry.
+ * reached the chosen one (@index in its last sweep), or before it ran dry,
+ * and they came in the walk's order: for a failed search, whose walk
+ * covers every port whatever its start, the order is what tells.
  */
 static bool checks_on_walk(const struct ephport_search *s, const struct ephport_half_pass *hp,
 			   unsigned int offset, unsigned int sweeps, int index)
 {
+	long long last = -1;
 	unsigned int i, sweep;
 
 	for (i = 0; i < s->nr_established; i++) {
-		bool before = false;
+		long long at_walk = -1;
 
-		for (sweep = 0; sweep < sweeps && !before; sweep++) {
+		for (sweep = 0; sweep < sweeps && at_walk < 0; sweep++) {
 			int at = ephport_candidate_index(hp, offset + sweep, s->established[i]);
 
-			before = at >= 0 && (sweep + 1 < sweeps || index < 0 || at < index);
+			if (at >= 0 && (sweep + 1 < sweeps || index < 0 || at < index))
+				at_walk = (long long)sweep * EPHPORT_PORTS + at;
 		}
-		if (!before)
+		if (at_walk <= last)
 			return false;
+		last = at_walk;
 	}
 	return true;
 }

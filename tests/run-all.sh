@@ -137,12 +137,18 @@ echo "# kernels booted: $(printf '%s\n' "${booted[@]}" | sort -u | tr '\n' ' ')"
 	sed -n 's/^# capacity| //p' "$log/vm-${lines[0]}-amd64.out"
 } > "$log/capacity.txt"
 # the reliability figures the guest tests print, for docs/reliability.md
-{
-	echo "# connect() under contention: 8 processes x 50 connect()s to one destination (connect-concurrent)"
+figures() {
+	local f job
 	for f in "$log"/vm-*.out; do
 		job=$(basename "$f" .out)
-		sed -n "s/^# connect-concurrent: /${job#vm-}: /p" "$f"
+		sed -n "s/^# $1: /${job#vm-}: /p" "$f"
 	done
+}
+{
+	echo "# connect() under contention: 8 processes x 50 connect()s to one destination (connect-concurrent)"
+	figures connect-concurrent
+	echo "# bind(0) over an empty range shifted by 2 and back, width kept (bind-range-same-width)"
+	figures bind-range-same-width
 } > "$log/reliability.txt"
 echo "$(date -u +%F): $passed passed, $failed failed, $skipped skipped in $((SECONDS - start)) s; lines: $(for l in "${lines[@]}"; do printf '%s (%s) ' "$l" "$(EPHPORT_LINE=$l "$top/tests/vm/vm.sh" abi)"; done)" \
 	> "$log/summary.txt"
