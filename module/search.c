@@ -372,7 +372,7 @@ static bool check_failed(const struct ephport_search *s, int port)
 /*
  * Why the walk passed @port by, or took it.  connect() skips a port a
  * bind() user holds without checking its 4-tuple: a port neither reserved
- * nor checked was held by one, when every check was seen.
+ * nor checked was held by one, when every check was seen (before 6.15).
  */
 static enum ephport_verdict verdict_of(const struct ephport_search *s, int port,
 				       bool chosen)
@@ -385,7 +385,14 @@ static enum ephport_verdict verdict_of(const struct ephport_search *s, int port,
 		return EPHPORT_RESERVED;
 	if (!reasons)
 		return EPHPORT_INUSE;
-	return check_failed(s, port) ? EPHPORT_ESTABLISHED : EPHPORT_BIND_BUCKET;
+	if (check_failed(s, port))
+		return EPHPORT_ESTABLISHED;
+	/*
+	 * 6.15+ passes by a port whose bucket looks bind()'s without a
+	 * check, and a bucket another connect() is creating looks so for an
+	 * instant (its fastreuse is set after it is hashed): in use, no more.
+	 */
+	return EPHPORT_CHECK_PRECHECK ? EPHPORT_INUSE : EPHPORT_BIND_BUCKET;
 }
 
 static void emit_candidates(struct ephport_search *s, struct ephport_batch *batch,
