@@ -1731,15 +1731,17 @@ static bool bind_alloc_failure(void)
 }
 
 /*
- * bind(0) over an empty range while a writer moves it by one step and back,
- * keeping its width: the kernel may read one range and the module, at
- * the draw, the other, with the same bound.  Every complete search must
+ * bind(0) over an empty range while a writer moves it two ports on at a
+ * time, keeping its width: the kernel may read one range and the module,
+ * at the draw, the next, with the same bound.  Every complete search must
  * then take the first port it tried (the range is empty); one the module
- * cannot be sure of says incomplete=1.
+ * cannot be sure of says incomplete=1.  The writer comes back to a range
+ * only after SHIFTS others: from 6.8 the range is one word, and one moved
+ * and moved back between the module's two reads is beyond its sight.
  */
 static bool bind_range_same_width(void)
 {
-	enum { LOW = 40000, WIDTH = 1000, SHIFT = 2, BINDS = 1200 };
+	enum { LOW = 40000, WIDTH = 1000, SHIFTS = 10000, BINDS = 1200 };
 	int i, bound = 0, complete = 0, incomplete = 0;
 	pid_t writer;
 
@@ -1747,8 +1749,8 @@ static bool bind_range_same_width(void)
 	control("clear detail=candidates");
 	writer = fork();
 	if (!writer)
-		for (i = 0;; i ^= SHIFT)
-			set_range(LOW + i, LOW + i + WIDTH - 1);
+		for (i = 0;; i = (i + 1) % SHIFTS)
+			set_range(LOW + 2 * i, LOW + 2 * i + WIDTH - 1);
 	for (i = 0; i < BINDS; i++) {
 		struct bound b = bind_socket(AF_INET, SOCK_STREAM, 0, false, false, 0, 0);
 
