@@ -221,7 +221,9 @@ static int port_search_enter(struct get_port_data *data, struct pt_regs *regs,
 		return 1;
 	data->search->draw_missed = id == PROBE_UDP_GET_PORT ?
 				    READ_ONCE(probes[PROBE_UDP_DRAW].kp.nmissed) : draw_missed();
-	data->search->bucket_missed = bucket_missed();
+	/* bind()'s buckets only: UDP allocates none of them */
+	if (id == PROBE_GET_PORT)
+		data->search->bucket_missed = bucket_missed();
 	return 0;
 }
 

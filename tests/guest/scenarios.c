@@ -1638,6 +1638,21 @@ static bool connect_timewait(void)
 }
 
 /*
+ * One connect() to the listener @lfd (closed after) at @peer, into @c, in
+ * a cleared trace: the traced search that ended on its port, or NULL.
+ */
+static struct search *traced_connect(int lfd, const struct sockaddr_storage *peer,
+				     struct bound *c)
+{
+	control("clear");
+	*c = connect_socket(peer, SOCK_STREAM, 0, 0);
+	load_trace();
+	close_all(c, 1);
+	close(lfd);
+	return c->err ? NULL : op_ending(EPHPORT_OP_CONNECT, c->port, 0);
+}
+
+/*
  * The first connect() after the module is loaded (run just after insmod):
  * its walk is known, whatever connect()s ran or were running before.
  */
@@ -1650,13 +1665,8 @@ static bool connect_first_after_load(void)
 
 	lfd = loopback_listener(AF_INET, SOCK_STREAM, 5005, &peer);
 	EXPECT(lfd >= 0 && !perturb_table_from_kallsyms(), "listener or perturb_table");
-	control("clear");
-	c = connect_socket(&peer, SOCK_STREAM, 0, 0);
-	load_trace();
-	close_all(&c, 1);
-	close(lfd);
+	s = traced_connect(lfd, &peer, &c);
 	EXPECT(!c.err, "connect: %s", strerror(c.err));
-	s = op_ending(EPHPORT_OP_CONNECT, c.port, 0);
 	EXPECT(s && !s->end.incomplete, "the connect() on %d: %s", c.port,
 	       s ? "incomplete" : "not traced");
 	return connect_walk_agrees(s, c.port);
@@ -1954,13 +1964,8 @@ static bool connect_perturb_unknown(void)
 	read_file(DEBUGFS "control", now, sizeof(now));
 	EXPECT(err == EINVAL && !strcmp(now, "detail=passes pid=0 netns=0 perturb_table=unset\n"),
 	       "a wrong table address: %s, control now %s", strerror(err), now);
-	control("clear");
-	c = connect_socket(&peer, SOCK_STREAM, 0, 0);
-	load_trace();
-	close_all(&c, 1);
-	close(lfd);
+	s = traced_connect(lfd, &peer, &c);
 	EXPECT(!c.err, "connect: %s", strerror(c.err));
-	s = op_ending(EPHPORT_OP_CONNECT, c.port, 0);
 	EXPECT(s, "no traced connect ended on %d", c.port);
 	EXPECT(s->begin.perturb < 0 && s->end.incomplete && !s->npass,
 	       "search %llu: perturb %lld, incomplete %d, %d passes", s->id,
