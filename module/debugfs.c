@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The debugfs files (debugfs.h): what each shows and what each accepts. */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>

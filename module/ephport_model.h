@@ -216,6 +216,7 @@ struct ephport_half_pass {
 	unsigned int remaining;	/* width, rounded down to even when above 1 */
 	enum ephport_half half;
 	bool relax;
+	bool connect;		/* sweeps from low's parity up, not odd first */
 	unsigned int step;	/* 2; 1 for connect() with a socket range (6.8+) */
 	unsigned int sweeps;	/* parity sweeps: 2, or 1 */
 	/*
@@ -280,6 +281,7 @@ static inline void ephport_half_pass_begin(struct ephport_walk *walk,
 	if (hp->remaining > 1)
 		hp->remaining &= ~1U;
 	hp->relax = walk->relax;
+	hp->connect = false;
 	hp->step = 2;
 	hp->sweeps = EPHPORT_PARITY_PASSES;
 	hp->stride = 1;
@@ -402,6 +404,56 @@ static inline int ephport_candidate_index(const struct ephport_half_pass *hp,
 }
 
 /*
+ * The walk, in the kernel's order: a half pass's sweeps one after the
+ * other, each trying ephport_sweep_port(sw, 0 .. length - 1).  bind()
+ * sweeps from its draw's odd offset, then one less; connect() from its
+ * offset (already of low's parity), then one more.  Module, simulator and
+ * tests walk with this and nothing else.
+ */
+struct ephport_sweep {
+	const struct ephport_half_pass *hp;
+	unsigned int draw;	/* bind's draw, or connect's offset */
+	unsigned int n;		/* sweeps begun */
+	unsigned int offset;	/* the current sweep's */
+	unsigned int length;	/* ports it tries when nothing stops it */
+};
+
+static inline void ephport_sweep_init(struct ephport_sweep *sw,
+				      const struct ephport_half_pass *hp,
+				      unsigned int draw)
+{
+	sw->hp = hp;
+	sw->draw = draw;
+	sw->n = 0;
+	sw->offset = 0;
+	sw->length = 0;
+}
+
+/* Moves on to the next sweep; false once the half pass has none left. */
+static inline bool ephport_sweep_next(struct ephport_sweep *sw)
+{
+	if (sw->n == sw->hp->sweeps)
+		return false;
+	sw->offset = sw->hp->connect ? sw->draw + sw->n :
+		     ephport_pass_offset(sw->draw, sw->n);
+	sw->length = ephport_pass_length(sw->hp);
+	sw->n++;
+	return true;
+}
+
+static inline int ephport_sweep_port(const struct ephport_sweep *sw,
+				     unsigned int i)
+{
+	return ephport_candidate(sw->hp, sw->offset, i);
+}
+
+/* Where the current sweep tries @port, or -1. */
+static inline int ephport_sweep_index(const struct ephport_sweep *sw, int port)
+{
+	return ephport_candidate_index(sw->hp, sw->offset, port);
+}
+
+/*
  * __inet_hash_connect()'s one read of the range, both ends inclusive.
  * @sock_range: the socket set IP_LOCAL_PORT_RANGE and the kernel (6.8+)
  * then walks every port in one sweep; otherwise ports of low's parity
@@ -416,6 +468,7 @@ static inline void ephport_connect_begin(int range_low, int range_high,
 	hp->remaining = (unsigned int)(hp->high - hp->low);
 	hp->half = EPHPORT_HALF_WHOLE;
 	hp->relax = false;
+	hp->connect = true;
 	hp->step = sock_range ? 1 : 2;
 	hp->sweeps = 1;
 	hp->stride = 1;
@@ -534,6 +587,40 @@ static inline unsigned int ephport_udp_slot_of(const struct ephport_udp_walk *w,
 }
 
 /*
+ * UDP's walk in the kernel's order: the ports in range it visits, slot
+ * after slot from @slot on.
+ */
+struct ephport_udp_iter {
+	const struct ephport_udp_walk *w;
+	unsigned int slot, k;
+};
+
+static inline void ephport_udp_iter_init(struct ephport_udp_iter *it,
+					 const struct ephport_udp_walk *w,
+					 unsigned int slot)
+{
+	it->w = w;
+	it->slot = slot;
+	it->k = 0;
+}
+
+/* The next port in range, or -1 past the last slot. */
+static inline int ephport_udp_next(struct ephport_udp_iter *it)
+{
+	while (it->slot < it->w->slots) {
+		int port = ephport_udp_port(it->w, it->slot, it->k);
+
+		if (++it->k == ephport_udp_slot_length(it->w)) {
+			it->k = 0;
+			it->slot++;
+		}
+		if (ephport_udp_in_range(it->w, port))
+			return port;
+	}
+	return -1;
+}
+
+/*
  * Ports in range visited up to and including @port, which the walk found:
  * the slots before its own in closed form, its own slot walked.  0 when
  * the walk never visits @port.
@@ -542,14 +629,15 @@ static inline unsigned int ephport_udp_examined_to(const struct ephport_udp_walk
 						   int port)
 {
 	unsigned int s = ephport_udp_slot_of(w, port);
-	unsigned int n = ephport_udp_in_slots(w, s), k;
+	unsigned int n = ephport_udp_in_slots(w, s);
+	struct ephport_udp_iter it;
+	int p;
 
 	if (!ephport_udp_in_range(w, port))
 		return 0;
-	for (k = 0; k < ephport_udp_slot_length(w); k++) {
-		int p = ephport_udp_port(w, s, k);
-
-		n += ephport_udp_in_range(w, p);
+	ephport_udp_iter_init(&it, w, s);
+	while (it.slot == s && (p = ephport_udp_next(&it)) >= 0) {
+		n++;
 		if (p == port)
 			return n;
 	}

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Probe registration: the table, the call sites found at load, the probes file. */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kallsyms.h>

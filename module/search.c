@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Search slots, configuration and records: the walks' shared core (search.h). */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
@@ -396,8 +397,7 @@ static enum ephport_verdict verdict_of(const struct ephport_search *s, int port,
 }
 
 static void emit_candidates(struct ephport_search *s, struct ephport_batch *batch,
-			    const struct ephport_half_pass *hp,
-			    unsigned int offset, unsigned int count,
+			    const struct ephport_sweep *sw, unsigned int count,
 			    int chosen_index, unsigned int *budget)
 {
 	struct ephport_record rec = {
@@ -408,7 +408,7 @@ static void emit_candidates(struct ephport_search *s, struct ephport_batch *batc
 	unsigned int i;
 
 	for (i = 0; i < count; i++) {
-		int port = ephport_candidate(hp, offset, i);
+		int port = ephport_sweep_port(sw, i);
 
 		if (!*budget) {
 			s->capped = true;
@@ -456,30 +456,28 @@ static bool emit_half_pass(struct ephport_search *s, unsigned int h, int chosen)
 	};
 	unsigned int budget = EPHPORT_CANDIDATES_PER_HANDLER;
 	struct ephport_batch *batch = &s->batch;
+	struct ephport_sweep sw;
 	bool exhausted = true;
-	unsigned int parity;
 
 	rec.pass.has_step = s->kind != EPHPORT_WALK_BIND;
 	rec.pass.step = hp->step;
 	if (EPHPORT_CONNECT_STRIDE && s->kind == EPHPORT_WALK_CONNECT)
 		rec.pass.stride = hp->stride;
-	for (parity = 0; parity < hp->sweeps; parity++) {
-		/* connect(): low's parity, then the next; bind: odd, then one less */
-		unsigned int offset = s->kind == EPHPORT_WALK_CONNECT ? s->draw[h] + parity :
-				      ephport_pass_offset(s->draw[h], parity);
-		int index = chosen < 0 ? -1 : ephport_candidate_index(hp, offset, chosen);
-		unsigned int count = index < 0 ? ephport_pass_length(hp) : index + 1;
+	ephport_sweep_init(&sw, hp, s->draw[h]);
+	while (ephport_sweep_next(&sw)) {
+		int index = chosen < 0 ? -1 : ephport_sweep_index(&sw, chosen);
+		unsigned int count = index < 0 ? sw.length : index + 1;
 
 		rec.pass.pass = ++s->pass_no;
-		rec.pass.offset = offset;
-		rec.pass.start = ephport_candidate(hp, offset, 0);
+		rec.pass.offset = sw.offset;
+		rec.pass.start = ephport_sweep_port(&sw, 0);
 		rec.pass.examined = count;
 		if (s->detail >= EPHPORT_DETAIL_PASSES) {
 			trace_pass(s->id, &rec.pass);
 			batch_add(batch, &rec);
 		}
 		if (s->detail == EPHPORT_DETAIL_CANDIDATES)
-			emit_candidates(s, batch, hp, offset, count, index, &budget);
+			emit_candidates(s, batch, &sw, count, index, &budget);
 		s->examined += count;
 		if (index >= 0) {
 			exhausted = false;
@@ -652,7 +650,8 @@ static void emit_udp(struct ephport_search *s, int chosen)
 	unsigned int budget = EPHPORT_CANDIDATES_PER_HANDLER;
 	struct ephport_batch *batch = &s->batch;
 	struct ephport_udp_walk w;
-	unsigned int slot, k;
+	struct ephport_udp_iter it;
+	int port;
 
 	ephport_udp_begin(s->range_low, s->range_high, s->udp_draw, s->udp_slots, &w);
 	s->examined = chosen > 0 ? ephport_udp_examined_to(&w, chosen) :
@@ -675,24 +674,19 @@ static void emit_udp(struct ephport_search *s, int chosen)
 		batch_add(batch, &rec);
 	}
 	/* at most 2^16 steps, each a few instructions, with preemption off */
-	for (slot = 0; s->detail == EPHPORT_DETAIL_CANDIDATES && slot < w.slots; slot++)
-		for (k = 0; k < ephport_udp_slot_length(&w); k++) {
-			int port = ephport_udp_port(&w, slot, k);
-
-			if (!ephport_udp_in_range(&w, port))
-				continue;
-			if (!budget--) {
-				s->capped = true;
-				goto out;
-			}
-			cand.cand.port = port;
-			cand.cand.verdict = verdict_of(s, port, port == chosen);
-			trace_candidate(s->id, &cand.cand);
-			batch_add(batch, &cand);
-			if (port == chosen)
-				goto out;
+	ephport_udp_iter_init(&it, &w, 0);
+	while (s->detail == EPHPORT_DETAIL_CANDIDATES && (port = ephport_udp_next(&it)) >= 0) {
+		if (!budget--) {
+			s->capped = true;
+			break;
 		}
-out:
+		cand.cand.port = port;
+		cand.cand.verdict = verdict_of(s, port, port == chosen);
+		trace_candidate(s->id, &cand.cand);
+		batch_add(batch, &cand);
+		if (port == chosen)
+			break;
+	}
 	check_verdicts(s);
 	batch_flush(batch);
 }
@@ -861,16 +855,18 @@ static bool checks_on_walk(const struct ephport_search *s, const struct ephport_
 			   unsigned int offset, unsigned int sweeps, int index)
 {
 	long long last = -1;
-	unsigned int i, sweep;
+	unsigned int i;
 
 	for (i = 0; i < s->nr_established; i++) {
+		struct ephport_sweep sw;
 		long long at_walk = -1;
 
-		for (sweep = 0; sweep < sweeps && at_walk < 0; sweep++) {
-			int at = ephport_candidate_index(hp, offset + sweep, s->established[i]);
+		ephport_sweep_init(&sw, hp, offset);
+		while (at_walk < 0 && sw.n < sweeps && ephport_sweep_next(&sw)) {
+			int at = ephport_sweep_index(&sw, s->established[i]);
 
-			if (at >= 0 && (sweep + 1 < sweeps || index < 0 || at < index))
-				at_walk = (long long)sweep * EPHPORT_PORTS + at;
+			if (at >= 0 && (sw.n < sweeps || index < 0 || at < index))
+				at_walk = (long long)(sw.n - 1) * EPHPORT_PORTS + at;
 		}
 		if (at_walk <= last)
 			return false;
@@ -890,7 +886,8 @@ static bool checks_on_walk(const struct ephport_search *s, const struct ephport_
 static bool emit_connect_walk(struct ephport_search *s, int ret, int chosen)
 {
 	struct ephport_half_pass *hp = &s->half[0];
-	unsigned int sweep, offset;
+	struct ephport_sweep sw;
+	unsigned int offset;
 	int index = -1;
 
 	if (!s->perturb_used || (ret && ret != -EADDRNOTAVAIL) || s->draws_lost ||
@@ -901,10 +898,11 @@ static bool emit_connect_walk(struct ephport_search *s, int ret, int chosen)
 	if (!connect_stride_known(s, hp))
 		return false;
 	offset = ephport_connect_offset(hp, s->perturb, s->hash);
-	for (sweep = 0; chosen > 0 && index < 0 && sweep < hp->sweeps; sweep++)
-		index = ephport_candidate_index(hp, offset + sweep, chosen);
+	ephport_sweep_init(&sw, hp, offset);
+	while (chosen > 0 && index < 0 && ephport_sweep_next(&sw))
+		index = ephport_sweep_index(&sw, chosen);
 	if ((chosen > 0 && index < 0) ||
-	    !checks_on_walk(s, hp, offset, chosen > 0 ? sweep : hp->sweeps, index))
+	    !checks_on_walk(s, hp, offset, chosen > 0 ? sw.n : hp->sweeps, index))
 		return false;
 	s->draw[0] = offset;
 	s->nr_half = 1;

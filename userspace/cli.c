@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The shared command-line pieces (cli.h): global options, exit codes, errors. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Histograms of chosen ports, ports examined and search times (hist.h). */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>

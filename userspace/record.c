@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Record parsing: a text line or a binary record into struct ep_record. */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>

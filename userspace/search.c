@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Record lines assembled into whole searches; gaps in seq counted as lost. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

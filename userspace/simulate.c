@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The three searches run on the model's walk iterator (simulate.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -61,24 +62,29 @@ static void pass_init(struct sim_run *run, struct ep_record *pass,
 	pass->parity = start & 1 ? EPHPORT_ODD : EPHPORT_EVEN;
 }
 
-/* One parity sweep; returns the port it settles on, or -1. */
-static int sweep(struct sim_run *run, const struct ephport_half_pass *hp,
-		 unsigned int offset)
+/* A half pass's sweeps until one settles on a port; returns it, or -1. */
+static int sweeps(struct sim_run *run, const struct ephport_half_pass *hp,
+		  unsigned int draw)
 {
-	unsigned int i, length = ephport_pass_length(hp);
-	struct ep_record pass;
+	struct ephport_sweep sw;
 	int found = -1;
 
-	pass_init(run, &pass, hp, offset, ephport_candidate(hp, offset, 0));
-	for (i = 0; i < length && found < 0; i++)
-		if (is_free(run->sim, ephport_candidate(hp, offset, i)))
-			found = ephport_candidate(hp, offset, i);
-	pass.examined = i;
-	run->examined += i;
-	emit(run, &pass);
-	for (i = 0; run->candidates && i < (unsigned int)pass.examined; i++)
-		emit_cand(run, ephport_candidate(hp, offset, i),
-			  ephport_candidate(hp, offset, i) == found);
+	ephport_sweep_init(&sw, hp, draw);
+	while (found < 0 && ephport_sweep_next(&sw)) {
+		struct ep_record pass;
+		unsigned int i;
+
+		pass_init(run, &pass, hp, sw.offset, ephport_sweep_port(&sw, 0));
+		for (i = 0; i < sw.length && found < 0; i++)
+			if (is_free(run->sim, ephport_sweep_port(&sw, i)))
+				found = ephport_sweep_port(&sw, i);
+		pass.examined = i;
+		run->examined += i;
+		emit(run, &pass);
+		for (i = 0; run->candidates && i < (unsigned int)pass.examined; i++)
+			emit_cand(run, ephport_sweep_port(&sw, i),
+				  ephport_sweep_port(&sw, i) == found);
+	}
 	return found;
 }
 
@@ -91,14 +97,11 @@ static int bind_search(struct sim_run *run)
 	ephport_walk_init(&walk, sim->reuse);
 	do {
 		struct ephport_half_pass hp;
-		unsigned int draw, parity;
 		int d = half_no < sim->ndraws ? half_no : sim->ndraws - 1;
 
 		ephport_half_pass_begin(&walk, sim->low, sim->high, &hp);
-		draw = sim->ndraws ? sim->draws[d] % hp.remaining : 0;
 		half_no++;
-		for (parity = 0; parity < EPHPORT_PARITY_PASSES && found < 0; parity++)
-			found = sweep(run, &hp, ephport_pass_offset(draw, parity));
+		found = sweeps(run, &hp, sim->ndraws ? sim->draws[d] % hp.remaining : 0);
 	} while (found < 0 &&
 		 ephport_half_pass_end(&walk, sim->autobind_reuse) != EPHPORT_NEXT_FAIL);
 	return found < 0 ? -EADDRINUSE : found;
@@ -108,15 +111,12 @@ static int connect_search(struct sim_run *run)
 {
 	const struct ep_sim *sim = run->sim;
 	struct ephport_half_pass hp;
-	unsigned int offset, sweep_no;
-	int found = -1;
+	int found;
 
 	ephport_connect_begin(sim->low, sim->high, sim->sock_range, &hp);
 	if (sim->stride)
 		hp.stride = sim->stride;
-	offset = ephport_connect_offset(&hp, sim->perturb, sim->port_offset);
-	for (sweep_no = 0; sweep_no < hp.sweeps && found < 0; sweep_no++)
-		found = sweep(run, &hp, offset + sweep_no);
+	found = sweeps(run, &hp, ephport_connect_offset(&hp, sim->perturb, sim->port_offset));
 	return found < 0 ? -EADDRNOTAVAIL : found;
 }
 
@@ -128,35 +128,29 @@ static int udp_search(struct sim_run *run)
 		.low = sim->low, .high = sim->high + 1, .half = EPHPORT_HALF_WHOLE,
 	};
 	struct ephport_udp_walk w;
+	struct ephport_udp_iter it;
 	struct ep_record pass;
-	unsigned int s, k;
-	int found = -1;
+	int port, found = -1;
 
 	ephport_udp_begin(sim->low, sim->high, sim->ndraws ? sim->draws[0] : 0,
 			  sim->slots, &w);
 	pass_init(run, &pass, &whole, w.first - sim->low, w.first);
 	pass.step = w.stride;
 	pass.slots = w.slots;
-	for (s = 0; s < w.slots && found < 0; s++)
-		for (k = 0; k < ephport_udp_slot_length(&w) && found < 0; k++) {
-			int port = ephport_udp_port(&w, s, k);
-
-			if (ephport_udp_in_range(&w, port) && is_free(sim, port))
-				found = port;
-		}
+	ephport_udp_iter_init(&it, &w, 0);
+	while (found < 0 && (port = ephport_udp_next(&it)) >= 0)
+		if (is_free(sim, port))
+			found = port;
 	pass.examined = found < 0 ? ephport_udp_in_slots(&w, w.slots) :
 			ephport_udp_examined_to(&w, found);
 	run->examined = pass.examined;
 	emit(run, &pass);
-	for (s = 0; run->candidates && s < w.slots; s++)
-		for (k = 0; k < ephport_udp_slot_length(&w); k++) {
-			int port = ephport_udp_port(&w, s, k);
-
-			if (ephport_udp_in_range(&w, port))
-				emit_cand(run, port, port == found);
-			if (port == found)
-				return found;
-		}
+	ephport_udp_iter_init(&it, &w, 0);
+	while (run->candidates && (port = ephport_udp_next(&it)) >= 0) {
+		emit_cand(run, port, port == found);
+		if (port == found)
+			break;
+	}
 	return found < 0 ? -EADDRINUSE : found;
 }
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Opening the module's files, and the sentence and exit code when one fails. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

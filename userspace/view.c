@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The read loop: records into searches, filtered, shown as they end or snapshot. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
