@@ -1,71 +1,553 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * __inet_hash_connect() starts at (table_perturb[hash & (size - 1)] +
- * (hash >> 32)) % remaining.  The table is static in the kernel: root
- * tells the module where it is (control's perturb_table=, from
- * /proc/kallsyms), and kallsyms must name exactly that pointer before the
- * module reads through it.
- *
- * The slot is read just before the kernel reads it (or at the search's
- * entry, where that place is not found) and again at its first step
- * after (see ephport_search_connect_walking()): the kernel's own read
- * lies between the two.
+ * connect()'s search (connect.h), __inet_hash_connect() for a socket
+ * without a port.  Its walk is derived from the perturbation slot's value
+ * read on both sides of the kernel's own read (perturb.c): before, where
+ * it gets back from reading its range; after, at its first step (a port
+ * about to be locked, a 4-tuple check, 7.x's stride, the port found, or a
+ * failed return).  The 4-tuple checks give the reasons ports were passed by.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/kallsyms.h>
-#include <linux/security.h>
-#include <linux/string.h>
-#include <linux/uaccess.h>
+#include <linux/bitops.h>
+#include <linux/kprobes.h>
+#include <linux/minmax.h>
+#include <linux/ptrace.h>
+#include <linux/sched/task_stack.h>
+#include <net/inet_hashtables.h>
+#include <net/inet_sock.h>
+#include <net/net_namespace.h>
 
 #include "compat.h"
 #include "connect.h"
+#include "perturb.h"
+#include "search.h"
 
-/* &table_perturb, the kernel's pointer to its table, or NULL */
-static u32 **table_ptr;
+/*
+ * __inet_hash_connect(death_row, sk, port_offset, check_established);
+ * 6.15+ adds hash_port0 before the check.
+ */
+#define ARG_CONNECT_SK	1
+#define ARG_CONNECT_HASH 2
+/*
+ * check_established(death_row, sk, lport, twp); 6.15+ adds rcu_lookup (a
+ * lockless pre-check whose pass the locked check decides) and the hash.
+ */
+#define ARG_CHECK_PORT	2
+#define ARG_CHECK_TWP	3
+#define ARG_CHECK_RCU	4
 
-int ephport_connect_set_table(unsigned long addr)
+/* The layouts read above, as this build's headers declare them. */
+#ifdef EPHPORT_CONNECT_RCU_CHECK
+static_assert(__same_type(&__inet_hash_connect,
+			  int (*)(struct inet_timewait_death_row *, struct sock *, u64, u32,
+				  int (*)(struct inet_timewait_death_row *, struct sock *,
+					  __u16, struct inet_timewait_sock **, bool, u32))));
+#else
+static_assert(__same_type(&__inet_hash_connect,
+			  int (*)(struct inet_timewait_death_row *, struct sock *, u64,
+				  int (*)(struct inet_timewait_death_row *, struct sock *,
+					  __u16, struct inet_timewait_sock **))));
+#endif
+
+/* connect()s that take an instance only to be turned down, per CPU */
+#define TRANSIENT_PER_CPU 2
+
+struct connect_data {
+	struct ephport_search *search;
+};
+
+struct check_data {
+	struct ephport_search *search;
+	u16 port;
+	bool rcu_lookup;	/* 6.15+: the lockless pre-check */
+	struct inet_timewait_sock **twp;
+};
+
+static unsigned long draw_missed(void)
 {
-	static const char name[] = "table_perturb+0x0/";
-	char sym[KSYM_SYMBOL_LEN];
-
-	if (addr) {
-		/* the start of the kernel's own symbol, not a module's ("... [mod]") */
-		sprint_symbol(sym, addr);
-		if (strncmp(sym, name, sizeof(name) - 1) || strchr(sym, ' '))
-			return -EINVAL;
-	}
-	WRITE_ONCE(table_ptr, (u32 **)addr);
-	return 0;
+	return ephport_probe_missed(ephport_probe_of(PROBE_DRAW));
 }
 
-/* lockdown=confidentiality was seen: the secrets stay in */
-static bool secrets_locked;
-
-bool ephport_connect_secrets_allowed(void)
+/*
+ * __inet_hash_connect() entry for a socket without a port.
+ * @begin_later: the search is followed from entry, but its begin, with
+ * the slot's value, is made when it has read its range, just before it
+ * reads the slot (ranged()), and written with its end.
+ */
+static struct ephport_search *begin(struct sock *sk, u64 hash, bool checks_probed,
+				    bool begin_later, bool locks_probed)
 {
-	if (READ_ONCE(secrets_locked))
+	struct ephport_search *s = ephport_search_claim(sk, EPHPORT_WALK_CONNECT);
+
+	if (!s)
+		return NULL;
+	s->hash = hash;
+	s->nr_established = 0;
+	s->tw_reused = false;
+	s->reasons_known = checks_probed;
+	s->perturb_rechecked = false;
+	s->perturb_used = false;
+	s->locks_counted = locks_probed && !EPHPORT_CHECK_PRECHECK;
+	s->locked = 0;
+	s->step_width = ephport_port_step_width(s->net);
+	s->stride_drawn = false;
+	s->stride_upper = 0;
+	s->begin_pending = begin_later;
+	s->ranged = false;
+	if (begin_later) {
+		int low, high;
+
+		s->perturb_known = false;
+		/* the stamps the range site's reads must match */
+		if (!ephport_net_range(s->net, &low, &high, &s->range_stamp))
+			s->draws_lost = true;
+		ephport_sock_range(sk, &s->sock_low, &s->sock_high);
+		return ephport_search_track(s, false);
+	}
+	s->perturb_known = ephport_perturb_read(hash, &s->perturb);
+	return ephport_search_track(s, true);
+}
+
+/* Back from reading its range, just before reading its slot. */
+static void ranged(struct ephport_search *s)
+{
+	struct ephport_begin *b = &s->begin.begin;
+	u32 entry_stamp = s->range_stamp;
+	int sock_low = s->sock_low, sock_high = s->sock_high;
+
+	if (!s->begin_pending || s->ranged)
+		return;
+	s->ranged = true;
+	ephport_search_build_begin(s, &s->begin);
+	/* the kernel read the range between entry and here: written meanwhile? */
+	if (s->range_stamp != entry_stamp || s->sock_low != sock_low || s->sock_high != sock_high)
+		s->draws_lost = true;
+	/* last, nearest the kernel's own read */
+	s->perturb_known = ephport_perturb_read(s->hash, &s->perturb);
+	b->perturb = s->perturb;
+	b->perturb_known = s->perturb_known;
+}
+
+/*
+ * connect()'s begin, held back until its end: some of its helpers are
+ * instruction probes, whose int3 handlers run as NMIs, where the ring's
+ * lock is not taken.
+ */
+static void write_held_begin(struct ephport_search *s)
+{
+	if (!s->begin_pending)
+		return;
+	s->begin_pending = false;
+	if (!s->ranged)
+		ephport_search_build_begin(s, &s->begin);
+	ephport_search_write_begin(s, &s->begin);
+}
+
+void ephport_connect_walking(struct ephport_search *s)
+{
+	u32 now;
+
+	if (s->perturb_rechecked)
+		return;
+	s->perturb_rechecked = true;
+	/*
+	 * Each connect() adds to the slot: the same value on both sides of
+	 * the kernel's read is the value it read.  Beyond sight: writes that
+	 * took it away and back in between, which needs a writer that read
+	 * before our entry and stored, after another's store, exactly that
+	 * other's sum.
+	 */
+	s->perturb_used = s->perturb_known && ephport_perturb_read(s->hash, &now) &&
+			  now == s->perturb;
+}
+
+static void about_to_lock(struct ephport_search *s, bool seen_all)
+{
+	if (!seen_all)
+		s->locks_counted = false;
+	s->locked++;
+	ephport_connect_walking(s);
+}
+
+/*
+ * Before 6.15 connect() locks every port it walks to but the reserved:
+ * with none of those in its range, as many locks as ports examined, or
+ * the walk derived is not the kernel's (a slot's value taken away and
+ * back between the module's two reads, say).  True when it cannot tell.
+ */
+static bool locks_agree(const struct ephport_search *s, int low, int high)
+{
+	const unsigned long *reserved = READ_ONCE(s->net->ipv4.sysctl_local_reserved_ports);
+
+	if (!s->locks_counted ||
+	    (reserved && find_next_bit(reserved, high + 1, low) <= high))
+		return true;
+	return s->locked == s->examined;
+}
+
+static void checked(struct ephport_search *s, u16 port, int ret, bool tw, bool seen_all)
+{
+	if (!seen_all)
+		s->reasons_known = false;
+	if (!ret)
+		s->tw_reused = tw;
+	else if (s->nr_established < EPHPORT_CONNECT_CHECKS)
+		s->established[s->nr_established++] = port;
+	else
+		s->reasons_known = false;
+}
+
+bool ephport_connect_stride_drawing(struct ephport_search *s, u32 upper, unsigned long caller)
+{
+	if (!EPHPORT_CONNECT_STRIDE ||
+	    !ephport_in_extent(&ephport_probe_connect.extent, caller))
 		return false;
-	/* what confidentiality closes to tracers: kprobes reading the kernel */
-	if (security_locked_down(LOCKDOWN_KPROBES)) {
-		WRITE_ONCE(secrets_locked, true);
+	ephport_connect_walking(s);
+	/* one stride a connect(): a second draw is not the model's */
+	if (s->stride_upper) {
+		s->draws_lost = true;
 		return false;
+	}
+	s->stride_upper = upper;
+	return true;
+}
+
+void ephport_connect_stride_drawn(struct ephport_search *s, u32 draw)
+{
+	s->stride_draw = draw;
+	s->stride_drawn = true;
+}
+
+/*
+ * 7.x: the stride the kernel walked with, into @hp.  It reads
+ * ip_local_port_step_width once, between the module's reads at entry and
+ * now: with both equal, the stride's draw was seen with the bound that
+ * width gives, or there was none (width 0, or a range of one port).  A
+ * width changed and changed back in between is beyond what can be seen.
+ */
+static bool connect_stride_known(const struct ephport_search *s,
+				 struct ephport_half_pass *hp)
+{
+	u32 width = ephport_port_step_width(s->net), sweep = hp->remaining / hp->step;
+
+	if (!EPHPORT_CONNECT_STRIDE)
+		return true;
+	if (width != s->step_width)
+		return false;
+	if (!width || hp->remaining <= 1)
+		return !s->stride_upper;
+	return s->stride_drawn && s->stride_upper == min(sweep, width) &&
+	       ephport_connect_stride(hp, s->stride_upper, s->stride_draw);
+}
+
+/*
+ * Every failed 4-tuple check was of a port the walk passed by before it
+ * reached the chosen one (@index in its last sweep), or before it ran dry,
+ * and they came in the walk's order: for a failed search, whose walk
+ * covers every port whatever its start, the order is what tells.
+ */
+static bool checks_on_walk(const struct ephport_search *s, const struct ephport_half_pass *hp,
+			   unsigned int offset, unsigned int sweeps, int index)
+{
+	long long last = -1;
+	unsigned int i;
+
+	for (i = 0; i < s->nr_established; i++) {
+		struct ephport_sweep sw;
+		long long at_walk = -1;
+
+		ephport_sweep_init(&sw, hp, offset);
+		while (at_walk < 0 && sw.n < sweeps && ephport_sweep_next(&sw)) {
+			int at = ephport_sweep_index(&sw, s->established[i]);
+
+			if (at >= 0 && (sw.n < sweeps || index < 0 || at < index))
+				at_walk = (long long)(sw.n - 1) * EPHPORT_PORTS + at;
+		}
+		if (at_walk <= last)
+			return false;
+		last = at_walk;
 	}
 	return true;
 }
 
-bool ephport_connect_table_known(void)
+/*
+ * Writes connect()'s walk, derived only from what the kernel surely used:
+ * the slot's value as the kernel read it (see
+ * ephport_connect_walking()), the range unchanged since entry, and
+ * 7.x's stride.  The ports its checks failed on must lie on that walk.  A
+ * failure other than running out of ports (-ENOMEM) came after a port was
+ * picked: not a walk that ran dry.  False when the walk is not known.
+ */
+static bool emit_connect_walk(struct ephport_search *s, int ret, int chosen)
 {
-	return READ_ONCE(table_ptr);
-}
+	struct ephport_half_pass *hp = &s->half[0];
+	struct ephport_sweep sw;
+	unsigned int offset;
+	int index = -1;
 
-bool ephport_connect_perturb(u64 hash, u32 *value)
-{
-	u32 **ptr = READ_ONCE(table_ptr);
-	u32 *table;
-
-	/* never faults on a checked address; nofault all the same */
-	if (!ptr || get_kernel_nofault(table, ptr) || !table)
+	if (!s->perturb_used || (ret && ret != -EADDRNOTAVAIL) || s->draws_lost ||
+	    !ephport_search_range_unchanged(s))
 		return false;
-	return !get_kernel_nofault(*value, table + (hash & (EPHPORT_PERTURB_SIZE - 1)));
+	ephport_connect_begin(s->range_low, s->range_high,
+			      ephport_connect_one_sweep(s->sock_low, s->sock_high), hp);
+	if (!connect_stride_known(s, hp))
+		return false;
+	offset = ephport_connect_offset(hp, s->perturb, s->hash);
+	ephport_sweep_init(&sw, hp, offset);
+	while (chosen > 0 && index < 0 && ephport_sweep_next(&sw))
+		index = ephport_sweep_index(&sw, chosen);
+	if ((chosen > 0 && index < 0) ||
+	    !checks_on_walk(s, hp, offset, chosen > 0 ? sw.n : hp->sweeps, index))
+		return false;
+	s->draw[0] = offset;
+	s->nr_half = 1;
+	/* the walk ran dry where the kernel found nothing, and the reverse */
+	return ephport_search_emit_half_pass(s, 0, chosen) != !ret &&
+	       locks_agree(s, s->range_low, s->range_high);
 }
+
+/*
+ * __inet_hash_connect() returned @ret.  @checks_seen: no 4-tuple check
+ * was missed.
+ */
+static void end(struct ephport_search *s, int ret, bool checks_seen)
+{
+	int chosen = ret ? -1 : ephport_search_chosen_port(s, ret);
+
+	if (!checks_seen)
+		s->reasons_known = false;
+	/* a success moved the slot first: its walk was seen before, or not at all */
+	if (ret)
+		ephport_connect_walking(s);
+	write_held_begin(s);
+	if (!emit_connect_walk(s, ret, chosen))
+		s->incomplete = true;
+	ephport_search_finish(s, ret, ret ? 0 : chosen, false);
+}
+
+/* Both checks probed, and their caller known (else every check is turned down). */
+static bool checks_probed(void)
+{
+	return READ_ONCE(ephport_probe_check.symbol) && READ_ONCE(ephport_probe_check6.symbol) &&
+	       ephport_probe_connect.extent.end;
+}
+
+static unsigned long checks_missed(void)
+{
+	return ephport_probe_missed(&ephport_probe_check) +
+	       ephport_probe_missed(&ephport_probe_check6);
+}
+
+/*
+ * The 4-tuple check of a port a connect() search walks to (IPv4's and
+ * IPv6's), made by __inet_hash_connect() itself: why the port was passed
+ * by, or whether it took over a TIME_WAIT socket.
+ */
+static int check_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct check_data *data = (void *)ri->data;
+
+	ephport_probe_hit(get_kretprobe(ri) == &ephport_probe_check6.rp ?
+			  &ephport_probe_check6 : &ephport_probe_check);
+	data->search = ephport_search_current();
+	if (!data->search || data->search->kind != EPHPORT_WALK_CONNECT ||
+	    !ephport_in_extent(&ephport_probe_connect.extent, regs_get_kernel_stack_nth(regs, 0)))
+		return 1;
+	ephport_connect_walking(data->search);
+	data->port = regs_get_kernel_argument(regs, ARG_CHECK_PORT);
+	/* a bool: its register's low byte (only bit 0 is set) */
+	data->rcu_lookup = EPHPORT_CHECK_PRECHECK &&
+			   (regs_get_kernel_argument(regs, ARG_CHECK_RCU) & 1);
+	/* &tw is a local of the caller's frame: else not the layout built for */
+	data->twp = (void *)regs_get_kernel_argument(regs, ARG_CHECK_TWP);
+	if ((unsigned long)data->twp <= regs->sp || !object_is_on_stack(data->twp)) {
+		data->search->reasons_known = false;
+		return 1;
+	}
+	return 0;
+}
+
+static int check_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct check_data *data = (void *)ri->data;
+	int ret = (int)regs_return_value(regs);
+
+	/*
+	 * A port the pre-check let through is decided by the locked check
+	 * that follows (which may find it taken meanwhile): one verdict a port.
+	 */
+	if (data->rcu_lookup && !ret)
+		return 0;
+	checked(data->search, data->port, ret, !ret && *data->twp,
+		checks_missed() == data->search->check_missed);
+	return 0;
+}
+
+/*
+ * Inside __inet_hash_connect(), back from reading its range: this runs
+ * only in connect()'s own search, just before its read of the slot.
+ */
+static int connect_ranged_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct ephport_search *s;
+
+	ephport_probe_hit(&ephport_probe_connect_ranged);
+	s = ephport_search_of_task();
+	if (s && s->kind == EPHPORT_WALK_CONNECT)
+		ranged(s);
+	return 0;
+}
+
+/*
+ * Inside __inet_hash_connect(), about to lock a port's bucket, or back from
+ * looking up the bind2 bucket of the port it found: this runs only in
+ * connect()'s own search, after its read of the slot and before its update.
+ */
+static int connect_walking_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	bool locking = kp == &ephport_probe_connect_locked.kp;
+	struct ephport_search *s;
+
+	ephport_probe_hit(locking ? &ephport_probe_connect_locked : &ephport_probe_connect_ok);
+	s = ephport_search_of_task();
+	if (!s || s->kind != EPHPORT_WALK_CONNECT)
+		return 0;
+	if (locking)
+		about_to_lock(s, READ_ONCE(kp->nmissed) == s->locks_missed);
+	else
+		ephport_connect_walking(s);
+	return 0;
+}
+
+/* __inet_hash_connect() for a socket without a port: connect()'s search. */
+static int connect_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct connect_data *data = (void *)ri->data;
+	struct sock *sk = (void *)regs_get_kernel_argument(regs, ARG_CONNECT_SK);
+	u64 hash = regs_get_kernel_argument(regs, ARG_CONNECT_HASH);
+
+	ephport_probe_hit(&ephport_probe_connect);
+	/* a socket with a port only checks its 4-tuple */
+	if (READ_ONCE(inet_sk(sk)->inet_num))
+		return 1;
+	/* its extent is filled in */
+	if (!ephport_probes_ready())
+		return 1;
+	/* the begin waits for the range where that is seen */
+	data->search = begin(sk, hash, checks_probed(),
+			     READ_ONCE(ephport_probe_connect_ranged.symbol),
+			     READ_ONCE(ephport_probe_connect_locked.symbol));
+	if (!data->search)
+		return 1;
+	data->search->locks_missed = ephport_probe_missed(&ephport_probe_connect_locked);
+	data->search->check_missed = checks_missed();
+	/* 7.x only: no other kernel's connect() draws */
+	if (EPHPORT_CONNECT_STRIDE)
+		data->search->draw_missed = draw_missed();
+	return 0;
+}
+
+static int connect_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct connect_data *data = (void *)ri->data;
+
+	/*
+	 * 7.x: a draw lost meanwhile may have been a stride the kernel drew
+	 * from a width that read 0 at entry and return
+	 */
+	if (EPHPORT_CONNECT_STRIDE && !data->search->stride_drawn &&
+	    draw_missed() != data->search->draw_missed)
+		data->search->draws_lost = true;
+	end(data->search, (int)regs_return_value(regs),
+	    checks_missed() == data->search->check_missed);
+	return 0;
+}
+
+static const char *const connect_symbols[] = { "__inet_hash_connect", NULL };
+static const char *const check_symbols[] = { "__inet_check_established", NULL };
+static const char *const check6_symbols[] = { "__inet6_check_established", NULL };
+/* not symbols: calls inside __inet_hash_connect() */
+static const char *const connect_ranged_symbols[] = {
+	"__inet_hash_connect:inet_sk_get_local_port_range", NULL,
+};
+
+static const char *const connect_locked_symbols[] = {
+	"__inet_hash_connect:_raw_spin_lock_bh", NULL,
+};
+
+static const char *const connect_ok_symbols[] = {
+	"__inet_hash_connect:inet_bind2_bucket_find", NULL,
+};
+
+struct ephport_probe ephport_probe_connect = {
+	.id = PROBE_CONNECT,
+	.symbols = connect_symbols,
+	.purpose = "connect() search start (no port yet), its hash, and result",
+	.is_kretprobe = true,
+	/* its 4-tuple checks, and its stride's draw (7.x) */
+	.wants_extent = true,
+	.active_searches = EPHPORT_MAX_SEARCHES,
+	.active_per_cpu = TRANSIENT_PER_CPU,
+	.rp = EPHPORT_KRETPROBE(connect_entry, connect_return, struct connect_data, 0),
+};
+
+/* connect() has read its range, and is about to read its slot */
+struct ephport_probe ephport_probe_connect_ranged = {
+	.id = PROBE_CONNECT_RANGED,
+	.symbols = connect_ranged_symbols,
+	.purpose = "connect(): range read, slot about to be (else read at entry)",
+	.site_in = PROBE_CONNECT,
+	.site_call = "inet_sk_get_local_port_range",
+	.kp = { .pre_handler = connect_ranged_pre },
+};
+
+/*
+ * About to lock a port it walks to: the first thing after its read of the
+ * slot that every port it may take goes through, once per such port (the
+ * reserved, and 6.15+'s pre-checked, are passed by before).  The call
+ * itself: a connect() that started from the same port may hold that lock,
+ * and update the slot, while this one waits.  PREEMPT_RT locks by another
+ * name, twice: not found there.
+ */
+struct ephport_probe ephport_probe_connect_locked = {
+	.id = PROBE_CONNECT_LOCKED,
+	.symbols = connect_locked_symbols,
+	.purpose = "connect(): a port about to be locked, just after the slot was read",
+	.site_in = PROBE_CONNECT,
+	.site_call = "_raw_spin_lock_bh",
+	.site_at_call = true,
+	.kp = { .pre_handler = connect_walking_pre },
+};
+
+/*
+ * The port found, the slot not yet updated: back from looking up the
+ * port's bind2 bucket, which every line calls once there (and inlines its
+ * bucket creation).
+ */
+struct ephport_probe ephport_probe_connect_ok = {
+	.id = PROBE_CONNECT_OK,
+	.symbols = connect_ok_symbols,
+	.purpose = "connect(): port found, slot not yet moved (else successes are unsure)",
+	.site_in = PROBE_CONNECT,
+	.site_call = "inet_bind2_bucket_find",
+	.kp = { .pre_handler = connect_walking_pre },
+};
+
+struct ephport_probe ephport_probe_check = {
+	.id = PROBE_CHECK,
+	.symbols = check_symbols,
+	.purpose = "connect(): IPv4 4-tuple checks, the reasons of its verdicts",
+	.is_kretprobe = true,
+	.rp = EPHPORT_KRETPROBE(check_entry, check_return, struct check_data,
+				EPHPORT_MAX_SEARCHES),
+};
+
+struct ephport_probe ephport_probe_check6 = {
+	.id = PROBE_CHECK6,
+	.symbols = check6_symbols,
+	.purpose = "connect(): IPv6 4-tuple checks, the reasons of its verdicts",
+	.is_kretprobe = true,
+	.rp = EPHPORT_KRETPROBE(check_entry, check_return, struct check_data,
+				EPHPORT_MAX_SEARCHES),
+};

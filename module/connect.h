@@ -1,28 +1,39 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * connect()'s start: the perturbation table __inet_hash_connect() begins
- * its walk from, where it is, and whether its values may leave the module.
+ * connect()'s search, __inet_hash_connect() for a socket without a port:
+ * its probes (the function, three places in its code, the 4-tuple checks)
+ * and the walk derived from the slot's value the kernel read.  bind.c's
+ * draw probe hands it 7.x's stride.
  */
 #ifndef EPHPORT_CONNECT_H
 #define EPHPORT_CONNECT_H
 
 #include <linux/types.h>
 
-/* control's perturb_table=ADDR: table_perturb's address, 0 to forget it. */
-int ephport_connect_set_table(unsigned long addr);
-bool ephport_connect_table_known(void);
+#include "probe.h"
+
+struct ephport_search;
+
+extern struct ephport_probe ephport_probe_connect;
+extern struct ephport_probe ephport_probe_connect_ranged;
+extern struct ephport_probe ephport_probe_connect_locked;
+extern struct ephport_probe ephport_probe_connect_ok;
+extern struct ephport_probe ephport_probe_check;
+extern struct ephport_probe ephport_probe_check6;
 
 /*
- * The peer's hash and its slot's value may leave the module: false under
- * lockdown=confidentiality, for good once seen (lockdown only tightens).
- * Process context: the lockdown check may log a notice.
+ * connect()'s search has read its slot and not yet moved it: called from
+ * each of its helpers between the two (a port about to be locked, a
+ * 4-tuple check, 7.x's stride, the port found), and at a failed return (a
+ * failure moves nothing).  NMI-safe: it reads, and writes no record.
  */
-bool ephport_connect_secrets_allowed(void);
-/* ... what the module says of it, at load and in `probes` */
-#define EPHPORT_WITHHELD \
-	"lockdown=confidentiality: connect()'s hash, slot and perturbation values are withheld"
-
-/* table_perturb[@hash's slot] as it is now: false when it cannot be read. */
-bool ephport_connect_perturb(u64 hash, u32 *value);
+void ephport_connect_walking(struct ephport_search *s);
+/*
+ * A __get_random_u32_below(@upper) returning to @caller: 7.x's random
+ * stride when __inet_hash_connect() drew it.  True when it is followed;
+ * its value then comes to ephport_connect_stride_drawn().
+ */
+bool ephport_connect_stride_drawing(struct ephport_search *s, u32 upper, unsigned long caller);
+void ephport_connect_stride_drawn(struct ephport_search *s, u32 draw);
 
 #endif /* EPHPORT_CONNECT_H */

@@ -14,7 +14,7 @@
 #include <linux/uaccess.h>
 
 #include "compat.h"
-#include "connect.h"
+#include "perturb.h"
 #include "counters.h"
 #include "debugfs.h"
 #include "probes.h"
@@ -481,7 +481,7 @@ static int control_show(struct seq_file *m, void *v)
 	ephport_config_get(&config);
 	seq_printf(m, "detail=%s pid=%d netns=%u perturb_table=%s\n",
 		   ephport_detail_names[config.detail], config.pid,
-		   config.netns, ephport_connect_table_known() ? "set" : "unset");
+		   config.netns, ephport_perturb_table_known() ? "set" : "unset");
 	return 0;
 }
 
@@ -567,7 +567,7 @@ static ssize_t control_write(struct file *file, const char __user *ubuf,
 	}
 	/* the one word that can still be refused goes first: all or nothing */
 	if (!err && act.set_table)
-		err = ephport_connect_set_table(act.table);
+		err = ephport_perturb_set_table(act.table);
 	/* still -EINVAL when there was no word */
 	if (!err) {
 		ephport_config_set(&config);

@@ -9,7 +9,7 @@
 #include <linux/moduleparam.h>
 #include <linux/string.h>
 
-#include "connect.h"
+#include "perturb.h"
 #include "counters.h"
 #include "debugfs.h"
 #include "probes.h"
@@ -61,7 +61,7 @@ static int __init ephport_init(void)
 		goto unregister;
 	pr_info("tracing port-0 searches, detail=%s, ring of %lu records\n",
 		detail, roundup_pow_of_two(ring_size));
-	if (!ephport_connect_secrets_allowed())
+	if (!ephport_secrets_allowed())
 		pr_info(EPHPORT_WITHHELD "\n");
 	return 0;
 

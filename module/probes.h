@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Probe points: which kernel functions the module attaches to, what each
- * one tells the search tracker, and which of them this kernel has.
+ * one tells the search tracker, and which of them this kernel has: the
+ * list that registers them, whose entries bind.c, connect.c and udp.c define.
  */
 #ifndef EPHPORT_PROBES_H
 #define EPHPORT_PROBES_H

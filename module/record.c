@@ -10,7 +10,7 @@
 #include <linux/socket.h>
 #include <linux/string.h>
 
-#include "connect.h"
+#include "perturb.h"
 #include "ephport_model.h"
 #include "record.h"
 
@@ -136,7 +136,7 @@ static void begin_tail(const struct ephport_begin *b, struct line *l, bool secre
 	put_key(l, " dport=", b->dport);
 	if (!secrets)
 		return;
-	if (b->withheld || !ephport_connect_secrets_allowed()) {
+	if (b->withheld || !ephport_secrets_allowed()) {
 		put_lit(l, " secrets=withheld");
 		return;
 	}
@@ -244,7 +244,7 @@ void ephport_record_withhold(struct ephport_record *rec)
 	struct ephport_begin *b = &rec->begin;
 
 	if (rec->type != EPHPORT_REC_BEGIN || b->op != EPHPORT_OP_CONNECT ||
-	    ephport_connect_secrets_allowed())
+	    ephport_secrets_allowed())
 		return;
 	b->hash = 0;
 	b->slot = 0;

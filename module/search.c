@@ -18,7 +18,8 @@
 #include <net/sock.h>
 
 #include "compat.h"
-#include "connect.h"
+#include "perturb.h"
+#include "probe.h"
 #include "counters.h"
 #include "record.h"
 #include "reserved.h"
@@ -47,26 +48,18 @@ static u32 config_netns;
 
 #define count(field) this_cpu_inc(search_stats.field)
 
-/*
- * Candidate records one probe handler writes at most: the handler runs
- * with preemption off, and a whole-range pass without SO_REUSEADDR tries
- * up to 65534 ports.  Past this share the pass records still say how many
- * were examined, and the search ends incomplete (counted as capped).
- */
-#define EPHPORT_CANDIDATES_PER_HANDLER 1024
-
-static void batch_flush(struct ephport_batch *b)
+void ephport_batch_flush(struct ephport_batch *b)
 {
 	if (b->n)
 		ephport_ring_write(b->rec, b->n);
 	b->n = 0;
 }
 
-static void batch_add(struct ephport_batch *b, const struct ephport_record *rec)
+void ephport_batch_add(struct ephport_batch *b, const struct ephport_record *rec)
 {
 	b->rec[b->n++] = *rec;
 	if (b->n == EPHPORT_BATCH)
-		batch_flush(b);
+		ephport_batch_flush(b);
 }
 
 /* A task's slot is looked for first where its pointer hashes to. */
@@ -107,7 +100,7 @@ static void copy_comm(char *dst)
 }
 
 /* The begin as the search starts: its range read now, as the kernel's is. */
-static void build_begin(struct ephport_search *s, struct ephport_record *rec)
+void ephport_search_build_begin(struct ephport_search *s, struct ephport_record *rec)
 {
 	struct ephport_begin *b = &rec->begin;
 	const struct sock *sk = s->sk;
@@ -164,7 +157,7 @@ static void build_begin(struct ephport_search *s, struct ephport_record *rec)
 	copy_comm(b->comm);
 }
 
-static void write_begin(struct ephport_search *s, struct ephport_record *rec)
+void ephport_search_write_begin(struct ephport_search *s, struct ephport_record *rec)
 {
 	trace_search_begin(s->id, &rec->begin);
 	ephport_ring_write(rec, 1);
@@ -176,15 +169,15 @@ static void emit_begin(struct ephport_search *s)
 {
 	struct ephport_record rec;
 
-	build_begin(s, &rec);
-	write_begin(s, &rec);
+	ephport_search_build_begin(s, &rec);
+	ephport_search_write_begin(s, &rec);
 }
 
 /*
  * A slot for a search by the current task, or NULL if not traced:
  * @connect's, or else bind()'s or UDP's by the socket's protocol.
  */
-static struct ephport_search *claim(struct sock *sk, bool connect)
+struct ephport_search *ephport_search_claim(struct sock *sk, enum ephport_walk_kind kind)
 {
 	struct ephport_config config;
 	struct ephport_search *s;
@@ -223,12 +216,7 @@ static struct ephport_search *claim(struct sock *sk, bool connect)
 	s->alloc_failed = false;
 	s->capped = false;
 	s->draws_lost = false;
-	if (connect)
-		s->kind = EPHPORT_WALK_CONNECT;
-	else if (sk->sk_protocol == IPPROTO_UDP || sk->sk_protocol == IPPROTO_UDPLITE)
-		s->kind = EPHPORT_WALK_UDP;
-	else
-		s->kind = EPHPORT_WALK_BIND;
+	s->kind = kind;
 	s->perturb_known = false;
 	s->udp_drawn = false;
 	s->udp_slots = 0;
@@ -238,106 +226,26 @@ static struct ephport_search *claim(struct sock *sk, bool connect)
 	return s;
 }
 
-/* The search is followed: its helpers find it from now on. */
-static struct ephport_search *tracked(struct ephport_search *s)
+struct ephport_search *ephport_search_track(struct ephport_search *s, bool write_begin)
 {
+	if (write_begin)
+		emit_begin(s);
 	count(searches);
 	atomic_inc(&active);
 	return s;
 }
 
-static struct ephport_search *started(struct ephport_search *s)
+struct ephport_search *ephport_search_begin(struct sock *sk, unsigned short snum)
 {
-	emit_begin(s);
-	return tracked(s);
-}
+	struct ephport_search *s;
+	bool udp;
 
-struct ephport_search *ephport_search_begin(struct sock *sk)
-{
-	struct ephport_search *s = claim(sk, false);
-	unsigned int slots;
-
-	if (!s)
+	/* listen() calls again with the bound port: only 0 is a search */
+	if (snum || !ephport_probes_ready())
 		return NULL;
-	if (s->kind == EPHPORT_WALK_UDP) {
-		const struct udp_table *table = ephport_udp_table(sk);
-
-		/* a power of 2 up to one slot per port, or the walk is not the model's */
-		slots = table ? READ_ONCE(table->mask) + 1 : 0;
-		s->udp_slots = is_power_of_2(slots) && slots <= EPHPORT_PORTS ? slots : 0;
-	}
-	return started(s);
-}
-
-struct ephport_search *ephport_search_begin_connect(struct sock *sk, u64 hash,
-						    bool checks_probed, bool begin_later,
-						    bool locks_probed)
-{
-	struct ephport_search *s = claim(sk, true);
-
-	if (!s)
-		return NULL;
-	s->hash = hash;
-	s->nr_established = 0;
-	s->tw_reused = false;
-	s->reasons_known = checks_probed;
-	s->perturb_rechecked = false;
-	s->perturb_used = false;
-	s->locks_counted = locks_probed && !EPHPORT_CHECK_PRECHECK;
-	s->locked = 0;
-	s->step_width = ephport_port_step_width(s->net);
-	s->stride_drawn = false;
-	s->stride_upper = 0;
-	s->begin_pending = begin_later;
-	s->ranged = false;
-	if (begin_later) {
-		int low, high;
-
-		s->perturb_known = false;
-		/* the stamps the range site's reads must match */
-		if (!ephport_net_range(s->net, &low, &high, &s->range_stamp))
-			s->draws_lost = true;
-		ephport_sock_range(sk, &s->sock_low, &s->sock_high);
-		return tracked(s);
-	}
-	s->perturb_known = ephport_connect_perturb(hash, &s->perturb);
-	return started(s);
-}
-
-void ephport_search_connect_ranged(struct ephport_search *s)
-{
-	struct ephport_begin *b = &s->begin.begin;
-
-	u32 entry_stamp = s->range_stamp;
-	int sock_low = s->sock_low, sock_high = s->sock_high;
-
-	if (!s->begin_pending || s->ranged)
-		return;
-	s->ranged = true;
-	build_begin(s, &s->begin);
-	/* the kernel read the range between entry and here: written meanwhile? */
-	if (s->range_stamp != entry_stamp || s->sock_low != sock_low || s->sock_high != sock_high)
-		s->draws_lost = true;
-	/* last, nearest the kernel's own read */
-	s->perturb_known = ephport_connect_perturb(s->hash, &s->perturb);
-	b->perturb = s->perturb;
-	b->perturb_known = s->perturb_known;
-}
-
-/*
- * connect()'s begin, held back until its end: some of its helpers are
- * instruction probes, whose int3 handlers run as NMIs, where the ring's
- * lock is not taken.
- */
-static void write_held_begin(struct ephport_search *s)
-{
-	if (!s->begin_pending)
-		return;
-	s->begin_pending = false;
-	if (s->ranged)
-		write_begin(s, &s->begin);
-	else
-		emit_begin(s);
+	udp = sk->sk_protocol == IPPROTO_UDP || sk->sk_protocol == IPPROTO_UDPLITE;
+	s = ephport_search_claim(sk, udp ? EPHPORT_WALK_UDP : EPHPORT_WALK_BIND);
+	return s ? ephport_search_track(s, true) : NULL;
 }
 
 struct ephport_search *ephport_search_current(void)
@@ -375,8 +283,8 @@ static bool check_failed(const struct ephport_search *s, int port)
  * bind() user holds without checking its 4-tuple: a port neither reserved
  * nor checked was held by one, when every check was seen (before 6.15).
  */
-static enum ephport_verdict verdict_of(const struct ephport_search *s, int port,
-				       bool chosen)
+enum ephport_verdict ephport_search_verdict(const struct ephport_search *s, int port,
+					    bool chosen)
 {
 	bool reasons = s->kind == EPHPORT_WALK_CONNECT && s->reasons_known;
 
@@ -416,10 +324,10 @@ static void emit_candidates(struct ephport_search *s, struct ephport_batch *batc
 		}
 		--*budget;
 		rec.cand.port = port;
-		rec.cand.verdict = verdict_of(s, port, i == chosen_index);
+		rec.cand.verdict = ephport_search_verdict(s, port, i == chosen_index);
 		s->reserved += rec.cand.verdict == EPHPORT_RESERVED;
 		trace_candidate(s->id, &rec.cand);
-		batch_add(batch, &rec);
+		ephport_batch_add(batch, &rec);
 	}
 }
 
@@ -428,7 +336,7 @@ static void emit_candidates(struct ephport_search *s, struct ephport_batch *batc
  * they are what the kernel saw only if ip_local_reserved_ports did not
  * change since the walk (bind: the half pass) began.
  */
-static void check_verdicts(struct ephport_search *s)
+void ephport_search_check_verdicts(struct ephport_search *s)
 {
 	u64 stamp;
 
@@ -443,7 +351,7 @@ static void check_verdicts(struct ephport_search *s)
  * it is over: each pass runs until the chosen port (@chosen, or -1) or to
  * its end.  Returns false once the chosen port is reached.
  */
-static bool emit_half_pass(struct ephport_search *s, unsigned int h, int chosen)
+bool ephport_search_emit_half_pass(struct ephport_search *s, unsigned int h, int chosen)
 {
 	const struct ephport_half_pass *hp = &s->half[h];
 	struct ephport_record rec = {
@@ -474,7 +382,7 @@ static bool emit_half_pass(struct ephport_search *s, unsigned int h, int chosen)
 		rec.pass.examined = count;
 		if (s->detail >= EPHPORT_DETAIL_PASSES) {
 			trace_pass(s->id, &rec.pass);
-			batch_add(batch, &rec);
+			ephport_batch_add(batch, &rec);
 		}
 		if (s->detail == EPHPORT_DETAIL_CANDIDATES)
 			emit_candidates(s, batch, &sw, count, index, &budget);
@@ -484,90 +392,10 @@ static bool emit_half_pass(struct ephport_search *s, unsigned int h, int chosen)
 			break;
 		}
 	}
-	check_verdicts(s);
-	batch_flush(batch);
+	ephport_search_check_verdicts(s);
+	ephport_batch_flush(batch);
 	s->nr_written = h + 1;
 	return exhausted;
-}
-
-/*
- * @ceil is the bound of a draw made by the search's own code (the caller
- * is checked), so the half pass before it, if any, ran dry: it is written
- * now.  The kernel has just read the range and split it, so the model's
- * next half pass must have the same width.  When the model cannot follow
- * (a draw @missed, range unreadable or changed), no further pass is
- * reconstructed and the search ends incomplete.
- */
-bool ephport_search_half_pass(struct ephport_search *s, u32 ceil, bool missed)
-{
-	struct ephport_walk walk = s->walk;
-	struct ephport_half_pass hp;
-	unsigned int n = s->nr_half;
-	int low, high, sock_low, sock_high;
-	u32 stamp;
-
-	/* a kprobe that traps rather than going through ftrace runs as an NMI */
-	if (s->draws_lost || in_nmi())
-		goto lost;
-	if (n > s->nr_written) {
-		emit_half_pass(s, n - 1, -1);
-		ephport_ring_kick();
-	}
-	/*
-	 * The kernel read the range between the module's read at the
-	 * search's start and this one (the previous half's draw, if any,
-	 * read it too): a write in between may have given it another, even
-	 * of the same width.  The socket's own is set without its lock.
-	 */
-	if (missed || n == EPHPORT_MAX_HALF_PASSES ||
-	    !ephport_search_range(s->sk, &low, &high, &stamp) || stamp != s->range_stamp)
-		goto lost;
-	ephport_sock_range(s->sk, &sock_low, &sock_high);
-	if (sock_low != s->sock_low || sock_high != s->sock_high)
-		goto lost;
-	if (n && ephport_half_pass_end(&walk,
-				       READ_ONCE(s->net->ipv4.sysctl_ip_autobind_reuse)) ==
-		 EPHPORT_NEXT_FAIL)
-		goto lost;
-	ephport_half_pass_begin(&walk, low, high, &hp);
-	if (hp.remaining != ceil)
-		goto lost;
-	s->walk = walk;
-	s->half[n] = hp;
-	s->nr_half = n + 1;
-	if (s->detail == EPHPORT_DETAIL_CANDIDATES)
-		s->reserved_stable = ephport_reserved_stamp(&s->reserved_stamp);
-	return true;
-
-lost:
-	ephport_search_draws_lost(s);
-	return false;
-}
-
-void ephport_search_draws_lost(struct ephport_search *s)
-{
-	s->draws_lost = true;
-}
-
-bool ephport_search_stride_draw(struct ephport_search *s, u32 upper)
-{
-	/* one stride a connect(): a second draw is not the model's */
-	if (s->stride_upper) {
-		s->draws_lost = true;
-		return false;
-	}
-	s->stride_upper = upper;
-	return true;
-}
-
-void ephport_search_draw(struct ephport_search *s, u32 draw)
-{
-	if (s->kind == EPHPORT_WALK_CONNECT) {
-		s->stride_draw = draw;
-		s->stride_drawn = true;
-		return;
-	}
-	s->draw[s->nr_half - 1] = draw;
 }
 
 static void release(struct ephport_search *s)
@@ -578,7 +406,7 @@ static void release(struct ephport_search *s)
 }
 
 /* Writes the end, @err and the port chosen (0 on failure), and lets the slot go. */
-static void finish(struct ephport_search *s, int err, int port, bool probed_valid)
+void ephport_search_finish(struct ephport_search *s, int err, int port, bool probed_valid)
 {
 	struct ephport_record rec = {
 		.search = s->id,
@@ -622,7 +450,7 @@ static void finish(struct ephport_search *s, int err, int port, bool probed_vali
 }
 
 /* The port the search settled on, from get_port's or connect's @ret. */
-static int chosen_port(struct ephport_search *s, int ret)
+int ephport_search_chosen_port(struct ephport_search *s, int ret)
 {
 	if (!ret && !s->found_port)
 		return inet_sk(s->sk)->inet_num;
@@ -630,120 +458,11 @@ static int chosen_port(struct ephport_search *s, int ret)
 }
 
 /*
- * UDP's walk, derived from the draw once the search is over: one pass
- * record for the slots walked, and the ports in range it visited.
- */
-static void emit_udp(struct ephport_search *s, int chosen)
-{
-	struct ephport_record rec = {
-		.search = s->id,
-		.type = EPHPORT_REC_PASS,
-		.pass.pass = 1,
-		.pass.half = EPHPORT_HALF_WHOLE,
-		.pass.has_step = 1,
-	};
-	struct ephport_record cand = {
-		.search = s->id,
-		.type = EPHPORT_REC_CAND,
-		.cand.pass = 1,
-	};
-	unsigned int budget = EPHPORT_CANDIDATES_PER_HANDLER;
-	struct ephport_batch *batch = &s->batch;
-	struct ephport_udp_walk w;
-	struct ephport_udp_iter it;
-	int port;
-
-	ephport_udp_begin(s->range_low, s->range_high, s->udp_draw, s->udp_slots, &w);
-	s->examined = chosen > 0 ? ephport_udp_examined_to(&w, chosen) :
-		      ephport_udp_in_slots(&w, w.slots);
-	/* the kernel's port is one the walk never reaches: not this model */
-	if (chosen > 0 && !s->examined) {
-		s->incomplete = true;
-		return;
-	}
-	s->pass_no = 1;
-	rec.pass.low = w.low;
-	rec.pass.high = w.high + 1;
-	rec.pass.offset = w.first - w.low;
-	rec.pass.start = w.first;
-	rec.pass.examined = s->examined;
-	rec.pass.step = w.stride;
-	rec.pass.slots = w.slots;
-	if (s->detail >= EPHPORT_DETAIL_PASSES) {
-		trace_pass(s->id, &rec.pass);
-		batch_add(batch, &rec);
-	}
-	/* at most 2^16 steps, each a few instructions, with preemption off */
-	ephport_udp_iter_init(&it, &w, 0);
-	while (s->detail == EPHPORT_DETAIL_CANDIDATES && (port = ephport_udp_next(&it)) >= 0) {
-		if (!budget--) {
-			s->capped = true;
-			break;
-		}
-		cand.cand.port = port;
-		cand.cand.verdict = verdict_of(s, port, port == chosen);
-		trace_candidate(s->id, &cand.cand);
-		batch_add(batch, &cand);
-		if (port == chosen)
-			break;
-	}
-	check_verdicts(s);
-	batch_flush(batch);
-}
-
-/*
- * inet_csk_get_port() or udp_lib_get_port() returned @ret: 0 with the port
- * in inet_num, an errno, or 1 on kernels before 6.0, which meant
- * EADDRINUSE.  The half pass still open is written, then the end.
- */
-void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid)
-{
-	int chosen = chosen_port(s, ret), err = ret > 0 ? -EADDRINUSE : ret;
-	int port = ret ? 0 : chosen;
-	bool found = chosen > 0;
-
-	if (!found)
-		chosen = -1;
-	if (s->kind == EPHPORT_WALK_UDP) {
-		/*
-		 * With SO_REUSEPORT a port found can still fail (joining its
-		 * group): a failure is a walk that ran dry only without it.
-		 */
-		if (s->udp_drawn && s->udp_slots && !s->draws_lost &&
-		    (!err || (err == -EADDRINUSE && !s->sk->sk_reuseport)))
-			emit_udp(s, chosen);
-		else
-			s->incomplete = true;
-	} else {
-		if (!s->nr_half)
-			s->incomplete = true;
-		/*
-		 * A port was found but its bucket not allocated, so get_port
-		 * failed: where the open half pass stopped is known only from
-		 * find_open_port, and never was the range dry.
-		 */
-		if (s->alloc_failed) {
-			s->incomplete = true;
-			if (!found)
-				s->nr_half = s->nr_written;
-		}
-		/*
-		 * The half pass still open: incomplete if the model found a
-		 * port where the kernel found nothing, or the reverse.
-		 */
-		if (s->nr_written < s->nr_half &&
-		    emit_half_pass(s, s->nr_half - 1, chosen) == found)
-			s->incomplete = true;
-	}
-	finish(s, err, port, probed_valid);
-}
-
-/*
  * The range the search's walk read is still the one read at entry: the
  * netns's and the socket's own (another thread may set IP_LOCAL_PORT_RANGE
  * without the socket lock).
  */
-static bool range_unchanged(struct ephport_search *s)
+bool ephport_search_range_unchanged(struct ephport_search *s)
 {
 	int low, high, sock_low, sock_high;
 	u32 stamp;
@@ -752,178 +471,6 @@ static bool range_unchanged(struct ephport_search *s)
 	return ephport_search_range(s->sk, &low, &high, &stamp) && stamp == s->range_stamp &&
 	       low == s->range_low &&
 	       high == s->range_high && sock_low == s->sock_low && sock_high == s->sock_high;
-}
-
-void ephport_search_udp_draw(struct ephport_search *s, u32 draw)
-{
-	/* the range the kernel read just before its draw is still the entry's */
-	if (!range_unchanged(s))
-		s->draws_lost = true;
-	s->udp_draw = draw;
-	s->udp_drawn = true;
-}
-
-void ephport_search_connect_walking(struct ephport_search *s)
-{
-	u32 now;
-
-	if (s->perturb_rechecked)
-		return;
-	s->perturb_rechecked = true;
-	/*
-	 * Each connect() adds to the slot: the same value on both sides of
-	 * the kernel's read is the value it read.  Beyond sight: writes that
-	 * took it away and back in between, which needs a writer that read
-	 * before our entry and stored, after another's store, exactly that
-	 * other's sum.
-	 */
-	s->perturb_used = s->perturb_known && ephport_connect_perturb(s->hash, &now) &&
-			  now == s->perturb;
-}
-
-void ephport_search_connect_locking(struct ephport_search *s, bool seen_all)
-{
-	if (!seen_all)
-		s->locks_counted = false;
-	s->locked++;
-	ephport_search_connect_walking(s);
-}
-
-/*
- * Before 6.15 connect() locks every port it walks to but the reserved:
- * with none of those in its range, as many locks as ports examined, or
- * the walk derived is not the kernel's (a slot's value taken away and
- * back between the module's two reads, say).  True when it cannot tell.
- */
-static bool locks_agree(const struct ephport_search *s, int low, int high)
-{
-	const unsigned long *reserved = READ_ONCE(s->net->ipv4.sysctl_local_reserved_ports);
-
-	if (!s->locks_counted ||
-	    (reserved && find_next_bit(reserved, high + 1, low) <= high))
-		return true;
-	return s->locked == s->examined;
-}
-
-void ephport_search_alloc_failed(struct ephport_search *s)
-{
-	s->alloc_failed = true;
-}
-
-void ephport_search_checked(struct ephport_search *s, u16 port, int ret, bool tw,
-			    bool seen_all)
-{
-	if (!seen_all)
-		s->reasons_known = false;
-	if (!ret)
-		s->tw_reused = tw;
-	else if (s->nr_established < EPHPORT_CONNECT_CHECKS)
-		s->established[s->nr_established++] = port;
-	else
-		s->reasons_known = false;
-}
-
-/*
- * 7.x: the stride the kernel walked with, into @hp.  It reads
- * ip_local_port_step_width once, between the module's reads at entry and
- * now: with both equal, the stride's draw was seen with the bound that
- * width gives, or there was none (width 0, or a range of one port).  A
- * width changed and changed back in between is beyond what can be seen.
- */
-static bool connect_stride_known(const struct ephport_search *s,
-				 struct ephport_half_pass *hp)
-{
-	u32 width = ephport_port_step_width(s->net), sweep = hp->remaining / hp->step;
-
-	if (!EPHPORT_CONNECT_STRIDE)
-		return true;
-	if (width != s->step_width)
-		return false;
-	if (!width || hp->remaining <= 1)
-		return !s->stride_upper;
-	return s->stride_drawn && s->stride_upper == min(sweep, width) &&
-	       ephport_connect_stride(hp, s->stride_upper, s->stride_draw);
-}
-
-/*
- * Every failed 4-tuple check was of a port the walk passed by before it
- * reached the chosen one (@index in its last sweep), or before it ran dry,
- * and they came in the walk's order: for a failed search, whose walk
- * covers every port whatever its start, the order is what tells.
- */
-static bool checks_on_walk(const struct ephport_search *s, const struct ephport_half_pass *hp,
-			   unsigned int offset, unsigned int sweeps, int index)
-{
-	long long last = -1;
-	unsigned int i;
-
-	for (i = 0; i < s->nr_established; i++) {
-		struct ephport_sweep sw;
-		long long at_walk = -1;
-
-		ephport_sweep_init(&sw, hp, offset);
-		while (at_walk < 0 && sw.n < sweeps && ephport_sweep_next(&sw)) {
-			int at = ephport_sweep_index(&sw, s->established[i]);
-
-			if (at >= 0 && (sw.n < sweeps || index < 0 || at < index))
-				at_walk = (long long)(sw.n - 1) * EPHPORT_PORTS + at;
-		}
-		if (at_walk <= last)
-			return false;
-		last = at_walk;
-	}
-	return true;
-}
-
-/*
- * Writes connect()'s walk, derived only from what the kernel surely used:
- * the slot's value as the kernel read it (see
- * ephport_search_connect_walking()), the range unchanged since entry, and
- * 7.x's stride.  The ports its checks failed on must lie on that walk.  A
- * failure other than running out of ports (-ENOMEM) came after a port was
- * picked: not a walk that ran dry.  False when the walk is not known.
- */
-static bool emit_connect_walk(struct ephport_search *s, int ret, int chosen)
-{
-	struct ephport_half_pass *hp = &s->half[0];
-	struct ephport_sweep sw;
-	unsigned int offset;
-	int index = -1;
-
-	if (!s->perturb_used || (ret && ret != -EADDRNOTAVAIL) || s->draws_lost ||
-	    !range_unchanged(s))
-		return false;
-	ephport_connect_begin(s->range_low, s->range_high,
-			      ephport_connect_one_sweep(s->sock_low, s->sock_high), hp);
-	if (!connect_stride_known(s, hp))
-		return false;
-	offset = ephport_connect_offset(hp, s->perturb, s->hash);
-	ephport_sweep_init(&sw, hp, offset);
-	while (chosen > 0 && index < 0 && ephport_sweep_next(&sw))
-		index = ephport_sweep_index(&sw, chosen);
-	if ((chosen > 0 && index < 0) ||
-	    !checks_on_walk(s, hp, offset, chosen > 0 ? sw.n : hp->sweeps, index))
-		return false;
-	s->draw[0] = offset;
-	s->nr_half = 1;
-	/* the walk ran dry where the kernel found nothing, and the reverse */
-	return emit_half_pass(s, 0, chosen) != !ret &&
-	       locks_agree(s, s->range_low, s->range_high);
-}
-
-void ephport_search_end_connect(struct ephport_search *s, int ret, bool checks_seen)
-{
-	int chosen = ret ? -1 : chosen_port(s, ret);
-
-	if (!checks_seen)
-		s->reasons_known = false;
-	/* a success moved the slot first: its walk was seen before, or not at all */
-	if (ret)
-		ephport_search_connect_walking(s);
-	write_held_begin(s);
-	if (!emit_connect_walk(s, ret, chosen))
-		s->incomplete = true;
-	finish(s, ret, ret ? 0 : chosen, false);
 }
 
 void ephport_search_get_stats(struct ephport_search_stats *stats)

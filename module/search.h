@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Search tracking: one slot per port-0 search in flight, found by the task
- * that runs it (the search drops its locks and may resched onto another
- * CPU between candidates, so per-CPU state would not do).
+ * The searches' core: one slot per port-0 search in flight, found by the
+ * task that runs it (the search drops its locks and may resched onto
+ * another CPU between candidates, so per-CPU state would not do), its
+ * begin, passes, verdicts and end written to the ring and trace events.
+ * bind.c, connect.c and udp.c drive it from their probes; it calls none
+ * of them.
  */
 #ifndef EPHPORT_SEARCH_H
 #define EPHPORT_SEARCH_H
@@ -31,6 +34,14 @@ extern const char *const ephport_detail_names[EPHPORT_DETAIL_COUNT];
 
 struct sock;
 struct net;
+
+/*
+ * Candidate records one probe handler writes at most: the handler runs
+ * with preemption off, and a whole-range pass without SO_REUSEADDR tries
+ * up to 65534 ports.  Past this share the pass records still say how many
+ * were examined, and the search ends incomplete (counted as capped).
+ */
+#define EPHPORT_CANDIDATES_PER_HANDLER 1024
 
 /* Records handed to the ring under one lock round trip. */
 #define EPHPORT_BATCH 4
@@ -140,20 +151,20 @@ void ephport_config_get(struct ephport_config *config);
 void ephport_config_set(const struct ephport_config *config);
 
 /*
- * inet_csk_get_port(sk, 0) or udp_lib_get_port(sk, 0) entry, writes the
- * begin: NULL when not traced.
+ * A slot for a search of @kind by the current task, or NULL when it is not
+ * traced (filtered out, or no slot free).  Helpers do not see it before
+ * ephport_search_track(), which writes its begin first if @write_begin.
  */
-struct ephport_search *ephport_search_begin(struct sock *sk);
-/* __inet_hash_connect() entry for a socket without a port. */
-struct ephport_search *ephport_search_begin_connect(struct sock *sk, u64 hash,
-						    bool checks_probed, bool begin_later,
-						    bool locks_probed);
+struct ephport_search *ephport_search_claim(struct sock *sk, enum ephport_walk_kind kind);
+struct ephport_search *ephport_search_track(struct ephport_search *s, bool write_begin);
 /*
- * @begin_later: connect() is followed from entry, but its begin, with the
- * slot's value, is made when it has read its range, just before it reads
- * the slot (here, from an instruction probe), and written with its end.
+ * inet_csk_get_port(sk, @snum) or udp_lib_get_port(sk, @snum) entry: a
+ * search when @snum is 0 and every probe is ready; its begin written.
  */
-void ephport_search_connect_ranged(struct ephport_search *s);
+struct ephport_search *ephport_search_begin(struct sock *sk, unsigned short snum);
+/* The begin as the search stands (its range read now, as the kernel's is), and writing it. */
+void ephport_search_build_begin(struct ephport_search *s, struct ephport_record *rec);
+void ephport_search_write_begin(struct ephport_search *s, struct ephport_record *rec);
 /* The owning task's search in flight, or NULL: the helpers' cheap check. */
 struct ephport_search *ephport_search_current(void);
 /*
@@ -163,48 +174,28 @@ struct ephport_search *ephport_search_current(void);
  */
 struct ephport_search *ephport_search_of_task(void);
 /*
- * The search's own __get_random_u32_below(@ceil): the next half pass?  The
- * previous one ran dry, and its records are written.  @missed: a draw was
- * lost since the search began, maybe its own.
+ * The range the search's walk read is still the one read at entry, the
+ * netns's and the socket's own.
  */
-bool ephport_search_half_pass(struct ephport_search *s, u32 ceil, bool missed);
+bool ephport_search_range_unchanged(struct ephport_search *s);
+/* Why the walk passed @port by, or took it (@chosen). */
+enum ephport_verdict ephport_search_verdict(const struct ephport_search *s, int port,
+					    bool chosen);
+/* Verdicts read after the walk: incomplete if reserved ports changed since. */
+void ephport_search_check_verdicts(struct ephport_search *s);
 /*
- * connect()'s own __get_random_u32_below(@upper): its random stride (7.x).
- * False when the draw is not followed.
+ * Writes half pass @h's sweeps (bind(), connect()), each until the chosen
+ * port (@chosen, or -1) or to its end.  False once the chosen port is
+ * reached: true when the half pass ran dry.
  */
-bool ephport_search_stride_draw(struct ephport_search *s, u32 upper);
-/* A draw may have been this search's but was not seen: stop following. */
-void ephport_search_draws_lost(struct ephport_search *s);
-/* ... and its return: the random draw of that half pass, or the stride's. */
-void ephport_search_draw(struct ephport_search *s, u32 draw);
-void ephport_search_end(struct ephport_search *s, int ret, bool probed_valid);
-/* UDP's get_random_u32(), made by udp_lib_get_port() itself, returned @draw. */
-void ephport_search_udp_draw(struct ephport_search *s, u32 draw);
-/*
- * connect()'s own check_established(@port) returned @ret; @tw: it took
- * over a TIME_WAIT socket.  @seen_all: no check was missed so far.
- */
-void ephport_search_checked(struct ephport_search *s, u16 port, int ret, bool tw,
-			    bool seen_all);
-/*
- * connect()'s search has read its slot and not yet moved it: called from
- * each of its helpers between the two (a port about to be locked, a
- * 4-tuple check, 7.x's stride, the port found), and at a failed return (a
- * failure moves nothing).  NMI-safe: it reads, and writes no record.
- */
-void ephport_search_connect_walking(struct ephport_search *s);
-/* ... about to lock a port it walks to; @seen_all: no such call missed so far */
-void ephport_search_connect_locking(struct ephport_search *s, bool seen_all);
-/*
- * bind()'s own bucket allocation failed: get_port fails as if the range
- * had run dry.
- */
-void ephport_search_alloc_failed(struct ephport_search *s);
-/*
- * __inet_hash_connect() returned @ret.  @checks_seen: no 4-tuple check
- * was missed.
- */
-void ephport_search_end_connect(struct ephport_search *s, int ret, bool checks_seen);
+bool ephport_search_emit_half_pass(struct ephport_search *s, unsigned int h, int chosen);
+/* The port the search settled on, from get_port's or connect's @ret. */
+int ephport_search_chosen_port(struct ephport_search *s, int ret);
+/* Writes the end, @err and the port chosen (0 on failure), and lets the slot go. */
+void ephport_search_finish(struct ephport_search *s, int err, int port, bool probed_valid);
+/* Records handed to the ring in batches, from one handler. */
+void ephport_batch_add(struct ephport_batch *b, const struct ephport_record *rec);
+void ephport_batch_flush(struct ephport_batch *b);
 
 void ephport_search_get_stats(struct ephport_search_stats *stats);
 

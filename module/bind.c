@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bind()'s and listen()'s search (bind.h): inet_csk_get_port() starts and
+ * ends it; each half pass is known from its own draw, made by get_port's
+ * code (its caller is checked), and written once it has run dry or, the
+ * last, at the end.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kprobes.h>
+#include <linux/ptrace.h>
+#include <linux/random.h>
+#include <linux/sched.h>
+#include <linux/sched/task_stack.h>
+#include <net/inet_connection_sock.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+
+#include "bind.h"
+#include "compat.h"
+#include "connect.h"
+#include "reserved.h"
+#include "ring.h"
+#include "search.h"
+
+/*
+ * Argument positions in the probed functions' signatures.  Kbuild admits
+ * only kernels with bind2 buckets (6.1+), where find_open_port takes
+ * (sk, tb_ret, tb2_ret, head2_ret, port_ret); 5.x had three arguments.
+ */
+#define ARG_SK		0
+#define ARG_SNUM	1
+#define ARG_DRAW_CEIL	0
+#define ARG_PORT_RET	4
+
+/* The layouts read above, as this build's headers declare them. */
+static_assert(__same_type(&__get_random_u32_below, u32 (*)(u32)));
+static_assert(__same_type(&inet_csk_get_port, int (*)(struct sock *, unsigned short)));
+
+/*
+ * An instance of the draw and bucket probes is held across the call only
+ * for a search's own call (one per search in flight); any other call takes
+ * one just long enough to be turned down, one per CPU at a time (a nested
+ * kprobe hit is only counted as missed), with a margin for 6.1's freelist
+ * nodes briefly off the list.
+ */
+#define TRANSIENT_PER_CPU 2
+
+struct get_port_data {
+	struct ephport_search *search;
+};
+
+struct find_open_port_data {
+	struct ephport_search *search;
+	int *port_ret;
+};
+
+struct draw_data {
+	struct ephport_search *search;
+};
+
+struct bucket_data {
+	struct ephport_search *search;
+};
+
+static unsigned long draw_missed(void)
+{
+	return ephport_probe_missed(&ephport_probe_draw);
+}
+
+/* Bucket allocations the bucket probes lost. */
+static unsigned long bucket_missed(void)
+{
+	return ephport_probe_missed(&ephport_probe_bucket) +
+	       ephport_probe_missed(&ephport_probe_bucket2);
+}
+
+/*
+ * @ceil is the bound of a draw made by the search's own code, so the half
+ * pass before it, if any, ran dry: it is written now.  The kernel has just
+ * read the range and split it, so the model's next half pass must have the
+ * same width.  When the model cannot follow (a draw @missed, range
+ * unreadable or changed), no further pass is reconstructed and the search
+ * ends incomplete.
+ */
+static bool half_pass(struct ephport_search *s, u32 ceil, bool missed)
+{
+	struct ephport_walk walk = s->walk;
+	struct ephport_half_pass hp;
+	unsigned int n = s->nr_half;
+	int low, high, sock_low, sock_high;
+	u32 stamp;
+
+	/* a kprobe that traps rather than going through ftrace runs as an NMI */
+	if (s->draws_lost || in_nmi())
+		goto lost;
+	if (n > s->nr_written) {
+		ephport_search_emit_half_pass(s, n - 1, -1);
+		ephport_ring_kick();
+	}
+	/*
+	 * The kernel read the range between the module's read at the
+	 * search's start and this one (the previous half's draw, if any,
+	 * read it too): a write in between may have given it another, even
+	 * of the same width.  The socket's own is set without its lock.
+	 */
+	if (missed || n == EPHPORT_MAX_HALF_PASSES ||
+	    !ephport_search_range(s->sk, &low, &high, &stamp) || stamp != s->range_stamp)
+		goto lost;
+	ephport_sock_range(s->sk, &sock_low, &sock_high);
+	if (sock_low != s->sock_low || sock_high != s->sock_high)
+		goto lost;
+	if (n && ephport_half_pass_end(&walk,
+				       READ_ONCE(s->net->ipv4.sysctl_ip_autobind_reuse)) ==
+		 EPHPORT_NEXT_FAIL)
+		goto lost;
+	ephport_half_pass_begin(&walk, low, high, &hp);
+	if (hp.remaining != ceil)
+		goto lost;
+	s->walk = walk;
+	s->half[n] = hp;
+	s->nr_half = n + 1;
+	if (s->detail == EPHPORT_DETAIL_CANDIDATES)
+		s->reserved_stable = ephport_reserved_stamp(&s->reserved_stamp);
+	return true;
+
+lost:
+	s->draws_lost = true;
+	return false;
+}
+
+/*
+ * inet_csk_get_port() returned @ret: 0 with the port in inet_num, or an
+ * errno.  The half pass still open is written, then the end.
+ */
+static void end(struct ephport_search *s, int ret)
+{
+	int chosen = ephport_search_chosen_port(s, ret);
+	bool found = chosen > 0;
+
+	if (!found)
+		chosen = -1;
+	if (!s->nr_half)
+		s->incomplete = true;
+	/*
+	 * A port was found but its bucket not allocated, so get_port failed:
+	 * where the open half pass stopped is known only from
+	 * find_open_port, and never was the range dry.
+	 */
+	if (s->alloc_failed) {
+		s->incomplete = true;
+		if (!found)
+			s->nr_half = s->nr_written;
+	}
+	/* the half pass still open: incomplete if the model disagrees */
+	if (s->nr_written < s->nr_half &&
+	    ephport_search_emit_half_pass(s, s->nr_half - 1, chosen) == found)
+		s->incomplete = true;
+	ephport_search_finish(s, ret, ret ? 0 : chosen,
+			      ephport_probe_attached(PROBE_LOOKUP));
+}
+
+/* inet_csk_get_port(sk, snum): a search when snum is 0. */
+static int get_port_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct get_port_data *data = (void *)ri->data;
+
+	ephport_probe_hit(&ephport_probe_get_port);
+	data->search = ephport_search_begin((void *)regs_get_kernel_argument(regs, ARG_SK),
+					    regs_get_kernel_argument(regs, ARG_SNUM));
+	if (!data->search)
+		return 1;
+	data->search->draw_missed = draw_missed();
+	data->search->bucket_missed = bucket_missed();
+	return 0;
+}
+
+static int get_port_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct ephport_search *s = ((struct get_port_data *)ri->data)->search;
+	int ret = (int)regs_return_value(regs);
+
+	/* a lost draw may have been the search's last: its entry never ran */
+	if (draw_missed() != s->draw_missed)
+		s->draws_lost = true;
+	/* ... and a lost bucket allocation, why it failed */
+	if (ret && bucket_missed() != s->bucket_missed)
+		s->alloc_failed = true;
+	end(s, ret);
+	return 0;
+}
+
+static int find_open_port_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct find_open_port_data *data = (void *)ri->data;
+
+	ephport_probe_hit(&ephport_probe_find_open_port);
+	data->search = ephport_search_current();
+	if (!data->search)
+		return 1;
+	/* &port is a local of the caller's frame: else not the layout built for */
+	data->port_ret = (int *)regs_get_kernel_argument(regs, ARG_PORT_RET);
+	if ((unsigned long)data->port_ret <= regs->sp ||
+	    !object_is_on_stack(data->port_ret)) {
+		data->search->incomplete = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* Where find_open_port exists, its port survives a later failure in get_port. */
+static int find_open_port_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct find_open_port_data *data = (void *)ri->data;
+
+	if (regs_return_value(regs))
+		data->search->found_port = *data->port_ret;
+	return 0;
+}
+
+/*
+ * A draw is the search's own only when the search's code made it: slab
+ * freelist shuffling, for one, draws below its objects per slab from
+ * inside get_port when a bind bucket needs a new slab.  @caller is the
+ * draw's return address.
+ */
+static bool called_by_get_port(unsigned long caller)
+{
+	return ephport_in_extent(&ephport_probe_get_port.extent, caller) ||
+	       ephport_in_extent(&ephport_probe_find_open_port.extent, caller);
+}
+
+/* At a kprobe on the entry of a function, its return address tops the stack. */
+static int draw_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct draw_data *data = (void *)ri->data;
+	unsigned long caller = regs_get_kernel_stack_nth(regs, 0);
+	u32 ceil = regs_get_kernel_argument(regs, ARG_DRAW_CEIL);
+
+	ephport_probe_hit(&ephport_probe_draw);
+	data->search = ephport_search_current();
+	if (!data->search)
+		return 1;
+	if (data->search->kind == EPHPORT_WALK_CONNECT)
+		return ephport_connect_stride_drawing(data->search, ceil, caller) ? 0 : 1;
+	if (data->search->kind != EPHPORT_WALK_BIND || !called_by_get_port(caller))
+		return 1;
+	/* a draw lost to a full instance pool may have been this search's */
+	return half_pass(data->search, ceil, draw_missed() != data->search->draw_missed) ? 0 : 1;
+}
+
+static int draw_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct ephport_search *s = ((struct draw_data *)ri->data)->search;
+	u32 draw = (u32)regs_return_value(regs);
+
+	if (s->kind == EPHPORT_WALK_CONNECT)
+		ephport_connect_stride_drawn(s, draw);
+	else
+		s->draw[s->nr_half - 1] = draw;
+	return 0;
+}
+
+/*
+ * bind()'s buckets for the port its scan found (IPv4's and IPv6's share
+ * them, and bind2's): a failure fails bind() as a range that ran dry
+ * would.  Created by get_port itself (connect() inlines its own).
+ */
+static int bucket_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct bucket_data *data = (void *)ri->data;
+	unsigned long caller = regs_get_kernel_stack_nth(regs, 0);
+
+	ephport_probe_hit(get_kretprobe(ri) == &ephport_probe_bucket2.rp ?
+			  &ephport_probe_bucket2 : &ephport_probe_bucket);
+	data->search = ephport_search_current();
+	return data->search && data->search->kind == EPHPORT_WALK_BIND &&
+	       called_by_get_port(caller) ? 0 : 1;
+}
+
+static int bucket_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct bucket_data *data = (void *)ri->data;
+
+	if (!regs_return_value(regs))
+		data->search->alloc_failed = true;
+	return 0;
+}
+
+static int lookup_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct ephport_search *s = ephport_search_current();
+
+	ephport_probe_hit(&ephport_probe_lookup);
+	if (s)
+		s->probed++;
+	return 0;
+}
+
+static const char *const get_port_symbols[] = { "inet_csk_get_port", NULL };
+static const char *const find_open_port_symbols[] = { "inet_csk_find_open_port", NULL };
+static const char *const draw_symbols[] = { "__get_random_u32_below", NULL };
+static const char *const bucket_symbols[] = { "inet_bind_bucket_create", NULL };
+static const char *const bucket2_symbols[] = { "inet_bind2_bucket_create", NULL };
+static const char *const lookup_symbols[] = { "inet_bind2_bucket_find", NULL };
+
+struct ephport_probe ephport_probe_get_port = {
+	.id = PROBE_GET_PORT,
+	.symbols = get_port_symbols,
+	.purpose = "search start (snum == 0) and result (return value, inet_num)",
+	.required = true,
+	.is_kretprobe = true,
+	.wants_extent = true,
+	.rp = EPHPORT_KRETPROBE(get_port_entry, get_port_return,
+				struct get_port_data, EPHPORT_MAX_SEARCHES),
+};
+
+struct ephport_probe ephport_probe_find_open_port = {
+	.id = PROBE_FIND_OPEN_PORT,
+	.symbols = find_open_port_symbols,
+	.purpose = "port found by the scan, before get_port creates its buckets",
+	.is_kretprobe = true,
+	.wants_extent = true,
+	.rp = EPHPORT_KRETPROBE(find_open_port_entry, find_open_port_return,
+				struct find_open_port_data, EPHPORT_MAX_SEARCHES),
+};
+
+struct ephport_probe ephport_probe_draw = {
+	.id = PROBE_DRAW,
+	.symbols = draw_symbols,
+	.purpose = "once per half pass: its width (checked) and random offset",
+	.is_kretprobe = true,
+	/* the draw is called from everywhere */
+	.active_searches = EPHPORT_MAX_SEARCHES,
+	.active_per_cpu = TRANSIENT_PER_CPU,
+	.rp = EPHPORT_KRETPROBE(draw_entry, draw_return, struct draw_data, 0),
+};
+
+struct ephport_probe ephport_probe_bucket = {
+	.id = PROBE_BUCKET,
+	.symbols = bucket_symbols,
+	.purpose = "bind(): its bucket's allocation failing, not a range run dry",
+	.is_kretprobe = true,
+	.active_searches = EPHPORT_MAX_SEARCHES,
+	.active_per_cpu = TRANSIENT_PER_CPU,
+	.rp = EPHPORT_KRETPROBE(bucket_entry, bucket_return, struct bucket_data, 0),
+};
+
+struct ephport_probe ephport_probe_bucket2 = {
+	.id = PROBE_BUCKET2,
+	.symbols = bucket2_symbols,
+	.purpose = "bind(): its bind2 bucket's allocation failing, not a range run dry",
+	.is_kretprobe = true,
+	.active_searches = EPHPORT_MAX_SEARCHES,
+	.active_per_cpu = TRANSIENT_PER_CPU,
+	.rp = EPHPORT_KRETPROBE(bucket_entry, bucket_return, struct bucket_data, 0),
+};
+
+struct ephport_probe ephport_probe_lookup = {
+	.id = PROBE_LOOKUP,
+	.symbols = lookup_symbols,
+	.purpose = "detail=candidates at load: counts bucket lookups to check the model",
+	.kp = { .pre_handler = lookup_pre },
+};

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The probe kit (probe.h): attaching one probe, finding an instruction
+ * probe's place in its caller's code, each probe's hits and misses.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpumask.h>
+#include <linux/kallsyms.h>
+#include <linux/kernel.h>
+#include <linux/percpu.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "probe.h"
+
+static struct ephport_probe *const *listed;
+static DEFINE_PER_CPU(u64[PROBE_COUNT], probe_hits);
+/* every probe attached and every extent known: searches may start */
+static bool ready;
+
+void ephport_probe_hit(const struct ephport_probe *p)
+{
+	this_cpu_inc(probe_hits[p->id]);
+}
+
+u64 ephport_probe_hits(const struct ephport_probe *p)
+{
+	u64 hits = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		hits += per_cpu(probe_hits, cpu)[p->id];
+	return hits;
+}
+
+unsigned long ephport_probe_missed(const struct ephport_probe *p)
+{
+	if (!p->is_kretprobe)
+		return READ_ONCE(p->kp.nmissed);
+	return READ_ONCE(p->rp.nmissed) + READ_ONCE(p->rp.kp.nmissed);
+}
+
+void ephport_probe_list(struct ephport_probe *const *list)
+{
+	listed = list;
+}
+
+struct ephport_probe *ephport_probe_of(enum ephport_probe_id id)
+{
+	return listed[id];
+}
+
+bool ephport_probe_attached(enum ephport_probe_id id)
+{
+	return READ_ONCE(listed[id]->symbol);
+}
+
+bool ephport_probes_ready(void)
+{
+	/* pairs with the release in ephport_probes_set_ready() */
+	return smp_load_acquire(&ready);
+}
+
+void ephport_probes_set_ready(bool now)
+{
+	/* the extents written before are seen by whoever reads it set */
+	smp_store_release(&ready, now);
+}
+
+static int register_one(struct ephport_probe *p)
+{
+	const char *const *symbol;
+	int err = -ENOENT;
+
+	for (symbol = p->symbols; *symbol; symbol++) {
+		if (p->is_kretprobe) {
+			p->rp.kp.symbol_name = *symbol;
+			p->rp.kp.addr = NULL;
+			p->rp.kp.flags = 0;
+			err = register_kretprobe(&p->rp);
+		} else {
+			p->kp.symbol_name = *symbol;
+			p->kp.addr = NULL;
+			p->kp.flags = 0;
+			err = register_kprobe(&p->kp);
+		}
+		if (!err) {
+			p->symbol = *symbol;
+			p->err = 0;
+			return 0;
+		}
+	}
+	p->err = err;
+	return err;
+}
+
+/* A kprobe at @addr, which is in no symbol's name (0: none found). */
+static int register_at(struct ephport_probe *p, unsigned long addr)
+{
+	int err = -ENOENT;
+
+	if (addr) {
+		p->kp.symbol_name = NULL;
+		p->kp.addr = (kprobe_opcode_t *)addr;
+		p->kp.flags = 0;
+		err = register_kprobe(&p->kp);
+	}
+	p->symbol = err ? NULL : p->symbols[0];
+	p->err = err;
+	return err;
+}
+
+/* Where @p is attached. */
+static unsigned long probe_address(const struct ephport_probe *p)
+{
+	return (unsigned long)(p->is_kretprobe ? p->rp.kp.addr : p->kp.addr);
+}
+
+/* The function @addr is in, from "name+0xOFF/0xSIZE" as kallsyms prints it. */
+static int text_extent_of(unsigned long addr, struct text_extent *e)
+{
+	char buf[KSYM_SYMBOL_LEN];
+	unsigned long offset, size;
+	const char *plus;
+
+	sprint_symbol(buf, addr);
+	plus = strrchr(buf, '+');
+	if (!plus || sscanf(plus, "+%lx/%lx", &offset, &size) != 2 ||
+	    offset > addr)
+		return -ENOENT;
+	e->start = addr - offset;
+	e->end = e->start + size;
+	return 0;
+}
+
+/* A direct call: opcode and 32-bit displacement. */
+#define CALL_REL32_OPCODE 0xe8
+#define CALL_REL32_LEN 5
+/* More code than udp_lib_get_port() or __inet_hash_connect() have (2.4 KiB at most) */
+#define CALLER_CODE_MAX SZ_16K
+
+/*
+ * The call at @insn (CALL_REL32_LEN bytes, returning to @site) is a direct
+ * call of the function @name (kallsyms names its start) or of a clone of
+ * it, or of its call-depth thunk in the padding before it.
+ */
+static bool calls(const u8 *insn, unsigned long site, const char *name)
+{
+	static const char pfx[] = "__pfx_", start[] = "+0x0/";
+	char sym[KSYM_SYMBOL_LEN];
+	size_t len = strlen(name);
+	const char *at = sym;
+	s32 rel;
+
+	if (insn[0] != CALL_REL32_OPCODE)
+		return false;
+	memcpy(&rel, insn + 1, sizeof(rel));
+	sprint_symbol(sym, site + rel);
+	if (str_has_prefix(sym, pfx))
+		at += strlen(pfx);
+	if (strncmp(at, name, len))
+		return false;
+	at += len;
+	/* GCC's clones of it with fewer arguments keep its place */
+	if (str_has_prefix(at, ".constprop.") || str_has_prefix(at, ".isra."))
+		at = strchrnul(at, '+');
+	/* the thunk is anywhere in the padding; the function, at its start */
+	return str_has_prefix(sym, pfx) ? *at == '+' : str_has_prefix(at, start);
+}
+
+/*
+ * Where the function probe @in is attached at (attached just before)
+ * gets back from its one direct call of @name, read from its code:
+ * the return address, or 0 unless exactly one such call is found.
+ * Registering a kprobe there then checks that it is an instruction
+ * boundary.
+ */
+static unsigned long find_call_site(const struct ephport_probe *in, const char *name)
+{
+	unsigned long at = in->symbol ? probe_address(in) : 0, found = 0, off;
+	struct text_extent e;
+	unsigned int n = 0;
+	u8 *code;
+
+	if (!at || text_extent_of(at, &e) || e.end - e.start > CALLER_CODE_MAX)
+		return 0;
+	code = kmalloc(e.end - e.start, GFP_KERNEL);
+	if (!code || copy_from_kernel_nofault(code, (void *)e.start, e.end - e.start)) {
+		kfree(code);
+		return 0;
+	}
+	for (off = 0; off + CALL_REL32_LEN <= e.end - e.start; off++) {
+		if (calls(code + off, e.start + off + CALL_REL32_LEN, name)) {
+			found = e.start + off + CALL_REL32_LEN;
+			n++;
+		}
+	}
+	kfree(code);
+	if (n != 1)
+		pr_info("%s: %u direct calls of %s in its code (inlined, or another tracer's patch?), not one\n",
+			in->symbol, n, name);
+	return n == 1 ? found : 0;
+}
+
+int ephport_probe_register(struct ephport_probe *p)
+{
+	unsigned long site;
+	int err;
+
+	if (p->active_per_cpu)
+		p->rp.maxactive = p->active_searches + p->active_per_cpu * num_possible_cpus();
+	memset(&p->extent, 0, sizeof(p->extent));
+	if (p->site_call) {
+		site = find_call_site(listed[p->site_in], p->site_call);
+		if (site && p->site_at_call)
+			site -= CALL_REL32_LEN;
+		err = register_at(p, site);
+	} else {
+		err = register_one(p);
+	}
+	if (!err && p->wants_extent && text_extent_of(probe_address(p), &p->extent))
+		pr_warn("%s: extent unknown, its calls are not followed\n", p->symbol);
+	return err;
+}
+
+void ephport_probe_unregister(struct ephport_probe *p)
+{
+	if (!p->symbol)
+		return;
+	if (p->is_kretprobe)
+		unregister_kretprobe(&p->rp);
+	else
+		unregister_kprobe(&p->kp);
+	p->symbol = NULL;
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The probe kit: what a probe point is (a kprobe, a kretprobe, or a kprobe
+ * on an instruction found in its caller's code), its counters, and the
+ * text of the function it is on.  The searches' units define their probes
+ * with it; probes.c lists and registers them.  It knows no search.
+ */
+#ifndef EPHPORT_PROBE_H
+#define EPHPORT_PROBE_H
+
+#include <linux/kprobes.h>
+#include <linux/types.h>
+
+/* Every probe point, in the order probes.c registers them last to first. */
+enum ephport_probe_id {
+	PROBE_GET_PORT,
+	PROBE_UDP_DRAW,
+	PROBE_UDP_GET_PORT,
+	PROBE_CONNECT_RANGED,
+	PROBE_CONNECT_LOCKED,
+	PROBE_CONNECT_OK,
+	PROBE_CONNECT,
+	PROBE_CHECK,
+	PROBE_CHECK6,
+	PROBE_BUCKET,
+	PROBE_BUCKET2,
+	PROBE_FIND_OPEN_PORT,
+	PROBE_DRAW,
+	PROBE_LOOKUP,
+	PROBE_RESERVED,
+	PROBE_COUNT,
+};
+
+/* Text of a function: where a call it makes returns to. */
+struct text_extent {
+	unsigned long start;
+	unsigned long end;
+};
+
+struct ephport_probe {
+	enum ephport_probe_id id;
+	/* candidate symbols, best first: the first that exists is used */
+	const char *const *symbols;
+	const char *purpose;
+	bool required;
+	bool is_kretprobe;
+	/*
+	 * A kprobe inside function probe @site_in's code, where it returns
+	 * from its one direct call of @site_call (or at the call, with
+	 * @site_at_call): its symbols name the place for people.
+	 */
+	enum ephport_probe_id site_in;
+	const char *site_call;
+	bool site_at_call;
+	/*
+	 * kretprobe instances: @active_searches plus @active_per_cpu for
+	 * each possible CPU, when the latter is set
+	 */
+	unsigned int active_searches;
+	unsigned int active_per_cpu;
+	/* fill @extent once attached: calls from this function are its search's */
+	bool wants_extent;
+	struct text_extent extent;
+	struct kretprobe rp;
+	struct kprobe kp;
+	const char *symbol;	/* the one attached, or NULL */
+	int err;		/* why none attached */
+};
+
+#define EPHPORT_KRETPROBE(entry, ret, data_type, active)	\
+	{						\
+		.entry_handler = (entry),		\
+		.handler = (ret),			\
+		.data_size = sizeof(data_type),		\
+		.maxactive = (active),			\
+	}
+
+/* @addr returns into @e's function. */
+static inline bool ephport_in_extent(const struct text_extent *e, unsigned long addr)
+{
+	return addr - e->start < e->end - e->start;
+}
+
+/* A hit of @p, for the stats file. */
+void ephport_probe_hit(const struct ephport_probe *p);
+/* Calls @p lost, for want of an instance or nested. */
+unsigned long ephport_probe_missed(const struct ephport_probe *p);
+
+/*
+ * The probes by id, once probes.c has listed them, for a unit that must
+ * know whether another's probe is attached or how many calls it missed.
+ */
+void ephport_probe_list(struct ephport_probe *const *list);
+struct ephport_probe *ephport_probe_of(enum ephport_probe_id id);
+bool ephport_probe_attached(enum ephport_probe_id id);
+
+/*
+ * Every probe is attached, and every extent filled in: searches may
+ * start.  Acquire, pairing with ephport_probes_set_ready()'s release.
+ */
+bool ephport_probes_ready(void);
+void ephport_probes_set_ready(bool ready);
+
+/* Attaches @p, finding its place first when it is a site; 0 or an errno. */
+int ephport_probe_register(struct ephport_probe *p);
+void ephport_probe_unregister(struct ephport_probe *p);
+u64 ephport_probe_hits(const struct ephport_probe *p);
+
+#endif /* EPHPORT_PROBE_H */
