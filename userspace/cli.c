@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "render.h"
+#include "json.h"
 
 struct ep_cli ep_cli;
 

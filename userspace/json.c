@@ -3,7 +3,20 @@
 #include <math.h>
 
 #include "json.h"
-#include "render.h"
+
+void ep_json_escaped(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			fprintf(out, "\\u%04x", ch);
+		else
+			fputc(ch, out);
+	}
+}
 
 void ep_json_init(struct ep_json *j, FILE *out)
 {

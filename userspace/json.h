@@ -18,6 +18,9 @@ struct ep_json {
 	bool first[EP_JSON_DEPTH];	/* nothing written yet at that depth */
 };
 
+/* @s inside a JSON string: quotes, backslashes and control bytes escaped. */
+void ep_json_escaped(FILE *out, const char *s);
+
 void ep_json_init(struct ep_json *j, FILE *out);
 void ep_json_start_object(struct ep_json *j);
 /* Closing the outermost ends the line. */

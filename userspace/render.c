@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "../module/ephport_model.h"
+#include "json.h"
 #include "render.h"
 
 #define BAR_WIDTH 56
@@ -295,126 +296,133 @@ void ep_render_human(FILE *out, const struct ep_search *s, int color, bool times
 		"  [incomplete: some passes or candidates are missing]" : "");
 }
 
-void ep_json_escaped(FILE *out, const char *s)
+static void json_pair(struct ep_json *j, const char *key, int a, int b)
 {
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(out, "\\%c", ch);
-		else if (ch < 0x20 || ch >= 0x7f)
-			fprintf(out, "\\u%04x", ch);
-		else
-			fputc(ch, out);
-	}
+	ep_json_key(j, key);
+	ep_json_start_array(j);
+	ep_json_int(j, a);
+	ep_json_int(j, b);
+	ep_json_end_array(j);
 }
 
-static void json_string(FILE *out, const char *key, const char *value)
-{
-	fprintf(out, "\"%s\":\"", key);
-	ep_json_escaped(out, value);
-	fputc('"', out);
-}
-
-static void json_pass(FILE *out, const struct ep_pass *p)
+static void json_pass(struct ep_json *j, const struct ep_pass *p)
 {
 	const struct ep_record *r = &p->rec;
-	int j;
+	int i;
 
-	fprintf(out, "{\"pass\":%d,", r->pass);
-	json_string(out, "half", EP_NAME(r, half, ephport_half_words));
-	fputc(',', out);
-	json_string(out, "parity", ephport_parity_words[r->parity]);
+	ep_json_start_object(j);
+	ep_json_kint(j, "pass", r->pass);
+	ep_json_kstring(j, "half", EP_NAME(r, half, ephport_half_words));
+	ep_json_kstring(j, "parity", ephport_parity_words[r->parity]);
+	ep_json_kint(j, "low", r->low);
+	ep_json_kint(j, "high", r->high);
+	ep_json_kbool(j, "relax", r->relax);
+	ep_json_kint(j, "offset", r->offset);
+	ep_json_kint(j, "start", r->start);
+	ep_json_kint(j, "examined", r->examined);
 	/* bind's step goes without saying in the records: 2 */
-	fprintf(out, ",\"low\":%d,\"high\":%d,\"relax\":%s,\"offset\":%lld,\"start\":%lld,\"examined\":%lld,\"step\":%lld,",
-		r->low, r->high, r->relax ? "true" : "false", r->offset,
-		r->start, r->examined, r->step >= 0 ? r->step : 2);
+	ep_json_kint(j, "step", r->step >= 0 ? r->step : 2);
 	if (r->slots)
-		fprintf(out, "\"slots\":%d,", r->slots);
+		ep_json_kint(j, "slots", r->slots);
 	if (r->stride >= 0)
-		fprintf(out, "\"stride\":%lld,", r->stride);
-	fprintf(out, "\"candidates\":[");
-	for (j = 0; j < p->ncand; j++) {
-		fprintf(out, "%s{\"port\":%d,", j ? "," : "", p->cands[j].port);
-		json_string(out, "verdict", EP_NAME(&p->cands[j], verdict, ephport_verdict_words));
-		fputc('}', out);
+		ep_json_kint(j, "stride", r->stride);
+	ep_json_key(j, "candidates");
+	ep_json_start_array(j);
+	for (i = 0; i < p->ncand; i++) {
+		ep_json_start_object(j);
+		ep_json_kint(j, "port", p->cands[i].port);
+		ep_json_kstring(j, "verdict", EP_NAME(&p->cands[i], verdict, ephport_verdict_words));
+		ep_json_end_object(j);
 	}
-	fprintf(out, "]}");
+	ep_json_end_array(j);
+	ep_json_end_object(j);
+}
+
+static void json_begin(struct ep_json *j, const struct ep_search *s)
+{
+	const struct ep_record *b = &s->begin;
+
+	ep_json_kint(j, "pid", b->pid);
+	ep_json_kint(j, "tid", b->tid);
+	ep_json_kstring(j, "comm", b->comm);
+	ep_json_kuint(j, "netns", b->netns);
+	ep_json_kstring(j, "family", ephport_family_words[b->family]);
+	ep_json_kstring(j, "proto", EP_NAME(b, proto, ephport_proto_words));
+	ep_json_kstring(j, "addr", b->addr);
+	ep_json_kbool(j, "reuse", b->reuse);
+	ep_json_kbool(j, "reuseport", b->reuseport);
+	json_pair(j, "range", b->range_low, b->range_high);
+	if (b->sock_low || b->sock_high) {
+		json_pair(j, "sockrange", b->sock_low, b->sock_high);
+	} else {
+		ep_json_key(j, "sockrange");
+		ep_json_null(j);
+	}
+	ep_json_kstring(j, "op", EP_NAME(b, op, ephport_op_words));
+	if (!is_connect(s))
+		return;
+	ep_json_kstring(j, "daddr", b->daddr);
+	ep_json_kint(j, "dport", b->dport);
+	if (b->withheld) {
+		ep_json_kstring(j, "secrets", "withheld");
+		ep_json_kstring(j, "hash", NULL);
+		ep_json_kstring(j, "slot", NULL);
+	} else {
+		ep_json_kuint(j, "hash", b->hash);
+		ep_json_kint(j, "slot", b->slot);
+	}
+	ep_json_key(j, "perturb");
+	if (b->perturb >= 0)
+		ep_json_int(j, b->perturb);
+	else
+		ep_json_null(j);
 }
 
 void ep_render_json(FILE *out, const struct ep_search *s)
 {
-	const struct ep_record *b = &s->begin;
+	struct ep_json j;
 	int i;
 
-	fprintf(out, "{\"search\":%llu", s->id);
-	if (s->has_begin) {
-		fprintf(out, ",\"pid\":%d,\"tid\":%d,", b->pid, b->tid);
-		json_string(out, "comm", b->comm);
-		fprintf(out, ",\"netns\":%lu,", b->netns);
-		json_string(out, "family", ephport_family_words[b->family]);
-		fputc(',', out);
-		json_string(out, "proto", EP_NAME(b, proto, ephport_proto_words));
-		fputc(',', out);
-		json_string(out, "addr", b->addr);
-		fprintf(out, ",\"reuse\":%s,\"reuseport\":%s,\"range\":[%d,%d]",
-			b->reuse ? "true" : "false",
-			b->reuseport ? "true" : "false", b->range_low,
-			b->range_high);
-		if (b->sock_low || b->sock_high)
-			fprintf(out, ",\"sockrange\":[%d,%d]", b->sock_low,
-				b->sock_high);
-		else
-			fprintf(out, ",\"sockrange\":null");
-		fputc(',', out);
-		json_string(out, "op", EP_NAME(b, op, ephport_op_words));
-		if (is_connect(s)) {
-			fputc(',', out);
-			json_string(out, "daddr", b->daddr);
-			if (b->withheld)
-				fprintf(out, ",\"dport\":%d,\"secrets\":\"withheld\",\"hash\":null,\"slot\":null,\"perturb\":",
-					b->dport);
-			else
-				fprintf(out, ",\"dport\":%d,\"hash\":%llu,\"slot\":%lld,\"perturb\":",
-					b->dport, b->hash, b->slot);
-			if (b->perturb >= 0)
-				fprintf(out, "%lld", b->perturb);
-			else
-				fprintf(out, "null");
-		}
-	}
-	fprintf(out, ",\"passes\":[");
-	for (i = 0; i < s->npass; i++) {
-		if (i)
-			fputc(',', out);
-		json_pass(out, &s->passes[i]);
-	}
-	fputc(']', out);
+	ep_json_init(&j, out);
+	ep_json_start_object(&j);
+	ep_json_kuint(&j, "search", s->id);
+	if (s->has_begin)
+		json_begin(&j, s);
+	ep_json_key(&j, "passes");
+	ep_json_start_array(&j);
+	for (i = 0; i < s->npass; i++)
+		json_pass(&j, &s->passes[i]);
+	ep_json_end_array(&j);
 	if (s->has_end) {
-		fprintf(out, ",\"port\":%d,\"err\":%d,\"error\":",
-			s->end.err ? 0 : s->end.port, s->end.err);
-		if (s->end.err)
-			fprintf(out, "\"%s\"", ep_err_name(s->end.err));
-		else
-			fprintf(out, "null");
-		fprintf(out, ",\"examined\":%lld,\"ns\":%llu,\"incomplete\":%s",
-			s->end.examined, s->end.ns,
-			s->end.incomplete ? "true" : "false");
+		ep_json_kint(&j, "port", s->end.err ? 0 : s->end.port);
+		ep_json_kint(&j, "err", s->end.err);
+		ep_json_kstring(&j, "error", s->end.err ? ep_err_name(s->end.err) : NULL);
+		ep_json_kint(&j, "examined", s->end.examined);
+		ep_json_kuint(&j, "ns", s->end.ns);
+		ep_json_kbool(&j, "incomplete", s->end.incomplete);
+		ep_json_key(&j, "ts");
 		if (s->end.ts)
-			fprintf(out, ",\"ts\":%llu", s->end.ts);
+			ep_json_uint(&j, s->end.ts);
 		else
-			fprintf(out, ",\"ts\":null");
+			ep_json_null(&j);
 	}
-	fprintf(out, ",\"complete\":%s}\n",
-		s->has_begin && s->has_end ? "true" : "false");
+	ep_json_kbool(&j, "complete", s->has_begin && s->has_end);
+	ep_json_end_object(&j);
 }
 
 void ep_render_lost(FILE *out, unsigned long long lost, unsigned long long seq,
 		    int json)
 {
-	if (json)
-		fprintf(out, "{\"lost\":%llu,\"before_seq\":%llu}\n", lost, seq);
-	else
+	struct ep_json j;
+
+	if (json) {
+		ep_json_init(&j, out);
+		ep_json_start_object(&j);
+		ep_json_kuint(&j, "lost", lost);
+		ep_json_kuint(&j, "before_seq", seq);
+		ep_json_end_object(&j);
+	} else {
 		fprintf(out, "!! %llu records lost before seq %llu (ring overflow: read faster or raise ring_size)\n\n",
 			lost, seq);
+	}
 }

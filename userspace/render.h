@@ -23,9 +23,6 @@ const char *ep_err_name(int err);
 /* The range the kernel searched: the sysctl, narrowed by IP_LOCAL_PORT_RANGE. */
 void ep_effective_range(const struct ep_search *s, int *low, int *high);
 
-/* @s inside a JSON string: quotes, backslashes and control bytes escaped. */
-void ep_json_escaped(FILE *out, const char *s);
-
 /* @timestamps: the time it returned first (-T) */
 void ep_render_human(FILE *out, const struct ep_search *s, int color, bool timestamps);
 /* What the human view's bar marks, once before its first search. */
