@@ -135,7 +135,7 @@ lost:
  */
 static void end(struct ephport_search *s, int ret)
 {
-	int chosen = ephport_search_chosen_port(s, ret);
+	int chosen = ephport_search_chosen_port(s, ret), port = ret ? 0 : chosen;
 	bool found = chosen > 0;
 
 	if (!found)
@@ -156,8 +156,7 @@ static void end(struct ephport_search *s, int ret)
 	if (s->nr_written < s->nr_half &&
 	    ephport_search_emit_half_pass(s, s->nr_half - 1, chosen) == found)
 		s->incomplete = true;
-	ephport_search_finish(s, ret, ret ? 0 : chosen,
-			      ephport_probe_attached(PROBE_LOOKUP));
+	ephport_search_finish(s, ret, port, ephport_probe_attached(PROBE_LOOKUP));
 }
 
 /* inet_csk_get_port(sk, snum): a search when snum is 0. */

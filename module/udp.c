@@ -109,7 +109,7 @@ static void drawn(struct ephport_search *s, u32 draw)
  */
 static void end(struct ephport_search *s, int ret)
 {
-	int chosen = ephport_search_chosen_port(s, ret);
+	int chosen = ephport_search_chosen_port(s, ret), port = ret ? 0 : chosen;
 
 	if (chosen <= 0)
 		chosen = -1;
@@ -118,7 +118,7 @@ static void end(struct ephport_search *s, int ret)
 		emit_walk(s, chosen);
 	else
 		s->incomplete = true;
-	ephport_search_finish(s, ret, ret ? 0 : chosen, false);
+	ephport_search_finish(s, ret, port, false);
 }
 
 static int get_port_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
