@@ -19,7 +19,7 @@
 #include "bind.h"
 #include "compat.h"
 #include "connect.h"
-#include "reserved.h"
+#include "writers.h"
 #include "ring.h"
 #include "search.h"
 
@@ -89,7 +89,7 @@ static bool half_pass(struct ephport_search *s, u32 ceil, bool missed)
 	struct ephport_half_pass hp;
 	unsigned int n = s->nr_half;
 	int low, high, sock_low, sock_high;
-	u32 stamp;
+	u64 stamp;
 
 	/* a kprobe that traps rather than going through ftrace runs as an NMI */
 	if (s->draws_lost || in_nmi())
@@ -121,7 +121,8 @@ static bool half_pass(struct ephport_search *s, u32 ceil, bool missed)
 	s->half[n] = hp;
 	s->nr_half = n + 1;
 	if (s->detail == EPHPORT_DETAIL_CANDIDATES)
-		s->reserved_stable = ephport_reserved_stamp(&s->reserved_stamp);
+		s->reserved_stable = ephport_writers_stamp(EPHPORT_SYSCTL_RESERVED,
+							   &s->reserved_stamp);
 	return true;
 
 lost:

@@ -24,6 +24,7 @@
 #include <net/udp.h>
 
 #include "ephport_model.h"
+#include "writers.h"
 
 /* 6.12 removed no_llseek: a NULL llseek now means "not seekable". */
 #ifdef EPHPORT_HAVE_NO_LLSEEK
@@ -38,18 +39,28 @@
 /*
  * net.ipv4.ip_local_port_range, both ends inclusive, without waiting:
  * false, with nothing stored, when a writer kept it changing (or is
- * preempted mid-update on RT).  @stamp: equal for two reads with no write
- * in between (the seqcount), or, where the range is one word, no change.
+ * preempted mid-update on RT, or is running now, 6.8+).  @stamp: equal for
+ * two reads with no write in between: the seqcount, or, where the range is
+ * one word (6.8+), the word and its writers' count, read before and after
+ * it (the word alone where the handler is not probed: a range moved and
+ * moved back between two reads is then beyond sight).
  */
-static inline bool ephport_net_range(struct net *net, int *low, int *high, u32 *stamp)
+static inline bool ephport_net_range(struct net *net, int *low, int *high, u64 *stamp)
 {
 #ifdef EPHPORT_NET_RANGE_PACKED
-	/* 6.8+: one word, high << 16 | low, written with WRITE_ONCE() */
-	u32 range = READ_ONCE(net->ipv4.ip_local_ports.range);
+	/* one word, high << 16 | low, written with WRITE_ONCE() */
+	u32 range, before = 0, after = 0;
 
+	if (ephport_writers_watched(EPHPORT_SYSCTL_RANGE) &&
+	    !ephport_writers_stamp(EPHPORT_SYSCTL_RANGE, &before))
+		return false;
+	range = READ_ONCE(net->ipv4.ip_local_ports.range);
+	if (ephport_writers_watched(EPHPORT_SYSCTL_RANGE) &&
+	    (!ephport_writers_stamp(EPHPORT_SYSCTL_RANGE, &after) || after != before))
+		return false;
 	*low = range & 0xffff;
 	*high = range >> 16;
-	*stamp = range;
+	*stamp = (u64)before << 32 | range;
 	return true;
 #else
 	/* the seqlock's bare seqcount: its reader never takes the lock */
@@ -97,7 +108,7 @@ static inline void ephport_sock_range(const struct sock *sk, int *low,
  * The range this socket's search uses, as inet_sk_get_local_port_range();
  * @stamp as ephport_net_range()'s.
  */
-static inline bool ephport_search_range(struct sock *sk, int *low, int *high, u32 *stamp)
+static inline bool ephport_search_range(struct sock *sk, int *low, int *high, u64 *stamp)
 {
 	int sock_low, sock_high;
 

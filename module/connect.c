@@ -113,7 +113,7 @@ static struct ephport_search *begin(struct sock *sk, u64 hash, bool checks_probe
 static void ranged(struct ephport_search *s)
 {
 	struct ephport_begin *b = &s->begin.begin;
-	u32 entry_stamp = s->range_stamp;
+	u64 entry_stamp = s->range_stamp;
 	int sock_low = s->sock_low, sock_high = s->sock_high;
 
 	if (!s->begin_pending || s->ranged)
@@ -126,13 +126,13 @@ static void ranged(struct ephport_search *s)
 	/* last, nearest the kernel's own read */
 	s->perturb_known = ephport_perturb_read(s->hash, &s->perturb);
 	b->perturb = s->perturb;
-	b->perturb_known = s->perturb_known;
 }
 
 /*
  * connect()'s begin, held back until its end: some of its helpers are
  * instruction probes, whose int3 handlers run as NMIs, where the ring's
- * lock is not taken.
+ * lock is not taken.  By then it is known whether the slot's value read
+ * before the kernel's read is the one it read.
  */
 static void write_held_begin(struct ephport_search *s)
 {
@@ -141,6 +141,8 @@ static void write_held_begin(struct ephport_search *s)
 	s->begin_pending = false;
 	if (!s->ranged)
 		ephport_search_build_begin(s, &s->begin);
+	/* the slot's value only when it is the one the kernel read */
+	s->begin.begin.perturb_known = s->perturb_used;
 	ephport_search_write_begin(s, &s->begin);
 }
 
@@ -170,20 +172,25 @@ static void about_to_lock(struct ephport_search *s, bool seen_all)
 	ephport_connect_walking(s);
 }
 
-/*
- * Before 6.15 connect() locks every port it walks to but the reserved:
- * with none of those in its range, as many locks as ports examined, or
- * the walk derived is not the kernel's (a slot's value taken away and
- * back between the module's two reads, say).  True when it cannot tell.
- */
-static bool locks_agree(const struct ephport_search *s, int low, int high)
+/* A port of @s's range is reserved: passed by without a lock (or a check). */
+static bool reserved_in_range(const struct ephport_search *s)
 {
 	const unsigned long *reserved = READ_ONCE(s->net->ipv4.sysctl_local_reserved_ports);
 
-	if (!s->locks_counted ||
-	    (reserved && find_next_bit(reserved, high + 1, low) <= high))
-		return true;
-	return s->locked == s->examined;
+	return reserved && find_next_bit(reserved, s->range_high + 1, s->range_low) <=
+			   s->range_high;
+}
+
+/*
+ * Before 6.15 connect() locks every port it walks to but the reserved:
+ * with none of those in its range and every lock seen, as many locks as
+ * ports examined, or the walk derived is not the kernel's (a slot's value
+ * taken away and back between the module's two reads, say).  True when it
+ * cannot tell.
+ */
+static bool locks_agree(const struct ephport_search *s)
+{
+	return !s->locks_counted || reserved_in_range(s) || s->locked == s->examined;
 }
 
 static void checked(struct ephport_search *s, u16 port, int ret, bool tw, bool seen_all)
@@ -272,39 +279,70 @@ static bool checks_on_walk(const struct ephport_search *s, const struct ephport_
 }
 
 /*
- * Writes connect()'s walk, derived only from what the kernel surely used:
- * the slot's value as the kernel read it (see
- * ephport_connect_walking()), the range unchanged since entry, and
- * 7.x's stride.  The ports its checks failed on must lie on that walk.  A
- * failure other than running out of ports (-ENOMEM) came after a port was
- * picked: not a walk that ran dry.  False when the walk is not known.
+ * Before 6.15, where every lock was seen and no port of the range is
+ * reserved, a connect() that took @chosen locked exactly the ports it
+ * walked to, @chosen last: their count fixes where the walk started,
+ * whatever the slot held.  Its parity says which sweep found it (the
+ * first sweep has the offsets of low's parity).  False when the count
+ * fits no walk.
  */
-static bool emit_connect_walk(struct ephport_search *s, int ret, int chosen)
+static bool offset_from_locks(const struct ephport_search *s, const struct ephport_half_pass *hp,
+			      int chosen, unsigned int *offset)
+{
+	unsigned int sweep = hp->sweeps > 1 ? (unsigned int)(chosen - hp->low) & 1 : 0;
+	unsigned int length = ephport_pass_length(hp), index, start;
+	struct ephport_sweep sw;
+
+	if (!s->locks_counted || reserved_in_range(s) || s->locked <= sweep * length ||
+	    s->locked - sweep * length > length)
+		return false;
+	index = s->locked - 1 - sweep * length;
+	/* where the sweep started: @index steps back from @chosen, modulo the range */
+	start = (unsigned int)(((long long)(chosen - hp->low) - (long long)hp->step * index) %
+			       hp->remaining + hp->remaining) % hp->remaining;
+	if (start < sweep)
+		return false;
+	*offset = start - sweep;
+	/* the model's walk from there must reach @chosen at that very step */
+	ephport_sweep_init(&sw, hp, *offset);
+	while (ephport_sweep_next(&sw) && sw.n <= sweep)
+		;
+	return sw.n == sweep + 1 && ephport_sweep_index(&sw, chosen) == (int)index;
+}
+
+/*
+ * connect()'s walk, from what the kernel surely used: its first sweep's
+ * offset, into @offset and @s's half pass, from the slot's value as the
+ * kernel read it (see ephport_connect_walking()) or, failing that, from
+ * the ports it locked; the range unchanged since entry, and 7.x's stride.
+ * The ports its checks failed on must lie on that walk, before the one
+ * taken.  A failure other than running out of ports (-ENOMEM) came after
+ * a port was picked: not a walk that ran dry.  False when the walk is not
+ * known.
+ */
+static bool connect_walk(struct ephport_search *s, int ret, int chosen, unsigned int *offset)
 {
 	struct ephport_half_pass *hp = &s->half[0];
 	struct ephport_sweep sw;
-	unsigned int offset;
 	int index = -1;
 
-	if (!s->perturb_used || (ret && ret != -EADDRNOTAVAIL) || s->draws_lost ||
+	/* a range site that never fired leaves the range the kernel read unknown */
+	if ((ret && ret != -EADDRNOTAVAIL) || s->draws_lost || (s->begin_pending && !s->ranged) ||
 	    !ephport_search_range_unchanged(s))
 		return false;
 	ephport_connect_begin(s->range_low, s->range_high,
 			      ephport_connect_one_sweep(s->sock_low, s->sock_high), hp);
 	if (!connect_stride_known(s, hp))
 		return false;
-	offset = ephport_connect_offset(hp, s->perturb, s->hash);
-	ephport_sweep_init(&sw, hp, offset);
+	if (s->perturb_used)
+		*offset = ephport_connect_offset(hp, s->perturb, s->hash);
+	else if (!(chosen > 0 && hp->stride == 1 && offset_from_locks(s, hp, chosen, offset)))
+		return false;
+	ephport_sweep_init(&sw, hp, *offset);
 	while (chosen > 0 && index < 0 && ephport_sweep_next(&sw))
 		index = ephport_sweep_index(&sw, chosen);
-	if ((chosen > 0 && index < 0) ||
-	    !checks_on_walk(s, hp, offset, chosen > 0 ? sw.n : hp->sweeps, index))
-		return false;
-	s->draw[0] = offset;
-	s->nr_half = 1;
-	/* the walk ran dry where the kernel found nothing, and the reverse */
-	return ephport_search_emit_half_pass(s, 0, chosen) != !ret &&
-	       locks_agree(s, s->range_low, s->range_high);
+	return (chosen <= 0 || index >= 0) &&
+	       checks_on_walk(s, hp, *offset, chosen > 0 ? sw.n : hp->sweeps, index);
 }
 
 /*
@@ -314,14 +352,23 @@ static bool emit_connect_walk(struct ephport_search *s, int ret, int chosen)
 static void end(struct ephport_search *s, int ret, bool checks_seen)
 {
 	int chosen = ret ? -1 : ephport_search_chosen_port(s, ret);
+	unsigned int offset;
+	bool known;
 
 	if (!checks_seen)
 		s->reasons_known = false;
 	/* a success moved the slot first: its walk was seen before, or not at all */
 	if (ret)
 		ephport_connect_walking(s);
+	known = connect_walk(s, ret, chosen, &offset);
 	write_held_begin(s);
-	if (!emit_connect_walk(s, ret, chosen))
+	if (known) {
+		s->draw[0] = offset;
+		s->nr_half = 1;
+		/* the walk ran dry where the kernel found nothing, and the reverse */
+		known = ephport_search_emit_half_pass(s, 0, chosen) != !ret && locks_agree(s);
+	}
+	if (!known)
 		s->incomplete = true;
 	ephport_search_finish(s, ret, ret ? 0 : chosen, false);
 }

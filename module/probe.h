@@ -28,6 +28,7 @@ enum ephport_probe_id {
 	PROBE_DRAW,
 	PROBE_LOOKUP,
 	PROBE_RESERVED,
+	PROBE_RANGE,
 	PROBE_COUNT,
 };
 

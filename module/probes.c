@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Every probe the module attaches (probes.h): the searches' own, from
- * bind.c, connect.c and udp.c, and the watch on ip_local_reserved_ports'
- * writers; registered in an order that starts no search before its
- * helpers are watched, and shown in the probes and stats files.
+ * bind.c, connect.c and udp.c, and the watch on the writers of
+ * ip_local_reserved_ports and ip_local_port_range; registered in an order
+ * that starts no search before its helpers are watched, and shown in the
+ * probes and stats files.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -18,43 +19,62 @@
 #include "perturb.h"
 #include "probe.h"
 #include "probes.h"
-#include "reserved.h"
 #include "udp.h"
+#include "writers.h"
 
-/* proc_do_large_bitmap(table, write, buffer, lenp, ppos) */
-#define ARG_BITMAP_WRITE 1
+/* The sysctls' handlers, proc_handler(table, write, buffer, lenp, ppos) */
+#define ARG_HANDLER_WRITE 1
 
+/*
+ * The layout read above: ipv4_local_port_range() is static, but it is a
+ * proc_handler, and proc_do_large_bitmap() is one by name.
+ */
 #ifdef EPHPORT_CONST_CTL_TABLE
+static_assert(__same_type(proc_handler *,
+			  int (*)(const struct ctl_table *, int, void *, size_t *, loff_t *)));
 static_assert(__same_type(&proc_do_large_bitmap,
 			  int (*)(const struct ctl_table *, int, void *, size_t *, loff_t *)));
 #else
 /* the table is const from 6.11 (a parameter's own const changes no type) */
+static_assert(__same_type(proc_handler *,
+			  int (*)(struct ctl_table *, int, void *, size_t *, loff_t *)));
 static_assert(__same_type(&proc_do_large_bitmap,
 			  int (*)(struct ctl_table *const, int, void *, size_t *, loff_t *)));
 #endif
-/* Writers of ip_local_reserved_ports in flight at once, per CPU. */
-#define BITMAP_WRITERS_PER_CPU 4
+/* Writers of one sysctl in flight at once, per CPU. */
+#define WRITERS_PER_CPU 4
 
 /* Serialises registering against showing the probes. */
 static DEFINE_MUTEX(probes_mutex);
 
-static int bitmap_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+/* Which sysctl's handler @ri's probe is on. */
+static enum ephport_sysctl sysctl_of(struct kretprobe_instance *ri)
 {
-	ephport_probe_hit(ephport_probe_of(PROBE_RESERVED));
-	/* readers leave the set as it is */
-	if (!regs_get_kernel_argument(regs, ARG_BITMAP_WRITE))
+	return get_kretprobe(ri) == &ephport_probe_of(PROBE_RANGE)->rp ?
+	       EPHPORT_SYSCTL_RANGE : EPHPORT_SYSCTL_RESERVED;
+}
+
+static int writer_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	enum ephport_sysctl which = sysctl_of(ri);
+
+	ephport_probe_hit(ephport_probe_of(which == EPHPORT_SYSCTL_RANGE ?
+					   PROBE_RANGE : PROBE_RESERVED));
+	/* readers leave the value as it is */
+	if (!regs_get_kernel_argument(regs, ARG_HANDLER_WRITE))
 		return 1;
-	ephport_reserved_write_begun();
+	ephport_writers_begun(which);
 	return 0;
 }
 
-static int bitmap_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+static int writer_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	ephport_reserved_write_done();
+	ephport_writers_done(sysctl_of(ri));
 	return 0;
 }
 
 static const char *const bitmap_symbols[] = { "proc_do_large_bitmap", NULL };
+static const char *const range_symbols[] = { "ipv4_local_port_range", NULL };
 
 static struct ephport_probe reserved_probe = {
 	.id = PROBE_RESERVED,
@@ -62,8 +82,17 @@ static struct ephport_probe reserved_probe = {
 	.purpose = "ip_local_reserved_ports writes: verdicts read across one are unsure",
 	.is_kretprobe = true,
 	/* writers may sleep (allocating) or be preempted while they hold one */
-	.active_per_cpu = BITMAP_WRITERS_PER_CPU,
-	.rp = { .entry_handler = bitmap_entry, .handler = bitmap_return },
+	.active_per_cpu = WRITERS_PER_CPU,
+	.rp = { .entry_handler = writer_entry, .handler = writer_return },
+};
+
+static struct ephport_probe range_probe = {
+	.id = PROBE_RANGE,
+	.symbols = range_symbols,
+	.purpose = "ip_local_port_range writes: a range moved and moved back mid-search is seen (6.8+)",
+	.is_kretprobe = true,
+	.active_per_cpu = WRITERS_PER_CPU,
+	.rp = { .entry_handler = writer_entry, .handler = writer_return },
 };
 
 /*
@@ -95,13 +124,21 @@ static struct ephport_probe *const probes[PROBE_COUNT] = {
 	[PROBE_DRAW] = &ephport_probe_draw,
 	[PROBE_LOOKUP] = &ephport_probe_lookup,
 	[PROBE_RESERVED] = &reserved_probe,
+	[PROBE_RANGE] = &range_probe,
 };
+
+/* The sysctl whose writers @p counts, or -1. */
+static int sysctl_watched_by(const struct ephport_probe *p)
+{
+	return p == &reserved_probe ? EPHPORT_SYSCTL_RESERVED :
+	       p == &range_probe ? EPHPORT_SYSCTL_RANGE : -1;
+}
 
 static void unregister_one(struct ephport_probe *p)
 {
 	/* the stamp stops trusting the writers' counts before they stop */
-	if (p == &reserved_probe)
-		ephport_reserved_watch(NULL);
+	if (sysctl_watched_by(p) >= 0)
+		ephport_writers_watch(sysctl_watched_by(p), NULL);
 	ephport_probe_unregister(p);
 }
 
@@ -125,8 +162,8 @@ int ephport_probes_register(enum ephport_detail detail)
 		if (i == PROBE_LOOKUP && !lookup)
 			continue;
 		err = ephport_probe_register(p);
-		if (!err && p == &reserved_probe)
-			ephport_reserved_watch(&p->rp);
+		if (!err && sysctl_watched_by(p) >= 0)
+			ephport_writers_watch(sysctl_watched_by(p), &p->rp);
 		if (err && p->required) {
 			pr_err("cannot probe %s: %d\n", p->symbols[0], err);
 			goto unwind;

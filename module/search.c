@@ -22,7 +22,7 @@
 #include "probe.h"
 #include "counters.h"
 #include "record.h"
-#include "reserved.h"
+#include "writers.h"
 #include "ring.h"
 #include "search.h"
 
@@ -222,7 +222,8 @@ struct ephport_search *ephport_search_claim(struct sock *sk, enum ephport_walk_k
 	s->udp_slots = 0;
 	/* connect and UDP: verdicts read after one walk (bind: per half pass) */
 	if (s->kind != EPHPORT_WALK_BIND && s->detail == EPHPORT_DETAIL_CANDIDATES)
-		s->reserved_stable = ephport_reserved_stamp(&s->reserved_stamp);
+		s->reserved_stable = ephport_writers_stamp(EPHPORT_SYSCTL_RESERVED,
+							   &s->reserved_stamp);
 	return s;
 }
 
@@ -338,10 +339,10 @@ static void emit_candidates(struct ephport_search *s, struct ephport_batch *batc
  */
 void ephport_search_check_verdicts(struct ephport_search *s)
 {
-	u64 stamp;
+	u32 stamp;
 
 	if (s->detail == EPHPORT_DETAIL_CANDIDATES &&
-	    (!s->reserved_stable || !ephport_reserved_stamp(&stamp) ||
+	    (!s->reserved_stable || !ephport_writers_stamp(EPHPORT_SYSCTL_RESERVED, &stamp) ||
 	     stamp != s->reserved_stamp))
 		s->incomplete = true;
 }
@@ -465,7 +466,7 @@ int ephport_search_chosen_port(struct ephport_search *s, int ret)
 bool ephport_search_range_unchanged(struct ephport_search *s)
 {
 	int low, high, sock_low, sock_high;
-	u32 stamp;
+	u64 stamp;
 
 	ephport_sock_range(s->sk, &sock_low, &sock_high);
 	return ephport_search_range(s->sk, &low, &high, &stamp) && stamp == s->range_stamp &&

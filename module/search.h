@@ -68,7 +68,7 @@ struct ephport_search {
 	u32 examined;
 	u32 reserved;			/* examined candidates found reserved */
 	u64 first_seq;			/* the begin record's */
-	u64 reserved_stamp;		/* reserved ports' writers, open half pass */
+	u32 reserved_stamp;		/* reserved ports' writers, open half pass */
 	bool reserved_stable;		/* ... and no writer was running then */
 	int found_port;			/* from find_open_port, if probed */
 	u32 probed;			/* candidate lookups seen */
@@ -79,7 +79,7 @@ struct ephport_search {
 	bool draws_lost;		/* later passes cannot be reconstructed */
 	unsigned long draw_missed;	/* the draw probe's misses at the start */
 	int range_low, range_high;	/* connect, UDP: the range read at entry */
-	u32 range_stamp;		/* the range's stamp at the start, all walks */
+	u64 range_stamp;		/* the range's stamp at the start, all walks */
 	int sock_low, sock_high;	/* ... and the socket's own, as set then */
 	/*
 	 * connect: the peer's hash and its perturbation slot's value just

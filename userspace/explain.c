@@ -107,8 +107,8 @@ static void explain_connect(FILE *out, const struct ep_search *s)
 	const struct ep_record *b = &s->begin;
 	int i, n[EPHPORT_VERDICT_COUNT];
 
-	if (b->perturb < 0 && !b->withheld) {
-		fprintf(out, "The walk starts from perturbation slot %lld of the kernel's table_perturb, whose value is unknown here (the module was not told where the table is: any ephport command that reads records tells it), so which ports were tried is not known.\n",
+	if (b->perturb < 0 && !b->withheld && !s->npass) {
+		fprintf(out, "The walk starts from perturbation slot %lld of the kernel's table_perturb, whose value as the kernel read it is unknown here (the module was not told where the table is: any ephport command that reads records tells it; or another connect() of the same slot moved it just then), so which ports were tried is not known.\n",
 			b->slot);
 		return;
 	}
@@ -121,6 +121,9 @@ static void explain_connect(FILE *out, const struct ep_search *s)
 	if (b->withheld)
 		fprintf(out, "The kernel is locked down (confidentiality), so the module keeps the destination's hash and its perturbation slot's value to itself (they would let one predict other connections' ports); the walk started at offset %lld",
 			s->passes[0].rec.offset);
+	else if (b->perturb < 0)
+		fprintf(out, "The value the kernel read from perturbation slot %lld is not known here (the module was not told where table_perturb is, or another connect() of the same slot moved it just then), but the kernel locked each port it walked to, the last the one it took, and their number fixes where it started: offset %lld",
+			b->slot, s->passes[0].rec.offset);
 	else
 		fprintf(out, "The destination's hash %llu picks perturbation slot %lld, which held %lld; their sum modulo the range's width gives offset %lld",
 			b->hash, b->slot, b->perturb, s->passes[0].rec.offset);
@@ -128,7 +131,9 @@ static void explain_connect(FILE *out, const struct ep_search *s)
 		fprintf(out, ". The socket set IP_LOCAL_PORT_RANGE, so the kernel (6.8+) walks every port of it in one sweep, in steps of 1, from %lld.\n",
 			s->passes[0].rec.start);
 	else
-		fprintf(out, ", rounded down to the parity of the range's low end: connect() tries %s ports first, the opposite of bind(), which starts on odd offsets. It walked from %lld in steps of 2, wrapping at the top.\n",
+		fprintf(out, "%s: connect() tries %s ports first, the opposite of bind(), which starts on odd offsets. It walked from %lld in steps of 2, wrapping at the top.\n",
+			b->perturb < 0 && !b->withheld ? "" :
+			", rounded down to the parity of the range's low end",
 			ephport_parity_words[s->passes[0].rec.parity], s->passes[0].rec.start);
 	if (s->passes[0].rec.stride > 1)
 		fprintf(out, "net.ipv4.ip_local_port_step_width is set, so the kernel (7.x) drew a random stride, %lld (bumped until it shares no factor with the %lld ports of a sweep, so each is tried once): each port tried is %lld on from the one before, modulo the range.\n",

@@ -166,7 +166,7 @@ assert "daddr" not in s[34]
 PY
 	run 0 show --dir "$fix/walks" --json --walk udp && [ "$(grep -c . "$work/out")" -eq 2 ] &&
 	has '"search":34' && run 0 show --dir "$fix/walks" --json --walk connect &&
-	[ "$(grep -c . "$work/out")" -eq 3 ] && run 2 show --dir "$fix/walks" --walk listen &&
+	[ "$(grep -c . "$work/out")" -eq 4 ] && run 2 show --dir "$fix/walks" --walk listen &&
 	run 0 explain --dir "$fix/walks" 31 &&
 	has 'in __inet_hash_connect()' && has 'perturbation slot 0, which held 3' &&
 	has 'connect() tries even ports first, the opposite of bind()' &&
@@ -177,13 +177,15 @@ PY
 	has '1 held by bind() users, 0 already connected to ::1 port 5000' &&
 	has '1 held by bind() users or already connected to ::1 port 5000' &&
 	has 'failed with EADDRNOTAVAIL' &&
-	run 0 explain --dir "$fix/walks" 33 && has 'value is unknown here' &&
+	run 0 explain --dir "$fix/walks" 33 && has 'as the kernel read it is unknown here' &&
 	! grep -q 'No pass was recorded' "$work/out" &&
+	run 0 explain --dir "$fix/walks" 36 && has 'their number fixes where it started: offset 0' &&
+	has 'No even port was free, so it tried the odd ones' && ! grep -q 'which ports were tried is not known' "$work/out" &&
 	run 0 explain --dir "$fix/walks" 34 && has 'in udp_lib_get_port()' &&
 	has 'made 40005 the first port tried' && has '(256 slots)' &&
 	run 0 explain --dir "$fix/walks" 35 && has 'report EAGAIN' &&
 	run 0 stats --dir "$fix/walks" && has 'connect() even      1' &&
-	has 'connect(): 2 complete searches (1 incomplete left out), ports examined p50 2 p99 2 max 2' &&
+	has 'connect(): 3 complete searches (1 incomplete left out), ports examined p50 2 p99 8 max 8' &&
 	has 'UDP: 2 complete searches, ports examined p50 1 p99 2 max 2; time p50 3000 ns' &&
 	has 'UDP       even      1'
 }

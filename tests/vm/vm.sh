@@ -127,7 +127,7 @@ build_guest() {
 	local out=$1
 	mkdir -p "$out"
 	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/scenarios" \
-		"$top/tests/guest/scenarios.c" "$top/tests/guest/util.c" "$top/userspace/record.c" \
+		"$top"/tests/guest/scenario*.c "$top/tests/guest/util.c" "$top/userspace/record.c" \
 		"$top/userspace/search.c"
 	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/two-servers" \
 		"$top/tests/guest/two_servers.c"
