@@ -586,14 +586,81 @@ static inline unsigned int ephport_udp_slot_of(const struct ephport_udp_walk *w,
 	return ((unsigned int)port - w->first) & (w->slots - 1);
 }
 
+/* A slot's ports in range at most this many are put in order, not stepped to. */
+#define EPHPORT_UDP_SORTED 32
+
 /*
  * UDP's walk in the kernel's order: the ports in range it visits, slot
- * after slot from @slot on.
+ * after slot from @slot on, without stepping through the ports out of it.
+ * Slot s visits (first + s + k * stride) mod 2^16 for k = 0 .. L - 1, L =
+ * 2^16 / slots: r + slots * ((c + k * a) mod L), with r and c the
+ * remainder and quotient of its first port by slots and a = (draw | 1)
+ * mod L, odd, so k = (q - c) / a mod L for each q = (port - r) / slots in
+ * range.  A slot with few such ports has them sorted by k; one with more
+ * is stepped through, each step as likely as not a port in range.  Slots
+ * without one (the range narrower than the table) are jumped over.
  */
 struct ephport_udp_iter {
 	const struct ephport_udp_walk *w;
-	unsigned int slot, k;
+	unsigned int slot;
+	unsigned int r, c, a;		/* the slot's, as above */
+	unsigned int n, i;		/* its ports in range, and those given */
+	unsigned int k[EPHPORT_UDP_SORTED];	/* their steps, sorted, if n fits */
 };
+
+/* 1 / a mod L, for odd a and L a power of 2 (Newton's iteration). */
+static inline unsigned int ephport_udp_inverse(unsigned int a, unsigned int length)
+{
+	unsigned int x = a, i;
+
+	/* each round doubles the bits that are right: 5 rounds for 2^32 */
+	for (i = 0; i < 5; i++)
+		x *= 2 - a * x;
+	return x & (length - 1);
+}
+
+/* Sets up slot @it->slot, or the next one with a port in range. */
+static inline void ephport_udp_slot_begin(struct ephport_udp_iter *it)
+{
+	const struct ephport_udp_walk *w = it->w;
+	unsigned int length = EPHPORT_PORTS / w->slots, width = (unsigned int)(w->high - w->low + 1);
+	unsigned int base, d, qlo = 0, qhi, inv, j;
+
+	it->n = 0;
+	it->i = 0;
+	while (it->slot < w->slots) {
+		/* the range narrower than the table: a slot has one port in it, or none */
+		d = (w->first - (unsigned int)w->low + it->slot) & (w->slots - 1);
+		if (width < w->slots && d >= width) {
+			it->slot += w->slots - d;
+			continue;
+		}
+		base = (w->first + it->slot) % EPHPORT_PORTS;
+		it->r = base & (w->slots - 1);
+		it->c = base / w->slots;
+		it->a = (w->stride / w->slots) & (length - 1);
+		qlo = (unsigned int)w->low <= it->r ? 0 :
+		      ((unsigned int)w->low - it->r + w->slots - 1) / w->slots;
+		qhi = (unsigned int)w->high < it->r ? 0 : ((unsigned int)w->high - it->r) / w->slots + 1;
+		it->n = qhi > qlo ? qhi - qlo : 0;
+		if (it->n)
+			break;
+		it->slot++;
+	}
+	if (!it->n || it->n > EPHPORT_UDP_SORTED)
+		return;
+	inv = ephport_udp_inverse(it->a, length);
+	for (j = 0; j < it->n; j++) {
+		unsigned int k = (qlo + j - it->c) * inv & (length - 1), m = j;
+
+		/* insertion: at most EPHPORT_UDP_SORTED squared over 2 moves */
+		while (m && it->k[m - 1] > k) {
+			it->k[m] = it->k[m - 1];
+			m--;
+		}
+		it->k[m] = k;
+	}
+}
 
 static inline void ephport_udp_iter_init(struct ephport_udp_iter *it,
 					 const struct ephport_udp_walk *w,
@@ -601,21 +668,30 @@ static inline void ephport_udp_iter_init(struct ephport_udp_iter *it,
 {
 	it->w = w;
 	it->slot = slot;
-	it->k = 0;
+	ephport_udp_slot_begin(it);
 }
 
 /* The next port in range, or -1 past the last slot. */
 static inline int ephport_udp_next(struct ephport_udp_iter *it)
 {
-	while (it->slot < it->w->slots) {
-		int port = ephport_udp_port(it->w, it->slot, it->k);
+	const struct ephport_udp_walk *w = it->w;
+	unsigned int length = EPHPORT_PORTS / w->slots;
 
-		if (++it->k == ephport_udp_slot_length(it->w)) {
-			it->k = 0;
-			it->slot++;
+	while (it->slot < w->slots) {
+		if (it->n <= EPHPORT_UDP_SORTED && it->i < it->n) {
+			unsigned int k = it->k[it->i++];
+
+			return (int)(it->r + w->slots * ((it->c + k * it->a) & (length - 1)));
 		}
-		if (ephport_udp_in_range(it->w, port))
-			return port;
+		/* a slot with many ports in range: stepped through, it->i the next step */
+		while (it->n > EPHPORT_UDP_SORTED && it->i < length) {
+			int port = ephport_udp_port(w, it->slot, it->i++);
+
+			if (ephport_udp_in_range(w, port))
+				return port;
+		}
+		it->slot++;
+		ephport_udp_slot_begin(it);
 	}
 	return -1;
 }

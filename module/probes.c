@@ -37,7 +37,7 @@ static_assert(__same_type(&proc_do_large_bitmap,
 #else
 /* the table is const from 6.11 (a parameter's own const changes no type) */
 static_assert(__same_type(proc_handler *,
-			  int (*)(struct ctl_table *, int, void *, size_t *, loff_t *)));
+			  int (*)(struct ctl_table *const, int, void *, size_t *, loff_t *)));
 static_assert(__same_type(&proc_do_large_bitmap,
 			  int (*)(struct ctl_table *const, int, void *, size_t *, loff_t *)));
 #endif
@@ -89,7 +89,7 @@ static struct ephport_probe reserved_probe = {
 static struct ephport_probe range_probe = {
 	.id = PROBE_RANGE,
 	.symbols = range_symbols,
-	.purpose = "ip_local_port_range writes: a range moved and moved back mid-search is seen (6.8+)",
+	.purpose = "ip_local_port_range writes: a range moved and back mid-search is seen (6.8+)",
 	.is_kretprobe = true,
 	.active_per_cpu = WRITERS_PER_CPU,
 	.rp = { .entry_handler = writer_entry, .handler = writer_return },

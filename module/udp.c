@@ -74,8 +74,12 @@ static void emit_walk(struct ephport_search *s, int chosen)
 		trace_pass(s->id, &rec.pass);
 		ephport_batch_add(batch, &rec);
 	}
-	/* at most 2^16 steps, each a few instructions, with preemption off */
-	ephport_udp_iter_init(&it, &w, 0);
+	/*
+	 * With preemption off: a few steps a port in range (the iterator
+	 * jumps over the rest), EPHPORT_CANDIDATES_PER_HANDLER ports at most
+	 */
+	if (s->detail == EPHPORT_DETAIL_CANDIDATES)
+		ephport_udp_iter_init(&it, &w, 0);
 	while (s->detail == EPHPORT_DETAIL_CANDIDATES && (port = ephport_udp_next(&it)) >= 0) {
 		if (!budget--) {
 			s->capped = true;

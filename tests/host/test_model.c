@@ -402,6 +402,51 @@ static void exhaustive_udp(void)
 }
 
 /* connect() over wide and full ranges, mostly taken, and all taken. */
+/* A pseudo-random number below @bound. */
+static unsigned int below(unsigned int *seed, unsigned int bound)
+{
+	*seed = *seed * 1103515245 + 12345;
+	return (*seed >> 8) % bound;
+}
+
+/*
+ * The UDP walk's iterator, which jumps over ports out of range, against the
+ * kernel's loop stepping through every port with all of them in use, over
+ * random ranges from one port to all, tables from 1 slot to 65536, draws.
+ */
+static void udp_iterator(void)
+{
+	static const unsigned int slotss[] = { 1, 2, 128, 256, 512, 1024, 4096, 65536 };
+	static const int widths[] = { 8, 300, 5000, 65536 };
+	unsigned int seed = 17, t;
+
+	for (t = 0; t < 3000; t++) {
+		unsigned int slots = slotss[below(&seed, 8)], draw = seed * 2654435761U;
+		int width = widths[below(&seed, 4)];
+		int low, high, n, i, p;
+		struct ephport_udp_walk w;
+		struct ephport_udp_iter it;
+
+		width = 1 + (int)below(&seed, (unsigned int)width);
+		low = (int)below(&seed, (unsigned int)(EP_PORTS - width + 1));
+		high = low + width - 1;
+
+		memset(used + low, 1, width);
+		kernel_udp_get_port(low, high, draw, slots, want_tried, &n);
+		memset(used + low, 0, width);
+		ephport_udp_begin(low, high, draw, slots, &w);
+		ephport_udp_iter_init(&it, &w, 0);
+		for (i = 0; (p = ephport_udp_next(&it)) >= 0 && i < n && p == want_tried[i]; i++)
+			;
+		CHECK(i == n && p < 0, "udp %d-%d, %u slots, draw %u: port %d is %d, kernel %d of %d",
+		      low, high, slots, draw, i, p, i < n ? want_tried[i] : -1, n);
+		i = n ? (int)below(&seed, (unsigned int)n) : 0;
+		CHECK(!n || ephport_udp_examined_to(&w, want_tried[i]) == (unsigned int)i + 1,
+		      "udp %d-%d, %u slots: %d examined to its %dth port", low, high, slots,
+		      ephport_udp_examined_to(&w, want_tried[i]), i + 1);
+	}
+}
+
 static void wide_connect(void)
 {
 	static const int ranges[][2] = { { 1, 65535 }, { 32768, 60999 }, { 1024, 65535 } };
@@ -573,6 +618,7 @@ int main(void)
 	exhaustive();
 	edge_cases();
 	exhaustive_connect();
+	udp_iterator();
 	wide_connect();
 	stride_connect();
 	exhaustive_udp();
