@@ -22,6 +22,7 @@
 #include "connect.h"
 #include "perturb.h"
 #include "search.h"
+#include "writers.h"
 
 /*
  * __inet_hash_connect(death_row, sk, port_offset, check_established);
@@ -143,6 +144,8 @@ static void write_held_begin(struct ephport_search *s)
 		ephport_search_build_begin(s, &s->begin);
 	/* the slot's value only when it is the one the kernel read */
 	s->begin.begin.perturb_known = s->perturb_used;
+	if (!s->perturb_used)
+		s->begin.begin.perturb = 0;
 	ephport_search_write_begin(s, &s->begin);
 }
 
@@ -179,6 +182,20 @@ static bool reserved_in_range(const struct ephport_search *s)
 
 	return reserved && find_next_bit(reserved, s->range_high + 1, s->range_low) <=
 			   s->range_high;
+}
+
+/*
+ * ... and none was all along: the reserved ports' writers are the same
+ * as at the search's start (a port reserved and freed during the walk is
+ * passed by without a lock too).
+ */
+static bool none_reserved_throughout(const struct ephport_search *s)
+{
+	u32 stamp;
+
+	return s->reserved_stable &&
+	       ephport_writers_stamp(EPHPORT_SYSCTL_RESERVED, &stamp) &&
+	       stamp == s->reserved_stamp && !reserved_in_range(s);
 }
 
 /*
@@ -293,7 +310,7 @@ static bool offset_from_locks(const struct ephport_search *s, const struct ephpo
 	unsigned int length = ephport_pass_length(hp), index, start;
 	struct ephport_sweep sw;
 
-	if (!s->locks_counted || reserved_in_range(s) || s->locked <= sweep * length ||
+	if (!s->locks_counted || !none_reserved_throughout(s) || s->locked <= sweep * length ||
 	    s->locked - sweep * length > length)
 		return false;
 	index = s->locked - 1 - sweep * length;
@@ -336,7 +353,9 @@ static bool connect_walk(struct ephport_search *s, int ret, int chosen, unsigned
 		return false;
 	if (s->perturb_used)
 		*offset = ephport_connect_offset(hp, s->perturb, s->hash);
-	else if (!(chosen > 0 && hp->stride == 1 && offset_from_locks(s, hp, chosen, offset)))
+	/* a begin already written gave a value not confirmed: no other start */
+	else if (!(s->begin_pending && chosen > 0 && hp->stride == 1 &&
+		   offset_from_locks(s, hp, chosen, offset)))
 		return false;
 	ephport_sweep_init(&sw, hp, *offset);
 	while (chosen > 0 && index < 0 && ephport_sweep_next(&sw))
@@ -357,6 +376,9 @@ static void end(struct ephport_search *s, int ret, bool checks_seen)
 
 	if (!checks_seen)
 		s->reasons_known = false;
+	/* the last lock's hit, the chosen port's, lost too */
+	if (ephport_probe_missed(&ephport_probe_connect_locked) != s->locks_missed)
+		s->locks_counted = false;
 	/* a success moved the slot first: its walk was seen before, or not at all */
 	if (ret)
 		ephport_connect_walking(s);

@@ -623,7 +623,8 @@ static inline unsigned int ephport_udp_inverse(unsigned int a, unsigned int leng
 static inline void ephport_udp_slot_begin(struct ephport_udp_iter *it)
 {
 	const struct ephport_udp_walk *w = it->w;
-	unsigned int length = EPHPORT_PORTS / w->slots, width = (unsigned int)(w->high - w->low + 1);
+	unsigned int width = (unsigned int)(w->high - w->low + 1);
+	unsigned int length = EPHPORT_PORTS / w->slots;
 	unsigned int base, d, qlo = 0, qhi, inv, j;
 
 	it->n = 0;
@@ -641,7 +642,8 @@ static inline void ephport_udp_slot_begin(struct ephport_udp_iter *it)
 		it->a = (w->stride / w->slots) & (length - 1);
 		qlo = (unsigned int)w->low <= it->r ? 0 :
 		      ((unsigned int)w->low - it->r + w->slots - 1) / w->slots;
-		qhi = (unsigned int)w->high < it->r ? 0 : ((unsigned int)w->high - it->r) / w->slots + 1;
+		qhi = (unsigned int)w->high < it->r ? 0 :
+		      ((unsigned int)w->high - it->r) / w->slots + 1;
 		it->n = qhi > qlo ? qhi - qlo : 0;
 		if (it->n)
 			break;

@@ -61,7 +61,7 @@ static int writer_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	ephport_probe_hit(ephport_probe_of(which == EPHPORT_SYSCTL_RANGE ?
 					   PROBE_RANGE : PROBE_RESERVED));
 	/* readers leave the value as it is */
-	if (!regs_get_kernel_argument(regs, ARG_HANDLER_WRITE))
+	if (!(int)regs_get_kernel_argument(regs, ARG_HANDLER_WRITE))
 		return 1;
 	ephport_writers_begun(which);
 	return 0;
@@ -134,6 +134,25 @@ static int sysctl_watched_by(const struct ephport_probe *p)
 	       p == &range_probe ? EPHPORT_SYSCTL_RANGE : -1;
 }
 
+/* @p starts and ends searches. */
+static bool starts_searches(const struct ephport_probe *p)
+{
+	return p->id == PROBE_GET_PORT || p->id == PROBE_UDP_GET_PORT || p->id == PROBE_CONNECT;
+}
+
+/*
+ * @p is of no use on this kernel: 6.1's range has a seqcount that counts
+ * its writes, and its writer takes a lock that sleeps on PREEMPT_RT.
+ */
+static bool unneeded(const struct ephport_probe *p)
+{
+#ifdef EPHPORT_NET_RANGE_PACKED
+	return false;
+#else
+	return p == &range_probe;
+#endif
+}
+
 static void unregister_one(struct ephport_probe *p)
 {
 	/* the stamp stops trusting the writers' counts before they stop */
@@ -159,7 +178,7 @@ int ephport_probes_register(enum ephport_detail detail)
 	for (i = PROBE_COUNT - 1; i >= 0; i--) {
 		struct ephport_probe *p = probes[i];
 
-		if (i == PROBE_LOOKUP && !lookup)
+		if ((i == PROBE_LOOKUP && !lookup) || unneeded(p))
 			continue;
 		err = ephport_probe_register(p);
 		if (!err && sysctl_watched_by(p) >= 0)
@@ -188,7 +207,13 @@ void ephport_probes_unregister(void)
 	int i;
 
 	mutex_lock(&probes_mutex);
-	/* The search boundaries go first, so no new search starts. */
+	/*
+	 * The search boundaries go first, so that no search starts, and none
+	 * in flight ends having lost its helpers' calls (its end never comes).
+	 */
+	for (i = 0; i < PROBE_COUNT; i++)
+		if (starts_searches(probes[i]))
+			unregister_one(probes[i]);
 	for (i = 0; i < PROBE_COUNT; i++)
 		unregister_one(probes[i]);
 	ephport_probes_set_ready(false);
@@ -209,6 +234,9 @@ void ephport_probes_show(struct seq_file *m)
 				   p->purpose);
 		else if (i == PROBE_LOOKUP && !p->err)
 			seq_printf(m, "%s %s not attached (load with detail=candidates): %s\n",
+				   p->symbols[0], kind, p->purpose);
+		else if (unneeded(p))
+			seq_printf(m, "%s %s not attached (the range's seqcount counts its writes here): %s\n",
 				   p->symbols[0], kind, p->purpose);
 		else
 			seq_printf(m, "%s %s missing (%pe%s): %s\n",

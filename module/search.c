@@ -220,8 +220,12 @@ struct ephport_search *ephport_search_claim(struct sock *sk, enum ephport_walk_k
 	s->perturb_known = false;
 	s->udp_drawn = false;
 	s->udp_slots = 0;
-	/* connect and UDP: verdicts read after one walk (bind: per half pass) */
-	if (s->kind != EPHPORT_WALK_BIND && s->detail == EPHPORT_DETAIL_CANDIDATES)
+	/*
+	 * connect and UDP: verdicts read after one walk (bind: per half
+	 * pass); connect's count of locks too, which reserved ports skip
+	 */
+	if (kind == EPHPORT_WALK_CONNECT ||
+	    (kind == EPHPORT_WALK_UDP && s->detail == EPHPORT_DETAIL_CANDIDATES))
 		s->reserved_stable = ephport_writers_stamp(EPHPORT_SYSCTL_RESERVED,
 							   &s->reserved_stamp);
 	return s;

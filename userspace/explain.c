@@ -107,14 +107,14 @@ static void explain_connect(FILE *out, const struct ep_search *s)
 	const struct ep_record *b = &s->begin;
 	int i, n[EPHPORT_VERDICT_COUNT];
 
-	if (b->perturb < 0 && !b->withheld && !s->npass) {
+	if (b->perturb < 0 && !b->withheld && !s->npass && (!s->has_end || s->end.incomplete)) {
 		fprintf(out, "The walk starts from perturbation slot %lld of the kernel's table_perturb, whose value as the kernel read it is unknown here (the module was not told where the table is: any ephport command that reads records tells it; or another connect() of the same slot moved it just then), so which ports were tried is not known.\n",
 			b->slot);
 		return;
 	}
 	if (!s->npass) {
 		if (!b->withheld && s->has_end && s->end.incomplete)
-			fprintf(out, "Perturbation slot %lld held %lld just before the kernel read it, but the module could not confirm that the kernel used that value (another connect() of the same slot may have moved it in between, or the range changed), so which ports were tried is not known.\n",
+			fprintf(out, "Perturbation slot %lld held %lld, but the module could not confirm a walk from it as the kernel's (another connect() of the same slot may have moved it, the range changed, or the ports whose checks failed are not on it), so which ports were tried is not known.\n",
 				b->slot, b->perturb);
 		return;
 	}
@@ -250,7 +250,7 @@ void ep_explain(FILE *out, const struct ep_search *s)
 		explain_passes(out, s);
 	}
 	if (!s->npass && (!s->has_begin || ep_walk_of(s) != EPHPORT_WALK_CONNECT ||
-			  s->begin.perturb >= 0))
+			  s->begin.perturb >= 0 || (s->has_end && !s->end.incomplete)))
 		fprintf(out, "No pass was recorded: the module ran at detail=searches, or the records were lost.\n");
 	explain_end(out, s);
 }

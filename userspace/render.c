@@ -236,11 +236,14 @@ void ep_render_human(FILE *out, const struct ep_search *s, int color, bool times
 		if (is_connect(s) && b->withheld)
 			fprintf(out, "  hash, slot and its value withheld (lockdown=confidentiality)\n");
 		else if (is_connect(s) && b->perturb >= 0 && s->has_end && s->end.incomplete)
-			fprintf(out, "  perturbation slot %lld read as %lld, not verified as the kernel's (incomplete)\n",
+			fprintf(out, "  perturbation slot %lld = %lld, the walk not verified as the kernel's (incomplete)\n",
 				b->slot, b->perturb);
 		else if (is_connect(s) && b->perturb >= 0)
 			fprintf(out, "  perturbation slot %lld = %lld, hash %llu\n",
 				b->slot, b->perturb, b->hash);
+		else if (is_connect(s) && s->has_end && !s->end.incomplete)
+			fprintf(out, "  perturbation slot %lld unknown: the walk's start comes from the ports the kernel locked\n",
+				b->slot);
 		else if (is_connect(s))
 			fprintf(out, "  perturbation slot %lld unknown: where the walk starts is not known\n",
 				b->slot);

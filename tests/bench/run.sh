@@ -3,8 +3,10 @@
 # make bench: the benchmark job in the test VM under TCG, then the same
 # with -icount shift=3 (one CPU, 8 ns of virtual time per guest
 # instruction: repeatable to the nanosecond; shift=auto tracks the host's
-# speed and is as noisy as plain TCG), then a perf profile.  Prints the
-# tables and writes results/bench{,-icount}.{txt,csv,svg} and
+# speed and is as noisy as plain TCG), then timerlat on each line's rt
+# kernel (the longest stretch the handlers hold off preemption), then a
+# perf profile.  Prints the tables and writes
+# results/bench{,-icount}.{txt,csv,svg}, results/latency.txt and
 # results/profile.txt.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -44,6 +46,33 @@ bench_run() {
 EPHPORT_VM_TIMEOUT=900 bench_run bench "TCG, -smp 2, $(nproc)-core host" || exit 1
 EPHPORT_VM_ICOUNT=${EPHPORT_ICOUNT_SHIFT:-3} EPHPORT_VM_TIMEOUT=${EPHPORT_ICOUNT_TIMEOUT:-900} \
 	bench_run bench-icount "TCG -icount shift=${EPHPORT_ICOUNT_SHIFT:-3}, -smp 1"
+
+# The longest stretch the handlers keep a CPU from preempting: timerlat on
+# each line's rt kernel, -icount, the worst searches of each walk at each
+# detail level (tests/guest/latency.sh), against the same searches untraced.
+{
+	echo "longest timerlat thread latency on CPU 0 (us, -icount shift=${EPHPORT_ICOUNT_SHIFT:-3}), worst searches (range held but its last port: 1000 ports)"
+	printf '%-26s %-11s %8s %8s %8s\n' kernel config udp bind connect
+	for line in $("$top/tests/vm/vm.sh" lines); do
+		name=latency-$line
+		if EPHPORT_LINE=$line EPHPORT_FLAVOUR=rt-amd64 EPHPORT_VM_ICOUNT=${EPHPORT_ICOUNT_SHIFT:-3} \
+			EPHPORT_VM_TIMEOUT=${EPHPORT_ICOUNT_TIMEOUT:-900} \
+			"$top/tests/vm/vm.sh" run latency "$log/console-$name.log" > "$log/vm-$name.out" 2>&1 &&
+			grep -q LATENCY-DONE "$log/console-$name.log"; then
+			kver=$(EPHPORT_LINE=$line "$top/tests/vm/vm.sh" abi)-rt-amd64
+			for config in untraced searches passes candidates; do
+				printf '%-26s %-11s' "$kver" "$config"
+				for kind in udp bind connect; do
+					sed -n "s/^LATENCY $config $kind max_ns=\([0-9]*\) .*/\1/p" \
+						"$log/console-$name.log" | awk '{ printf " %8.1f", $1 / 1000 }'
+				done
+				echo
+			done
+		else
+			echo "bench: the $name run did not finish; see $log/vm-$name.out"
+		fi
+	done
+} | tee "$log/latency.txt"
 
 # Where the time tracing adds goes: perf in the guest, -icount, on the
 # kernel line Debian's linux-perf is built for.

@@ -133,6 +133,8 @@ build_guest() {
 		"$top/tests/guest/two_servers.c"
 	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/parity" \
 		"$top/tests/guest/parity.c"
+	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/latency" \
+		"$top/tests/guest/latency.c" "$top/tests/guest/util.c"
 	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/capacity-forecast" \
 		"$top/tests/guest/capacity.c"
 	gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$out/stress" \
