@@ -597,8 +597,9 @@ static inline unsigned int ephport_udp_slot_of(const struct ephport_udp_walk *w,
  * remainder and quotient of its first port by slots and a = (draw | 1)
  * mod L, odd, so k = (q - c) / a mod L for each q = (port - r) / slots in
  * range.  A slot with few such ports has them sorted by k; one with more
- * is stepped through, each step as likely as not a port in range.  Slots
- * without one (the range narrower than the table) are jumped over.
+ * is stepped through, each step as likely as not a port in range.  A range
+ * narrower than the table has one port in some slots, none in the others,
+ * and those are jumped over.
  */
 struct ephport_udp_iter {
 	const struct ephport_udp_walk *w;
@@ -625,17 +626,15 @@ static inline void ephport_udp_slot_begin(struct ephport_udp_iter *it)
 	const struct ephport_udp_walk *w = it->w;
 	unsigned int width = (unsigned int)(w->high - w->low + 1);
 	unsigned int length = EPHPORT_PORTS / w->slots;
-	unsigned int base, d, qlo = 0, qhi, inv, j;
+	unsigned int base, qlo = 0, qhi, inv, j;
 
 	it->n = 0;
 	it->i = 0;
-	while (it->slot < w->slots) {
-		/* the range narrower than the table: a slot has one port in it, or none */
-		d = (w->first - (unsigned int)w->low + it->slot) & (w->slots - 1);
-		if (width < w->slots && d >= width) {
-			it->slot += w->slots - d;
-			continue;
-		}
+	it->r = 0;
+	it->c = 0;
+	it->a = 0;
+	/* the range narrower than the table: ephport_udp_next() needs nothing */
+	while (width >= w->slots && it->slot < w->slots) {
 		base = (w->first + it->slot) % EPHPORT_PORTS;
 		it->r = base & (w->slots - 1);
 		it->c = base / w->slots;
@@ -678,7 +677,21 @@ static inline int ephport_udp_next(struct ephport_udp_iter *it)
 {
 	const struct ephport_udp_walk *w = it->w;
 	unsigned int length = EPHPORT_PORTS / w->slots;
+	unsigned int width = (unsigned int)(w->high - w->low + 1), d;
 
+	/*
+	 * The range narrower than the table: slot s's one port in range is
+	 * low + (first - low + s) mod slots, so they come in order from first
+	 * to high, then from low.
+	 */
+	while (width < w->slots && it->slot < w->slots) {
+		d = (w->first - (unsigned int)w->low + it->slot) & (w->slots - 1);
+		if (d < width) {
+			it->slot++;
+			return w->low + (int)d;
+		}
+		it->slot += w->slots - d;
+	}
 	while (it->slot < w->slots) {
 		if (it->n <= EPHPORT_UDP_SORTED && it->i < it->n) {
 			unsigned int k = it->k[it->i++];
