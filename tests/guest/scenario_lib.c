@@ -90,15 +90,19 @@ bool load_trace(void)
 	return true;
 }
 
-/* The traced search that ended on @port (0: the n-th failed one). */
-struct search *search_ending(int port, int nth_failure)
+/*
+ * The traced search of @op (EPHPORT_OP_COUNT: of any) that ended on @port
+ * (0: the n-th failed one).
+ */
+struct search *op_ending(enum ephport_op op, int port, int nth_failure)
 {
 	int i;
 
 	for (i = 0; i < trace.n; i++) {
 		struct search *s = &trace.s[i];
 
-		if (!s->has_end)
+		if (!s->has_end ||
+		    (op != EPHPORT_OP_COUNT && (!s->has_begin || s->begin.op != op)))
 			continue;
 		if (port && s->end.port == port && !s->end.err)
 			return s;
@@ -106,6 +110,11 @@ struct search *search_ending(int port, int nth_failure)
 			return s;
 	}
 	return NULL;
+}
+
+struct search *search_ending(int port, int nth_failure)
+{
+	return op_ending(EPHPORT_OP_COUNT, port, nth_failure);
 }
 
 /* socket + options + bind(port) + optional listen: what Node.js does. */

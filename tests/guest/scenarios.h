@@ -90,6 +90,7 @@ void set_range(int low, int high);
 
 bool load_trace(void);
 
+/* op_ending() of any op */
 struct search *search_ending(int port, int nth_failure);
 
 struct bound {

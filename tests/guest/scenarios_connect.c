@@ -60,24 +60,6 @@ int loopback_listener(int family, int type, int port,
 	return fd;
 }
 
-/* The traced search of @op that ended with @port (or the n-th failure). */
-struct search *op_ending(enum ephport_op op, int port, int nth_failure)
-{
-	int i;
-
-	for (i = 0; i < trace.n; i++) {
-		struct search *s = &trace.s[i];
-
-		if (!s->has_end || !s->has_begin || s->begin.op != op)
-			continue;
-		if (port && s->end.port == port && !s->end.err)
-			return s;
-		if (!port && s->end.err && !nth_failure--)
-			return s;
-	}
-	return NULL;
-}
-
 #define STEP_WIDTH "/proc/sys/net/ipv4/ip_local_port_step_width"
 /* net.ipv4.ip_local_port_step_width, as the connects under test set it */
 static int step_width;
