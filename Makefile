@@ -9,6 +9,7 @@
 # make dkms-install / dkms-uninstall   the module through DKMS
 # make deb          ephport-dkms and ephport packages under build/
 # make bench        tracing cost in the test VM: tables, results/bench*.csv and .svg
+#                    (PART=tcg, icount, latency or profile: that part alone)
 #                   (BASELINE=REV: also read through the module of git revision REV)
 KERNELRELEASE ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KERNELRELEASE)/build
@@ -71,7 +72,7 @@ deb:
 	tests/dkms/make-deb.sh
 
 bench:
-	BASELINE="$(BASELINE)" tests/bench/run.sh
+	BASELINE="$(BASELINE)" PART="$(PART)" tests/bench/run.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

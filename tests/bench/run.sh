@@ -8,8 +8,15 @@
 # perf profile.  Prints the tables and writes
 # results/bench{,-icount}.{txt,csv,svg}, results/latency.txt and
 # results/profile.txt.
+# PART=tcg, icount, latency or profile runs that part alone.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
+part=${PART:-all}
+case $part in
+all | tcg | icount | latency | profile) ;;
+*) echo "bench: PART=$part: expected tcg, icount, latency or profile"; exit 2 ;;
+esac
+want() { [ "$part" = all ] || [ "$part" = "$1" ]; }
 log=${EPHPORT_RESULTS:-$top/results}
 mkdir -p "$log"
 "$top/tests/vm/vm.sh" setup || exit 2
@@ -43,14 +50,18 @@ bench_run() {
 	fi
 }
 
-EPHPORT_VM_TIMEOUT=900 bench_run bench "TCG, -smp 2, $(nproc)-core host" || exit 1
-EPHPORT_VM_ICOUNT=${EPHPORT_ICOUNT_SHIFT:-3} EPHPORT_VM_TIMEOUT=${EPHPORT_ICOUNT_TIMEOUT:-900} \
-	bench_run bench-icount "TCG -icount shift=${EPHPORT_ICOUNT_SHIFT:-3}, -smp 1"
+if want tcg; then
+	EPHPORT_VM_TIMEOUT=900 bench_run bench "TCG, -smp 2, $(nproc)-core host" || exit 1
+fi
+if want icount; then
+	EPHPORT_VM_ICOUNT=${EPHPORT_ICOUNT_SHIFT:-3} EPHPORT_VM_TIMEOUT=${EPHPORT_ICOUNT_TIMEOUT:-900} \
+		bench_run bench-icount "TCG -icount shift=${EPHPORT_ICOUNT_SHIFT:-3}, -smp 1"
+fi
 
 # The longest stretch the handlers keep a CPU from preempting: timerlat on
 # each line's rt kernel, -icount, the worst searches of each walk at each
 # detail level (tests/guest/latency.sh), against the same searches untraced.
-{
+want latency && {
 	echo "longest timerlat thread latency on CPU 0 (us, -icount shift=${EPHPORT_ICOUNT_SHIFT:-3}), worst searches (range held but its last port: 1000 ports)"
 	printf '%-26s %-11s %8s %8s %8s\n' kernel config udp bind connect
 	for line in $("$top/tests/vm/vm.sh" lines); do
@@ -76,10 +87,13 @@ EPHPORT_VM_ICOUNT=${EPHPORT_ICOUNT_SHIFT:-3} EPHPORT_VM_TIMEOUT=${EPHPORT_ICOUNT
 
 # Where the time tracing adds goes: perf in the guest, -icount, on the
 # kernel line Debian's linux-perf is built for.
-if EPHPORT_VM_ICOUNT=${EPHPORT_ICOUNT_SHIFT:-3} EPHPORT_VM_TIMEOUT=${EPHPORT_ICOUNT_TIMEOUT:-900} \
-	"$top/tests/vm/vm.sh" run profile "$log/console-profile.log" > "$log/vm-profile.out" 2>&1; then
-	python3 "$top/tests/bench/profile.py" "$log/console-profile.log" | tee "$log/profile.txt"
-else
-	echo "bench: the profile run did not finish; see $log/vm-profile.out"
-fi
+profile() {
+	if EPHPORT_VM_ICOUNT=${EPHPORT_ICOUNT_SHIFT:-3} EPHPORT_VM_TIMEOUT=${EPHPORT_ICOUNT_TIMEOUT:-900} \
+		"$top/tests/vm/vm.sh" run profile "$log/console-profile.log" > "$log/vm-profile.out" 2>&1; then
+		python3 "$top/tests/bench/profile.py" "$log/console-profile.log" | tee "$log/profile.txt"
+	else
+		echo "bench: the profile run did not finish; see $log/vm-profile.out"
+	fi
+}
+want profile && profile
 
