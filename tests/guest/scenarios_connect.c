@@ -461,15 +461,18 @@ struct connected {
 };
 
 /*
- * One connecting child: waits on @go, connects CONNECTS_EACH times to @peer
- * keeping every socket, reports each to @out, then waits to be killed.
+ * One connecting child, on @cpu so that the children run side by side
+ * (PREEMPT_RT's scheduler left them mostly one after another): waits on
+ * @go, connects CONNECTS_EACH times to @peer keeping every socket, reports
+ * each to @out, then waits to be killed.
  */
-static void connecter(const struct sockaddr_storage *peer, int go, int out)
+static void connecter(const struct sockaddr_storage *peer, int go, int out, int cpu)
 {
 	struct connected c = { .pid = getpid() };
 	char byte;
 	int j;
 
+	pin_to_cpu(cpu);
 	if (read(go, &byte, 1) != 1)
 		_exit(1);
 	for (j = 0; j < CONNECTS_EACH; j++) {
@@ -514,7 +517,7 @@ bool connect_concurrent(void)
 		if (!pids[i]) {
 			close(go[1]);
 			close(out[0]);
-			connecter(&peer, go[0], out[1]);
+			connecter(&peer, go[0], out[1], i % (int)sysconf(_SC_NPROCESSORS_ONLN));
 		}
 	}
 	close(go[0]);
