@@ -620,13 +620,33 @@ static inline unsigned int ephport_udp_inverse(unsigned int a, unsigned int leng
 	return x & (length - 1);
 }
 
+/*
+ * Slot @slot's first port's remainder @r and quotient @c by the slots, its
+ * multiplier @a, and its ports in range as q in [@qlo, @qhi) (see above).
+ */
+static inline void ephport_udp_slot_geometry(const struct ephport_udp_walk *w,
+					     unsigned int slot, unsigned int *r,
+					     unsigned int *c, unsigned int *a,
+					     unsigned int *qlo, unsigned int *qhi)
+{
+	unsigned int base = (w->first + slot) % EPHPORT_PORTS;
+	unsigned int length = EPHPORT_PORTS / w->slots;
+
+	*r = base & (w->slots - 1);
+	*c = base / w->slots;
+	*a = (w->stride / w->slots) & (length - 1);
+	*qlo = (unsigned int)w->low <= *r ? 0 :
+	       ((unsigned int)w->low - *r + w->slots - 1) / w->slots;
+	*qhi = (unsigned int)w->high < *r ? 0 : ((unsigned int)w->high - *r) / w->slots + 1;
+}
+
 /* Sets up slot @it->slot, or the next one with a port in range. */
 static inline void ephport_udp_slot_begin(struct ephport_udp_iter *it)
 {
 	const struct ephport_udp_walk *w = it->w;
 	unsigned int width = (unsigned int)(w->high - w->low + 1);
 	unsigned int length = EPHPORT_PORTS / w->slots;
-	unsigned int base, qlo = 0, qhi, inv, j;
+	unsigned int qlo = 0, qhi, inv, j;
 
 	it->n = 0;
 	it->i = 0;
@@ -635,14 +655,7 @@ static inline void ephport_udp_slot_begin(struct ephport_udp_iter *it)
 	it->a = 0;
 	/* the range narrower than the table: ephport_udp_next() needs nothing */
 	while (width >= w->slots && it->slot < w->slots) {
-		base = (w->first + it->slot) % EPHPORT_PORTS;
-		it->r = base & (w->slots - 1);
-		it->c = base / w->slots;
-		it->a = (w->stride / w->slots) & (length - 1);
-		qlo = (unsigned int)w->low <= it->r ? 0 :
-		      ((unsigned int)w->low - it->r + w->slots - 1) / w->slots;
-		qhi = (unsigned int)w->high < it->r ? 0 :
-		      ((unsigned int)w->high - it->r) / w->slots + 1;
+		ephport_udp_slot_geometry(w, it->slot, &it->r, &it->c, &it->a, &qlo, &qhi);
 		it->n = qhi > qlo ? qhi - qlo : 0;
 		if (it->n)
 			break;
@@ -713,26 +726,29 @@ static inline int ephport_udp_next(struct ephport_udp_iter *it)
 
 /*
  * Ports in range visited up to and including @port, which the walk found:
- * the slots before its own in closed form, its own slot walked.  0 when
- * the walk never visits @port.
+ * the slots before its own in closed form; in its own, the ports in range
+ * whose step comes no later than @port's, counted without walking (a port
+ * r + slots * q is visited at step (q - c) / a mod L).  0 when the walk
+ * never visits @port.
  */
 static inline unsigned int ephport_udp_examined_to(const struct ephport_udp_walk *w,
 						   int port)
 {
-	unsigned int s = ephport_udp_slot_of(w, port);
-	unsigned int n = ephport_udp_in_slots(w, s);
-	struct ephport_udp_iter it;
-	int p;
+	unsigned int s = ephport_udp_slot_of(w, port), length = EPHPORT_PORTS / w->slots;
+	unsigned int n, r, c, a, qlo, qhi, q, inv, at;
 
 	if (!ephport_udp_in_range(w, port))
 		return 0;
-	ephport_udp_iter_init(&it, w, s);
-	while (it.slot == s && (p = ephport_udp_next(&it)) >= 0) {
-		n++;
-		if (p == port)
-			return n;
-	}
-	return 0;
+	n = ephport_udp_in_slots(w, s);
+	/* the range narrower than the table: one port a slot */
+	if ((unsigned int)(w->high - w->low + 1) < w->slots)
+		return n + 1;
+	ephport_udp_slot_geometry(w, s, &r, &c, &a, &qlo, &qhi);
+	inv = ephport_udp_inverse(a, length);
+	at = (((unsigned int)port - r) / w->slots - c) * inv & (length - 1);
+	for (q = qlo; q < qhi; q++)
+		n += (((q - c) * inv) & (length - 1)) <= at;
+	return n;
 }
 
 #endif /* EPHPORT_MODEL_H */
