@@ -727,9 +727,9 @@ static inline int ephport_udp_next(struct ephport_udp_iter *it)
 /*
  * Ports in range visited up to and including @port, which the walk found:
  * the slots before its own in closed form; in its own, the ports in range
- * whose step comes no later than @port's, counted without walking (a port
- * r + slots * q is visited at step (q - c) / a mod L).  0 when the walk
- * never visits @port.
+ * whose step comes no later than @port's (a port r + slots * q is visited
+ * at step (q - c) / a mod L), counted by walking there or over those
+ * ports, whichever is shorter.  0 when the walk never visits @port.
  */
 static inline unsigned int ephport_udp_examined_to(const struct ephport_udp_walk *w,
 						   int port)
@@ -746,6 +746,12 @@ static inline unsigned int ephport_udp_examined_to(const struct ephport_udp_walk
 	ephport_udp_slot_geometry(w, s, &r, &c, &a, &qlo, &qhi);
 	inv = ephport_udp_inverse(a, length);
 	at = (((unsigned int)port - r) / w->slots - c) * inv & (length - 1);
+	/* the steps up to @port's, or the ports in range: whichever are fewer */
+	if (at < qhi - qlo) {
+		for (q = 0; q <= at; q++)
+			n += ephport_udp_in_range(w, ephport_udp_port(w, s, q));
+		return n;
+	}
 	for (q = qlo; q < qhi; q++)
 		n += (((q - c) * inv) & (length - 1)) <= at;
 	return n;
