@@ -95,5 +95,7 @@ profile() {
 		echo "bench: the profile run did not finish; see $log/vm-profile.out"
 	fi
 }
-want profile && profile
+if want profile; then
+	profile
+fi
 
