@@ -49,14 +49,13 @@ static inline bool ephport_net_range(struct net *net, int *low, int *high, u64 *
 {
 #ifdef EPHPORT_NET_RANGE_PACKED
 	/* one word, high << 16 | low, written with WRITE_ONCE() */
+	bool counted = ephport_writers_watched(EPHPORT_SYSCTL_RANGE);
 	u32 range, before = 0, after = 0;
 
-	if (ephport_writers_watched(EPHPORT_SYSCTL_RANGE) &&
-	    !ephport_writers_stamp(EPHPORT_SYSCTL_RANGE, &before))
+	if (counted && !ephport_writers_stamp(EPHPORT_SYSCTL_RANGE, &before))
 		return false;
 	range = READ_ONCE(net->ipv4.ip_local_ports.range);
-	if (ephport_writers_watched(EPHPORT_SYSCTL_RANGE) &&
-	    (!ephport_writers_stamp(EPHPORT_SYSCTL_RANGE, &after) || after != before))
+	if (counted && (!ephport_writers_stamp(EPHPORT_SYSCTL_RANGE, &after) || after != before))
 		return false;
 	*low = range & 0xffff;
 	*high = range >> 16;

@@ -149,7 +149,13 @@ static void write_held_begin(struct ephport_search *s)
 	ephport_search_write_begin(s, &s->begin);
 }
 
-void ephport_connect_walking(struct ephport_search *s)
+/*
+ * connect()'s search has read its slot and not yet moved it: called from
+ * each of its helpers between the two (a port about to be locked, a
+ * 4-tuple check, 7.x's stride, the port found), and at a failed return (a
+ * failure moves nothing).  NMI-safe: it reads, and writes no record.
+ */
+static void walking(struct ephport_search *s)
 {
 	u32 now;
 
@@ -172,7 +178,7 @@ static void about_to_lock(struct ephport_search *s, bool seen_all)
 	if (!seen_all)
 		s->locks_counted = false;
 	s->locked++;
-	ephport_connect_walking(s);
+	walking(s);
 }
 
 /* A port of @s's range is reserved: passed by without a lock (or a check). */
@@ -227,7 +233,7 @@ bool ephport_connect_stride_drawing(struct ephport_search *s, u32 upper, unsigne
 	if (!EPHPORT_CONNECT_STRIDE ||
 	    !ephport_in_extent(&ephport_probe_connect.extent, caller))
 		return false;
-	ephport_connect_walking(s);
+	walking(s);
 	/* one stride a connect(): a second draw is not the model's */
 	if (s->stride_upper) {
 		s->draws_lost = true;
@@ -330,7 +336,7 @@ static bool offset_from_locks(const struct ephport_search *s, const struct ephpo
 /*
  * connect()'s walk, from what the kernel surely used: its first sweep's
  * offset, into @offset and @s's half pass, from the slot's value as the
- * kernel read it (see ephport_connect_walking()) or, failing that, from
+ * kernel read it (see walking()) or, failing that, from
  * the ports it locked; the range unchanged since entry, and 7.x's stride.
  * The ports its checks failed on must lie on that walk, before the one
  * taken.  A failure other than running out of ports (-ENOMEM) came after
@@ -381,7 +387,7 @@ static void end(struct ephport_search *s, int ret, bool checks_seen)
 		s->locks_counted = false;
 	/* a success moved the slot first: its walk was seen before, or not at all */
 	if (ret)
-		ephport_connect_walking(s);
+		walking(s);
 	known = connect_walk(s, ret, chosen, &offset);
 	write_held_begin(s);
 	if (known) {
@@ -423,7 +429,7 @@ static int check_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (!data->search || data->search->kind != EPHPORT_WALK_CONNECT ||
 	    !ephport_in_extent(&ephport_probe_connect.extent, regs_get_kernel_stack_nth(regs, 0)))
 		return 1;
-	ephport_connect_walking(data->search);
+	walking(data->search);
 	data->port = regs_get_kernel_argument(regs, ARG_CHECK_PORT);
 	/* a bool: its register's low byte (only bit 0 is set) */
 	data->rcu_lookup = EPHPORT_CHECK_PRECHECK &&
@@ -485,7 +491,7 @@ static int connect_walking_pre(struct kprobe *kp, struct pt_regs *regs)
 	if (locking)
 		about_to_lock(s, READ_ONCE(kp->nmissed) == s->locks_missed);
 	else
-		ephport_connect_walking(s);
+		walking(s);
 	return 0;
 }
 

@@ -22,13 +22,6 @@ extern struct ephport_probe ephport_probe_check;
 extern struct ephport_probe ephport_probe_check6;
 
 /*
- * connect()'s search has read its slot and not yet moved it: called from
- * each of its helpers between the two (a port about to be locked, a
- * 4-tuple check, 7.x's stride, the port found), and at a failed return (a
- * failure moves nothing).  NMI-safe: it reads, and writes no record.
- */
-void ephport_connect_walking(struct ephport_search *s);
-/*
  * A __get_random_u32_below(@upper) returning to @caller: 7.x's random
  * stride when __inet_hash_connect() drew it.  True when it is followed;
  * its value then comes to ephport_connect_stride_drawn().

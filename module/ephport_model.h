@@ -640,6 +640,13 @@ static inline void ephport_udp_slot_geometry(const struct ephport_udp_walk *w,
 	*qhi = (unsigned int)w->high < *r ? 0 : ((unsigned int)w->high - *r) / w->slots + 1;
 }
 
+/* The step at which a slot visits its port r + slots * @q (@inv: 1 / a mod L). */
+static inline unsigned int ephport_udp_step_of(unsigned int q, unsigned int c,
+					       unsigned int inv, unsigned int length)
+{
+	return (q - c) * inv & (length - 1);
+}
+
 /* Sets up slot @it->slot, or the next one with a port in range. */
 static inline void ephport_udp_slot_begin(struct ephport_udp_iter *it)
 {
@@ -665,7 +672,7 @@ static inline void ephport_udp_slot_begin(struct ephport_udp_iter *it)
 		return;
 	inv = ephport_udp_inverse(it->a, length);
 	for (j = 0; j < it->n; j++) {
-		unsigned int k = (qlo + j - it->c) * inv & (length - 1), m = j;
+		unsigned int k = ephport_udp_step_of(qlo + j, it->c, inv, length), m = j;
 
 		/* insertion: at most EPHPORT_UDP_SORTED squared over 2 moves */
 		while (m && it->k[m - 1] > k) {
@@ -745,7 +752,7 @@ static inline unsigned int ephport_udp_examined_to(const struct ephport_udp_walk
 		return n + 1;
 	ephport_udp_slot_geometry(w, s, &r, &c, &a, &qlo, &qhi);
 	inv = ephport_udp_inverse(a, length);
-	at = (((unsigned int)port - r) / w->slots - c) * inv & (length - 1);
+	at = ephport_udp_step_of(((unsigned int)port - r) / w->slots, c, inv, length);
 	/* the steps up to @port's, or the ports in range: whichever are fewer */
 	if (at < qhi - qlo) {
 		for (q = 0; q <= at; q++)
@@ -753,7 +760,7 @@ static inline unsigned int ephport_udp_examined_to(const struct ephport_udp_walk
 		return n;
 	}
 	for (q = qlo; q < qhi; q++)
-		n += (((q - c) * inv) & (length - 1)) <= at;
+		n += ephport_udp_step_of(q, c, inv, length) <= at;
 	return n;
 }
 
