@@ -2,10 +2,12 @@
 /*
  * connect()'s search (connect.h), __inet_hash_connect() for a socket
  * without a port.  Its walk is derived from the perturbation slot's value
- * read on both sides of the kernel's own read (perturb.c): before, where
- * it gets back from reading its range; after, at its first step (a port
- * about to be locked, a 4-tuple check, 7.x's stride, the port found, or a
- * failed return).  The 4-tuple checks give the reasons ports were passed by.
+ * the kernel loads, taken from its register where the load is found in
+ * its code; else read on both sides of the kernel's own read (perturb.c):
+ * before, where it gets back from reading its range; after, at its first
+ * step (a port about to be locked, a 4-tuple check, 7.x's stride, the port
+ * found, or a failed return).  The 4-tuple checks give the reasons ports
+ * were passed by.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -89,6 +91,8 @@ static struct ephport_search *begin(struct sock *sk, u64 hash, bool checks_probe
 	s->reasons_known = checks_probed;
 	s->perturb_rechecked = false;
 	s->perturb_used = false;
+	s->slot_loading = false;
+	s->slot_loaded = false;
 	s->locks_counted = locks_probed && !EPHPORT_CHECK_PRECHECK;
 	s->locked = 0;
 	s->step_width = ephport_port_step_width(s->net);
@@ -132,8 +136,8 @@ static void ranged(struct ephport_search *s)
 /*
  * connect()'s begin, held back until its end: some of its helpers are
  * instruction probes, whose int3 handlers run as NMIs, where the ring's
- * lock is not taken.  By then it is known whether the slot's value read
- * before the kernel's read is the one it read.
+ * lock is not taken.  By then it is known which value the kernel read,
+ * from its load or from the slot read the same before and after, if any.
  */
 static void write_held_begin(struct ephport_search *s)
 {
@@ -144,8 +148,7 @@ static void write_held_begin(struct ephport_search *s)
 		ephport_search_build_begin(s, &s->begin);
 	/* the slot's value only when it is the one the kernel read */
 	s->begin.begin.perturb_known = s->perturb_used;
-	if (!s->perturb_used)
-		s->begin.begin.perturb = 0;
+	s->begin.begin.perturb = s->perturb_used ? s->perturb : 0;
 	ephport_search_write_begin(s, &s->begin);
 }
 
@@ -159,6 +162,13 @@ static void walking(struct ephport_search *s)
 {
 	u32 now;
 
+	/* the kernel's own load was seen: its value, whatever came after */
+	if (s->slot_loaded) {
+		s->perturb = s->slot_value;
+		s->perturb_known = true;
+		s->perturb_used = true;
+		return;
+	}
 	if (s->perturb_rechecked)
 		return;
 	s->perturb_rechecked = true;
@@ -385,8 +395,11 @@ static void end(struct ephport_search *s, int ret, bool checks_seen)
 	/* the last lock's hit, the chosen port's, lost too */
 	if (ephport_probe_missed(&ephport_probe_connect_locked) != s->locks_missed)
 		s->locks_counted = false;
-	/* a success moved the slot first: its walk was seen before, or not at all */
-	if (ret)
+	/*
+	 * a success moved the slot first: its walk was seen before, or not at
+	 * all, unless the kernel's load gave the value
+	 */
+	if (ret || s->slot_loaded)
 		walking(s);
 	known = connect_walk(s, ret, chosen, &offset);
 	write_held_begin(s);
@@ -475,6 +488,45 @@ static int connect_ranged_pre(struct kprobe *kp, struct pt_regs *regs)
 }
 
 /*
+ * Inside __inet_hash_connect(), about to load its slot's value: in
+ * connect()'s own search, with its range read and before any step.  Its
+ * update's load of the slot comes after the port found, whose probe
+ * makes a step: without that probe, a load cannot be told from the
+ * update's.  Where the table's address is known, the load must read that
+ * search's very slot.
+ */
+static int connect_read_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	u8 base = ephport_probe_connect_read.site_base;
+	struct ephport_search *s;
+	u32 *slot;
+
+	ephport_probe_hit(&ephport_probe_connect_read);
+	s = ephport_search_of_task();
+	if (!s || s->kind != EPHPORT_WALK_CONNECT)
+		return 0;
+	s->slot_loading = false;
+	if (!s->begin_pending || !s->ranged || s->perturb_rechecked || s->slot_loaded ||
+	    !READ_ONCE(ephport_probe_connect_ok.symbol))
+		return 0;
+	slot = ephport_perturb_slot(s->hash);
+	s->slot_loading = !slot || (unsigned long)slot == ephport_probe_reg(regs, base);
+	return 0;
+}
+
+/* ... and has loaded it: the value is in the register it loaded. */
+static void connect_read_post(struct kprobe *kp, struct pt_regs *regs, unsigned long flags)
+{
+	struct ephport_search *s = ephport_search_of_task();
+
+	if (!s || s->kind != EPHPORT_WALK_CONNECT || !s->slot_loading)
+		return;
+	s->slot_loading = false;
+	s->slot_value = (u32)ephport_probe_reg(regs, ephport_probe_connect_read.site_dest);
+	s->slot_loaded = true;
+}
+
+/*
  * Inside __inet_hash_connect(), about to lock a port's bucket, or back from
  * looking up the bind2 bucket of the port it found: this runs only in
  * connect()'s own search, after its read of the slot and before its update.
@@ -547,6 +599,10 @@ static const char *const connect_ranged_symbols[] = {
 	"__inet_hash_connect:inet_sk_get_local_port_range", NULL,
 };
 
+static const char *const connect_read_symbols[] = {
+	"__inet_hash_connect:table_perturb", NULL,
+};
+
 static const char *const connect_locked_symbols[] = {
 	"__inet_hash_connect:_raw_spin_lock_bh", NULL,
 };
@@ -575,6 +631,22 @@ struct ephport_probe ephport_probe_connect_ranged = {
 	.site_in = PROBE_CONNECT,
 	.site_call = "inet_sk_get_local_port_range",
 	.kp = { .pre_handler = connect_ranged_pre },
+};
+
+/*
+ * Its load of the slot's value: "add reg64, [rip + table_perturb]" (the
+ * index scaled beforehand), then "mov reg32, [reg64]", as GCC writes
+ * "READ_ONCE(table_perturb[index])" on every line; the update's load
+ * comes after the port found.  Not found (another compiler's code, a
+ * sanitizer's call between the two), the value is bracketed instead.
+ */
+struct ephport_probe ephport_probe_connect_read = {
+	.id = PROBE_CONNECT_READ,
+	.symbols = connect_read_symbols,
+	.purpose = "connect(): the slot's value as the kernel loads it (else read around its load)",
+	.site_in = PROBE_CONNECT,
+	.site_load = "table_perturb",
+	.kp = { .pre_handler = connect_read_pre, .post_handler = connect_read_post },
 };
 
 /*

@@ -28,6 +28,11 @@ module_param(detail, charp, 0444);
 MODULE_PARM_DESC(detail,
 		 "initial detail: searches, passes (default) or candidates; change it in control");
 
+static bool slot_load = true;
+module_param(slot_load, bool, 0444);
+MODULE_PARM_DESC(slot_load,
+		 "take connect()'s slot value from the kernel's load of it (default 1; 0: read around it)");
+
 static int __init ephport_init(void)
 {
 	struct ephport_config config = {};
@@ -53,7 +58,7 @@ static int __init ephport_init(void)
 	err = ephport_counters_init();
 	if (err)
 		goto free_ring;
-	err = ephport_probes_register(config.detail);
+	err = ephport_probes_register(config.detail, slot_load);
 	if (err)
 		goto counters;
 	err = ephport_debugfs_init();

@@ -6,10 +6,11 @@
  * /proc/kallsyms), and kallsyms must name exactly that pointer before the
  * module reads through it.
  *
- * The slot is read just before the kernel reads it (or at the search's
- * entry, where that place is not found) and again at its first step
- * after (see ephport_search_connect_walking()): the kernel's own read
- * lies between the two.
+ * Where the kernel's own load of the slot is found, its value is taken
+ * from the register it loads; else the slot is read just before the
+ * kernel reads it (or at the search's entry, where that place is not
+ * found either) and again at its first step after (connect.c's
+ * walking()): the kernel's own read lies between the two.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -59,13 +60,20 @@ bool ephport_perturb_table_known(void)
 	return READ_ONCE(table_ptr);
 }
 
-bool ephport_perturb_read(u64 hash, u32 *value)
+u32 *ephport_perturb_slot(u64 hash)
 {
 	u32 **ptr = READ_ONCE(table_ptr);
 	u32 *table;
 
 	/* never faults on a checked address; nofault all the same */
 	if (!ptr || get_kernel_nofault(table, ptr) || !table)
-		return false;
-	return !get_kernel_nofault(*value, table + (hash & (EPHPORT_PERTURB_SIZE - 1)));
+		return NULL;
+	return table + (hash & (EPHPORT_PERTURB_SIZE - 1));
+}
+
+bool ephport_perturb_read(u64 hash, u32 *value)
+{
+	u32 *slot = ephport_perturb_slot(hash);
+
+	return slot && !get_kernel_nofault(*value, slot);
 }

@@ -22,6 +22,8 @@ bool ephport_secrets_allowed(void);
 #define EPHPORT_WITHHELD \
 	"lockdown=confidentiality: connect()'s hash, slot and perturbation values are withheld"
 
+/* &table_perturb[@hash's slot]: NULL while the table is not known. */
+u32 *ephport_perturb_slot(u64 hash);
 /* table_perturb[@hash's slot] as it is now: false when it cannot be read. */
 bool ephport_perturb_read(u64 hash, u32 *value);
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The probe kit (probe.h): attaching one probe, finding an instruction
- * probe's place in its caller's code, each probe's hits and misses.
+ * probe's place in its caller's code (x86-64's: a call, or a load from a
+ * kernel variable's table), each probe's hits and misses.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -9,6 +10,7 @@
 #include <linux/kallsyms.h>
 #include <linux/kernel.h>
 #include <linux/percpu.h>
+#include <linux/ptrace.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -97,6 +99,23 @@ static int register_one(struct ephport_probe *p)
 	return err;
 }
 
+/* pt_regs' registers in x86-64's numbering: the ModRM and REX fields' */
+static const unsigned int reg_offsets[] = {
+	offsetof(struct pt_regs, ax), offsetof(struct pt_regs, cx),
+	offsetof(struct pt_regs, dx), offsetof(struct pt_regs, bx),
+	offsetof(struct pt_regs, sp), offsetof(struct pt_regs, bp),
+	offsetof(struct pt_regs, si), offsetof(struct pt_regs, di),
+	offsetof(struct pt_regs, r8), offsetof(struct pt_regs, r9),
+	offsetof(struct pt_regs, r10), offsetof(struct pt_regs, r11),
+	offsetof(struct pt_regs, r12), offsetof(struct pt_regs, r13),
+	offsetof(struct pt_regs, r14), offsetof(struct pt_regs, r15),
+};
+
+unsigned long ephport_probe_reg(struct pt_regs *regs, u8 reg)
+{
+	return regs_get_register(regs, reg_offsets[reg & (ARRAY_SIZE(reg_offsets) - 1)]);
+}
+
 /* A kprobe at @addr, which is in no symbol's name (0: none found). */
 static int register_at(struct ephport_probe *p, unsigned long addr)
 {
@@ -172,6 +191,36 @@ static bool calls(const u8 *insn, unsigned long site, const char *name)
 }
 
 /*
+ * A copy of the code of the function the probe @in is attached at (just
+ * before), and where that code is: NULL when not attached, too large or
+ * unreadable.  kfree() it.
+ */
+static u8 *code_of(const struct ephport_probe *in, struct text_extent *e)
+{
+	unsigned long at = in->symbol ? probe_address(in) : 0;
+	u8 *code;
+
+	if (!at || text_extent_of(at, e) || e->end - e->start > CALLER_CODE_MAX)
+		return NULL;
+	code = kmalloc(e->end - e->start, GFP_KERNEL);
+	if (code && copy_from_kernel_nofault(code, (void *)e->start, e->end - e->start)) {
+		kfree(code);
+		return NULL;
+	}
+	return code;
+}
+
+/* @found, the last of @n places in @in's code that use @what, if the only one */
+static unsigned long found_once(const struct ephport_probe *in, unsigned int n,
+				unsigned long found, const char *what)
+{
+	if (n != 1)
+		pr_info("%s: %u places that use %s in its code (inlined, or another tracer's patch?), not one\n",
+			in->symbol, n, what);
+	return n == 1 ? found : 0;
+}
+
+/*
  * Where the function probe @in is attached at (attached just before)
  * gets back from its one direct call of @name, read from its code:
  * the return address, or 0 unless exactly one such call is found.
@@ -180,18 +229,13 @@ static bool calls(const u8 *insn, unsigned long site, const char *name)
  */
 static unsigned long find_call_site(const struct ephport_probe *in, const char *name)
 {
-	unsigned long at = in->symbol ? probe_address(in) : 0, found = 0, off;
+	unsigned long found = 0, off;
 	struct text_extent e;
 	unsigned int n = 0;
-	u8 *code;
+	u8 *code = code_of(in, &e);
 
-	if (!at || text_extent_of(at, &e) || e.end - e.start > CALLER_CODE_MAX)
+	if (!code)
 		return 0;
-	code = kmalloc(e.end - e.start, GFP_KERNEL);
-	if (!code || copy_from_kernel_nofault(code, (void *)e.start, e.end - e.start)) {
-		kfree(code);
-		return 0;
-	}
 	for (off = 0; off + CALL_REL32_LEN <= e.end - e.start; off++) {
 		if (calls(code + off, e.start + off + CALL_REL32_LEN, name)) {
 			found = e.start + off + CALL_REL32_LEN;
@@ -199,10 +243,107 @@ static unsigned long find_call_site(const struct ephport_probe *in, const char *
 		}
 	}
 	kfree(code);
-	if (n != 1)
-		pr_info("%s: %u direct calls of %s in its code (inlined, or another tracer's patch?), not one\n",
-			in->symbol, n, name);
-	return n == 1 ? found : 0;
+	return found_once(in, n, found, name);
+}
+
+/* x86-64's encodings read below */
+#define REX		0x40
+#define REX_W		0x08
+#define REX_R		0x04
+#define REX_B		0x01
+#define OP_ADD_REG_RM	0x03
+#define OP_MOV_REG_RM	0x8b
+#define MODRM_MOD	0xc0
+#define MODRM_RM	0x07
+#define MODRM_REG(m)	(((m) >> 3) & 7)
+#define RM_SIB		4
+#define RM_RIP		5
+/* REX.W add reg64, [rip + disp32] */
+#define RIP_INSN_LEN	7
+
+/* The byte at @insn is a REX prefix; with @w set, one that makes 64 bits. */
+static bool rex(u8 insn, bool w)
+{
+	return (insn & 0xf0) == REX && !!(insn & REX_W) == w;
+}
+
+/*
+ * At @insn, of @len bytes: "add reg64, [rip + disp32]" of the variable
+ * @name (its own start, by kallsyms: not a module's), with the register
+ * into @reg; returning to @next.  An add: the register held the index,
+ * scaled (a mov would make it the table's first element).
+ */
+static bool takes_variable(const u8 *insn, size_t len, unsigned long next, const char *name,
+			   u8 *reg)
+{
+	char sym[KSYM_SYMBOL_LEN];
+	size_t n = strlen(name);
+	s32 disp;
+
+	if (len < RIP_INSN_LEN || !rex(insn[0], true) || insn[1] != OP_ADD_REG_RM ||
+	    (insn[2] & (MODRM_MOD | MODRM_RM)) != RM_RIP)
+		return false;
+	memcpy(&disp, insn + 3, sizeof(disp));
+	sprint_symbol(sym, next + disp);
+	if (strncmp(sym, name, n) || !str_has_prefix(sym + n, "+0x0/") || strchr(sym, ' '))
+		return false;
+	*reg = MODRM_REG(insn[2]) | (insn[0] & REX_R ? 8 : 0);
+	return true;
+}
+
+/*
+ * At @insn, of @len bytes: "mov reg32, [@base]", with the register
+ * written into @dest.
+ */
+static bool loads_through(const u8 *insn, size_t len, u8 base, u8 *dest)
+{
+	u8 prefix = 0, modrm;
+
+	if (len && rex(insn[0], false)) {
+		prefix = insn[0];
+		insn++;
+		len--;
+	}
+	if (len < 2 || insn[0] != OP_MOV_REG_RM)
+		return false;
+	modrm = insn[1];
+	if ((modrm & MODRM_MOD) || (modrm & MODRM_RM) == RM_SIB || (modrm & MODRM_RM) == RM_RIP ||
+	    ((modrm & MODRM_RM) | (prefix & REX_B ? 8 : 0)) != base)
+		return false;
+	*dest = MODRM_REG(modrm) | (prefix & REX_R ? 8 : 0);
+	return true;
+}
+
+/*
+ * Where the function probe @in's code loads through the pointer it has
+ * just added the variable @p->site_load to: "add reg64, [rip + variable]"
+ * followed at once by "mov reg32, [reg64]" (an array's element read, the
+ * index scaled beforehand).  Its address, with the registers
+ * into @p, or 0 unless exactly one is found.
+ */
+static unsigned long find_load_site(const struct ephport_probe *in, struct ephport_probe *p)
+{
+	unsigned long found = 0, off;
+	struct text_extent e;
+	unsigned int n = 0;
+	u8 *code = code_of(in, &e), base, dest;
+
+	if (!code)
+		return 0;
+	for (off = 0; off < e.end - e.start; off++) {
+		size_t len = e.end - e.start - off;
+
+		if (takes_variable(code + off, len, e.start + off + RIP_INSN_LEN, p->site_load,
+				   &base) &&
+		    loads_through(code + off + RIP_INSN_LEN, len - RIP_INSN_LEN, base, &dest)) {
+			found = e.start + off + RIP_INSN_LEN;
+			p->site_base = base;
+			p->site_dest = dest;
+			n++;
+		}
+	}
+	kfree(code);
+	return found_once(in, n, found, p->site_load);
 }
 
 int ephport_probe_register(struct ephport_probe *p)
@@ -218,6 +359,8 @@ int ephport_probe_register(struct ephport_probe *p)
 		if (site && p->site_at_call)
 			site -= CALL_REL32_LEN;
 		err = register_at(p, site);
+	} else if (p->site_load) {
+		err = register_at(p, find_load_site(listed[p->site_in], p));
 	} else {
 		err = register_one(p);
 	}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The probe kit: what a probe point is (a kprobe, a kretprobe, or a kprobe
- * on an instruction found in its caller's code), its counters, and the
+ * on an instruction found in its caller's code: a call's return or a
+ * load from a kernel variable's table), its counters, and the
  * text of the function it is on.  The searches' units define their probes
  * with it; probes.c lists and registers them.  It knows no search.
  */
@@ -17,6 +18,7 @@ enum ephport_probe_id {
 	PROBE_UDP_DRAW,
 	PROBE_UDP_GET_PORT,
 	PROBE_CONNECT_RANGED,
+	PROBE_CONNECT_READ,
 	PROBE_CONNECT_LOCKED,
 	PROBE_CONNECT_OK,
 	PROBE_CONNECT,
@@ -54,6 +56,15 @@ struct ephport_probe {
 	const char *site_call;
 	bool site_at_call;
 	/*
+	 * Or where @site_in's code loads 32 bits through the pointer it has
+	 * just added the kernel variable @site_load to (the variable's own
+	 * start, by kallsyms): the registers the load reads through and
+	 * writes, found with it.
+	 */
+	const char *site_load;
+	u8 site_base;
+	u8 site_dest;
+	/*
 	 * kretprobe instances: @active_searches plus @active_per_cpu for
 	 * each possible CPU, when the latter is set
 	 */
@@ -81,6 +92,9 @@ static inline bool ephport_in_extent(const struct text_extent *e, unsigned long 
 {
 	return addr - e->start < e->end - e->start;
 }
+
+/* A register of @regs, in the instruction set's own numbering (0-15). */
+unsigned long ephport_probe_reg(struct pt_regs *regs, u8 reg);
 
 /* A hit of @p, for the stats file. */
 void ephport_probe_hit(const struct ephport_probe *p);

@@ -98,9 +98,9 @@ static struct ephport_probe range_probe = {
 /*
  * Registered last to first: a search's helpers are watched before it
  * starts, but for the places inside udp_lib_get_port() (its draw) and
- * __inet_hash_connect() (its range, lock and port found), found in their
- * code once those are attached (no search starts before all are:
- * ephport_probes_ready()).
+ * __inet_hash_connect() (its range, slot's load, lock and port found),
+ * found in their code once those are attached (no search starts before
+ * all are: ephport_probes_ready()).
  *
  * The lookup probe is attached at load with detail=candidates (its symbol
  * is then set), and never attached or detached later: adding and removing
@@ -113,6 +113,7 @@ static struct ephport_probe *const probes[PROBE_COUNT] = {
 	[PROBE_UDP_DRAW] = &ephport_probe_udp_draw,
 	[PROBE_UDP_GET_PORT] = &ephport_probe_udp_get_port,
 	[PROBE_CONNECT_RANGED] = &ephport_probe_connect_ranged,
+	[PROBE_CONNECT_READ] = &ephport_probe_connect_read,
 	[PROBE_CONNECT_LOCKED] = &ephport_probe_connect_locked,
 	[PROBE_CONNECT_OK] = &ephport_probe_connect_ok,
 	[PROBE_CONNECT] = &ephport_probe_connect,
@@ -161,7 +162,7 @@ static void unregister_one(struct ephport_probe *p)
 	ephport_probe_unregister(p);
 }
 
-int ephport_probes_register(enum ephport_detail detail)
+int ephport_probes_register(enum ephport_detail detail, bool slot_load)
 {
 	bool lookup = detail == EPHPORT_DETAIL_CANDIDATES;
 	int i, err;
@@ -178,7 +179,8 @@ int ephport_probes_register(enum ephport_detail detail)
 	for (i = PROBE_COUNT - 1; i >= 0; i--) {
 		struct ephport_probe *p = probes[i];
 
-		if ((i == PROBE_LOOKUP && !lookup) || unneeded(p))
+		if ((i == PROBE_LOOKUP && !lookup) || (i == PROBE_CONNECT_READ && !slot_load) ||
+		    unneeded(p))
 			continue;
 		err = ephport_probe_register(p);
 		if (!err && sysctl_watched_by(p) >= 0)
@@ -235,6 +237,9 @@ void ephport_probes_show(struct seq_file *m)
 		else if (i == PROBE_LOOKUP && !p->err)
 			seq_printf(m, "%s %s not attached (load with detail=candidates): %s\n",
 				   p->symbols[0], kind, p->purpose);
+		else if (i == PROBE_CONNECT_READ && !p->err)
+			seq_printf(m, "%s %s not attached (loaded with slot_load=0): %s\n",
+				   p->symbols[0], kind, p->purpose);
 		else if (unneeded(p))
 			seq_printf(m, "%s %s not attached (the range's seqcount counts its writes here): %s\n",
 				   p->symbols[0], kind, p->purpose);
@@ -242,7 +247,7 @@ void ephport_probes_show(struct seq_file *m)
 			seq_printf(m, "%s %s missing (%pe%s): %s\n",
 				   p->symbols[0], kind, ERR_PTR(p->err),
 				   p->required ? ", required" :
-				   p->err != -ENOENT ? "" : p->site_call ?
+				   p->err != -ENOENT ? "" : p->site_call || p->site_load ?
 				   ", not found once in its caller's code" :
 				   ", no such symbol: inlined or absent",
 				   p->purpose);

@@ -11,8 +11,11 @@
 
 #include "search.h"
 
-/* Fails only when the one required probe, inet_csk_get_port, is missing. */
-int ephport_probes_register(enum ephport_detail detail);
+/*
+ * Fails only when the one required probe, inet_csk_get_port, is missing.
+ * @slot_load: connect()'s load of its slot is probed where found.
+ */
+int ephport_probes_register(enum ephport_detail detail, bool slot_load);
 void ephport_probes_unregister(void);
 void ephport_probes_show(struct seq_file *m);
 void ephport_probes_show_stats(struct seq_file *m);

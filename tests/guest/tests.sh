@@ -13,6 +13,10 @@ check udp-draw-site-learned grep -q "udp_lib_get_port:get_random_u32 kprobe atta
 check connect-probes-attached sh -c "grep -q '__inet_hash_connect kretprobe attached' $D/probes &&
 	grep -q '__inet_check_established kretprobe attached' $D/probes &&
 	grep -q '__inet6_check_established kretprobe attached' $D/probes"
+# connect()'s load of its slot's value, found in GCC's code of Debian's kernels
+case $(uname -r) in
+*-amd64) check connect-slot-load-found grep -q "__inet_hash_connect:table_perturb kprobe attached" $D/probes ;;
+esac
 if grep -qw inet_csk_find_open_port /proc/kallsyms; then
 	check find-open-port-probed grep -q "inet_csk_find_open_port kretprobe attached" $D/probes
 else
@@ -58,6 +62,11 @@ check rmmod-again rmmod ephport
 # ring_size is rounded up to a power of two
 check insmod-ring-rounded sh -c 'insmod /modules/ephport.ko ring_size=100 &&
 	grep -q "^ring_size 128$" $D/stats && rmmod ephport'
+# where connect()'s load of its slot is not found: the slot read around it
+check insmod-no-slot-load sh -c 'insmod /modules/ephport.ko slot_load=0 &&
+	grep -q "table_perturb kprobe not attached (loaded with slot_load=0)" $D/probes'
+scenarios connect-perturb-unknown connect-concurrent || failed=1
+check rmmod-no-slot-load rmmod ephport
 check insmod-bad-detail not insmod /modules/ephport.ko detail=bogus
 check insmod-bad-ring not insmod /modules/ephport.ko ring_size=1
 check insmod-again insmod /modules/ephport.ko
