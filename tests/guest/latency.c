@@ -27,6 +27,8 @@
 #define MAX_HELD 4096
 
 static int held[2 * MAX_HELD];
+/* connect()'s listener, or -1 */
+static int listener = -1;
 
 static int fail(const char *what)
 {
@@ -42,7 +44,11 @@ static struct sockaddr_in loopback(int port)
 	return a;
 }
 
-/* One search of @kind, its socket closed without a TIME_WAIT; 0 or errno. */
+/*
+ * One search of @kind, its socket closed without a TIME_WAIT (and a
+ * connect()'s peer accepted and closed: a full accept queue would drop
+ * the next SYNs, and the connect() time out); 0 or errno.
+ */
 static int search(const char *kind)
 {
 	struct sockaddr_in any = { .sin_family = AF_INET }, peer = loopback(LISTENER_PORT);
@@ -56,6 +62,8 @@ static int search(const char *kind)
 	if (tcp_connect ? connect(fd, (struct sockaddr *)&peer, sizeof(peer)) :
 			  bind(fd, (struct sockaddr *)&any, sizeof(any)))
 		err = errno;
+	else if (tcp_connect)
+		close(accept(listener, NULL, NULL));
 	close(fd);
 	return err;
 }
@@ -64,7 +72,7 @@ int main(int argc, char **argv)
 {
 	struct rlimit files = { 4 * MAX_HELD + 64, 4 * MAX_HELD + 64 };
 	struct sockaddr_in peer = loopback(LISTENER_PORT);
-	int low, high, port, n = 0, lfd = -1, one = 1;
+	int low, high, port, n = 0, one = 1;
 	unsigned long searches = 0;
 	char text[64];
 	cpu_set_t cpu;
@@ -85,9 +93,10 @@ int main(int argc, char **argv)
 		 * PREEMPT_RT the kernel's locks cannot stand in for it
 		 */
 		perturb_table_from_kallsyms();
-		lfd = socket(AF_INET, SOCK_STREAM, 0);
-		setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (lfd < 0 || bind(lfd, (struct sockaddr *)&peer, sizeof(peer)) || listen(lfd, 4096))
+		listener = socket(AF_INET, SOCK_STREAM, 0);
+		setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (listener < 0 || bind(listener, (struct sockaddr *)&peer, sizeof(peer)) ||
+		    listen(listener, 4096))
 			return fail("listener");
 	}
 	/* every port but the last held: connect()'s by connections to the listener */
@@ -99,10 +108,10 @@ int main(int argc, char **argv)
 		if (fd < 0 || bind(fd, (struct sockaddr *)&at, sizeof(at)))
 			return fail("holding the range");
 		held[n++] = fd;
-		if (lfd >= 0) {
+		if (listener >= 0) {
 			if (connect(fd, (struct sockaddr *)&peer, sizeof(peer)))
 				return fail("connecting a held port");
-			held[n++] = accept(lfd, NULL, NULL);
+			held[n++] = accept(listener, NULL, NULL);
 		}
 	}
 	for (end = now_seconds() + atoi(argv[2]); now_seconds() < end; searches++) {

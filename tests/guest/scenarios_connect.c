@@ -604,8 +604,9 @@ bool connect_concurrent(void)
 				       s->id, port);
 			}
 	}
-	printf("# connect-concurrent: %d of %d searches complete, %d overlapped another, %d passed a port by\n",
-	       complete, n, overlapped, collided);
+	printf("# connect-concurrent: %d of %d searches complete, %d overlapped another, %d passed a port by (%s)\n",
+	       complete, n, overlapped, collided,
+	       slot_load_seen() ? "slot's value from the kernel's load" : "slot read around its load");
 	/*
 	 * Incomplete, where the kernel's load of the slot is not probed: a
 	 * search whose slot another connect() moved between the module's
