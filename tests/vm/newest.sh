@@ -126,19 +126,29 @@ setup() {
 }
 
 # The module's sources, copied in: the chroot sees nothing of the host.
+# copy_tree [DIR]: into DIR of the chroot (default $src, DKMS's).
 src=/build/ephport
 copy_tree() {
+	local dir=${1:-$src}
 	make_root
-	rm -rf "${root:?}$src" && mkdir -p "$root$src"
-	(cd "$top" && cp --parents Kbuild Makefile VERSION dkms.conf module/*.[ch] "$root$src/")
+	rm -rf "${root:?}$dir" && mkdir -p "$root$dir"
+	(cd "$top" && cp --parents Kbuild Makefile VERSION dkms.conf module/*.[ch] "$root$dir/")
 }
 
+# Each make in a directory of its own, removed after: makes that overlap
+# (a bench beside a VM job, from two trees) must not delete each other's
+# files.
 chroot_make() {
-	local kdir=$1 rc=0
+	local kdir=$1 rc=0 dir
 	shift
-	copy_tree
-	in_root make -C "$kdir" M="$src" "$@" || rc=$?
-	[ ! -f "$root$src/ephport.ko" ] || cp "$root$src/ephport.ko" "$top/ephport.ko"
+	make_root
+	mkdir -p "$root/build" && dir=$(mktemp -d "$root/build/make.XXXXXX") ||
+		die "cannot make a build directory in $root/build"
+	dir=${dir#"$root"}
+	copy_tree "$dir"
+	in_root make -C "$kdir" M="$dir" "$@" || rc=$?
+	[ ! -f "$root$dir/ephport.ko" ] || cp "$root$dir/ephport.ko" "$top/ephport.ko"
+	rm -rf "${root:?}$dir"
 	return $rc
 }
 
