@@ -88,10 +88,9 @@ static struct ephport_search *begin(struct sock *sk, u64 hash, bool checks_probe
 	s->nr_established = 0;
 	s->tw_reused = false;
 	s->reasons_known = checks_probed;
-	s->perturb_rechecked = false;
+	s->perturb_settled = false;
 	s->perturb_used = false;
 	s->slot_loading = false;
-	s->slot_loaded = false;
 	s->locks_counted = locks_probed && !EPHPORT_CHECK_PRECHECK;
 	s->locked = 0;
 	s->step_width = ephport_port_step_width(s->net);
@@ -161,16 +160,10 @@ static void walking(struct ephport_search *s)
 {
 	u32 now;
 
-	/* the kernel's own load was seen: its value, whatever came after */
-	if (s->slot_loaded) {
-		s->perturb = s->slot_value;
-		s->perturb_known = true;
-		s->perturb_used = true;
+	/* read again already, or taken from the kernel's own load */
+	if (s->perturb_settled)
 		return;
-	}
-	if (s->perturb_rechecked)
-		return;
-	s->perturb_rechecked = true;
+	s->perturb_settled = true;
 	/*
 	 * Each connect() adds to the slot: the same value on both sides of
 	 * the kernel's read is the value it read.  Beyond sight: writes that
@@ -238,11 +231,8 @@ static void end(struct ephport_search *s, int ret, bool checks_seen)
 	/* the last lock's hit, the chosen port's, lost too */
 	if (ephport_probe_missed(&ephport_probe_connect_locked) != s->locks_missed)
 		s->locks_counted = false;
-	/*
-	 * a success moved the slot first: its walk was seen before, or not at
-	 * all, unless the kernel's load gave the value
-	 */
-	if (ret || s->slot_loaded)
+	/* a success moved the slot first: its walk was seen before, or not at all */
+	if (ret)
 		walking(s);
 	known = ephport_connect_walk(s, ret, chosen, &offset);
 	write_held_begin(s);
@@ -350,7 +340,7 @@ static int connect_read_pre(struct kprobe *kp, struct pt_regs *regs)
 	if (!s || s->kind != EPHPORT_WALK_CONNECT)
 		return 0;
 	s->slot_loading = false;
-	if (!s->begin_pending || !s->ranged || s->perturb_rechecked || s->slot_loaded ||
+	if (!s->begin_pending || !s->ranged || s->perturb_settled ||
 	    !READ_ONCE(ephport_probe_connect_ok.symbol))
 		return 0;
 	slot = ephport_perturb_slot(s->hash);
@@ -358,7 +348,10 @@ static int connect_read_pre(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
-/* ... and has loaded it: the value is in the register it loaded. */
+/*
+ * ... and has loaded it: the value it read is in the register it loaded,
+ * whatever the slot holds later; walking() has nothing left to settle.
+ */
 static void connect_read_post(struct kprobe *kp, struct pt_regs *regs, unsigned long flags)
 {
 	struct ephport_search *s = ephport_search_of_task();
@@ -366,8 +359,10 @@ static void connect_read_post(struct kprobe *kp, struct pt_regs *regs, unsigned 
 	if (!s || s->kind != EPHPORT_WALK_CONNECT || !s->slot_loading)
 		return;
 	s->slot_loading = false;
-	s->slot_value = (u32)ephport_probe_reg(regs, ephport_probe_connect_read.site_dest);
-	s->slot_loaded = true;
+	s->perturb = (u32)ephport_probe_reg(regs, ephport_probe_connect_read.site_dest);
+	s->perturb_known = true;
+	s->perturb_used = true;
+	s->perturb_settled = true;
 }
 
 /*

@@ -83,22 +83,18 @@ struct ephport_search {
 	int sock_low, sock_high;	/* ... and the socket's own, as set then */
 	/*
 	 * connect: the peer's hash and its perturbation slot's value just
-	 * before the kernel reads it (the value it read, once perturb_used);
-	 * whether the slot was read again once the kernel had, and whether
-	 * the value is the one the kernel read
+	 * before the kernel reads it, or as the kernel's own load put it in a
+	 * register (the value it read, once perturb_used); whether that is
+	 * settled (the slot read again once the kernel had, or the load seen),
+	 * and whether the value is the one the kernel read.  slot_loading:
+	 * the load's probe is between its two handlers.
 	 */
 	u64 hash;
 	u32 perturb;
 	bool perturb_known;
-	bool perturb_rechecked;
+	bool perturb_settled;
 	bool perturb_used;
-	/*
-	 * ... or the value itself, as the kernel's own load of the slot put
-	 * it in a register (the site probe's post handler): no bracketing
-	 */
 	bool slot_loading;
-	bool slot_loaded;
-	u32 slot_value;
 	/*
 	 * ... and, where the lock site is probed and nothing passes a port
 	 * by before locking it (before 6.15), the ports it was about to lock
