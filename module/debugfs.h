@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The user interface, /sys/kernel/debug/ephport/: events, events_pipe,
- * stats, probes and control.  Every file pins the module while open.
+ * records, records_pipe, stats, probes, counters and control.  Every file
+ * pins the module while open.
  */
 #ifndef EPHPORT_DEBUGFS_H
 #define EPHPORT_DEBUGFS_H
