@@ -235,6 +235,13 @@ run() {
 	if [ -n "${EPHPORT_VM_ICOUNT:-}" ]; then
 		cpus=(-smp 1 -icount "shift=$EPHPORT_VM_ICOUNT,sleep=off")
 		append+=" EPHPORT_ICOUNT=1"
+	else
+		# TCG's TSC drifts against its HPET: the kernel gives it up a few
+		# seconds into the job, switching clocksource (stop_machine, and
+		# static keys patched on every CPU) in the middle of a test.  A
+		# 7.3-rt guest once reset itself there with no message.  As the
+		# kernel advises, the TSC is unstable from the start.
+		append+=" tsc=unstable"
 	fi
 	local boot
 	for boot in 1 2; do
@@ -242,9 +249,11 @@ run() {
 		timeout "$timeout" qemu-system-x86_64 -accel tcg -cpu max "${cpus[@]}" -m "$mem" \
 			-kernel "$kernel" -initrd "$work/initrd.gz" \
 			-append "$append" \
+			-d cpu_reset,guest_errors -D "$work/qemu.log" \
 			-nographic -no-reboot -monitor none -serial stdio </dev/null |
 			stdbuf -oL tr -d '\r' | tee "$out" || rc=$?
 		[ $rc -eq 0 ] || echo "vm.sh: qemu ended with status $rc (timeout: $timeout s)"
+		guest_reset "$work/qemu.log" "$out"
 		# a panic before the job began is the emulated boot's (seen once: TCG
 		# and int3 text patching), with no module loaded: one more boot, its
 		# console kept beside
@@ -254,6 +263,20 @@ run() {
 		echo "vm.sh: the kernel panicked while booting, before the job began (no module loaded; $out.first-boot): booting again"
 	done
 	check_console "$out"
+}
+
+# A guest that reset itself before its job ended: -no-reboot makes qemu exit
+# with 0, and a triple fault prints nothing in the guest.  qemu logged each
+# reset with the registers of the CPU that made it (zeros at power-on).
+guest_reset() {
+	local qlog=$1 out=$2 state
+	! grep -q '^=== job status' "$out" || return 0
+	state=$(awk '/^CPU Reset/ { n = NR } { line[NR] = $0 }
+		     END { for (i = n; i < n + 8 && i <= NR; i++) print line[i] }' "$qlog")
+	grep -q 'RIP=[0-9a-f]*[1-9a-f]' <<< "$state" || return 0
+	echo "vm.sh: the guest reset itself before its job ended$(grep -q 'Triple fault' "$qlog" &&
+		echo ' (qemu: triple fault)'); the CPU at the reset:"
+	echo "$state"
 }
 
 # A job passes when it printed its end marker with status 0 and the kernel
