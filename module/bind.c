@@ -38,9 +38,9 @@ static_assert(__same_type(&__get_random_u32_below, u32 (*)(u32)));
 static_assert(__same_type(&inet_csk_get_port, int (*)(struct sock *, unsigned short)));
 
 /*
- * An instance of the draw and bucket probes is held across the call only
- * for a search's own call (one per search in flight); any other call takes
- * one just long enough to be turned down, one per CPU at a time (a nested
+ * An instance of the draw probe is held across the call only for a
+ * search's own call (one per search in flight); any other call takes one
+ * just long enough to be turned down, one per CPU at a time (a nested
  * kprobe hit is only counted as missed), with a margin for 6.1's freelist
  * nodes briefly off the list.
  */
@@ -59,16 +59,18 @@ struct draw_data {
 	struct ephport_search *search;
 };
 
-struct bucket_data {
-	struct ephport_search *search;
-};
-
 static unsigned long draw_missed(void)
 {
 	return ephport_probe_missed(&ephport_probe_draw);
 }
 
-/* Bucket allocations the bucket probes lost. */
+/* Both bucket creations are watched: where not, a failure may be one. */
+static bool buckets_watched(void)
+{
+	return ephport_probe_attached(PROBE_BUCKET) && ephport_probe_attached(PROBE_BUCKET2);
+}
+
+/* Bucket creations the bucket probes lost (nested in another probe). */
 static unsigned long bucket_missed(void)
 {
 	return ephport_probe_missed(&ephport_probe_bucket) +
@@ -144,9 +146,10 @@ static void end(struct ephport_search *s, int ret)
 	if (!s->nr_half)
 		s->incomplete = true;
 	/*
-	 * A port was found but its bucket not allocated, so get_port failed:
-	 * where the open half pass stopped is known only from
-	 * find_open_port, and never was the range dry.
+	 * A port was found but its bucket not allocated (or may have been:
+	 * a creation lost or unwatched), so get_port failed: where the open
+	 * half pass stopped is known only from find_open_port, and the range
+	 * may never have run dry.
 	 */
 	if (s->alloc_failed) {
 		s->incomplete = true;
@@ -183,8 +186,8 @@ static int get_port_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	/* a lost draw may have been the search's last: its entry never ran */
 	if (draw_missed() != s->draw_missed)
 		s->draws_lost = true;
-	/* ... and a lost bucket allocation, why it failed */
-	if (ret && bucket_missed() != s->bucket_missed)
+	/* ... and a bucket allocation lost or not watched, why it failed */
+	if (ret && (bucket_missed() != s->bucket_missed || !buckets_watched()))
 		s->alloc_failed = true;
 	end(s, ret);
 	return 0;
@@ -262,28 +265,32 @@ static int draw_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 }
 
 /*
- * bind()'s buckets for the port its scan found (IPv4's and IPv6's share
- * them, and bind2's): a failure fails bind() as a range that ran dry
- * would.  Created by get_port itself (connect() inlines its own).
+ * Where get_port receives the bucket (bind2's: the bind2 bucket) it
+ * created for the port found, at each of its calls (GCC duplicates them
+ * on the paths it splits): NULL, its GFP_ATOMIC allocation failed,
+ * which fails bind() as a range that ran dry would.  The place is in
+ * get_port's own code, so the call is its search's, if any: no return
+ * probe, and none of connect()'s own bucket creations, pay for it.
  */
-static int bucket_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+static void bucket_created(const struct ephport_probe *p, struct pt_regs *regs)
 {
-	struct bucket_data *data = (void *)ri->data;
-	unsigned long caller = regs_get_kernel_stack_nth(regs, 0);
+	struct ephport_search *s;
 
-	ephport_probe_hit(get_kretprobe(ri) == &ephport_probe_bucket2.rp ?
-			  &ephport_probe_bucket2 : &ephport_probe_bucket);
-	data->search = ephport_search_current();
-	return data->search && data->search->kind == EPHPORT_WALK_BIND &&
-	       called_by_get_port(caller) ? 0 : 1;
+	ephport_probe_hit(p);
+	s = ephport_search_current();
+	if (s && s->kind == EPHPORT_WALK_BIND && !regs_return_value(regs))
+		s->alloc_failed = true;
 }
 
-static int bucket_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+static int bucket_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	struct bucket_data *data = (void *)ri->data;
+	bucket_created(&ephport_probe_bucket, regs);
+	return 0;
+}
 
-	if (!regs_return_value(regs))
-		data->search->alloc_failed = true;
+static int bucket2_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	bucket_created(&ephport_probe_bucket2, regs);
 	return 0;
 }
 
@@ -300,8 +307,13 @@ static int lookup_pre(struct kprobe *kp, struct pt_regs *regs)
 static const char *const get_port_symbols[] = { "inet_csk_get_port", NULL };
 static const char *const find_open_port_symbols[] = { "inet_csk_find_open_port", NULL };
 static const char *const draw_symbols[] = { "__get_random_u32_below", NULL };
-static const char *const bucket_symbols[] = { "inet_bind_bucket_create", NULL };
-static const char *const bucket2_symbols[] = { "inet_bind2_bucket_create", NULL };
+/* not symbols: the returns from the bucket creations inside inet_csk_get_port() */
+static const char *const bucket_symbols[] = {
+	"inet_csk_get_port:inet_bind_bucket_create", NULL
+};
+static const char *const bucket2_symbols[] = {
+	"inet_csk_get_port:inet_bind2_bucket_create", NULL
+};
 static const char *const lookup_symbols[] = { "inet_bind2_bucket_find", NULL };
 
 struct ephport_probe ephport_probe_get_port = {
@@ -340,20 +352,20 @@ struct ephport_probe ephport_probe_bucket = {
 	.id = PROBE_BUCKET,
 	.symbols = bucket_symbols,
 	.purpose = "bind(): its bucket's allocation failing, not a range run dry",
-	.is_kretprobe = true,
-	.active_searches = EPHPORT_MAX_SEARCHES,
-	.active_per_cpu = TRANSIENT_PER_CPU,
-	.rp = EPHPORT_KRETPROBE(bucket_entry, bucket_return, struct bucket_data, 0),
+	.site_in = PROBE_GET_PORT,
+	.site_call = "inet_bind_bucket_create",
+	.site_every = true,
+	.kp = { .pre_handler = bucket_pre },
 };
 
 struct ephport_probe ephport_probe_bucket2 = {
 	.id = PROBE_BUCKET2,
 	.symbols = bucket2_symbols,
 	.purpose = "bind(): its bind2 bucket's allocation failing, not a range run dry",
-	.is_kretprobe = true,
-	.active_searches = EPHPORT_MAX_SEARCHES,
-	.active_per_cpu = TRANSIENT_PER_CPU,
-	.rp = EPHPORT_KRETPROBE(bucket_entry, bucket_return, struct bucket_data, 0),
+	.site_in = PROBE_GET_PORT,
+	.site_call = "inet_bind2_bucket_create",
+	.site_every = true,
+	.kp = { .pre_handler = bucket2_pre },
 };
 
 struct ephport_probe ephport_probe_lookup = {

@@ -40,9 +40,15 @@ u64 ephport_probe_hits(const struct ephport_probe *p)
 
 unsigned long ephport_probe_missed(const struct ephport_probe *p)
 {
-	if (!p->is_kretprobe)
-		return READ_ONCE(p->kp.nmissed);
-	return READ_ONCE(p->rp.nmissed) + READ_ONCE(p->rp.kp.nmissed);
+	unsigned long missed;
+	unsigned int i;
+
+	if (p->is_kretprobe)
+		return READ_ONCE(p->rp.nmissed) + READ_ONCE(p->rp.kp.nmissed);
+	missed = READ_ONCE(p->kp.nmissed);
+	for (i = 0; i < p->nr_more; i++)
+		missed += READ_ONCE(p->more[i].nmissed);
+	return missed;
 }
 
 void ephport_probe_list(struct ephport_probe *const *list)
@@ -116,16 +122,39 @@ unsigned long ephport_probe_reg(struct pt_regs *regs, u8 reg)
 	return regs_get_register(regs, reg_offsets[reg & (ARRAY_SIZE(reg_offsets) - 1)]);
 }
 
-/* A kprobe at @addr, which is in no symbol's name (0: none found). */
-static int register_at(struct ephport_probe *p, unsigned long addr)
+/* @p's kprobes: kp, then the more of a site_every probe. */
+static unsigned int kprobes_of(struct ephport_probe *p, struct kprobe **kps)
 {
-	int err = -ENOENT;
+	unsigned int i;
 
-	if (addr) {
-		p->kp.symbol_name = NULL;
-		p->kp.addr = (kprobe_opcode_t *)addr;
-		p->kp.flags = 0;
-		err = register_kprobe(&p->kp);
+	kps[0] = &p->kp;
+	for (i = 0; i < p->nr_more; i++)
+		kps[i + 1] = &p->more[i];
+	return p->nr_more + 1;
+}
+
+/* Kprobes at the @n places @addrs, which are in no symbol's name (0: none found). */
+static int register_at(struct ephport_probe *p, const unsigned long *addrs, unsigned int n)
+{
+	struct kprobe *kps[EPHPORT_SITES_MAX];
+	int err = -ENOENT;
+	unsigned int i;
+
+	p->nr_more = 0;
+	if (n && n <= EPHPORT_SITES_MAX) {
+		p->nr_more = n - 1;
+		kprobes_of(p, kps);
+		for (i = 0; i < n; i++) {
+			kps[i]->symbol_name = NULL;
+			kps[i]->addr = (kprobe_opcode_t *)addrs[i];
+			kps[i]->flags = 0;
+			kps[i]->pre_handler = p->kp.pre_handler;
+			kps[i]->post_handler = p->kp.post_handler;
+		}
+		/* all or none */
+		err = register_kprobes(kps, n);
+		if (err)
+			p->nr_more = 0;
 	}
 	p->symbol = err ? NULL : p->symbols[0];
 	p->err = err;
@@ -210,40 +239,44 @@ static u8 *code_of(const struct ephport_probe *in, struct text_extent *e)
 	return code;
 }
 
-/* @found, the last of @n places in @in's code that use @what, if the only one */
-static unsigned long found_once(const struct ephport_probe *in, unsigned int n,
-				unsigned long found, const char *what)
+/* @n places in @in's code use @what: say so when that is not what @p wants. */
+static bool found_as_wanted(const struct ephport_probe *in, const struct ephport_probe *p,
+			    unsigned int n, const char *what)
 {
-	if (n != 1)
-		pr_info("%s: %u places that use %s in its code (inlined, or another tracer's patch?), not one\n",
-			in->symbol, n, what);
-	return n == 1 ? found : 0;
+	bool wanted = p->site_every ? n && n <= EPHPORT_SITES_MAX : n == 1;
+
+	if (!wanted)
+		pr_info("%s: %u places that use %s in its code (inlined, or another tracer's patch?), not %s\n",
+			in->symbol, n, what, p->site_every ? "1 to " __stringify(EPHPORT_SITES_MAX) : "one");
+	return wanted;
 }
 
 /*
  * Where the function probe @in is attached at (attached just before)
- * gets back from its one direct call of @name, read from its code:
- * the return address, or 0 unless exactly one such call is found.
- * Registering a kprobe there then checks that it is an instruction
+ * gets back from its direct calls of @name, read from its code: up to
+ * EPHPORT_SITES_MAX return addresses into @sites.  Returns how many there
+ * are.  Registering a kprobe there then checks that it is an instruction
  * boundary.
  */
-static unsigned long find_call_site(const struct ephport_probe *in, const char *name)
+static unsigned int find_call_sites(const struct ephport_probe *in, const char *name,
+				    unsigned long *sites)
 {
-	unsigned long found = 0, off;
 	struct text_extent e;
 	unsigned int n = 0;
 	u8 *code = code_of(in, &e);
+	unsigned long off;
 
 	if (!code)
 		return 0;
 	for (off = 0; off + CALL_REL32_LEN <= e.end - e.start; off++) {
 		if (calls(code + off, e.start + off + CALL_REL32_LEN, name)) {
-			found = e.start + off + CALL_REL32_LEN;
+			if (n < EPHPORT_SITES_MAX)
+				sites[n] = e.start + off + CALL_REL32_LEN;
 			n++;
 		}
 	}
 	kfree(code);
-	return found_once(in, n, found, name);
+	return n;
 }
 
 /* x86-64's encodings read below */
@@ -343,24 +376,28 @@ static unsigned long find_load_site(const struct ephport_probe *in, struct ephpo
 		}
 	}
 	kfree(code);
-	return found_once(in, n, found, p->site_load);
+	return found_as_wanted(in, p, n, p->site_load) ? found : 0;
 }
 
 int ephport_probe_register(struct ephport_probe *p)
 {
-	unsigned long site;
+	unsigned long sites[EPHPORT_SITES_MAX];
+	unsigned int i, n;
 	int err;
 
 	if (p->active_per_cpu)
 		p->rp.maxactive = p->active_searches + p->active_per_cpu * num_possible_cpus();
 	memset(&p->extent, 0, sizeof(p->extent));
 	if (p->site_call) {
-		site = find_call_site(listed[p->site_in], p->site_call);
-		if (site && p->site_at_call)
-			site -= CALL_REL32_LEN;
-		err = register_at(p, site);
+		n = find_call_sites(listed[p->site_in], p->site_call, sites);
+		if (!found_as_wanted(listed[p->site_in], p, n, p->site_call))
+			n = 0;
+		for (i = 0; i < n && p->site_at_call; i++)
+			sites[i] -= CALL_REL32_LEN;
+		err = register_at(p, sites, n);
 	} else if (p->site_load) {
-		err = register_at(p, find_load_site(listed[p->site_in], p));
+		sites[0] = find_load_site(listed[p->site_in], p);
+		err = register_at(p, sites, !!sites[0]);
 	} else {
 		err = register_one(p);
 	}
@@ -373,9 +410,12 @@ void ephport_probe_unregister(struct ephport_probe *p)
 {
 	if (!p->symbol)
 		return;
-	if (p->is_kretprobe)
+	if (p->is_kretprobe) {
 		unregister_kretprobe(&p->rp);
-	else
-		unregister_kprobe(&p->kp);
+	} else {
+		struct kprobe *kps[EPHPORT_SITES_MAX];
+
+		unregister_kprobes(kps, kprobes_of(p, kps));
+	}
 	p->symbol = NULL;
 }

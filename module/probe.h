@@ -14,6 +14,8 @@
 
 /* Every probe point, in the order probes.c registers them last to first. */
 enum ephport_probe_id {
+	PROBE_BUCKET,
+	PROBE_BUCKET2,
 	PROBE_GET_PORT,
 	PROBE_UDP_DRAW,
 	PROBE_UDP_GET_PORT,
@@ -24,8 +26,6 @@ enum ephport_probe_id {
 	PROBE_CONNECT,
 	PROBE_CHECK,
 	PROBE_CHECK6,
-	PROBE_BUCKET,
-	PROBE_BUCKET2,
 	PROBE_FIND_OPEN_PORT,
 	PROBE_DRAW,
 	PROBE_LOOKUP,
@@ -39,6 +39,9 @@ struct text_extent {
 	unsigned long start;
 	unsigned long end;
 };
+
+/* The places a site_every probe may have */
+#define EPHPORT_SITES_MAX 4
 
 struct ephport_probe {
 	enum ephport_probe_id id;
@@ -55,6 +58,11 @@ struct ephport_probe {
 	enum ephport_probe_id site_in;
 	const char *site_call;
 	bool site_at_call;
+	/*
+	 * ... or where each of its direct calls returns, up to
+	 * EPHPORT_SITES_MAX (GCC duplicates a call on paths it splits)
+	 */
+	bool site_every;
 	/*
 	 * Or where @site_in's code loads 32 bits through the pointer it has
 	 * just added the kernel variable @site_load to (the variable's own
@@ -75,6 +83,9 @@ struct ephport_probe {
 	struct text_extent extent;
 	struct kretprobe rp;
 	struct kprobe kp;
+	/* a site_every probe's places after kp's, with kp's handler */
+	struct kprobe more[EPHPORT_SITES_MAX - 1];
+	unsigned int nr_more;
 	const char *symbol;	/* the one attached, or NULL */
 	int err;		/* why none attached */
 };

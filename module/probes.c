@@ -97,8 +97,9 @@ static struct ephport_probe range_probe = {
 
 /*
  * Registered last to first: a search's helpers are watched before it
- * starts, but for the places inside udp_lib_get_port() (its draw) and
- * __inet_hash_connect() (its range, slot's load, lock and port found),
+ * starts, but for the places inside inet_csk_get_port() (its buckets
+ * created), udp_lib_get_port() (its draw) and __inet_hash_connect() (its
+ * range, slot's load, lock and port found),
  * found in their code once those are attached (no search starts before
  * all are: ephport_probes_ready()).
  *
@@ -109,6 +110,8 @@ static struct ephport_probe range_probe = {
  * only at load and unload.
  */
 static struct ephport_probe *const probes[PROBE_COUNT] = {
+	[PROBE_BUCKET] = &ephport_probe_bucket,
+	[PROBE_BUCKET2] = &ephport_probe_bucket2,
 	[PROBE_GET_PORT] = &ephport_probe_get_port,
 	[PROBE_UDP_DRAW] = &ephport_probe_udp_draw,
 	[PROBE_UDP_GET_PORT] = &ephport_probe_udp_get_port,
@@ -119,8 +122,6 @@ static struct ephport_probe *const probes[PROBE_COUNT] = {
 	[PROBE_CONNECT] = &ephport_probe_connect,
 	[PROBE_CHECK] = &ephport_probe_check,
 	[PROBE_CHECK6] = &ephport_probe_check6,
-	[PROBE_BUCKET] = &ephport_probe_bucket,
-	[PROBE_BUCKET2] = &ephport_probe_bucket2,
 	[PROBE_FIND_OPEN_PORT] = &ephport_probe_find_open_port,
 	[PROBE_DRAW] = &ephport_probe_draw,
 	[PROBE_LOOKUP] = &ephport_probe_lookup,
@@ -231,7 +232,10 @@ void ephport_probes_show(struct seq_file *m)
 		const struct ephport_probe *p = probes[i];
 		const char *kind = p->is_kretprobe ? "kretprobe" : "kprobe";
 
-		if (p->symbol)
+		if (p->symbol && p->nr_more)
+			seq_printf(m, "%s %s attached (%u places): %s\n", p->symbol, kind,
+				   p->nr_more + 1, p->purpose);
+		else if (p->symbol)
 			seq_printf(m, "%s %s attached: %s\n", p->symbol, kind,
 				   p->purpose);
 		else if (i == PROBE_LOOKUP && !p->err)
@@ -247,7 +251,9 @@ void ephport_probes_show(struct seq_file *m)
 			seq_printf(m, "%s %s missing (%pe%s): %s\n",
 				   p->symbols[0], kind, ERR_PTR(p->err),
 				   p->required ? ", required" :
-				   p->err != -ENOENT ? "" : p->site_call || p->site_load ?
+				   p->err != -ENOENT ? "" : p->site_every ?
+				   ", not found in its caller's code, or too often" :
+				   p->site_call || p->site_load ?
 				   ", not found once in its caller's code" :
 				   ", no such symbol: inlined or absent",
 				   p->purpose);

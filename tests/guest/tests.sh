@@ -17,6 +17,9 @@ check connect-probes-attached sh -c "grep -q '__inet_hash_connect kretprobe atta
 case $(uname -r) in
 *-amd64) check connect-slot-load-found grep -q "__inet_hash_connect:table_perturb kprobe attached" $D/probes ;;
 esac
+# where get_port receives its buckets: a failed allocation is not a range run dry
+check bucket-sites-found sh -c "grep -q 'inet_csk_get_port:inet_bind_bucket_create kprobe attached' $D/probes &&
+	grep -q 'inet_csk_get_port:inet_bind2_bucket_create kprobe attached' $D/probes"
 if grep -qw inet_csk_find_open_port /proc/kallsyms; then
 	check find-open-port-probed grep -q "inet_csk_find_open_port kretprobe attached" $D/probes
 else
