@@ -307,14 +307,16 @@ static int lookup_pre(struct kprobe *kp, struct pt_regs *regs)
 static const char *const get_port_symbols[] = { "inet_csk_get_port", NULL };
 static const char *const find_open_port_symbols[] = { "inet_csk_find_open_port", NULL };
 static const char *const draw_symbols[] = { "__get_random_u32_below", NULL };
+static const char *const lookup_symbols[] = { "inet_bind2_bucket_find", NULL };
+
 /* not symbols: the returns from the bucket creations inside inet_csk_get_port() */
 static const char *const bucket_symbols[] = {
 	"inet_csk_get_port:inet_bind_bucket_create", NULL
 };
+
 static const char *const bucket2_symbols[] = {
 	"inet_csk_get_port:inet_bind2_bucket_create", NULL
 };
-static const char *const lookup_symbols[] = { "inet_bind2_bucket_find", NULL };
 
 struct ephport_probe ephport_probe_get_port = {
 	.id = PROBE_GET_PORT,

@@ -244,10 +244,11 @@ static bool found_as_wanted(const struct ephport_probe *in, const struct ephport
 			    unsigned int n, const char *what)
 {
 	bool wanted = p->site_every ? n && n <= EPHPORT_SITES_MAX : n == 1;
+	const char *want = p->site_every ? "1 to " __stringify(EPHPORT_SITES_MAX) : "one";
 
 	if (!wanted)
 		pr_info("%s: %u places that use %s in its code (inlined, or another tracer's patch?), not %s\n",
-			in->symbol, n, what, p->site_every ? "1 to " __stringify(EPHPORT_SITES_MAX) : "one");
+			in->symbol, n, what, want);
 	return wanted;
 }
 

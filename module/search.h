@@ -73,7 +73,7 @@ struct ephport_search {
 	int found_port;			/* from find_open_port, if probed */
 	u32 probed;			/* candidate lookups seen */
 	bool incomplete;
-	bool alloc_failed;		/* bind: a bucket of the port found was not (or may not have been) allocated */
+	bool alloc_failed;		/* bind: a bucket for the port found failed (or may have) */
 	unsigned long bucket_missed;	/* ... the bucket probes' misses at the start */
 	bool capped;			/* candidates left unwritten */
 	bool draws_lost;		/* later passes cannot be reconstructed */
