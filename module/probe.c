@@ -47,7 +47,7 @@ unsigned long ephport_probe_missed(const struct ephport_probe *p)
 		return READ_ONCE(p->rp.nmissed) + READ_ONCE(p->rp.kp.nmissed);
 	missed = READ_ONCE(p->kp.nmissed);
 	for (i = 0; i < p->nr_more; i++)
-		missed += READ_ONCE(p->more[i].nmissed);
+		missed += READ_ONCE(p->site_more[i].nmissed);
 	return missed;
 }
 
@@ -122,14 +122,14 @@ unsigned long ephport_probe_reg(struct pt_regs *regs, u8 reg)
 	return regs_get_register(regs, reg_offsets[reg & (ARRAY_SIZE(reg_offsets) - 1)]);
 }
 
-/* @p's kprobes: kp, then the more of a site_every probe. */
+/* @p's kprobes: kp, then those of its site_more attached. */
 static unsigned int kprobes_of(struct ephport_probe *p, struct kprobe **kps)
 {
 	unsigned int i;
 
 	kps[0] = &p->kp;
 	for (i = 0; i < p->nr_more; i++)
-		kps[i + 1] = &p->more[i];
+		kps[i + 1] = &p->site_more[i];
 	return p->nr_more + 1;
 }
 
@@ -187,7 +187,7 @@ static int text_extent_of(unsigned long addr, struct text_extent *e)
 /* A direct call: opcode and 32-bit displacement. */
 #define CALL_REL32_OPCODE 0xe8
 #define CALL_REL32_LEN 5
-/* More code than udp_lib_get_port() or __inet_hash_connect() have (2.4 KiB at most) */
+/* More code than the functions searched have (inet_csk_get_port(), 3 KiB at most) */
 #define CALLER_CODE_MAX SZ_16K
 
 /*
@@ -239,14 +239,20 @@ static u8 *code_of(const struct ephport_probe *in, struct text_extent *e)
 	return code;
 }
 
-/* @n places in @in's code use @what: say so when that is not what @p wants. */
+/*
+ * @n places in @in's code use @what (-1: its code was not read): say so
+ * when that is not what @p wants.
+ */
 static bool found_as_wanted(const struct ephport_probe *in, const struct ephport_probe *p,
-			    unsigned int n, const char *what)
+			    int n, const char *what)
 {
-	bool wanted = p->site_every ? n && n <= EPHPORT_SITES_MAX : n == 1;
-	const char *want = p->site_every ? "1 to " __stringify(EPHPORT_SITES_MAX) : "one";
+	bool wanted = p->site_more ? n > 0 && n <= EPHPORT_SITES_MAX : n == 1;
+	const char *want = p->site_more ? "1 to " __stringify(EPHPORT_SITES_MAX) : "one";
 
-	if (!wanted)
+	if (n < 0)
+		pr_info("%s: its code could not be read (not attached, or over %d bytes): no %s looked for\n",
+			in->symbols[0], CALLER_CODE_MAX, what);
+	else if (!wanted)
 		pr_info("%s: %u places that use %s in its code (inlined, or another tracer's patch?), not %s\n",
 			in->symbol, n, what, want);
 	return wanted;
@@ -256,19 +262,19 @@ static bool found_as_wanted(const struct ephport_probe *in, const struct ephport
  * Where the function probe @in is attached at (attached just before)
  * gets back from its direct calls of @name, read from its code: up to
  * EPHPORT_SITES_MAX return addresses into @sites.  Returns how many there
- * are.  Registering a kprobe there then checks that it is an instruction
- * boundary.
+ * are, or -1 when its code could not be read.  Registering a kprobe there
+ * then checks that it is an instruction boundary.
  */
-static unsigned int find_call_sites(const struct ephport_probe *in, const char *name,
-				    unsigned long *sites)
+static int find_call_sites(const struct ephport_probe *in, const char *name,
+			   unsigned long *sites)
 {
 	struct text_extent e;
-	unsigned int n = 0;
 	u8 *code = code_of(in, &e);
 	unsigned long off;
+	int n = 0;
 
 	if (!code)
-		return 0;
+		return -1;
 	for (off = 0; off + CALL_REL32_LEN <= e.end - e.start; off++) {
 		if (calls(code + off, e.start + off + CALL_REL32_LEN, name)) {
 			if (n < EPHPORT_SITES_MAX)
@@ -362,8 +368,10 @@ static unsigned long find_load_site(const struct ephport_probe *in, struct ephpo
 	unsigned int n = 0;
 	u8 *code = code_of(in, &e), base, dest;
 
-	if (!code)
+	if (!code) {
+		found_as_wanted(in, p, -1, p->site_load);
 		return 0;
+	}
 	for (off = 0; off < e.end - e.start; off++) {
 		size_t len = e.end - e.start - off;
 
@@ -383,8 +391,7 @@ static unsigned long find_load_site(const struct ephport_probe *in, struct ephpo
 int ephport_probe_register(struct ephport_probe *p)
 {
 	unsigned long sites[EPHPORT_SITES_MAX];
-	unsigned int i, n;
-	int err;
+	int i, n, err;
 
 	if (p->active_per_cpu)
 		p->rp.maxactive = p->active_searches + p->active_per_cpu * num_possible_cpus();

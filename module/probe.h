@@ -40,7 +40,7 @@ struct text_extent {
 	unsigned long end;
 };
 
-/* The places a site_every probe may have */
+/* The places a probe with site_more may have */
 #define EPHPORT_SITES_MAX 4
 
 struct ephport_probe {
@@ -59,10 +59,12 @@ struct ephport_probe {
 	const char *site_call;
 	bool site_at_call;
 	/*
-	 * ... or where each of its direct calls returns, up to
-	 * EPHPORT_SITES_MAX (GCC duplicates a call on paths it splits)
+	 * ... or, with @site_more set, where each of its direct calls
+	 * returns, up to EPHPORT_SITES_MAX (GCC duplicates a call on the
+	 * paths it splits): kp at the first, @site_more's kprobes (there
+	 * are EPHPORT_SITES_MAX - 1) at the others, with kp's handlers
 	 */
-	bool site_every;
+	struct kprobe *site_more;
 	/*
 	 * Or where @site_in's code loads 32 bits through the pointer it has
 	 * just added the kernel variable @site_load to (the variable's own
@@ -83,9 +85,7 @@ struct ephport_probe {
 	struct text_extent extent;
 	struct kretprobe rp;
 	struct kprobe kp;
-	/* a site_every probe's places after kp's, with kp's handler */
-	struct kprobe more[EPHPORT_SITES_MAX - 1];
-	unsigned int nr_more;
+	unsigned int nr_more;	/* site_more's kprobes attached */
 	const char *symbol;	/* the one attached, or NULL */
 	int err;		/* why none attached */
 };

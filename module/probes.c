@@ -172,10 +172,11 @@ int ephport_probes_register(enum ephport_detail detail, bool slot_load)
 	ephport_probe_list(probes);
 	/*
 	 * One by one: register_kprobes() would fail all for one missing.
-	 * get_port goes last, and starts searches only once every extent
-	 * is known, so no search starts before its helpers are watched.
-	 * (Registering it disabled and enabling it later would leave it off
-	 * for good if kprobes were switched off at load.)
+	 * The functions' probes go before the places in their code, and
+	 * searches start only once every probe is attached and every
+	 * extent known, so no search starts before its helpers are watched.
+	 * (Registering get_port disabled and enabling it later would leave
+	 * it off for good if kprobes were switched off at load.)
 	 */
 	for (i = PROBE_COUNT - 1; i >= 0; i--) {
 		struct ephport_probe *p = probes[i];
@@ -251,7 +252,7 @@ void ephport_probes_show(struct seq_file *m)
 			seq_printf(m, "%s %s missing (%pe%s): %s\n",
 				   p->symbols[0], kind, ERR_PTR(p->err),
 				   p->required ? ", required" :
-				   p->err != -ENOENT ? "" : p->site_every ?
+				   p->err != -ENOENT ? "" : p->site_more ?
 				   ", not found in its caller's code, or too often" :
 				   p->site_call || p->site_load ?
 				   ", not found once in its caller's code" :

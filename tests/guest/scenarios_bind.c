@@ -545,18 +545,15 @@ static int failslab_setup(int probability)
  * bind(0) whose port's bind bucket cannot be allocated (GFP_ATOMIC, under
  * failslab): get_port fails with EADDRINUSE as if the range had run dry,
  * over an empty range.  The search must say incomplete=1 (or find the
- * port), never that every port was in use.
+ * port), never that every port was in use.  @how: the bucket places'
+ * probes, jump-optimized or int3s.
  */
-bool bind_alloc_failure(void)
+static bool alloc_failure_once(const char *how)
 {
 	enum { LOW = 43000, WIDTH = 100 };
 	int fd, rc, err, fail;
 	struct search *s;
 
-	if (access(FAILSLAB, F_OK)) {
-		snprintf(skipped, sizeof(skipped), "no failslab (CONFIG_FAILSLAB): the debug kernel has it");
-		return true;
-	}
 	set_range(LOW, LOW + WIDTH - 1);
 	control("clear detail=candidates");
 	fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -577,15 +574,33 @@ bool bind_alloc_failure(void)
 	EXPECT(!fail, "/proc/self/make-it-fail: %s", strerror(fail));
 	EXPECT(rc && err == EADDRINUSE, "bind(0) under failslab: %s", rc ? strerror(err) : "bound");
 	s = op_ending(EPHPORT_OP_BIND, 0, 0);
-	EXPECT(s, "no traced bind() failed");
+	EXPECT(s, "no traced bind() failed (%s)", how);
 	EXPECT(s->end.err == -EADDRINUSE && s->end.incomplete,
-	       "search %llu: err %d incomplete %d: exhaustion claimed over an empty range",
-	       s->id, s->end.err, s->end.incomplete);
+	       "search %llu (%s): err %d incomplete %d: exhaustion claimed over an empty range",
+	       s->id, how, s->end.err, s->end.incomplete);
 	/* what it does say: no port it passed by was in use */
 	EXPECT(!s->nverdict[EPHPORT_INUSE] && s->ncand_reserved == 0,
-	       "search %llu: %d in use, %d reserved of %d", s->id, s->nverdict[EPHPORT_INUSE],
-	       s->ncand_reserved, s->ncand);
+	       "search %llu (%s): %d in use, %d reserved of %d", s->id, how,
+	       s->nverdict[EPHPORT_INUSE], s->ncand_reserved, s->ncand);
 	return true;
+}
+
+bool bind_alloc_failure(void)
+{
+	bool ok;
+	int err;
+
+	if (access(FAILSLAB, F_OK)) {
+		snprintf(skipped, sizeof(skipped), "no failslab (CONFIG_FAILSLAB): the debug kernel has it");
+		return true;
+	}
+	if (!alloc_failure_once("probes as attached"))
+		return false;
+	err = write_file(KPROBES_OPTIMIZATION, "0");
+	EXPECT(!err, "%s: %s", KPROBES_OPTIMIZATION, strerror(err));
+	ok = alloc_failure_once("probes as int3s");
+	write_file(KPROBES_OPTIMIZATION, "1");
+	return ok;
 }
 
 /*

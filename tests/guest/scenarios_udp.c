@@ -97,8 +97,6 @@ bool udp_ipv6(void)
 	return udp_family(AF_INET6);
 }
 
-#define KPROBES_OPTIMIZATION "/proc/sys/debug/kprobes-optimization"
-
 /*
  * The draw's probe on one instruction of udp_lib_get_port() is an int3
  * until the kernel optimizes it into a jump, and a kernel int3 is handled
