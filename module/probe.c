@@ -253,7 +253,7 @@ static bool found_as_wanted(const struct ephport_probe *in, const struct ephport
 		pr_info("%s: its code could not be read (not attached, or over %d bytes): no %s looked for\n",
 			in->symbols[0], CALLER_CODE_MAX, what);
 	else if (!wanted)
-		pr_info("%s: %u places that use %s in its code (inlined, or another tracer's patch?), not %s\n",
+		pr_info("%s: %d places that use %s in its code (inlined, or another tracer's patch?), not %s\n",
 			in->symbol, n, what, want);
 	return wanted;
 }
