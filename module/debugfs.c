@@ -200,11 +200,11 @@ int ephport_debugfs_init(void)
 		return PTR_ERR(ephport_dir);
 	}
 	debugfs_create_file("events", ROOT_READ, ephport_dir, NULL, &ephport_events_fops);
-	debugfs_create_file("events_pipe", ROOT_READ, ephport_dir, NULL,
-			    &ephport_events_pipe_fops);
+	debugfs_create_file("events_pipe", ROOT_READ, ephport_dir,
+			    (void *)EPHPORT_PIPE_TEXT, &ephport_pipe_fops);
 	debugfs_create_file("records", ROOT_READ, ephport_dir, NULL, &ephport_records_fops);
-	debugfs_create_file("records_pipe", ROOT_READ, ephport_dir, NULL,
-			    &ephport_records_pipe_fops);
+	debugfs_create_file("records_pipe", ROOT_READ, ephport_dir,
+			    (void *)EPHPORT_PIPE_BINARY, &ephport_pipe_fops);
 	debugfs_create_file("stats", ROOT_READ, ephport_dir, NULL, &stats_fops);
 	debugfs_create_file("probes", ROOT_READ, ephport_dir, NULL, &probes_fops);
 	debugfs_create_file("counters", ROOT_READ, ephport_dir, NULL, &counters_fops);

@@ -274,8 +274,10 @@ static size_t pipe_whole(const struct pipe_reader *r, size_t n)
 	return r->binary ? whole_records(r->pending + r->off, n, &count) : n;
 }
 
-static int pipe_open_as(struct inode *inode, struct file *file, bool binary)
+/* debugfs.c gives each pipe its form as the file's data. */
+static int pipe_open(struct inode *inode, struct file *file)
 {
+	bool binary = (uintptr_t)inode->i_private == EPHPORT_PIPE_BINARY;
 	struct pipe_reader *r = kvzalloc(struct_size(r, pending,
 						     binary ? PACKED_SIZE : PIPE_TEXT_SIZE),
 					 GFP_KERNEL);
@@ -287,16 +289,6 @@ static int pipe_open_as(struct inode *inode, struct file *file, bool binary)
 	file->private_data = r;
 	/* no f_pos lock: a reader sharing the file must not wait behind one blocked */
 	return stream_open(inode, file);
-}
-
-static int events_pipe_open(struct inode *inode, struct file *file)
-{
-	return pipe_open_as(inode, file, false);
-}
-
-static int records_pipe_open(struct inode *inode, struct file *file)
-{
-	return pipe_open_as(inode, file, true);
 }
 
 static int pipe_release(struct inode *inode, struct file *file)
@@ -403,18 +395,9 @@ static __poll_t pipe_poll(struct file *file, struct poll_table_struct *wait)
 	       EPOLLIN | EPOLLRDNORM : 0;
 }
 
-const struct file_operations ephport_events_pipe_fops = {
+const struct file_operations ephport_pipe_fops = {
 	.owner = THIS_MODULE,
-	.open = events_pipe_open,
-	.read = pipe_read,
-	.poll = pipe_poll,
-	.release = pipe_release,
-	.llseek = ephport_no_llseek,
-};
-
-const struct file_operations ephport_records_pipe_fops = {
-	.owner = THIS_MODULE,
-	.open = records_pipe_open,
+	.open = pipe_open,
 	.read = pipe_read,
 	.poll = pipe_poll,
 	.release = pipe_release,

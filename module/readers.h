@@ -10,7 +10,15 @@
 
 extern const struct file_operations ephport_events_fops;
 extern const struct file_operations ephport_records_fops;
-extern const struct file_operations ephport_events_pipe_fops;
-extern const struct file_operations ephport_records_pipe_fops;
+/*
+ * events_pipe and records_pipe: one set of operations, the form of its
+ * records the file's data (debugfs_create_file()'s @data)
+ */
+enum ephport_pipe_form {
+	EPHPORT_PIPE_TEXT,
+	EPHPORT_PIPE_BINARY,
+};
+
+extern const struct file_operations ephport_pipe_fops;
 
 #endif /* EPHPORT_READERS_H */
