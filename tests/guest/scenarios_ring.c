@@ -28,7 +28,8 @@ struct progress {
 	volatile int polling;		/* set by the reader once it polls */
 	int width;			/* of the full range (0: 4000) */
 	int clear_mid;			/* clear once the lower half is written */
-	int reserve_mid;		/* write ip_local_reserved_ports after the begin */
+	int reserve_mid;		/* write ip_local_reserved_ports in the upper half */
+	unsigned long long reserved_at;	/* ... done then (CLOCK_REALTIME ns) */
 	int begin_read;			/* the binder's begin was read ... */
 	int begin_before_return;	/* ... while bind() had not returned */
 	int end_with_begin;		/* ... in the same read as its end */
@@ -37,7 +38,7 @@ struct progress {
 	int cleared_before_return;	/* records of it cleared before that */
 	int cleared_tried;		/* the clear was made (once a search) */
 	int end_read, end_err, end_incomplete;
-	unsigned long long end_ns;
+	unsigned long long end_ns, end_ts;
 	unsigned long long begin_seq;
 };
 
@@ -60,6 +61,7 @@ static void progress_record(struct progress *p, const struct ep_record *rec,
 		p->end_read = 1;
 		p->end_err = rec->err;
 		p->end_ns = rec->ns;
+		p->end_ts = rec->ts;
 		p->end_incomplete = rec->incomplete;
 		p->end_with_begin = *begin_now;
 		p->lower_with_end = *lower_now;
@@ -106,8 +108,13 @@ static void read_progress(struct progress *p, pid_t binder)
 
 		if (p->clear_mid && id)
 			clear_lower_half(p);
-		if (p->reserve_mid == 1 && id) {
+		/* past the writers' first stamp, at the lower draw: a write now must tell */
+		if (p->reserve_mid == 1 && p->lower_before_return) {
+			struct timespec now;
+
 			write_file(RESERVED, "65000");
+			clock_gettime(CLOCK_REALTIME, &now);
+			p->reserved_at = now.tv_sec * 1000000000ULL + now.tv_nsec;
 			p->reserve_mid = 2 + !p->bind_done;
 		}
 		/*
@@ -116,8 +123,13 @@ static void read_progress(struct progress *p, pid_t binder)
 		 * may have missed the end)
 		 */
 		done = p->bind_done;
-		/* a line at a time when clearing, so the rest stays in the ring */
-		n = read(fd, buf + have, p->clear_mid ? EPHPORT_LINE_MAX : sizeof(buf) - 1 - have);
+		/*
+		 * a line at a time when clearing, so the rest stays in the
+		 * ring, and until the reserved ports are written, so that the
+		 * write follows the lower half's pass at once
+		 */
+		n = read(fd, buf + have, p->clear_mid || p->reserve_mid == 1 ?
+			 EPHPORT_LINE_MAX : sizeof(buf) - 1 - have);
 		p->polling = 1;
 		if (n <= 0 && done)
 			break;
@@ -297,20 +309,26 @@ static bool watch_mid_search(struct progress *p, const struct progress *start,
 	return ok;
 }
 
+/*
+ * The write ended before the search did: bind() returning later is not
+ * enough, as the search's last verdicts may have been read before the
+ * write began (end_ts is taken just after them, with preemption off).
+ */
 static bool reserved_landed(const struct progress *p)
 {
-	return p->reserve_mid == 3;
+	return p->reserve_mid == 3 && p->reserved_at < p->end_ts;
 }
 
 /*
- * ip_local_reserved_ports written while a search at detail=candidates runs:
- * the verdicts it reads afterwards may not be what the kernel saw, so its
- * end must say incomplete=1.  Halves of 500 candidates, under one
- * handler's share, are written whole.
+ * ip_local_reserved_ports written while the upper half of a search at
+ * detail=candidates runs (once its lower half's passes were read, and
+ * done before its end): the verdicts it reads afterwards may not be what
+ * the kernel saw, so its end must say incomplete=1.  Halves of 1000
+ * candidates, under one handler's share, are written whole.
  */
 bool reserved_mid_search(void)
 {
-	const struct progress start = { .width = 1000, .reserve_mid = 1 };
+	const struct progress start = { .width = 2000, .reserve_mid = 1 };
 	struct progress *p = shared_progress();
 	bool ok;
 
