@@ -19,6 +19,11 @@ TARGET_CANDIDATE_SHARE = 0.25
 TARGET_WHOLE_RATIO = 0.80
 TARGET_VS_BINDSNOOP = 2.0
 TARGET_READ_SHARE = 0.20
+# loaded but tracing another process: within 5 % of untraced, each walk
+TARGET_FILTERED_SHARE = 0.05
+# a traced bind(0) at detail=passes, no reader: what the module of
+# 2026-11 added on the same workload under -icount (issue 20)
+TARGET_TRACED_ADDED_US = 14.7
 # ephport's readers: cat of the text, ephport record, ephport watch
 READERS = ("+reader", "+record", "+watch")
 READER_NAMES = {"+reader": "cat events_pipe", "+record": "ephport record",
@@ -172,6 +177,38 @@ def walk_table(walks):
                   f"{statistics.median(r for _, _, r in runs):>8.0f} {ratio:>6}")
 
 
+def costs(table, walks, full):
+    """What the module costs each walk loaded and filtered out, and traced."""
+    lines = []
+    medians = {("bind", c): table[(c, full, 0)]["median_ns"]
+               for c in ("none", "filtered", "passes") if (c, full, 0) in table}
+    for (kind, config), runs in walks.items():
+        medians[(kind, config)] = statistics.median(m for m, _, _ in runs)
+    for kind, call in (("bind", "TCP bind(0)"), ("udp", "UDP bind(0)"),
+                       ("connect", "connect()")):
+        none = medians.get((kind, "none"))
+        if not none:
+            continue
+        for config, what in (("filtered", "loaded, tracing another process (pid=1)"),
+                             ("passes", "traced at detail=passes, no reader")):
+            ns = medians.get((kind, config))
+            if ns is None:
+                continue
+            added = (ns - none) / 1000
+            line = (f"  {call:<12} {what:<40} {ns / 1000:7.1f} us vs {none / 1000:7.1f} "
+                    f"untraced: {added:+6.1f} us ({added * 1000 / none:+.1%})")
+            if config == "filtered":
+                ok = added * 1000 / none <= TARGET_FILTERED_SHARE
+                line += f" (target <= {TARGET_FILTERED_SHARE:+.0%}) {'met' if ok else 'MISSED'}"
+            elif kind == "bind":
+                ok = added <= TARGET_TRACED_ADDED_US
+                line += f" (target <= +{TARGET_TRACED_ADDED_US} us) {'met' if ok else 'MISSED'}"
+            lines.append(line)
+    if lines:
+        print("\ncosts: each walk's call, median of the rounds' medians")
+        print("\n".join(lines))
+
+
 def main():
     log, out = sys.argv[1], sys.argv[2]
     title = sys.argv[3] if len(sys.argv) > 3 else "TCG"
@@ -275,6 +312,7 @@ def main():
         print(f"  reader stopped, ring of 64: {by_seq} records missing by seq, "
               f"records_dropped {dropped} {'(agree)' if by_seq == dropped else '(DISAGREE)'}")
     walk_table(walks)
+    costs(table, walks, full)
     if mem:
         print("\nmemory: ring_size, module size (/proc/modules), ring bytes, total")
         for size, module, ring in mem:

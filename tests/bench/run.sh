@@ -6,8 +6,8 @@
 # speed and is as noisy as plain TCG), then timerlat on each line's rt
 # kernel (the longest stretch the handlers hold off preemption), then a
 # perf profile.  Prints the tables and writes
-# results/bench{,-icount}.{txt,csv,svg}, results/latency.txt and
-# results/profile.txt.
+# results/bench{,-icount}.{txt,csv,svg}, results/costs.txt (from the
+# -icount run), results/latency.txt and results/profile.txt.
 # PART=tcg, icount, latency or profile runs that part alone.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -55,7 +55,12 @@ if want tcg; then
 fi
 if want icount; then
 	EPHPORT_VM_ICOUNT=${EPHPORT_ICOUNT_SHIFT:-3} EPHPORT_VM_TIMEOUT=${EPHPORT_ICOUNT_TIMEOUT:-900} \
-		bench_run bench-icount "TCG -icount shift=${EPHPORT_ICOUNT_SHIFT:-3}, -smp 1"
+		bench_run bench-icount "TCG -icount shift=${EPHPORT_ICOUNT_SHIFT:-3}, -smp 1" &&
+		# the noise-free costs, for README.md's "What it costs"
+		{
+			echo "make bench PART=icount, $(date +%F), guest $("$top/tests/vm/vm.sh" abi)-amd64 under TCG -icount shift=${EPHPORT_ICOUNT_SHIFT:-3} (8 ns per instruction)"
+			sed -n '/^costs:/,/^$/p' "$log/bench-icount.txt"
+		} > "$log/costs.txt"
 fi
 
 # The longest stretch the handlers keep a CPU from preempting: timerlat on

@@ -12,7 +12,7 @@ ROUNDS=${EPHPORT_BENCH_ROUNDS:-7}
 N=1000
 SWEEP_N=300
 SWEEP_ROUNDS=5
-configs="none searches passes passes+reader passes+record passes+watch candidates candidates+reader candidates+record ftrace-searches ftrace-passes ftrace-candidates bindsnoop bpftrace"
+configs="none filtered searches passes passes+reader passes+record passes+watch candidates candidates+reader candidates+record ftrace-searches ftrace-passes ftrace-candidates bindsnoop bpftrace"
 sweep_configs="none passes passes+reader passes+record candidates+reader candidates+record ftrace-passes bindsnoop"
 # The workload runs on CPU 0; a reader on the other CPU when there is one
 # (TCG -smp 2), else beside it (icount -smp 1), where it shares its cost.
@@ -83,6 +83,10 @@ setup() {
 		taskset -c $READER_CPU bpftrace -e "$BPFTRACE" > $OUT 2>&1 &
 		reader=$!
 		attached ;;
+	filtered)
+		# loaded, tracing another process: what its probes cost outside a search
+		insmod /modules/ephport.ko
+		echo "detail=passes pid=1" > $D/control ;;
 	*)
 		# passes+reader: cat of the text; +record: ephport record, the
 		# binary records; +watch: ephport watch, which decodes them into
