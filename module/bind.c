@@ -91,11 +91,19 @@ static bool half_pass(struct ephport_search *s, u32 ceil, bool missed)
 	struct ephport_half_pass hp;
 	unsigned int n = s->nr_half;
 	int low, high, sock_low, sock_high;
+	bool reserved_stable = false;
+	u32 reserved_stamp = 0;
 	u64 stamp;
 
 	/* a kprobe that traps rather than going through ftrace runs as an NMI */
 	if (s->draws_lost || in_nmi())
 		goto lost;
+	/*
+	 * This half's verdicts are stamped before the last half's are
+	 * checked: a write between the two would escape both.
+	 */
+	if (s->detail == EPHPORT_DETAIL_CANDIDATES)
+		reserved_stable = ephport_writers_stamp(EPHPORT_SYSCTL_RESERVED, &reserved_stamp);
 	if (n > s->nr_written) {
 		ephport_search_emit_half_pass(s, n - 1, -1);
 		ephport_ring_kick();
@@ -122,9 +130,8 @@ static bool half_pass(struct ephport_search *s, u32 ceil, bool missed)
 	s->walk = walk;
 	s->half[n] = hp;
 	s->nr_half = n + 1;
-	if (s->detail == EPHPORT_DETAIL_CANDIDATES)
-		s->reserved_stable = ephport_writers_stamp(EPHPORT_SYSCTL_RESERVED,
-							   &s->reserved_stamp);
+	s->reserved_stable = reserved_stable;
+	s->reserved_stamp = reserved_stamp;
 	return true;
 
 lost:
@@ -183,6 +190,7 @@ static int get_port_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct ephport_search *s = ((struct get_port_data *)ri->data)->search;
 	int ret = (int)regs_return_value(regs);
 
+	ephport_search_returned(s);
 	/* a lost draw may have been the search's last: its entry never ran */
 	if (draw_missed() != s->draw_missed)
 		s->draws_lost = true;

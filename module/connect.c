@@ -418,6 +418,7 @@ static int connect_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct connect_data *data = (void *)ri->data;
 
+	ephport_search_returned(data->search);
 	/*
 	 * 7.x: a draw lost meanwhile may have been a stride the kernel drew
 	 * from a width that read 0 at entry and return

@@ -410,6 +410,13 @@ static void release(struct ephport_search *s)
 	smp_store_release(&s->task, NULL);
 }
 
+void ephport_search_returned(struct ephport_search *s)
+{
+	s->return_ns = ktime_get_mono_fast_ns();
+	/* the wall clock, NMI-safe as a probe handler needs */
+	s->return_ts = ktime_get_real_fast_ns();
+}
+
 /* Writes the end, @err and the port chosen (0 on failure), and lets the slot go. */
 void ephport_search_finish(struct ephport_search *s, int err, int port, bool probed_valid)
 {
@@ -422,9 +429,8 @@ void ephport_search_finish(struct ephport_search *s, int err, int port, bool pro
 	struct ephport_end_rec *e = &rec.end;
 
 	/* the fast clock may read a few ns behind on another CPU: never wrap */
-	e->ns = max_t(s64, ktime_get_mono_fast_ns() - s->begin_ns, 0);
-	/* the wall clock, NMI-safe as a probe handler needs */
-	e->ts = ktime_get_real_fast_ns();
+	e->ns = max_t(s64, s->return_ns - s->begin_ns, 0);
+	e->ts = s->return_ts;
 	e->passes = s->pass_no;
 	e->examined = s->examined;
 	e->incomplete = s->incomplete || s->draws_lost || s->capped;

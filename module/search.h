@@ -55,6 +55,11 @@ struct ephport_search {
 	struct task_struct *task;	/* owner; NULL while the slot is free */
 	u64 id;
 	u64 begin_ns;
+	/*
+	 * when its function returned (monotonic, and CLOCK_REALTIME for the
+	 * end's ts), taken before the end reads anything, verdicts included
+	 */
+	u64 return_ns, return_ts;
 	struct sock *sk;
 	struct net *net;
 	enum ephport_walk_kind kind;	/* bind()'s, connect()'s or UDP's */
@@ -193,6 +198,8 @@ void ephport_search_check_verdicts(struct ephport_search *s);
  * reached: true when the half pass ran dry.
  */
 bool ephport_search_emit_half_pass(struct ephport_search *s, unsigned int h, int chosen);
+/* The search's function has returned: first thing in its return handler. */
+void ephport_search_returned(struct ephport_search *s);
 /* The port the search settled on, from get_port's or connect's @ret. */
 int ephport_search_chosen_port(struct ephport_search *s, int ret);
 /* Writes the end, @err and the port chosen (0 on failure), and lets the slot go. */

@@ -150,6 +150,7 @@ static int get_port_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct ephport_search *s = ((struct udp_data *)ri->data)->search;
 
+	ephport_search_returned(s);
 	/* one draw per search: lost only if it was never seen */
 	if (!s->udp_drawn && ephport_probe_missed(&ephport_probe_udp_draw) != s->draw_missed)
 		s->draws_lost = true;
