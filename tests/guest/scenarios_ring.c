@@ -25,6 +25,7 @@ static bool hold_ports(struct bound *held, int low, int n)
 /* What a reader on events_pipe saw while this process searched. */
 struct progress {
 	volatile int bind_done;		/* set by the binder once bind() returned */
+	volatile pid_t hog;		/* the busy task beside it */
 	volatile int polling;		/* set by the reader once it polls */
 	int width;			/* of the full range (0: 4000) */
 	int clear_mid;			/* clear once the lower half is written */
@@ -35,6 +36,10 @@ struct progress {
 	int end_with_begin;		/* ... in the same read as its end */
 	int lower_before_return;	/* lower half's passes read before that */
 	int lower_with_end;		/* ... or only in the same read as the end */
+	/* the lower half's passes and candidates read, and whether all were */
+	int lower_passes, lower_last_pass;
+	long long lower_examined, lower_cands;
+	int lower_whole_before_return;
 	int cleared_before_return;	/* records of it cleared before that */
 	int cleared_tried;		/* the clear was made (once a search) */
 	int end_read, end_err, end_incomplete;
@@ -42,7 +47,7 @@ struct progress {
 	unsigned long long begin_seq;
 };
 
-/* Polls events_pipe (no wake-up delay) until the binder's search ends. */
+/* What a record the reader read says of the binder's search. */
 static void progress_record(struct progress *p, const struct ep_record *rec,
 			    pid_t binder, unsigned long long *id, bool *begin_now,
 			    bool *lower_now)
@@ -57,6 +62,14 @@ static void progress_record(struct progress *p, const struct ep_record *rec,
 		   rec->half == EPHPORT_HALF_LOWER) {
 		p->lower_before_return |= !p->bind_done;
 		*lower_now = true;
+		p->lower_passes++;
+		p->lower_last_pass = rec->pass;
+		p->lower_examined += rec->examined;
+	} else if (rec->type == EP_CAND && *id && rec->search == *id &&
+		   rec->pass <= p->lower_last_pass) {
+		/* both parity passes of a full lower half, each candidate read */
+		if (++p->lower_cands == p->lower_examined && p->lower_passes == 2)
+			p->lower_whole_before_return = !p->bind_done;
 	} else if (rec->type == EP_END && *id && rec->search == *id) {
 		p->end_read = 1;
 		p->end_err = rec->err;
@@ -92,6 +105,17 @@ static void clear_lower_half(struct progress *p)
 	}
 }
 
+/*
+ * SCHED_FIFO: the hog takes the binder's CPU from it at its next
+ * preemption point, so that its upper half waits for the write.
+ */
+static void hog_policy(const struct progress *p, int policy)
+{
+	struct sched_param param = { .sched_priority = policy == SCHED_FIFO };
+
+	sched_setscheduler(p->hog, policy, &param);
+}
+
 /* Polls events_pipe (no wake-up delay) until the binder's search ends. */
 static void read_progress(struct progress *p, pid_t binder)
 {
@@ -108,14 +132,21 @@ static void read_progress(struct progress *p, pid_t binder)
 
 		if (p->clear_mid && id)
 			clear_lower_half(p);
-		/* past the writers' first stamp, at the lower draw: a write now must tell */
-		if (p->reserve_mid == 1 && p->lower_before_return) {
+		/*
+		 * every record of the lower half read: its verdicts were
+		 * checked, and the upper half's stamped before that
+		 */
+		/* from the lower half's first pass the hog keeps the binder's CPU */
+		if (p->reserve_mid == 1 && p->lower_before_return)
+			hog_policy(p, SCHED_FIFO);
+		if (p->reserve_mid == 1 && p->lower_whole_before_return) {
 			struct timespec now;
 
 			write_file(RESERVED, "65000");
 			clock_gettime(CLOCK_REALTIME, &now);
 			p->reserved_at = now.tv_sec * 1000000000ULL + now.tv_nsec;
 			p->reserve_mid = 2 + !p->bind_done;
+			hog_policy(p, SCHED_OTHER);
 		}
 		/*
 		 * bind() returned after its end was written: an empty read
@@ -125,10 +156,11 @@ static void read_progress(struct progress *p, pid_t binder)
 		done = p->bind_done;
 		/*
 		 * a line at a time when clearing, so the rest stays in the
-		 * ring, and until the reserved ports are written, so that the
-		 * write follows the lower half's pass at once
+		 * ring, and until the lower half's first pass, so that the hog
+		 * stops the binder at once
 		 */
-		n = read(fd, buf + have, p->clear_mid || p->reserve_mid == 1 ?
+		n = read(fd, buf + have,
+			 p->clear_mid || (p->reserve_mid == 1 && !p->lower_before_return) ?
 			 EPHPORT_LINE_MAX : sizeof(buf) - 1 - have);
 		p->polling = 1;
 		if (n <= 0 && done)
@@ -146,6 +178,8 @@ static void read_progress(struct progress *p, pid_t binder)
 		have -= line - buf;
 		memmove(buf, line, have);
 	}
+	if (p->reserve_mid == 1)
+		hog_policy(p, SCHED_OTHER);
 	close(fd);
 }
 
@@ -201,6 +235,7 @@ static bool watch_search(struct progress *p)
 	if (!hog)
 		for (;;)
 			;
+	p->hog = hog;
 	while (!p->polling)
 		usleep(1000);
 	sched_setscheduler(0, SCHED_IDLE, &normal);
@@ -310,9 +345,9 @@ static bool watch_mid_search(struct progress *p, const struct progress *start,
 }
 
 /*
- * The write ended before the search did: bind() returning later is not
- * enough, as the search's last verdicts may have been read before the
- * write began (end_ts is taken just after them, with preemption off).
+ * The write ended before the search returned (end_ts, taken before its
+ * last verdicts are read): bind() returning later is not enough, as the
+ * write may then have begun after them.
  */
 static bool reserved_landed(const struct progress *p)
 {
@@ -321,10 +356,11 @@ static bool reserved_landed(const struct progress *p)
 
 /*
  * ip_local_reserved_ports written while the upper half of a search at
- * detail=candidates runs (once its lower half's passes were read, and
- * done before its end): the verdicts it reads afterwards may not be what
- * the kernel saw, so its end must say incomplete=1.  Halves of 1000
- * candidates, under one handler's share, are written whole.
+ * detail=candidates runs (once every record of its lower half was read,
+ * and done before it returned): the upper half's verdicts, read after
+ * that, may not be what the kernel saw, so its end must say
+ * incomplete=1.  Halves of 1000 candidates, under one handler's share,
+ * are written whole.
  */
 bool reserved_mid_search(void)
 {
