@@ -57,8 +57,9 @@ if want icount; then
 	EPHPORT_VM_ICOUNT=${EPHPORT_ICOUNT_SHIFT:-3} EPHPORT_VM_TIMEOUT=${EPHPORT_ICOUNT_TIMEOUT:-900} \
 		bench_run bench-icount "TCG -icount shift=${EPHPORT_ICOUNT_SHIFT:-3}, -smp 1" &&
 		# the noise-free costs, for README.md's "What it costs"
-		{
-			echo "make bench PART=icount, $(date +%F), guest $("$top/tests/vm/vm.sh" abi)-amd64 under TCG -icount shift=${EPHPORT_ICOUNT_SHIFT:-3} (8 ns per instruction)"
+		grep -q '^costs:' "$log/bench-icount.txt" && {
+			is=${EPHPORT_ICOUNT_SHIFT:-3}
+			echo "make bench PART=icount, $(date +%F), guest $("$top/tests/vm/vm.sh" abi)-amd64 under TCG -icount shift=$is ($((1 << is)) ns per instruction)"
 			sed -n '/^costs:/,/^$/p' "$log/bench-icount.txt"
 		} > "$log/costs.txt"
 fi
