@@ -12,7 +12,7 @@ extern const struct file_operations ephport_events_fops;
 extern const struct file_operations ephport_records_fops;
 /*
  * events_pipe and records_pipe: one set of operations, the form of its
- * records the file's data (debugfs_create_file()'s @data)
+ * records the file's data (debugfs_create_file()'s @data; NULL is text)
  */
 enum ephport_pipe_form {
 	EPHPORT_PIPE_TEXT,
