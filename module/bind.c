@@ -99,8 +99,11 @@ static bool half_pass(struct ephport_search *s, u32 ceil, bool missed)
 	if (s->draws_lost || in_nmi())
 		goto lost;
 	/*
-	 * This half's verdicts are stamped before the last half's are
-	 * checked: a write between the two would escape both.
+	 * This half's stamp is taken before the last half's verdicts are
+	 * checked, so that every write is seen by one check or the other.
+	 * The other order is as exact (one between the two came before the
+	 * kernel read this half), but a reader acting on the last half's
+	 * records could not tell that its write had been seen.
 	 */
 	if (s->detail == EPHPORT_DETAIL_CANDIDATES)
 		reserved_stable = ephport_writers_stamp(EPHPORT_SYSCTL_RESERVED, &reserved_stamp);
