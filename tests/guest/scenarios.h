@@ -54,10 +54,10 @@
 extern char why[512];
 extern char skipped[128];
 
-/* A scenario fails with the first broken expectation it meets. */
 /* Off, the kernel's kprobes stay int3s, which it handles as NMIs. */
 #define KPROBES_OPTIMIZATION "/proc/sys/debug/kprobes-optimization"
 
+/* A scenario fails with the first broken expectation it meets. */
 #define EXPECT(cond, ...)						\
 	do {								\
 		if (!(cond)) {						\

@@ -123,6 +123,7 @@ static void read_progress(struct progress *p, pid_t binder)
 	unsigned long long id = 0;
 	int fd = open(DEBUGFS "events_pipe", O_RDONLY | O_NONBLOCK);
 	size_t have = 0;	/* a line's start, left by the last read */
+	bool hog_held = false;	/* the hog made SCHED_FIFO, not yet let go */
 	ssize_t n;
 
 	while (fd >= 0 && !p->end_read) {
@@ -132,13 +133,15 @@ static void read_progress(struct progress *p, pid_t binder)
 
 		if (p->clear_mid && id)
 			clear_lower_half(p);
+		/* from the lower half's first pass the hog keeps the binder's CPU */
+		if (p->reserve_mid == 1 && p->lower_before_return && !hog_held) {
+			hog_policy(p, SCHED_FIFO);
+			hog_held = true;
+		}
 		/*
 		 * every record of the lower half read: its verdicts were
 		 * checked, and the upper half's stamped before that
 		 */
-		/* from the lower half's first pass the hog keeps the binder's CPU */
-		if (p->reserve_mid == 1 && p->lower_before_return)
-			hog_policy(p, SCHED_FIFO);
 		if (p->reserve_mid == 1 && p->lower_whole_before_return) {
 			struct timespec now;
 
@@ -147,6 +150,7 @@ static void read_progress(struct progress *p, pid_t binder)
 			p->reserved_at = now.tv_sec * 1000000000ULL + now.tv_nsec;
 			p->reserve_mid = 2 + !p->bind_done;
 			hog_policy(p, SCHED_OTHER);
+			hog_held = false;
 		}
 		/*
 		 * bind() returned after its end was written: an empty read
@@ -178,7 +182,7 @@ static void read_progress(struct progress *p, pid_t binder)
 		have -= line - buf;
 		memmove(buf, line, have);
 	}
-	if (p->reserve_mid == 1)
+	if (hog_held)
 		hog_policy(p, SCHED_OTHER);
 	close(fd);
 }
