@@ -20,6 +20,28 @@ void set_range(int low, int high)
 }
 
 /*
+ * tracefs mounted and its trace emptied, for a scenario that enables
+ * ephport's events; comms not recorded, or enabling an event would also
+ * hook sched_switch: patching __schedule under TCG once left a 6.1 guest's
+ * CPU taking the same int3 there for good (soft lockup, with the other CPU
+ * waiting for it in text_poke_bp()'s IPI), as bench.sh notes too.
+ */
+bool tracefs_ready(void)
+{
+	int fd;
+
+	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	write_file(TRACEFS "options/record-cmd", "0");
+	fd = open(TRACEFS "trace", O_WRONLY | O_TRUNC);
+	if (fd < 0) {
+		snprintf(why, sizeof(why), "tracefs: %s", strerror(errno));
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+/*
  * A search as the reader's own assembler (userspace/search.c) handed it
  * over, kept in the trace with its candidates counted by verdict.
  */

@@ -93,6 +93,9 @@ void set_range(int low, int high);
 
 bool load_trace(void);
 
+/* tracefs mounted, its trace empty, comms not recorded; false (why set) if not. */
+bool tracefs_ready(void);
+
 /* op_ending() of any op */
 struct search *search_ending(int port, int nth_failure);
 

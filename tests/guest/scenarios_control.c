@@ -357,14 +357,12 @@ bool trace_events(void)
 {
 	static char ring[MAX_RECORDS / 8][256], line[512];
 	struct bound b[MAX_SOCKETS];
-	int n = 0, i, nring = 0, ntrace = 0, fd;
+	int n = 0, i, nring = 0, ntrace = 0;
 	char event[512];
 	FILE *f;
 
-	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
-	fd = open(TRACEFS "trace", O_WRONLY | O_TRUNC);
-	EXPECT(fd >= 0, "tracefs: %s", strerror(errno));
-	close(fd);
+	if (!tracefs_ready())
+		return false;
 	EXPECT(!write_file(TRACEFS "events/ephport/enable", "1"),
 	       "no ephport events in tracefs: %s", strerror(errno));
 	set_range(40000, 40009);
