@@ -440,7 +440,7 @@ static const char *const connect_ranged_symbols[] = {
 };
 
 static const char *const connect_read_symbols[] = {
-	"__inet_hash_connect:table_perturb", NULL,
+	"__inet_hash_connect:" EPHPORT_PERTURB_TABLE, NULL,
 };
 
 static const char *const connect_locked_symbols[] = {
@@ -485,7 +485,7 @@ struct ephport_probe ephport_probe_connect_read = {
 	.symbols = connect_read_symbols,
 	.purpose = "connect(): the slot's value as the kernel loads it (else read around its load)",
 	.site_in = PROBE_CONNECT,
-	.site_load = "table_perturb",
+	.site_load = EPHPORT_PERTURB_TABLE,
 	.kp = { .pre_handler = connect_read_pre, .post_handler = connect_read_post },
 };
 

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * __inet_hash_connect() starts at (table_perturb[hash & (size - 1)] +
- * (hash >> 32)) % remaining.  The table is static in the kernel: root
- * tells the module where it is (control's perturb_table=, from
- * /proc/kallsyms), and kallsyms must name exactly that pointer before the
- * module reads through it.
+ * (hash >> 32)) % remaining.  The table is static in the kernel: the
+ * module finds it at load where __inet_hash_connect()'s code adds it to an
+ * index (GCC's, on every Debian kernel), else root tells it (control's
+ * perturb_table=, from /proc/kallsyms); kallsyms must name exactly that
+ * pointer before the module reads through it.
  *
  * Where the kernel's own load of the slot is found, its value is taken
  * from the register it loads; else the slot is read just before the
@@ -27,7 +28,7 @@ static u32 **table_ptr;
 
 int ephport_perturb_set_table(unsigned long addr)
 {
-	static const char name[] = "table_perturb+0x0/";
+	static const char name[] = EPHPORT_PERTURB_TABLE "+0x0/";
 	char sym[KSYM_SYMBOL_LEN];
 
 	if (addr) {

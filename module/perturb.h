@@ -8,7 +8,13 @@
 
 #include <linux/types.h>
 
-/* control's perturb_table=ADDR: table_perturb's address, 0 to forget it. */
+/* The kernel's pointer to its table, by name. */
+#define EPHPORT_PERTURB_TABLE "table_perturb"
+
+/*
+ * table_perturb's address, 0 to forget it: control's perturb_table=ADDR,
+ * or found at load in __inet_hash_connect()'s code.
+ */
 int ephport_perturb_set_table(unsigned long addr);
 bool ephport_perturb_table_known(void);
 

@@ -166,6 +166,7 @@ static void unregister_one(struct ephport_probe *p)
 int ephport_probes_register(enum ephport_detail detail, bool slot_load)
 {
 	bool lookup = detail == EPHPORT_DETAIL_CANDIDATES;
+	unsigned long table;
 	int i, err;
 
 	mutex_lock(&probes_mutex);
@@ -195,6 +196,10 @@ int ephport_probes_register(enum ephport_detail detail, bool slot_load)
 			pr_info("%s not probed (%d): %s unavailable\n",
 				p->symbols[0], err, p->purpose);
 	}
+	/* before any search: connect()'s table, where its own code names it */
+	table = ephport_probe_variable(probes[PROBE_CONNECT], EPHPORT_PERTURB_TABLE);
+	if (table)
+		ephport_perturb_set_table(table);
 	ephport_probes_set_ready(true);
 	mutex_unlock(&probes_mutex);
 	return 0;

@@ -184,7 +184,6 @@ walks() {
 			none) ;;
 			*)
 				insmod /modules/ephport.ko detail=passes
-				echo "perturb_table=$(awk '$3 == "table_perturb" {print $1}' /proc/kallsyms)" > $D/control
 				[ $c = filtered ] && echo pid=1 > $D/control ;;
 			esac
 			for kind in udp connect; do taskset -c 0 bench walk $kind $c $round $N; done

@@ -78,13 +78,21 @@ long long module_stat(const char *key)
 	return value;
 }
 
-/* Tells the module where table_perturb is, from /proc/kallsyms: 0 or errno. */
+/*
+ * Tells the module where table_perturb is, from /proc/kallsyms, unless it
+ * knows (found at load in __inet_hash_connect()'s code), as the reader
+ * does: 0 or errno.
+ */
 int perturb_table_from_kallsyms(void)
 {
 	char line[256], addr[32], type[8], name[128], words[64];
-	FILE *f = fopen("/proc/kallsyms", "r");
+	FILE *f;
 	int err = ENOENT;
 
+	if (read_file("/sys/kernel/debug/ephport/control", line, sizeof(line)) &&
+	    strstr(line, "perturb_table=set"))
+		return 0;
+	f = fopen("/proc/kallsyms", "r");
 	while (f && fgets(line, sizeof(line), f))
 		if (sscanf(line, "%31s %7s %127s", addr, type, name) == 3 &&
 		    !strcmp(name, "table_perturb")) {
