@@ -310,9 +310,9 @@ static bool rex(u8 insn, bool w)
 /*
  * At @insn, of @len bytes: "add reg64, [rip + disp32]" of the variable
  * @name (its own start, by kallsyms: not a module's), with the register
- * into @reg and the variable's address into @addr; returning to @next.  An
- * add: the register held the index, scaled (a mov would make it the
- * table's first element).
+ * into @reg and the variable's address into @addr, if wanted; returning
+ * to @next.  An add: the register held the index, scaled (a mov would make
+ * it the table's first element).
  */
 static bool takes_variable(const u8 *insn, size_t len, unsigned long next, const char *name,
 			   u8 *reg, unsigned long *addr)
@@ -329,7 +329,8 @@ static bool takes_variable(const u8 *insn, size_t len, unsigned long next, const
 	if (strncmp(sym, name, n) || !str_has_prefix(sym + n, "+0x0/") || strchr(sym, ' '))
 		return false;
 	*reg = MODRM_REG(insn[2]) | (insn[0] & REX_R ? 8 : 0);
-	*addr = next + disp;
+	if (addr)
+		*addr = next + disp;
 	return true;
 }
 
@@ -365,7 +366,7 @@ static bool loads_through(const u8 *insn, size_t len, u8 base, u8 *dest)
  */
 static unsigned long find_load_site(const struct ephport_probe *in, struct ephport_probe *p)
 {
-	unsigned long found = 0, off, addr;
+	unsigned long found = 0, off;
 	struct text_extent e;
 	unsigned int n = 0;
 	u8 *code = code_of(in, &e), base, dest;
@@ -378,7 +379,7 @@ static unsigned long find_load_site(const struct ephport_probe *in, struct ephpo
 		size_t len = e.end - e.start - off;
 
 		if (takes_variable(code + off, len, e.start + off + RIP_INSN_LEN, p->site_load,
-				   &base, &addr) &&
+				   &base, NULL) &&
 		    loads_through(code + off + RIP_INSN_LEN, len - RIP_INSN_LEN, base, &dest)) {
 			found = e.start + off + RIP_INSN_LEN;
 			p->site_base = base;
@@ -396,9 +397,10 @@ unsigned long ephport_probe_variable(const struct ephport_probe *in, const char 
 	struct text_extent e;
 	u8 *code = code_of(in, &e), reg;
 
-	for (off = 0; code && !addr && off < e.end - e.start; off++)
-		takes_variable(code + off, e.end - e.start - off, e.start + off + RIP_INSN_LEN,
-			       name, &reg, &addr);
+	for (off = 0; code && off < e.end - e.start; off++)
+		if (takes_variable(code + off, e.end - e.start - off, e.start + off + RIP_INSN_LEN,
+				   name, &reg, &addr))
+			break;
 	kfree(code);
 	return addr;
 }

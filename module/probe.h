@@ -129,10 +129,12 @@ void ephport_probes_set_ready(bool ready);
 
 /*
  * The kernel variable @name (its start, by kallsyms), as the code of the
- * function probe @in adds it to a register: 0 when @in is not attached or
- * its code names no such variable.  Process context.
+ * function probe @in adds it to a register: 0 when @in is not attached,
+ * its code cannot be copied (too large, unreadable, no memory) or names no
+ * such variable.  Process context.
  */
 unsigned long ephport_probe_variable(const struct ephport_probe *in, const char *name);
+
 /* Attaches @p, finding its place first when it is a site; 0 or an errno. */
 int ephport_probe_register(struct ephport_probe *p);
 void ephport_probe_unregister(struct ephport_probe *p);

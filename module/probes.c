@@ -196,10 +196,16 @@ int ephport_probes_register(enum ephport_detail detail, bool slot_load)
 			pr_info("%s not probed (%d): %s unavailable\n",
 				p->symbols[0], err, p->purpose);
 	}
-	/* before any search: connect()'s table, where its own code names it */
+	/*
+	 * Before any search: connect()'s table, where its own code names it
+	 * (checked by kallsyms there already: the setter cannot refuse it).
+	 */
 	table = ephport_probe_variable(probes[PROBE_CONNECT], EPHPORT_PERTURB_TABLE);
 	if (table)
 		ephport_perturb_set_table(table);
+	else if (probes[PROBE_CONNECT]->symbol)
+		pr_info("%s not found in %s's code: control's perturb_table= tells it\n",
+			EPHPORT_PERTURB_TABLE, probes[PROBE_CONNECT]->symbol);
 	ephport_probes_set_ready(true);
 	mutex_unlock(&probes_mutex);
 	return 0;
