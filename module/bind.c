@@ -77,13 +77,23 @@ static unsigned long bucket_missed(void)
 	       ephport_probe_missed(&ephport_probe_bucket2);
 }
 
+/* The half passes that ran dry and are not written yet: written now. */
+static void write_dry(struct ephport_search *s)
+{
+	if (s->nr_written == s->nr_dry)
+		return;
+	while (s->nr_written < s->nr_dry)
+		ephport_search_emit_half_pass(s, s->nr_written, -1);
+	ephport_ring_kick();
+}
+
 /*
  * @ceil is the bound of a draw made by the search's own code, so the half
- * pass before it, if any, ran dry: it is written now.  The kernel has just
- * read the range and split it, so the model's next half pass must have the
- * same width.  When the model cannot follow (a draw @missed, range
- * unreadable or changed), no further pass is reconstructed and the search
- * ends incomplete.
+ * pass before it, if any, ran dry: it is written now (at detail=candidates,
+ * after the search).  The kernel has just read the range and split it, so
+ * the model's next half pass must have the same width.  When the model
+ * cannot follow (a draw @missed, range unreadable or changed), no further
+ * pass is reconstructed and the search ends incomplete.
  */
 static bool half_pass(struct ephport_search *s, u32 ceil, bool missed)
 {
@@ -91,26 +101,14 @@ static bool half_pass(struct ephport_search *s, u32 ceil, bool missed)
 	struct ephport_half_pass hp;
 	unsigned int n = s->nr_half;
 	int low, high, sock_low, sock_high;
-	bool reserved_stable = false;
-	u32 reserved_stamp = 0;
 	u64 stamp;
 
 	/* a kprobe that traps rather than going through ftrace runs as an NMI */
 	if (s->draws_lost || in_nmi())
 		goto lost;
-	/*
-	 * This half's stamp is taken before the last half's verdicts are
-	 * checked, so that every write is seen by one check or the other.
-	 * The other order is as exact (one between the two came before the
-	 * kernel read this half), but a reader acting on the last half's
-	 * records could not tell that its write had been seen.
-	 */
-	if (s->detail == EPHPORT_DETAIL_CANDIDATES)
-		reserved_stable = ephport_writers_stamp(EPHPORT_SYSCTL_RESERVED, &reserved_stamp);
-	if (n > s->nr_written) {
-		ephport_search_emit_half_pass(s, n - 1, -1);
-		ephport_ring_kick();
-	}
+	s->nr_dry = n;
+	if (!ephport_search_deferred(s))
+		write_dry(s);
 	/*
 	 * The kernel read the range between the module's read at the
 	 * search's start and this one (the previous half's draw, if any,
@@ -133,8 +131,6 @@ static bool half_pass(struct ephport_search *s, u32 ceil, bool missed)
 	s->walk = walk;
 	s->half[n] = hp;
 	s->nr_half = n + 1;
-	s->reserved_stable = reserved_stable;
-	s->reserved_stamp = reserved_stamp;
 	return true;
 
 lost:
@@ -142,17 +138,31 @@ lost:
 	return false;
 }
 
+/* The half passes not written yet, the one still open last, then the end. */
+static void write_rest(struct ephport_search *s)
+{
+	bool found = s->chosen > 0;
+
+	write_dry(s);
+	/* the half pass still open: incomplete if the model disagrees */
+	if (s->nr_dry < s->nr_half &&
+	    ephport_search_emit_half_pass(s, s->nr_half - 1, s->chosen) == found)
+		s->incomplete = true;
+	ephport_search_finish(s);
+}
+
 /*
  * inet_csk_get_port() returned @ret: 0 with the port in inet_num, or an
- * errno.  The half pass still open is written, then the end.
+ * errno.
  */
 static void end(struct ephport_search *s, int ret)
 {
-	int chosen = ephport_search_chosen_port(s, ret), port = ret ? 0 : chosen;
+	int chosen = ephport_search_chosen_port(s, ret);
 	bool found = chosen > 0;
 
-	if (!found)
-		chosen = -1;
+	s->ret = ret;
+	s->port = ret ? 0 : chosen;
+	s->chosen = found ? chosen : -1;
 	if (!s->nr_half)
 		s->incomplete = true;
 	/*
@@ -164,13 +174,12 @@ static void end(struct ephport_search *s, int ret)
 	if (s->alloc_failed) {
 		s->incomplete = true;
 		if (!found)
-			s->nr_half = s->nr_written;
+			s->nr_half = s->nr_dry;
 	}
-	/* the half pass still open: incomplete if the model disagrees */
-	if (s->nr_written < s->nr_half &&
-	    ephport_search_emit_half_pass(s, s->nr_half - 1, chosen) == found)
-		s->incomplete = true;
-	ephport_search_finish(s, ret, port, ephport_probe_attached(PROBE_LOOKUP));
+	/* the model's count of lookups holds for bind()'s hash only */
+	s->probed_valid = s->detail == EPHPORT_DETAIL_CANDIDATES &&
+			  ephport_probe_attached(PROBE_LOOKUP) && !ephport_use_hash2_on_bind(s->sk);
+	ephport_search_write(s, write_rest);
 }
 
 /* inet_csk_get_port(sk, snum): a search when snum is 0. */

@@ -216,6 +216,16 @@ void ephport_connect_stride_drawn(struct ephport_search *s, u32 draw)
 	s->stride_drawn = true;
 }
 
+/* The walk, if the model has it (one half pass), then the end. */
+static void write_rest(struct ephport_search *s)
+{
+	/* the walk ran dry where the kernel found nothing, and the reverse */
+	if (s->nr_half && (ephport_search_emit_half_pass(s, 0, s->chosen) == !s->ret ||
+			   !ephport_connect_locks_agree(s)))
+		s->incomplete = true;
+	ephport_search_finish(s);
+}
+
 /*
  * __inet_hash_connect() returned @ret.  @checks_seen: no 4-tuple check
  * was missed.
@@ -224,8 +234,10 @@ static void end(struct ephport_search *s, int ret, bool checks_seen)
 {
 	int chosen = ret ? -1 : ephport_search_chosen_port(s, ret);
 	unsigned int offset;
-	bool known;
 
+	s->ret = ret;
+	s->port = ret ? 0 : chosen;
+	s->chosen = chosen;
 	if (!checks_seen)
 		s->reasons_known = false;
 	/* the last lock's hit, the chosen port's, lost too */
@@ -234,18 +246,14 @@ static void end(struct ephport_search *s, int ret, bool checks_seen)
 	/* a success moved the slot first: its walk was seen before, or not at all */
 	if (ret)
 		walking(s);
-	known = ephport_connect_walk(s, ret, chosen, &offset);
-	write_held_begin(s);
-	if (known) {
+	if (ephport_connect_walk(s, ret, chosen, &offset)) {
 		s->draw[0] = offset;
 		s->nr_half = 1;
-		/* the walk ran dry where the kernel found nothing, and the reverse */
-		known = ephport_search_emit_half_pass(s, 0, chosen) != !ret &&
-			ephport_connect_locks_agree(s);
-	}
-	if (!known)
+	} else {
 		s->incomplete = true;
-	ephport_search_finish(s, ret, ret ? 0 : chosen, false);
+	}
+	write_held_begin(s);
+	ephport_search_write(s, write_rest);
 }
 
 /* Both checks probed, and their caller known (else every check is turned down). */

@@ -38,6 +38,7 @@ static int stats_show(struct seq_file *m, void *v)
 	struct ephport_search_stats search;
 	struct ephport_ring_stats ring;
 
+	ephport_search_flush();
 	ephport_search_get_stats(&search);
 	ephport_ring_get_stats(&ring);
 	seq_printf(m, "format_version %d\n", EPHPORT_FORMAT_VERSION);
@@ -73,6 +74,7 @@ DEFINE_SHOW_ATTRIBUTE(probes);
 
 static int counters_show(struct seq_file *m, void *v)
 {
+	ephport_search_flush();
 	ephport_counters_show(m);
 	return 0;
 }
@@ -175,8 +177,10 @@ static ssize_t control_write(struct file *file, const char __user *ubuf,
 	/* still -EINVAL when there was no word */
 	if (!err) {
 		ephport_config_set(&config);
-		if (act.clear)
+		if (act.clear) {
+			ephport_search_flush();
 			ephport_ring_clear();
+		}
 	}
 	mutex_unlock(&control_mutex);
 	return err ?: count;

@@ -72,6 +72,7 @@ static int __init ephport_init(void)
 
 unregister:
 	ephport_probes_unregister();
+	ephport_search_flush();
 counters:
 	ephport_counters_exit();
 free_ring:
@@ -83,6 +84,7 @@ static void __exit ephport_exit(void)
 {
 	ephport_debugfs_exit();
 	ephport_probes_unregister();
+	ephport_search_flush();
 	ephport_counters_exit();
 	ephport_ring_exit();
 }

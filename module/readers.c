@@ -21,6 +21,7 @@
 #include "readers.h"
 #include "record.h"
 #include "ring.h"
+#include "search.h"
 
 /*
  * Records copied out of the ring per lock round trip by a reader: enough
@@ -103,6 +104,7 @@ static int events_open(struct inode *inode, struct file *file)
 	iter = __seq_open_private(file, &events_seq_ops, sizeof(*iter));
 	if (!iter)
 		return -ENOMEM;
+	ephport_search_flush();
 	ephport_ring_get_stats(&stats);
 	iter->end = stats.written + 1;
 	return 0;
@@ -175,6 +177,7 @@ static int records_open(struct inode *inode, struct file *file)
 	if (!it)
 		return -ENOMEM;
 	mutex_init(&it->lock);
+	ephport_search_flush();
 	ephport_ring_get_stats(&stats);
 	it->end = stats.written + 1;
 	file->private_data = it;

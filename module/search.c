@@ -4,13 +4,16 @@
 
 #include <linux/atomic.h>
 #include <linux/ctype.h>
+#include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/hash.h>
+#include <linux/irq_work.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
+#include <linux/workqueue.h>
 #include <net/inet_hashtables.h>
 #include <net/inet_sock.h>
 #include <net/ip.h>
@@ -206,6 +209,7 @@ struct ephport_search *ephport_search_claim(struct sock *sk, enum ephport_walk_k
 	s->detail = config.detail;
 	ephport_walk_init(&s->walk, sk->sk_reuse == SK_CAN_REUSE);
 	s->nr_half = 0;
+	s->nr_dry = 0;
 	s->nr_written = 0;
 	s->pass_no = 0;
 	s->examined = 0;
@@ -220,12 +224,13 @@ struct ephport_search *ephport_search_claim(struct sock *sk, enum ephport_walk_k
 	s->perturb_known = false;
 	s->udp_drawn = false;
 	s->udp_slots = 0;
+	s->probed_valid = false;
 	/*
-	 * connect and UDP: verdicts read after one walk (bind: per half
-	 * pass); connect's count of locks too, which reserved ports skip
+	 * Verdicts are read once the search is over, so reserved ports must
+	 * not have changed since it began; connect's count of locks too,
+	 * which reserved ports skip.
 	 */
-	if (kind == EPHPORT_WALK_CONNECT ||
-	    (kind == EPHPORT_WALK_UDP && s->detail == EPHPORT_DETAIL_CANDIDATES))
+	if (kind == EPHPORT_WALK_CONNECT || s->detail == EPHPORT_DETAIL_CANDIDATES)
 		s->reserved_stable = ephport_writers_stamp(EPHPORT_SYSCTL_RESERVED,
 							   &s->reserved_stamp);
 	return s;
@@ -337,9 +342,9 @@ static void emit_candidates(struct ephport_search *s, struct ephport_batch *batc
 }
 
 /*
- * Verdicts are read once the walk is over, after the kernel's own checks:
- * they are what the kernel saw only if ip_local_reserved_ports did not
- * change since the walk (bind: the half pass) began.
+ * Verdicts are read once the search is over, after the kernel's own
+ * checks: they are what the kernel saw only if ip_local_reserved_ports
+ * did not change since the search began.
  */
 void ephport_search_check_verdicts(struct ephport_search *s)
 {
@@ -367,7 +372,7 @@ bool ephport_search_emit_half_pass(struct ephport_search *s, unsigned int h, int
 		.pass.low = hp->low,
 		.pass.high = hp->high,
 	};
-	unsigned int budget = EPHPORT_CANDIDATES_PER_HANDLER;
+	unsigned int budget = EPHPORT_CANDIDATES_CAP;
 	struct ephport_batch *batch = &s->batch;
 	struct ephport_sweep sw;
 	bool exhausted = true;
@@ -417,14 +422,14 @@ void ephport_search_returned(struct ephport_search *s)
 	s->return_ts = ktime_get_real_fast_ns();
 }
 
-/* Writes the end, @err and the port chosen (0 on failure), and lets the slot go. */
-void ephport_search_finish(struct ephport_search *s, int err, int port, bool probed_valid)
+/* Writes the end, ret and the port chosen (0 on failure), and lets the slot go. */
+void ephport_search_finish(struct ephport_search *s)
 {
 	struct ephport_record rec = {
 		.search = s->id,
 		.type = EPHPORT_REC_END,
-		.end.err = err,
-		.end.port = port,
+		.end.err = s->ret,
+		.end.port = s->port,
 	};
 	struct ephport_end_rec *e = &rec.end;
 
@@ -434,8 +439,7 @@ void ephport_search_finish(struct ephport_search *s, int err, int port, bool pro
 	e->passes = s->pass_no;
 	e->examined = s->examined;
 	e->incomplete = s->incomplete || s->draws_lost || s->capped;
-	if (probed_valid && s->kind == EPHPORT_WALK_BIND &&
-	    s->detail == EPHPORT_DETAIL_CANDIDATES && !ephport_use_hash2_on_bind(s->sk)) {
+	if (s->probed_valid) {
 		e->probed_valid = 1;
 		e->probed = s->probed;
 		if (!e->incomplete && s->probed != s->examined - s->reserved)
@@ -458,6 +462,60 @@ void ephport_search_finish(struct ephport_search *s, int err, int port, bool pro
 	if (s->capped)
 		count(capped);
 	release(s);
+}
+
+/* A slot's task while a worker writes it: neither free nor any task's. */
+#define SLOT_WRITING ERR_PTR(-EINPROGRESS)
+
+static LLIST_HEAD(deferred_searches);
+
+static void write_deferred(struct work_struct *work)
+{
+	struct llist_node *list = llist_reverse_order(llist_del_all(&deferred_searches));
+	struct ephport_search *s, *next;
+
+	llist_for_each_entry_safe(s, next, list, deferred) {
+		/* the slot is let go, maybe claimed again, by its write */
+		struct net *net = s->net;
+
+		s->write(s);
+		put_net(net);
+		cond_resched();
+	}
+}
+
+static DECLARE_WORK(deferred_work, write_deferred);
+
+/* A probe handler may not queue work itself: it may have trapped anywhere. */
+static void queue_deferred(struct irq_work *work)
+{
+	queue_work(system_unbound_wq, &deferred_work);
+}
+
+static DEFINE_IRQ_WORK(deferred_kick, queue_deferred);
+
+void ephport_search_write(struct ephport_search *s, void (*write)(struct ephport_search *s))
+{
+	/* a netns already on its way out: its passes now, its candidates never */
+	if (ephport_search_deferred(s) && !maybe_get_net(s->net)) {
+		s->detail = EPHPORT_DETAIL_PASSES;
+		s->capped = true;
+	}
+	if (!ephport_search_deferred(s)) {
+		write(s);
+		return;
+	}
+	s->write = write;
+	/* the task's next search, which may start at once, is another slot's */
+	WRITE_ONCE(s->task, SLOT_WRITING);
+	llist_add(&s->deferred, &deferred_searches);
+	irq_work_queue(&deferred_kick);
+}
+
+void ephport_search_flush(void)
+{
+	irq_work_sync(&deferred_kick);
+	flush_work(&deferred_work);
 }
 
 /* The port the search settled on, from get_port's or connect's @ret. */

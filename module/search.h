@@ -11,6 +11,7 @@
 #define EPHPORT_SEARCH_H
 
 #include <linux/bits.h>
+#include <linux/llist.h>
 #include <linux/types.h>
 
 #include "ephport_model.h"
@@ -36,12 +37,13 @@ struct sock;
 struct net;
 
 /*
- * Candidate records one probe handler writes at most: the handler runs
- * with preemption off, and a whole-range pass without SO_REUSEADDR tries
- * up to 65534 ports.  Past this share the pass records still say how many
- * were examined, and the search ends incomplete (counted as capped).
+ * Candidate records written for one half pass (UDP: its walk) at most: a
+ * whole-range pass without SO_REUSEADDR tries up to 65534 ports, which
+ * would push every other search out of the ring.  Past this share the
+ * pass records still say how many were examined, and the search ends
+ * incomplete (counted as capped).
  */
-#define EPHPORT_CANDIDATES_PER_HANDLER 1024
+#define EPHPORT_CANDIDATES_CAP 1024
 
 /* Records handed to the ring under one lock round trip. */
 #define EPHPORT_BATCH 4
@@ -68,6 +70,7 @@ struct ephport_search {
 	unsigned int nr_half;
 	struct ephport_half_pass half[EPHPORT_MAX_HALF_PASSES];
 	u32 draw[EPHPORT_MAX_HALF_PASSES];
+	unsigned int nr_dry;		/* bind: half passes known to have run dry */
 	unsigned int nr_written;	/* half passes whose records are written */
 	u8 pass_no;			/* passes written so far */
 	u32 examined;
@@ -132,6 +135,16 @@ struct ephport_search {
 	u32 udp_slots;
 	bool udp_drawn;
 	u32 udp_draw;
+	/*
+	 * what its function returned, and the port it settled on (-1: none),
+	 * for the records written after it (ephport_search_write())
+	 */
+	int ret;
+	int port;
+	int chosen;
+	bool probed_valid;		/* bind: its lookups counted, to check */
+	void (*write)(struct ephport_search *s);
+	struct llist_node deferred;
 	/* in the slot, not on a probe handler's stack, which would zero it */
 	struct ephport_batch batch;
 	struct ephport_record begin;	/* connect: held from its range to its walk */
@@ -202,8 +215,32 @@ bool ephport_search_emit_half_pass(struct ephport_search *s, unsigned int h, int
 void ephport_search_returned(struct ephport_search *s);
 /* The port the search settled on, from get_port's or connect's @ret. */
 int ephport_search_chosen_port(struct ephport_search *s, int ret);
-/* Writes the end, @err and the port chosen (0 on failure), and lets the slot go. */
-void ephport_search_finish(struct ephport_search *s, int err, int port, bool probed_valid);
+/*
+ * At detail=candidates a search's passes, candidates and end are written
+ * after its function returned, by a worker, out of probe context: a
+ * handler with preemption off then does no more than at detail=passes.
+ */
+static inline bool ephport_search_deferred(const struct ephport_search *s)
+{
+	return s->detail == EPHPORT_DETAIL_CANDIDATES;
+}
+
+/*
+ * The search's function has returned (ret, port and chosen set): @write
+ * writes the rest of its records, ending with ephport_search_finish().
+ * At once, or deferred: the slot, and a reference on its netns (the
+ * verdicts read its reserved ports), held until the worker has run it.
+ */
+void ephport_search_write(struct ephport_search *s, void (*write)(struct ephport_search *s));
+/* Writes the end (ret, port, probed_valid) and lets the slot go. */
+void ephport_search_finish(struct ephport_search *s);
+/*
+ * Waits for the searches that have returned to be written whole, their
+ * slots let go: what a file opened (or `clear` written) after a search
+ * returned shows of it does not depend on when the worker ran.  Process
+ * context; at unload, once no probe handler can run.
+ */
+void ephport_search_flush(void);
 /* Records handed to the ring in batches, from one handler. */
 void ephport_batch_add(struct ephport_batch *b, const struct ephport_record *rec);
 void ephport_batch_flush(struct ephport_batch *b);

@@ -48,7 +48,7 @@ static void emit_walk(struct ephport_search *s, int chosen)
 		.type = EPHPORT_REC_CAND,
 		.cand.pass = 1,
 	};
-	unsigned int budget = EPHPORT_CANDIDATES_PER_HANDLER;
+	unsigned int budget = EPHPORT_CANDIDATES_CAP;
 	struct ephport_batch *batch = &s->batch;
 	struct ephport_udp_walk w;
 	struct ephport_udp_iter it;
@@ -75,8 +75,8 @@ static void emit_walk(struct ephport_search *s, int chosen)
 		ephport_batch_add(batch, &rec);
 	}
 	/*
-	 * With preemption off: a few steps a port in range (the iterator
-	 * jumps over the rest), EPHPORT_CANDIDATES_PER_HANDLER ports at most
+	 * After the search, by a worker: a few steps a port in range (the
+	 * iterator jumps over the rest), EPHPORT_CANDIDATES_CAP ports at most
 	 */
 	if (s->detail == EPHPORT_DETAIL_CANDIDATES)
 		ephport_udp_iter_init(&it, &w, 0);
@@ -106,6 +106,14 @@ static void drawn(struct ephport_search *s, u32 draw)
 	s->udp_drawn = true;
 }
 
+/* The walk, if the model has it (udp_drawn), then the end. */
+static void write_rest(struct ephport_search *s)
+{
+	if (s->udp_drawn)
+		emit_walk(s, s->chosen);
+	ephport_search_finish(s);
+}
+
 /*
  * udp_lib_get_port() returned @ret: 0 with the port in inet_num, or an
  * errno.  With SO_REUSEPORT a port found can still fail (joining its
@@ -113,16 +121,17 @@ static void drawn(struct ephport_search *s, u32 draw)
  */
 static void end(struct ephport_search *s, int ret)
 {
-	int chosen = ephport_search_chosen_port(s, ret), port = ret ? 0 : chosen;
+	int chosen = ephport_search_chosen_port(s, ret);
 
-	if (chosen <= 0)
-		chosen = -1;
-	if (s->udp_drawn && s->udp_slots && !s->draws_lost &&
-	    (!ret || (ret == -EADDRINUSE && !s->sk->sk_reuseport)))
-		emit_walk(s, chosen);
-	else
+	s->ret = ret;
+	s->port = ret ? 0 : chosen;
+	s->chosen = chosen > 0 ? chosen : -1;
+	if (!s->udp_drawn || !s->udp_slots || s->draws_lost ||
+	    (ret && (ret != -EADDRINUSE || s->sk->sk_reuseport))) {
 		s->incomplete = true;
-	ephport_search_finish(s, ret, port, false);
+		s->udp_drawn = false;
+	}
+	ephport_search_write(s, write_rest);
 }
 
 static int get_port_entry(struct kretprobe_instance *ri, struct pt_regs *regs)

@@ -52,6 +52,7 @@ static const struct scenario scenarios[] = {
 	{ "candidates-capped", candidates_capped },
 	{ "clear-mark", clear_mark },
 	{ "trace-events", trace_events },
+	{ "candidates-preemptible", candidates_preemptible },
 	{ "trace-connect-keeps-secrets", trace_connect_keeps_secrets },
 	{ "netns-filter", netns_filter },
 	{ "metrics", metrics },

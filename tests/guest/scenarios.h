@@ -190,6 +190,7 @@ bool pid_filter(void);
 bool pipe_reads(void);
 bool blocked_reader(void);
 bool trace_events(void);
+bool candidates_preemptible(void);
 
 /* scenarios_reader.c */
 bool trace_connect_keeps_secrets(void);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Guest scenarios of the module's interface: control, filters, the pipes, trace events. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include "scenarios.h"
 
 bool bad_control(void)
@@ -373,13 +374,14 @@ bool trace_events(void)
 				   true, 0, 0);
 		n++;
 	}
+	/* opening events waits for candidates' deferred writes, and events' */
+	f = fopen(DEBUGFS "events", "r");
 	write_file(TRACEFS "events/ephport/enable", "0");
 	close_all(b, n);
 	write_file(RESERVED, "\n");
 	set_range(32768, 60999);
 	control("detail=passes");
 
-	f = fopen(DEBUGFS "events", "r");
 	while (f && fgets(line, sizeof(line), f) && nring < (int)(sizeof(ring) / sizeof(ring[0])))
 		if (without_seq(line, ring[nring], sizeof(ring[0])))
 			nring++;
@@ -405,4 +407,83 @@ bool trace_events(void)
 	EXPECT(nring > 3 * n, "only %d records for %d binds", nring, n);
 	EXPECT(ntrace == nring, "%d events for %d records", ntrace, nring);
 	return trace_formats_resolved();
+}
+
+/*
+ * The preempt depth ftrace stamped on an ephport event in the trace (the
+ * fourth of its flags, '.' for none), or -1 for another line.
+ */
+static int event_preempt_depth(const char *line)
+{
+	const char *flags = strstr(line, "] ");
+
+	if (line[0] == '#' || !flags || !strstr(line, ": search=") || strlen(flags) < 6)
+		return -1;
+	flags += 2;
+	if (flags[3] == '.')
+		return 0;
+	return isxdigit((unsigned char)flags[3]) ? 1 : -1;
+}
+
+/*
+ * At detail=candidates a search's passes, candidates and end are written
+ * once it has returned, by a worker, with preemption on: only its begin
+ * comes from a probe handler, with preemption off.  ftrace stamps each
+ * event with the preempt depth it was written at: TCP's and UDP's bind(0)
+ * and a connect().
+ */
+bool candidates_preemptible(void)
+{
+	enum { SEARCHES = 4 };
+	struct sockaddr_storage peer;
+	struct bound b[SEARCHES];
+	int listener, begins = 0, later = 0, i;
+	char line[512];
+	FILE *f;
+
+	if (!tracefs_ready())
+		return false;
+	listener = loopback_listener(AF_INET, SOCK_STREAM, 39999, &peer);
+	EXPECT(listener >= 0, "listener: %s", strerror(errno));
+	EXPECT(!write_file(TRACEFS "events/ephport/enable", "1"),
+	       "no ephport events in tracefs: %s", strerror(errno));
+	set_range(40000, 40009);
+	control("clear detail=candidates");
+	b[0] = bind_socket(AF_INET, SOCK_STREAM, 0, false, true, 0, 0);
+	b[1] = bind_socket(AF_INET6, SOCK_STREAM, 0, true, true, 0, 0);
+	b[2] = bind_socket(AF_INET, SOCK_DGRAM, 0, false, false, 0, 0);
+	b[3] = connect_socket(&peer, SOCK_STREAM, 0, 0);
+	/* opening events waits for the searches' deferred writes */
+	f = fopen(DEBUGFS "events", "r");
+	if (f)
+		fclose(f);
+	write_file(TRACEFS "events/ephport/enable", "0");
+	close_all(b, SEARCHES);
+	close(listener);
+	set_range(32768, 60999);
+	control("detail=passes");
+	for (i = 0; i < SEARCHES; i++)
+		EXPECT(b[i].port, "search %d: %s", i, strerror(b[i].err));
+
+	f = fopen(TRACEFS "trace", "r");
+	EXPECT(f, "trace: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		int depth = event_preempt_depth(line);
+		bool begin = strstr(line, "type=begin");
+
+		if (depth < 0)
+			continue;
+		begins += begin;
+		later += !begin;
+		/* a begin from a handler, the rest from the worker */
+		if (begin == (depth > 0))
+			continue;
+		fclose(f);
+		EXPECT(false, "preempt depth %s: %.200s", depth ? "not 0" : "0 in a handler",
+		       line);
+	}
+	fclose(f);
+	EXPECT(begins == SEARCHES && later >= 3 * SEARCHES, "%d begins and %d other events",
+	       begins, later);
+	return true;
 }

@@ -36,10 +36,9 @@ struct progress {
 	int end_with_begin;		/* ... in the same read as its end */
 	int lower_before_return;	/* lower half's passes read before that */
 	int lower_with_end;		/* ... or only in the same read as the end */
-	/* the lower half's passes and candidates read, and whether all were */
+	/* the lower half's passes read */
 	int lower_passes, lower_last_pass;
-	long long lower_examined, lower_cands;
-	int lower_whole_before_return;
+	long long lower_examined;
 	int cleared_before_return;	/* records of it cleared before that */
 	int cleared_tried;		/* the clear was made (once a search) */
 	int end_read, end_err, end_incomplete;
@@ -65,11 +64,6 @@ static void progress_record(struct progress *p, const struct ep_record *rec,
 		p->lower_passes++;
 		p->lower_last_pass = rec->pass;
 		p->lower_examined += rec->examined;
-	} else if (rec->type == EP_CAND && *id && rec->search == *id &&
-		   rec->pass <= p->lower_last_pass) {
-		/* both parity passes of a full lower half, each candidate read */
-		if (++p->lower_cands == p->lower_examined && p->lower_passes == 2)
-			p->lower_whole_before_return = !p->bind_done;
 	} else if (rec->type == EP_END && *id && rec->search == *id) {
 		p->end_read = 1;
 		p->end_err = rec->err;
@@ -123,7 +117,6 @@ static void read_progress(struct progress *p, pid_t binder)
 	unsigned long long id = 0;
 	int fd = open(DEBUGFS "events_pipe", O_RDONLY | O_NONBLOCK);
 	size_t have = 0;	/* a line's start, left by the last read */
-	bool hog_held = false;	/* the hog made SCHED_FIFO, not yet let go */
 	ssize_t n;
 
 	while (fd >= 0 && !p->end_read) {
@@ -133,24 +126,21 @@ static void read_progress(struct progress *p, pid_t binder)
 
 		if (p->clear_mid && id)
 			clear_lower_half(p);
-		/* from the lower half's first pass the hog keeps the binder's CPU */
-		if (p->reserve_mid == 1 && p->lower_before_return && !hog_held) {
-			hog_policy(p, SCHED_FIFO);
-			hog_held = true;
-		}
 		/*
-		 * every record of the lower half read: its verdicts were
-		 * checked, and the upper half's stamped before that
+		 * the begin read while bind() runs: the hog keeps the binder's
+		 * CPU while the write is made, before its search returns and so
+		 * before any of its verdicts is read (detail=candidates: once
+		 * it has returned)
 		 */
-		if (p->reserve_mid == 1 && p->lower_whole_before_return) {
+		if (p->reserve_mid == 1 && p->begin_before_return) {
 			struct timespec now;
 
+			hog_policy(p, SCHED_FIFO);
 			write_file(RESERVED, "65000");
 			clock_gettime(CLOCK_REALTIME, &now);
 			p->reserved_at = now.tv_sec * 1000000000ULL + now.tv_nsec;
 			p->reserve_mid = 2 + !p->bind_done;
 			hog_policy(p, SCHED_OTHER);
-			hog_held = false;
 		}
 		/*
 		 * bind() returned after its end was written: an empty read
@@ -160,11 +150,9 @@ static void read_progress(struct progress *p, pid_t binder)
 		done = p->bind_done;
 		/*
 		 * a line at a time when clearing, so the rest stays in the
-		 * ring, and until the lower half's first pass, so that the hog
-		 * stops the binder at once
+		 * ring, and until the begin, so that the write follows it at once
 		 */
-		n = read(fd, buf + have,
-			 p->clear_mid || (p->reserve_mid == 1 && !p->lower_before_return) ?
+		n = read(fd, buf + have, p->clear_mid || p->reserve_mid == 1 ?
 			 EPHPORT_LINE_MAX : sizeof(buf) - 1 - have);
 		p->polling = 1;
 		if (n <= 0 && done)
@@ -182,8 +170,6 @@ static void read_progress(struct progress *p, pid_t binder)
 		have -= line - buf;
 		memmove(buf, line, have);
 	}
-	if (hog_held)
-		hog_policy(p, SCHED_OTHER);
 	close(fd);
 }
 
@@ -359,12 +345,11 @@ static bool reserved_landed(const struct progress *p)
 }
 
 /*
- * ip_local_reserved_ports written while the upper half of a search at
- * detail=candidates runs (once every record of its lower half was read,
- * and done before it returned): the upper half's verdicts, read after
- * that, may not be what the kernel saw, so its end must say
- * incomplete=1.  Halves of 1000 candidates, under one handler's share,
- * are written whole.
+ * ip_local_reserved_ports written while a search at detail=candidates
+ * runs (once its begin was read, and done before it returned): its
+ * verdicts, read after that, may not be what the kernel saw, so its end
+ * must say incomplete=1.  Halves of 1000 candidates, under the cap, are
+ * written whole.
  */
 bool reserved_mid_search(void)
 {
@@ -401,8 +386,8 @@ bool clear_mid_search(void)
 }
 
 /*
- * At detail=candidates one probe handler writes at most 1024 candidates:
- * a search over a larger full half pass keeps its pass records, writes
+ * At detail=candidates a half pass writes at most 1024 candidates: a
+ * search over a larger full half pass keeps its pass records, writes
  * fewer candidates and ends incomplete.  A small one stays complete.
  */
 bool candidates_capped(void)
