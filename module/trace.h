@@ -157,7 +157,7 @@ TRACE_EVENT(search_end,
 			   __entry->examined = e->examined;
 			   __entry->ns = e->ns;
 			   __entry->incomplete = e->incomplete;
-			   __entry->probed = e->probed_valid ? e->probed : -1;
+			   __entry->probed = e->probed_valid ? (s64)e->probed : -1;
 			   __entry->ts = e->ts;),
 	    TP_printk("search=%llu type=end port=%u err=%d passes=%u examined=%u ns=%llu incomplete=%u probed=%lld ts=%llu",
 		      __entry->search, __entry->port, __entry->err, __entry->passes,

@@ -374,6 +374,8 @@ bool trace_events(void)
 				   true, 0, 0);
 		n++;
 	}
+	/* UDP's end counts no lookups: probed=-1 */
+	b[n++] = bind_socket(AF_INET, SOCK_DGRAM, 0, false, false, 0, 0);
 	/* opening events waits for candidates' deferred writes, and events' */
 	f = fopen(DEBUGFS "events", "r");
 	write_file(TRACEFS "events/ephport/enable", "0");
@@ -410,19 +412,21 @@ bool trace_events(void)
 }
 
 /*
- * The preempt depth ftrace stamped on an ephport event in the trace (the
- * fourth of its flags, '.' for none), or -1 for another line.
+ * The preempt depth ftrace stamped on an ephport event in the trace ('.'
+ * for none), or -1 for another line.  Its flag's place, @col, is the one
+ * the trace's legend gives it: rt kernels have more flags before it.
  */
-static int event_preempt_depth(const char *line)
+static int event_preempt_depth(const char *line, int col)
 {
 	const char *flags = strstr(line, "] ");
 
-	if (line[0] == '#' || !flags || !strstr(line, ": search=") || strlen(flags) < 6)
+	if (line[0] == '#' || col < 0 || !flags || !strstr(line, ": search=") ||
+	    (int)strlen(flags) < col + 3)
 		return -1;
 	flags += 2;
-	if (flags[3] == '.')
+	if (flags[col] == '.')
 		return 0;
-	return isxdigit((unsigned char)flags[3]) ? 1 : -1;
+	return isxdigit((unsigned char)flags[col]) ? 1 : -1;
 }
 
 /*
@@ -437,7 +441,7 @@ bool candidates_preemptible(void)
 	enum { SEARCHES = 4 };
 	struct sockaddr_storage peer;
 	struct bound b[SEARCHES];
-	int listener, begins = 0, later = 0, i;
+	int listener, begins = 0, later = 0, legend = 0, col = -1, i;
 	char line[512];
 	FILE *f;
 
@@ -468,9 +472,15 @@ bool candidates_preemptible(void)
 	f = fopen(TRACEFS "trace", "r");
 	EXPECT(f, "trace: %s", strerror(errno));
 	while (fgets(line, sizeof(line), f)) {
-		int depth = event_preempt_depth(line);
+		int depth = event_preempt_depth(line, col);
 		bool begin = strstr(line, "type=begin");
 
+		/* "#  ... / _--=> preempt-depth": a flag a legend line, in order */
+		if (line[0] == '#' && strstr(line, "=> ")) {
+			if (strstr(line, "=> preempt-depth"))
+				col = legend;
+			legend++;
+		}
 		if (depth < 0)
 			continue;
 		begins += begin;
@@ -483,6 +493,7 @@ bool candidates_preemptible(void)
 		       line);
 	}
 	fclose(f);
+	EXPECT(col >= 0, "no preempt-depth in the trace's legend");
 	EXPECT(begins == SEARCHES && later >= 3 * SEARCHES, "%d begins and %d other events",
 	       begins, later);
 	return true;
