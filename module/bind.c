@@ -3,7 +3,7 @@
  * bind()'s and listen()'s search (bind.h): inet_csk_get_port() starts and
  * ends it; each half pass is known from its own draw, made by get_port's
  * code (its caller is checked), and written once it has run dry or, the
- * last, at the end.
+ * last, at the end (at detail=candidates, all of them after the search).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -179,7 +179,7 @@ static void end(struct ephport_search *s, int ret)
 	/* the model's count of lookups holds for bind()'s hash only */
 	s->probed_valid = s->detail == EPHPORT_DETAIL_CANDIDATES &&
 			  ephport_probe_attached(PROBE_LOOKUP) && !ephport_use_hash2_on_bind(s->sk);
-	ephport_search_write(s, write_rest);
+	ephport_search_write_rest(s, write_rest, s->nr_written < s->nr_half);
 }
 
 /* inet_csk_get_port(sk, snum): a search when snum is 0. */

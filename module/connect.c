@@ -253,7 +253,7 @@ static void end(struct ephport_search *s, int ret, bool checks_seen)
 		s->incomplete = true;
 	}
 	write_held_begin(s);
-	ephport_search_write(s, write_rest);
+	ephport_search_write_rest(s, write_rest, s->nr_half);
 }
 
 /* Both checks probed, and their caller known (else every check is turned down). */

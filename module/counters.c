@@ -3,8 +3,8 @@
  * A namespace's row is claimed on its first search, under a raw spinlock
  * (claims only: looking a row up takes none), keyed by the namespace's
  * cookie (inode numbers are reused), and given back when the namespace goes
- * away; the counters are atomic64_t, so probe handlers add to them without
- * a lock.
+ * away; the counters are atomic64_t, so probe handlers (and the workers
+ * writing searches handed over) add to them without a lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -82,7 +82,7 @@ static struct counter_row *row_of(const struct net *net)
 	 * A dismantling namespace's searches (its kernel sockets') count in
 	 * others: its row is left alone from the moment its count fell to 0,
 	 * and the grace period before the exit methods waits out every
-	 * handler that saw it above.
+	 * handler that saw it above (a worker holds a reference on it).
 	 */
 	if (!check_net(net))
 		return &others;
@@ -170,7 +170,7 @@ void ephport_counters_show(struct seq_file *m)
 
 /*
  * A namespace that went away gives its row back, its counters with it: no
- * handler still adds to it (row_of()).  At unload the probes are gone first.
+ * handler or worker still adds to it (row_of()).  At unload the probes are gone first.
  */
 static void counters_net_exit(struct net *net)
 {

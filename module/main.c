@@ -51,6 +51,7 @@ static int __init ephport_init(void)
 		return -EINVAL;
 	}
 	ephport_config_set(&config);
+	ephport_search_init();
 
 	err = ephport_ring_init(ring_size);
 	if (err)

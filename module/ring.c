@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The record ring (ring.h): handlers write without waiting, the oldest unread overwritten. */
+/* The record ring (ring.h): written without waiting, the oldest unread overwritten. */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>

@@ -7,7 +7,6 @@
 #include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/hash.h>
-#include <linux/irq_work.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
 #include <linux/percpu.h>
@@ -467,11 +466,22 @@ void ephport_search_finish(struct ephport_search *s)
 /* A slot's task while a worker writes it: neither free nor any task's. */
 #define SLOT_WRITING ERR_PTR(-EINPROGRESS)
 
-static LLIST_HEAD(deferred_searches);
+/*
+ * Each CPU's searches handed over, written by a worker on that CPU (a
+ * high-priority one: a slot is held until it is written): one CPU's
+ * backlog neither waits for nor holds up another's.
+ */
+struct deferred_writes {
+	struct llist_head searches;
+	struct work_struct work;
+};
+
+static DEFINE_PER_CPU(struct deferred_writes, deferred_writes);
 
 static void write_deferred(struct work_struct *work)
 {
-	struct llist_node *list = llist_reverse_order(llist_del_all(&deferred_searches));
+	struct deferred_writes *d = container_of(work, struct deferred_writes, work);
+	struct llist_node *list = llist_reverse_order(llist_del_all(&d->searches));
 	struct ephport_search *s, *next;
 
 	llist_for_each_entry_safe(s, next, list, deferred) {
@@ -484,38 +494,55 @@ static void write_deferred(struct work_struct *work)
 	}
 }
 
-static DECLARE_WORK(deferred_work, write_deferred);
-
-/* A probe handler may not queue work itself: it may have trapped anywhere. */
-static void queue_deferred(struct irq_work *work)
+void ephport_search_write_rest(struct ephport_search *s, void (*write)(struct ephport_search *s),
+			       bool candidates)
 {
-	queue_work(system_unbound_wq, &deferred_work);
-}
+	struct deferred_writes *d;
 
-static DEFINE_IRQ_WORK(deferred_kick, queue_deferred);
-
-void ephport_search_write(struct ephport_search *s, void (*write)(struct ephport_search *s))
-{
+	if (!candidates || !ephport_search_deferred(s)) {
+		write(s);
+		return;
+	}
 	/* a netns already on its way out: its passes now, its candidates never */
-	if (ephport_search_deferred(s) && !maybe_get_net(s->net)) {
+	if (!maybe_get_net(s->net)) {
 		s->detail = EPHPORT_DETAIL_PASSES;
 		s->capped = true;
-	}
-	if (!ephport_search_deferred(s)) {
+		s->probed_valid = false;
 		write(s);
 		return;
 	}
 	s->write = write;
+	/* the socket may be gone by then: nothing written later reads it */
+	s->sk = NULL;
 	/* the task's next search, which may start at once, is another slot's */
 	WRITE_ONCE(s->task, SLOT_WRITING);
-	llist_add(&s->deferred, &deferred_searches);
-	irq_work_queue(&deferred_kick);
+	/*
+	 * A return handler, in task context: never inside the workqueue's
+	 * own code, whose pool lock is raw on PREEMPT_RT too.
+	 */
+	d = this_cpu_ptr(&deferred_writes);
+	llist_add(&s->deferred, &d->searches);
+	queue_work_on(smp_processor_id(), system_highpri_wq, &d->work);
+}
+
+void ephport_search_init(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct deferred_writes *d = per_cpu_ptr(&deferred_writes, cpu);
+
+		init_llist_head(&d->searches);
+		INIT_WORK(&d->work, write_deferred);
+	}
 }
 
 void ephport_search_flush(void)
 {
-	irq_work_sync(&deferred_kick);
-	flush_work(&deferred_work);
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		flush_work(&per_cpu_ptr(&deferred_writes, cpu)->work);
 }
 
 /* The port the search settled on, from get_port's or connect's @ret. */

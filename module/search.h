@@ -38,10 +38,9 @@ struct net;
 
 /*
  * Candidate records written for one half pass (UDP: its walk) at most: a
- * whole-range pass without SO_REUSEADDR tries up to 65534 ports, which
- * would push every other search out of the ring.  Past this share the
- * pass records still say how many were examined, and the search ends
- * incomplete (counted as capped).
+ * whole-range pass without SO_REUSEADDR tries up to 65534 ports, eight
+ * times the default ring.  Past this share the pass records still say how
+ * many were examined, and the search ends incomplete (counted as capped).
  */
 #define EPHPORT_CANDIDATES_CAP 1024
 
@@ -50,7 +49,7 @@ struct net;
 
 struct ephport_batch {
 	struct ephport_record rec[EPHPORT_BATCH];
-	unsigned int n;		/* 0 between handlers */
+	unsigned int n;		/* 0 between writes */
 };
 
 struct ephport_search {
@@ -76,7 +75,7 @@ struct ephport_search {
 	u32 examined;
 	u32 reserved;			/* examined candidates found reserved */
 	u64 first_seq;			/* the begin record's */
-	u32 reserved_stamp;		/* reserved ports' writers, open half pass */
+	u32 reserved_stamp;		/* reserved ports' writers at the start */
 	bool reserved_stable;		/* ... and no writer was running then */
 	int found_port;			/* from find_open_port, if probed */
 	u32 probed;			/* candidate lookups seen */
@@ -203,7 +202,7 @@ bool ephport_search_range_unchanged(struct ephport_search *s);
 /* Why the walk passed @port by, or took it (@chosen). */
 enum ephport_verdict ephport_search_verdict(const struct ephport_search *s, int port,
 					    bool chosen);
-/* Verdicts read after the walk: incomplete if reserved ports changed since. */
+/* Verdicts read after the search: incomplete if reserved ports changed since its start. */
 void ephport_search_check_verdicts(struct ephport_search *s);
 /*
  * Writes half pass @h's sweeps (bind(), connect()), each until the chosen
@@ -228,20 +227,24 @@ static inline bool ephport_search_deferred(const struct ephport_search *s)
 /*
  * The search's function has returned (ret, port and chosen set): @write
  * writes the rest of its records, ending with ephport_search_finish().
- * At once, or deferred: the slot, and a reference on its netns (the
- * verdicts read its reserved ports), held until the worker has run it.
+ * At once, or, at detail=candidates when it has @candidates to write,
+ * deferred to a worker on this CPU: the slot, and a reference on its
+ * netns (the verdicts read its reserved ports), held until it has run.
  */
-void ephport_search_write(struct ephport_search *s, void (*write)(struct ephport_search *s));
+void ephport_search_write_rest(struct ephport_search *s, void (*write)(struct ephport_search *s),
+			       bool candidates);
 /* Writes the end (ret, port, probed_valid) and lets the slot go. */
 void ephport_search_finish(struct ephport_search *s);
+/* Before any probe is attached: the workers' lists. */
+void ephport_search_init(void);
 /*
  * Waits for the searches that have returned to be written whole, their
- * slots let go: what a file opened (or `clear` written) after a search
+ * slots let go: what a file read (or `clear` written) after a search
  * returned shows of it does not depend on when the worker ran.  Process
  * context; at unload, once no probe handler can run.
  */
 void ephport_search_flush(void);
-/* Records handed to the ring in batches, from one handler. */
+/* Records handed to the ring in batches, from one handler or worker. */
 void ephport_batch_add(struct ephport_batch *b, const struct ephport_record *rec);
 void ephport_batch_flush(struct ephport_batch *b);
 

@@ -131,7 +131,7 @@ static void end(struct ephport_search *s, int ret)
 		s->incomplete = true;
 		s->udp_drawn = false;
 	}
-	ephport_search_write(s, write_rest);
+	ephport_search_write_rest(s, write_rest, s->udp_drawn);
 }
 
 static int get_port_entry(struct kretprobe_instance *ri, struct pt_regs *regs)

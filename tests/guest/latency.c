@@ -4,7 +4,7 @@
  * after another on CPU 0 for SECONDS, for the latency job to watch with the
  * kernel's timerlat tracer.  Every port of ip_local_port_range but its last
  * is held first, so each search walks the whole range before it finds one
- * (and at detail=candidates writes as many candidates as a handler may).
+ * (and at detail=candidates writes as many candidates as a half pass may).
  * Prints "searches N" and exits 0, or says why it could not and exits 1.
  */
 #define _GNU_SOURCE
