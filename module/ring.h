@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The record buffer: a fixed ring that probe handlers (and the workers
- * writing searches handed over) write without sleeping or allocating.  When it is full the oldest unread record is
- * overwritten and counted as dropped; seq numbers every record ever
- * produced, so a reader sees each loss as a gap.
+ * writing searches handed over) write without sleeping or allocating.
+ * When it is full the oldest unread record is overwritten and counted as
+ * dropped; seq numbers every record ever produced, so a reader sees each
+ * loss as a gap.
  */
 #ifndef EPHPORT_RING_H
 #define EPHPORT_RING_H
