@@ -85,6 +85,8 @@ want latency && {
 				done
 				echo
 			done
+			tr -d '\r' < "$log/console-$name.log" |
+				sed -n "s/^LATENCY-STATS \(.*[^ ]\) *$/  then the module's stats: \1/p"
 		else
 			echo "bench: the $name run did not finish; see $log/vm-$name.out"
 		fi

@@ -45,6 +45,8 @@ for detail in searches passes candidates; do
 		measure $detail $kind
 	done
 done
+# every search traced (none untracked: no slot free), and how many capped
+echo "LATENCY-STATS $(grep -E '^(searches|untracked|capped) ' $D/stats | tr '\n' ' ')"
 check rmmod rmmod ephport
 echo LATENCY-DONE
 exit $failed
