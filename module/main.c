@@ -51,7 +51,6 @@ static int __init ephport_init(void)
 		return -EINVAL;
 	}
 	ephport_config_set(&config);
-	ephport_search_init();
 
 	err = ephport_ring_init(ring_size);
 	if (err)
@@ -59,9 +58,13 @@ static int __init ephport_init(void)
 	err = ephport_counters_init();
 	if (err)
 		goto free_ring;
-	err = ephport_probes_register(config.detail, slot_load);
+	/* the writers of searches handed over, before any probe can hand one */
+	err = ephport_search_init();
 	if (err)
 		goto counters;
+	err = ephport_probes_register(config.detail, slot_load);
+	if (err)
+		goto searches;
 	err = ephport_debugfs_init();
 	if (err)
 		goto unregister;
@@ -73,7 +76,8 @@ static int __init ephport_init(void)
 
 unregister:
 	ephport_probes_unregister();
-	ephport_search_flush();
+searches:
+	ephport_search_exit();
 counters:
 	ephport_counters_exit();
 free_ring:
@@ -85,7 +89,7 @@ static void __exit ephport_exit(void)
 {
 	ephport_debugfs_exit();
 	ephport_probes_unregister();
-	ephport_search_flush();
+	ephport_search_exit();
 	ephport_counters_exit();
 	ephport_ring_exit();
 }

@@ -467,9 +467,10 @@ void ephport_search_finish(struct ephport_search *s)
 #define SLOT_WRITING ERR_PTR(-EINPROGRESS)
 
 /*
- * Each CPU's searches handed over, written by a worker on that CPU (a
- * high-priority one: a slot is held until it is written): one CPU's
- * backlog neither waits for nor holds up another's.
+ * Each CPU's searches handed over, and the work that writes them.  The
+ * workqueue is the module's own, unbound and high-priority: a task that
+ * keeps the CPU (an RT one) does not hold the writes, and their slots,
+ * back, nor do they take a per-CPU pool's turn from others' work.
  */
 struct deferred_writes {
 	struct llist_head searches;
@@ -477,10 +478,11 @@ struct deferred_writes {
 };
 
 static DEFINE_PER_CPU(struct deferred_writes, deferred_writes);
+static struct workqueue_struct *writers_wq;
 
-static void write_deferred(struct work_struct *work)
+/* Writes the searches @d holds, oldest first: the worker's, or a flusher's. */
+static void write_handed_over(struct deferred_writes *d)
 {
-	struct deferred_writes *d = container_of(work, struct deferred_writes, work);
 	struct llist_node *list = llist_reverse_order(llist_del_all(&d->searches));
 	struct ephport_search *s, *next;
 
@@ -492,6 +494,11 @@ static void write_deferred(struct work_struct *work)
 		put_net(net);
 		cond_resched();
 	}
+}
+
+static void write_deferred(struct work_struct *work)
+{
+	write_handed_over(container_of(work, struct deferred_writes, work));
 }
 
 void ephport_search_write_rest(struct ephport_search *s, void (*write)(struct ephport_search *s),
@@ -517,32 +524,48 @@ void ephport_search_write_rest(struct ephport_search *s, void (*write)(struct ep
 	/* the task's next search, which may start at once, is another slot's */
 	WRITE_ONCE(s->task, SLOT_WRITING);
 	/*
-	 * A return handler, in task context: never inside the workqueue's
-	 * own code, whose pool lock is raw on PREEMPT_RT too.
+	 * A return handler, with preemption off: queueing takes only raw
+	 * locks, and the probed functions, which take spinlock_t (sleeping
+	 * on PREEMPT_RT), never run under the workqueue's or scheduler's.
 	 */
 	d = this_cpu_ptr(&deferred_writes);
 	llist_add(&s->deferred, &d->searches);
-	queue_work_on(smp_processor_id(), system_highpri_wq, &d->work);
+	queue_work_on(smp_processor_id(), writers_wq, &d->work);
 }
 
-void ephport_search_init(void)
+int ephport_search_init(void)
 {
 	int cpu;
 
+	writers_wq = alloc_workqueue(KBUILD_MODNAME, WQ_UNBOUND | WQ_HIGHPRI, 0);
+	if (!writers_wq)
+		return -ENOMEM;
 	for_each_possible_cpu(cpu) {
 		struct deferred_writes *d = per_cpu_ptr(&deferred_writes, cpu);
 
 		init_llist_head(&d->searches);
 		INIT_WORK(&d->work, write_deferred);
 	}
+	return 0;
 }
 
 void ephport_search_flush(void)
 {
 	int cpu;
 
-	for_each_possible_cpu(cpu)
-		flush_work(&per_cpu_ptr(&deferred_writes, cpu)->work);
+	/* what no worker has taken yet is written here: a busy pool is not waited for */
+	for_each_possible_cpu(cpu) {
+		struct deferred_writes *d = per_cpu_ptr(&deferred_writes, cpu);
+
+		write_handed_over(d);
+		flush_work(&d->work);
+	}
+}
+
+void ephport_search_exit(void)
+{
+	ephport_search_flush();
+	destroy_workqueue(writers_wq);
 }
 
 /* The port the search settled on, from get_port's or connect's @ret. */

@@ -136,7 +136,7 @@ struct ephport_search {
 	u32 udp_draw;
 	/*
 	 * what its function returned, and the port it settled on (-1: none),
-	 * for the records written after it (ephport_search_write())
+	 * for the records written after it (ephport_search_write_rest())
 	 */
 	int ret;
 	int port;
@@ -215,9 +215,10 @@ void ephport_search_returned(struct ephport_search *s);
 /* The port the search settled on, from get_port's or connect's @ret. */
 int ephport_search_chosen_port(struct ephport_search *s, int ret);
 /*
- * At detail=candidates a search's passes, candidates and end are written
- * after its function returned, by a worker, out of probe context: a
- * handler with preemption off then does no more than at detail=passes.
+ * At detail=candidates a search with candidates to write has them, its
+ * passes and its end written after its function returned, by a worker,
+ * out of probe context: a handler with preemption off then does no more
+ * than at detail=passes.
  */
 static inline bool ephport_search_deferred(const struct ephport_search *s)
 {
@@ -235,15 +236,17 @@ void ephport_search_write_rest(struct ephport_search *s, void (*write)(struct ep
 			       bool candidates);
 /* Writes the end (ret, port, probed_valid) and lets the slot go. */
 void ephport_search_finish(struct ephport_search *s);
-/* Before any probe is attached: the workers' lists. */
-void ephport_search_init(void);
+/* Before any probe is attached: the workers' lists and workqueue. */
+int ephport_search_init(void);
 /*
  * Waits for the searches that have returned to be written whole, their
  * slots let go: what a file read (or `clear` written) after a search
  * returned shows of it does not depend on when the worker ran.  Process
- * context; at unload, once no probe handler can run.
+ * context.
  */
 void ephport_search_flush(void);
+/* At unload, once no probe handler can run: flushes, and frees the workqueue. */
+void ephport_search_exit(void);
 /* Records handed to the ring in batches, from one handler or worker. */
 void ephport_batch_add(struct ephport_batch *b, const struct ephport_record *rec);
 void ephport_batch_flush(struct ephport_batch *b);
