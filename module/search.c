@@ -480,6 +480,14 @@ struct deferred_writes {
 static DEFINE_PER_CPU(struct deferred_writes, deferred_writes);
 static struct workqueue_struct *writers_wq;
 
+/*
+ * Searches handed over and not yet written, at most half the slots: a
+ * backlog (the workers not yet running) leaves slots for new searches,
+ * which are then written at once, without their candidates.
+ */
+#define HANDED_OVER_MAX (EPHPORT_MAX_SEARCHES / 2)
+static atomic_t handed_over = ATOMIC_INIT(0);
+
 /* Writes the searches @d holds, oldest first: the worker's, or a flusher's. */
 static void write_handed_over(struct deferred_writes *d)
 {
@@ -492,6 +500,7 @@ static void write_handed_over(struct deferred_writes *d)
 
 		s->write(s);
 		put_net(net);
+		atomic_dec(&handed_over);
 		cond_resched();
 	}
 }
@@ -510,8 +519,12 @@ void ephport_search_write_rest(struct ephport_search *s, void (*write)(struct ep
 		write(s);
 		return;
 	}
-	/* a netns already on its way out: its passes now, its candidates never */
-	if (!maybe_get_net(s->net)) {
+	/*
+	 * A backlog, or a netns already on its way out: its passes now, its
+	 * candidates never
+	 */
+	if (atomic_inc_return(&handed_over) > HANDED_OVER_MAX || !maybe_get_net(s->net)) {
+		atomic_dec(&handed_over);
 		s->detail = EPHPORT_DETAIL_PASSES;
 		s->capped = true;
 		s->probed_valid = false;

@@ -229,8 +229,8 @@ static inline bool ephport_search_deferred(const struct ephport_search *s)
  * The search's function has returned (ret, port and chosen set): @write
  * writes the rest of its records, ending with ephport_search_finish().
  * At once, or, at detail=candidates when it has @candidates to write,
- * deferred to a worker on this CPU: the slot, and a reference on its
- * netns (the verdicts read its reserved ports), held until it has run.
+ * deferred to a worker: the slot, and a reference on its netns (the
+ * verdicts read its reserved ports), held until it has run.
  */
 void ephport_search_write_rest(struct ephport_search *s, void (*write)(struct ephport_search *s),
 			       bool candidates);

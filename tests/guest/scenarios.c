@@ -50,6 +50,7 @@ static const struct scenario scenarios[] = {
 	{ "clear-mid-search", clear_mid_search },
 	{ "reserved-mid-search", reserved_mid_search },
 	{ "candidates-capped", candidates_capped },
+	{ "candidates-backlog", candidates_backlog },
 	{ "clear-mark", clear_mark },
 	{ "trace-events", trace_events },
 	{ "candidates-preemptible", candidates_preemptible },

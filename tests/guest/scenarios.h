@@ -177,6 +177,7 @@ bool progress_visible(void);
 bool reserved_mid_search(void);
 bool clear_mid_search(void);
 bool candidates_capped(void);
+bool candidates_backlog(void);
 bool clear_mark(void);
 bool search_larger_than_ring(void);
 bool end_pushes_out_begin(void);

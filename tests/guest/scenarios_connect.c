@@ -625,7 +625,8 @@ static bool concurrent_round(int round, struct concurrent_tally *t)
 			    trace.s[j].begin.op == EPHPORT_OP_CONNECT &&
 			    trace.s[j].begin.pid == got[i].pid && trace.s[j].end.port == got[i].port)
 				s = &trace.s[j];
-		EXPECT(s, "pid %d port %d: no traced connect", got[i].pid, got[i].port);
+		EXPECT(s, "pid %d port %d: no traced connect (stats: untracked %lld, capped %lld)",
+		       got[i].pid, got[i].port, module_stat("untracked"), module_stat("capped"));
 		/* another search of the slot ran while this one did (ts: its end, ns: its time) */
 		for (j = 0; j < trace.n; j++) {
 			o = &trace.s[j];

@@ -386,6 +386,72 @@ bool clear_mid_search(void)
 }
 
 /*
+ * At detail=candidates at most 32 searches (half the slots) wait for the
+ * worker that writes their candidates; past that a search is written at
+ * once, its passes and end but no candidate, capped and incomplete.  With
+ * one CPU online, a SCHED_FIFO binder and RT throttling off, no worker
+ * runs until the binds are over: the first 32 keep their candidates.
+ */
+bool candidates_backlog(void)
+{
+	enum { SEARCHES = 40, WAITING_MAX = 32 };
+	struct sched_param fifo = { .sched_priority = 1 }, normal = { 0 };
+	long long capped = module_stat("capped"), untracked = module_stat("untracked");
+	int ncpus = sysconf(_SC_NPROCESSORS_CONF), i, whole = 0, without = 0;
+	struct bound b[SEARCHES];
+	char runtime[32] = "", path[64];
+	bool fifo_set;
+
+	EXPECT(read_file("/proc/sys/kernel/sched_rt_runtime_us", runtime, sizeof(runtime)),
+	       "sched_rt_runtime_us: %s", strerror(errno));
+	write_file("/proc/sys/kernel/sched_rt_runtime_us", "-1");
+	for (i = 1; i < ncpus; i++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", i);
+		write_file(path, "0");
+	}
+	set_range(40000, 40999);
+	control("clear detail=candidates");
+	fifo_set = !sched_setscheduler(0, SCHED_FIFO, &fifo);
+	for (i = 0; i < SEARCHES; i++)
+		b[i] = bind_socket(AF_INET, SOCK_STREAM, 0, false, false, 0, 0);
+	sched_setscheduler(0, SCHED_OTHER, &normal);
+	load_trace();
+	for (i = 1; i < ncpus; i++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", i);
+		write_file(path, "1");
+	}
+	write_file("/proc/sys/kernel/sched_rt_runtime_us", runtime);
+	control("detail=passes");
+	set_range(32768, 60999);
+	close_all(b, SEARCHES);
+	EXPECT(fifo_set, "SCHED_FIFO: %s", strerror(errno));
+	for (i = 0; i < SEARCHES; i++)
+		EXPECT(b[i].port, "bind %d: %s", i, strerror(b[i].err));
+	for (i = 0; i < trace.n; i++) {
+		const struct search *s = &trace.s[i];
+
+		if (!s->has_begin || s->begin.pid != getpid())
+			continue;
+		EXPECT(s->has_end && s->npass, "search %llu: no end or no pass", s->id);
+		if (s->ncand && !s->end.incomplete)
+			whole++;
+		else
+			EXPECT(!s->ncand && s->end.incomplete,
+			       "search %llu: %d candidates, incomplete=%d", s->id, s->ncand,
+			       (int)s->end.incomplete);
+		without += !s->ncand;
+	}
+	printf("# candidates-backlog: %d of %d searches with their candidates, %d without\n",
+	       whole, SEARCHES, without);
+	EXPECT(whole + without == SEARCHES, "%d searches traced of %d", whole + without, SEARCHES);
+	EXPECT(whole >= WAITING_MAX && without, "%d with candidates, %d without", whole, without);
+	EXPECT(module_stat("capped") - capped == without && module_stat("untracked") == untracked,
+	       "stats: capped %lld more, untracked %lld more", module_stat("capped") - capped,
+	       module_stat("untracked") - untracked);
+	return true;
+}
+
+/*
  * At detail=candidates a half pass writes at most 1024 candidates: a
  * search over a larger full half pass keeps its pass records, writes
  * fewer candidates and ends incomplete.  A small one stays complete.
