@@ -59,12 +59,10 @@ static int __init ephport_init(void)
 	if (err)
 		goto free_ring;
 	/* the writers of searches handed over, before any probe can hand one */
-	err = ephport_search_init();
-	if (err)
-		goto counters;
+	ephport_search_init();
 	err = ephport_probes_register(config.detail, slot_load);
 	if (err)
-		goto searches;
+		goto counters;
 	err = ephport_debugfs_init();
 	if (err)
 		goto unregister;
@@ -76,8 +74,7 @@ static int __init ephport_init(void)
 
 unregister:
 	ephport_probes_unregister();
-searches:
-	ephport_search_exit();
+	ephport_search_flush();
 counters:
 	ephport_counters_exit();
 free_ring:
@@ -89,7 +86,7 @@ static void __exit ephport_exit(void)
 {
 	ephport_debugfs_exit();
 	ephport_probes_unregister();
-	ephport_search_exit();
+	ephport_search_flush();
 	ephport_counters_exit();
 	ephport_ring_exit();
 }

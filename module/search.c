@@ -467,10 +467,10 @@ void ephport_search_finish(struct ephport_search *s)
 #define SLOT_WRITING ERR_PTR(-EINPROGRESS)
 
 /*
- * Each CPU's searches handed over, and the work that writes them.  The
- * workqueue is the module's own, unbound and high-priority: a task that
- * keeps the CPU (an RT one) does not hold the writes, and their slots,
- * back, nor do they take a per-CPU pool's turn from others' work.
+ * Each CPU's searches handed over, and the work that writes them on that
+ * CPU's high-priority pool: woken there, it takes the CPU from the
+ * searching task at once (an unbound worker, woken wherever, let
+ * connect()s on two busy CPUs get dozens of searches ahead of it).
  */
 struct deferred_writes {
 	struct llist_head searches;
@@ -478,14 +478,14 @@ struct deferred_writes {
 };
 
 static DEFINE_PER_CPU(struct deferred_writes, deferred_writes);
-static struct workqueue_struct *writers_wq;
 
 /*
- * Searches handed over and not yet written, at most half the slots: a
- * backlog (the workers not yet running) leaves slots for new searches,
- * which are then written at once, without their candidates.
+ * Searches handed over and not yet written, at most three quarters of
+ * the slots: a backlog (the workers not yet running, or making a worker)
+ * leaves slots for new searches, which are then written at once, without
+ * their candidates.
  */
-#define HANDED_OVER_MAX (EPHPORT_MAX_SEARCHES / 2)
+#define HANDED_OVER_MAX (EPHPORT_MAX_SEARCHES * 3 / 4)
 static atomic_t handed_over = ATOMIC_INIT(0);
 
 /* Writes the searches @d holds, oldest first: the worker's, or a flusher's. */
@@ -543,42 +543,35 @@ void ephport_search_write_rest(struct ephport_search *s, void (*write)(struct ep
 	 */
 	d = this_cpu_ptr(&deferred_writes);
 	llist_add(&s->deferred, &d->searches);
-	queue_work_on(smp_processor_id(), writers_wq, &d->work);
+	queue_work_on(smp_processor_id(), system_highpri_wq, &d->work);
 }
 
-int ephport_search_init(void)
+void ephport_search_init(void)
 {
 	int cpu;
 
-	writers_wq = alloc_workqueue(KBUILD_MODNAME, WQ_UNBOUND | WQ_HIGHPRI, 0);
-	if (!writers_wq)
-		return -ENOMEM;
 	for_each_possible_cpu(cpu) {
 		struct deferred_writes *d = per_cpu_ptr(&deferred_writes, cpu);
 
 		init_llist_head(&d->searches);
 		INIT_WORK(&d->work, write_deferred);
 	}
-	return 0;
 }
 
 void ephport_search_flush(void)
 {
 	int cpu;
 
-	/* what no worker has taken yet is written here: a busy pool is not waited for */
+	/*
+	 * What no worker has taken yet is written here: a CPU kept by
+	 * another task (an RT one) holds back only a write already begun.
+	 */
 	for_each_possible_cpu(cpu) {
 		struct deferred_writes *d = per_cpu_ptr(&deferred_writes, cpu);
 
 		write_handed_over(d);
 		flush_work(&d->work);
 	}
-}
-
-void ephport_search_exit(void)
-{
-	ephport_search_flush();
-	destroy_workqueue(writers_wq);
 }
 
 /* The port the search settled on, from get_port's or connect's @ret. */

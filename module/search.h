@@ -236,17 +236,15 @@ void ephport_search_write_rest(struct ephport_search *s, void (*write)(struct ep
 			       bool candidates);
 /* Writes the end (ret, port, probed_valid) and lets the slot go. */
 void ephport_search_finish(struct ephport_search *s);
-/* Before any probe is attached: the workers' lists and workqueue. */
-int ephport_search_init(void);
+/* Before any probe is attached: the workers' lists. */
+void ephport_search_init(void);
 /*
  * Waits for the searches that have returned to be written whole, their
  * slots let go: what a file read (or `clear` written) after a search
  * returned shows of it does not depend on when the worker ran.  Process
- * context.
+ * context; at unload, once no probe handler can run.
  */
 void ephport_search_flush(void);
-/* At unload, once no probe handler can run: flushes, and frees the workqueue. */
-void ephport_search_exit(void);
 /* Records handed to the ring in batches, from one handler or worker. */
 void ephport_batch_add(struct ephport_batch *b, const struct ephport_record *rec);
 void ephport_batch_flush(struct ephport_batch *b);

@@ -386,15 +386,16 @@ bool clear_mid_search(void)
 }
 
 /*
- * At detail=candidates at most 32 searches (half the slots) wait for the
- * worker that writes their candidates; past that a search is written at
- * once, its passes and end but no candidate, capped and incomplete.  With
- * one CPU online, a SCHED_FIFO binder and RT throttling off, no worker
- * runs until the binds are over: the first 32 keep their candidates.
+ * At detail=candidates at most 48 searches (three quarters of the slots)
+ * wait for the worker that writes their candidates; past that a search is
+ * written at once, its passes and end but no candidate, capped and
+ * incomplete.  With one CPU online, a SCHED_FIFO binder and RT throttling
+ * off, no worker runs until the binds are over: the first 48 keep their
+ * candidates.
  */
 bool candidates_backlog(void)
 {
-	enum { SEARCHES = 40, WAITING_MAX = 32 };
+	enum { SEARCHES = 56, WAITING_MAX = 48 };
 	struct sched_param fifo = { .sched_priority = 1 }, normal = { 0 };
 	long long capped = module_stat("capped"), untracked = module_stat("untracked");
 	int ncpus = sysconf(_SC_NPROCESSORS_CONF), i, whole = 0, without = 0;
