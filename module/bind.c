@@ -161,7 +161,6 @@ static void end(struct ephport_search *s, int ret)
 	bool found = chosen > 0;
 
 	s->ret = ret;
-	s->port = ret ? 0 : chosen;
 	s->chosen = found ? chosen : -1;
 	if (!s->nr_half)
 		s->incomplete = true;

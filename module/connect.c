@@ -236,7 +236,6 @@ static void end(struct ephport_search *s, int ret, bool checks_seen)
 	unsigned int offset;
 
 	s->ret = ret;
-	s->port = ret ? 0 : chosen;
 	s->chosen = chosen;
 	if (!checks_seen)
 		s->reasons_known = false;

@@ -421,14 +421,14 @@ void ephport_search_returned(struct ephport_search *s)
 	s->return_ts = ktime_get_real_fast_ns();
 }
 
-/* Writes the end, ret and the port chosen (0 on failure), and lets the slot go. */
+/* Writes the end, ret and the port chosen (0 on failure or none), and lets the slot go. */
 void ephport_search_finish(struct ephport_search *s)
 {
 	struct ephport_record rec = {
 		.search = s->id,
 		.type = EPHPORT_REC_END,
 		.end.err = s->ret,
-		.end.port = s->port,
+		.end.port = s->ret || s->chosen < 0 ? 0 : s->chosen,
 	};
 	struct ephport_end_rec *e = &rec.end;
 

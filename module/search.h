@@ -139,7 +139,6 @@ struct ephport_search {
 	 * for the records written after it (ephport_search_write_rest())
 	 */
 	int ret;
-	int port;
 	int chosen;
 	bool probed_valid;		/* bind: its lookups counted, to check */
 	void (*write)(struct ephport_search *s);
@@ -226,7 +225,7 @@ static inline bool ephport_search_deferred(const struct ephport_search *s)
 }
 
 /*
- * The search's function has returned (ret, port and chosen set): @write
+ * The search's function has returned (ret and chosen set): @write
  * writes the rest of its records, ending with ephport_search_finish().
  * At once, or, at detail=candidates when it has @candidates to write,
  * deferred to a worker: the slot, and a reference on its netns (the
@@ -234,7 +233,7 @@ static inline bool ephport_search_deferred(const struct ephport_search *s)
  */
 void ephport_search_write_rest(struct ephport_search *s, void (*write)(struct ephport_search *s),
 			       bool candidates);
-/* Writes the end (ret, port, probed_valid) and lets the slot go. */
+/* Writes the end (ret, chosen, probed_valid) and lets the slot go. */
 void ephport_search_finish(struct ephport_search *s);
 /* Before any probe is attached: the workers' lists. */
 void ephport_search_init(void);

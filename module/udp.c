@@ -124,7 +124,6 @@ static void end(struct ephport_search *s, int ret)
 	int chosen = ephport_search_chosen_port(s, ret);
 
 	s->ret = ret;
-	s->port = ret ? 0 : chosen;
 	s->chosen = chosen > 0 ? chosen : -1;
 	if (!s->udp_drawn || !s->udp_slots || s->draws_lost ||
 	    (ret && (ret != -EADDRINUSE || s->sk->sk_reuseport))) {
