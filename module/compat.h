@@ -33,6 +33,16 @@
 #define ephport_no_llseek NULL
 #endif
 
+/*
+ * system_wq became system_percpu_wq (6.17, and 6.12.y); 7.x warns once when
+ * work is queued on the old name, which is to be removed.
+ */
+#ifdef EPHPORT_HAVE_SYSTEM_PERCPU_WQ
+#define ephport_percpu_wq system_percpu_wq
+#else
+#define ephport_percpu_wq system_wq
+#endif
+
 /* Times a range read retries behind a writer before it gives up. */
 #define EPHPORT_RANGE_TRIES 64
 

@@ -11,6 +11,7 @@
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
+#include "compat.h"
 #include "ring.h"
 
 static struct ephport_record *records;
@@ -56,7 +57,7 @@ static bool ring_filling(void)
 static void ring_schedule_wake(struct irq_work *work)
 {
 	if (ring_filling())
-		mod_delayed_work(system_wq, &ring_wake_work, 0);
+		mod_delayed_work(ephport_percpu_wq, &ring_wake_work, 0);
 	else
 		schedule_delayed_work(&ring_wake_work,
 				      msecs_to_jiffies(EPHPORT_WAKE_DELAY_MS));
