@@ -385,18 +385,6 @@ bool clear_mid_search(void)
 	return ok;
 }
 
-/* Every CPU but the first of the @ncpus taken offline, or brought back. */
-static void set_other_cpus_online(int ncpus, bool online)
-{
-	char path[64];
-	int i;
-
-	for (i = 1; i < ncpus; i++) {
-		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", i);
-		write_file(path, online ? "1" : "0");
-	}
-}
-
 /*
  * At detail=candidates at most 48 searches (three quarters of the slots)
  * wait for the worker that writes their candidates; past that a search is
@@ -410,7 +398,7 @@ bool candidates_backlog(void)
 	enum { SEARCHES = 56, WAITING_MAX = 48 };
 	struct sched_param fifo = { .sched_priority = 1 }, normal = { 0 };
 	long long capped = module_stat("capped"), untracked = module_stat("untracked");
-	int ncpus = sysconf(_SC_NPROCESSORS_CONF), i, whole = 0, without = 0;
+	int i, whole = 0, without = 0;
 	struct bound b[SEARCHES];
 	char runtime[32] = "";
 	bool fifo_set;
@@ -418,7 +406,7 @@ bool candidates_backlog(void)
 	EXPECT(read_file("/proc/sys/kernel/sched_rt_runtime_us", runtime, sizeof(runtime)),
 	       "sched_rt_runtime_us: %s", strerror(errno));
 	write_file("/proc/sys/kernel/sched_rt_runtime_us", "-1");
-	set_other_cpus_online(ncpus, false);
+	set_other_cpus_online(false);
 	set_range(40000, 40999);
 	control("clear detail=candidates");
 	fifo_set = !sched_setscheduler(0, SCHED_FIFO, &fifo);
@@ -426,7 +414,7 @@ bool candidates_backlog(void)
 		b[i] = bind_socket(AF_INET, SOCK_STREAM, 0, false, false, 0, 0);
 	sched_setscheduler(0, SCHED_OTHER, &normal);
 	load_trace();
-	set_other_cpus_online(ncpus, true);
+	set_other_cpus_online(true);
 	write_file("/proc/sys/kernel/sched_rt_runtime_us", runtime);
 	control("detail=passes");
 	set_range(32768, 60999);

@@ -50,6 +50,7 @@
 #define LISTENER_PORT 5100
 /* the warm-up's listener, past the binders' */
 #define WARM_PORT_INDEX BINDERS
+#define ONCE_PATCH_MS 500	/* for the once-only keys' patching work */
 #define READERS 2
 #define MAX_BINDS 3000		/* per binder: bounds the logs in guest RAM */
 #define RELOAD_EVERY 4		/* seconds */
@@ -116,9 +117,12 @@ static int client_listener(int family, int i, struct sockaddr_storage *to)
 
 /*
  * The kernel flips its once-only keys (net_get_random_once: the TCP and
- * UDP hash secrets of each family) with int3-based code patching on the
+ * UDP hash secrets of each family) with int3-based code patching after the
  * first socket that needs them; under TCG with several vCPUs running that
- * code, the patch can trap.  One of each, before the parallel load.
+ * code, the patch can trap (seen in inet6_init_ehash_secret on 6.12 and
+ * inet_init_ehash_secret on 7.3).  The patch is a work item queued by that
+ * socket (lib/once.c), so one of each is made with one CPU online, which
+ * then idles while the work runs, before the parallel load.
  */
 static void warm_once_keys(void)
 {
@@ -127,6 +131,7 @@ static void warm_once_keys(void)
 	struct sockaddr_storage to;
 	unsigned int f;
 
+	set_other_cpus_online(false);
 	for (f = 0; f < 2; f++) {
 		socklen_t len = families[f] == AF_INET6 ? sizeof(struct sockaddr_in6) :
 							  sizeof(struct sockaddr_in);
@@ -153,6 +158,8 @@ static void warm_once_keys(void)
 		close(u);
 		close(listener);
 	}
+	usleep(ONCE_PATCH_MS * 1000);
+	set_other_cpus_online(true);
 }
 
 /*
@@ -375,17 +382,6 @@ static void resume(pid_t *readers, pid_t control_writer)
 }
 
 /* Every CPU but the first, off or back on (CPU hotplug). */
-static void set_cpus_online(bool online)
-{
-	long cpu, cpus = sysconf(_SC_NPROCESSORS_CONF);
-	char path[64];
-
-	for (cpu = 1; cpu < cpus; cpu++) {
-		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%ld/online", cpu);
-		write_file(path, online ? "1" : "0");
-	}
-}
-
 static int run_cmd(const char *cmd)
 {
 	int status = system(cmd);
@@ -576,7 +572,7 @@ int main(int argc, char **argv)
 		 */
 		for (i = 0; i < BINDERS; i++)
 			kill(binders[i], SIGSTOP);
-		set_cpus_online(false);
+		set_other_cpus_online(false);
 		/* the events loop may hold a file for a moment: "in use" */
 		for (i = 0; i < RMMOD_TRIES && run_cmd("rmmod ephport 2>/dev/null"); i++)
 			usleep(10000);
@@ -585,14 +581,14 @@ int main(int argc, char **argv)
 			 reloads & 1 ? 256 : 8192, reloads & 2 ? "candidates" : "passes");
 		if (i == RMMOD_TRIES) {
 			refused++;	/* the instance goes on: its stats are void */
-			set_cpus_online(true);
+			set_other_cpus_online(true);
 			for (j = 0; j < BINDERS; j++)
 				kill(binders[j], SIGCONT);
 			break;
 		}
 		if (!run_cmd(cmd) && !perturb_table_from_kallsyms())
 			reloads++;
-		set_cpus_online(true);
+		set_other_cpus_online(true);
 		for (j = 0; j < BINDERS; j++)
 			kill(binders[j], SIGCONT);
 		resume(readers, noisy[1]);

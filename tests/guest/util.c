@@ -29,6 +29,17 @@ int write_file(const char *path, const char *text)
 	return write_bytes(path, text, strlen(text));
 }
 
+void set_other_cpus_online(bool online)
+{
+	long cpu, cpus = sysconf(_SC_NPROCESSORS_CONF);
+	char path[64];
+
+	for (cpu = 1; cpu < cpus; cpu++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%ld/online", cpu);
+		write_file(path, online ? "1" : "0");
+	}
+}
+
 bool read_file(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY);

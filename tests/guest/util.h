@@ -21,6 +21,9 @@ double now_seconds(void);
 /* A counter from the module's stats, or -1 when it is not loaded. */
 long long module_stat(const char *key);
 
+/* Every CPU but the first taken offline, or brought back online. */
+void set_other_cpus_online(bool online);
+
 /* Tells the module where table_perturb is, from /proc/kallsyms: 0 or errno. */
 int perturb_table_from_kallsyms(void);
 
