@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """What the time tracing adds to a bind() iteration is spent on, from the
 profile job's samples (tests/guest/profile.sh): per group of symbols, the
-samples with the module loaded at detail=passes less those without it, in
-microseconds per iteration of socket+bind+listen+close.
+samples with the module loaded (at detail=passes, then tracing another
+process) less those without it, in microseconds per iteration of
+socket+bind+listen+close.
 
 usage: profile.py CONSOLE_LOG
 """
@@ -15,6 +16,8 @@ from collections import Counter, defaultdict
 # (through a rethook), by name.
 ENTRY = re.compile(r"^(ftrace_trampoline|ftrace_regs_caller|kprobe_ftrace_handler|"
                    r"pre_handler_kretprobe|rethook_try_get|arch_rethook_prepare|get_kprobe)$")
+# A kprobe inside a function, optimized into a jump to its detour buffer.
+OPTIMIZED = re.compile(r"^(kprobe_optinsn_page|optimized_callback|opt_pre_handler)$")
 RETURN = re.compile(r"^(arch_rethook_trampoline.*|rethook_trampoline_handler|"
                     r"kretprobe_rethook_handler|rethook_recycle|arch_rethook_fixup_return)$")
 # Interrupts are delivered where they are enabled again: a sample due in an
@@ -39,15 +42,27 @@ def main():
         print("profile: no samples in", sys.argv[1])
         return 1
     us = {c: 1e6 / hz[c] / iterations[c] for c in samples}
+    per_iter = {c: 1e6 / bench[c][1] for c in bench}
+    for config, what in (("passes", "detail=passes"),
+                         ("filtered", "loaded, tracing another process (pid=1)")):
+        if config in samples:
+            report(config, what, samples, us, module, bench, per_iter)
+    return 0
+
+
+def report(config, what, samples, us, module, bench, per_iter):
+    """The groups of what @config adds to an iteration, and the module's own functions."""
     groups = defaultdict(float)
     own = Counter()
-    for sym in set(samples["none"]) | set(samples["passes"]):
-        added = samples["passes"][sym] * us["passes"] - samples["none"][sym] * us["none"]
+    for sym in set(samples["none"]) | set(samples[config]):
+        added = samples[config][sym] * us[config] - samples["none"][sym] * us["none"]
         if sym in module:
             groups["ephport's handlers and records"] += added
             own[sym] += added
         elif ENTRY.match(sym):
             groups["kprobe entry (ftrace trampoline, kretprobe pre-handler)"] += added
+        elif OPTIMIZED.match(sym):
+            groups["kprobe inside a function (optimized: a jump to its detour)"] += added
         elif RETURN.match(sym):
             groups["kretprobe return (rethook trampoline)"] += added
         elif IRQS_ON.match(sym):
@@ -55,13 +70,12 @@ def main():
         else:
             groups["the rest (kernel and workload; sampling noise)"] += added
     total = sum(groups.values())
-    per_iter = {c: 1e6 / bench[c][1] for c in bench}
     print("\nprofile (perf, -icount: samples of virtual time, 1 per 100 us, no call chains): "
-          "what detail=passes adds per iteration of socket+bind+listen+close")
-    if "none" in per_iter and "passes" in per_iter:
-        print(f"  iteration {per_iter['none']:.1f} us untraced, {per_iter['passes']:.1f} us traced: "
-              f"+{per_iter['passes'] - per_iter['none']:.1f} us; bind() median "
-              f"{bench['none'][0] / 1000:.1f} -> {bench['passes'][0] / 1000:.1f} us")
+          f"what {what} adds per iteration of socket+bind+listen+close")
+    if "none" in per_iter and config in per_iter:
+        print(f"  iteration {per_iter['none']:.1f} us untraced, {per_iter[config]:.1f} us {config}: "
+              f"+{per_iter[config] - per_iter['none']:.1f} us; bind() median "
+              f"{bench['none'][0] / 1000:.1f} -> {bench[config][0] / 1000:.1f} us")
     print(f"  {'group':<58} {'us':>6} {'share':>6}")
     for name, value in sorted(groups.items(), key=lambda kv: -kv[1]):
         print(f"  {name:<58} {value:>6.2f} {value / total:>6.0%}")
@@ -69,8 +83,6 @@ def main():
     print("  ephport's own, by function:")
     for sym, value in own.most_common(8):
         print(f"    {sym:<40} {value:>6.2f} us")
-    return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

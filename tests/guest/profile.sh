@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Profile job (make bench, under -icount): where the time that tracing adds
-# to socket+bind+listen+close goes.  perf samples on a clock of virtual
+# to socket+bind+listen+close goes, traced (passes) and loaded but tracing
+# another process (filtered).  perf samples on a clock of virtual
 # time, so each sample stands for the same number of instructions; without
 # call chains, whose unwinding through kprobe frames would skew the very
 # paths measured.  Prints BENCH lines (the medians, without perf) and
@@ -10,8 +11,9 @@ echo 0 > /proc/sys/kernel/kptr_restrict
 echo -1 > /proc/sys/kernel/perf_event_paranoid
 N=4000
 HZ=10000
-for c in none passes; do
+for c in none filtered passes; do
 	[ $c = none ] || insmod /modules/ephport.ko detail=passes
+	[ $c = filtered ] && echo pid=1 > /sys/kernel/debug/ephport/control
 	taskset -c 0 bench $c 0 0 $N 32768 60999
 	perf record -q -F $HZ -o /tmp/p.data -- taskset -c 0 bench $c 0 0 $N 32768 60999 > /dev/null
 	# " ADDRESS SYMBOL (DSO)" per sample, of the workload alone
