@@ -80,6 +80,11 @@ def report(config, what, samples, us, module, bench, per_iter):
     for name, value in sorted(groups.items(), key=lambda kv: -kv[1]):
         print(f"  {name:<58} {value:>6.2f} {value / total:>6.0%}")
     print(f"  {'sum of the samples':<58} {total:>6.2f}")
+    # what no handler, however short, can save: the probes' own hooks
+    hooks = sum(v for name, v in groups.items() if name.startswith(("kprobe", "kretprobe")))
+    if "none" in per_iter:
+        print(f"  {'the kprobe machinery alone':<58} {hooks:>6.2f} "
+              f"{hooks / per_iter['none']:>6.1%} of an untraced iteration")
     print("  ephport's own, by function:")
     for sym, value in own.most_common(8):
         print(f"    {sym:<40} {value:>6.2f} us")
