@@ -240,9 +240,8 @@ static int draw_pre(struct kprobe *kp, struct pt_regs *regs)
 	struct ephport_search *s;
 	u32 ceil;
 
-	ephport_probe_hit(&ephport_probe_draw);
-	s = ephport_search_of_task();
-	if (!s || s->kind != EPHPORT_WALK_BIND)
+	s = ephport_search_at_site(&ephport_probe_draw, EPHPORT_WALK_BIND);
+	if (!s)
 		return 0;
 	if (!ephport_probe_site_arg(&ephport_probe_draw, regs, &ceil))
 		s->draws_lost = true;
@@ -264,10 +263,9 @@ static void bucket_created(const struct ephport_probe *p, struct pt_regs *regs)
 {
 	struct ephport_search *s;
 
-	ephport_probe_hit(p);
 	/* an int3 (until optimized, or never) is handled as an NMI: not in_task() */
-	s = ephport_search_of_task();
-	if (s && s->kind == EPHPORT_WALK_BIND && !regs_return_value(regs))
+	s = ephport_search_at_site(p, EPHPORT_WALK_BIND);
+	if (s && !regs_return_value(regs))
 		s->alloc_failed = true;
 }
 

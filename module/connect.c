@@ -300,9 +300,8 @@ static int connect_ranged_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct ephport_search *s;
 
-	ephport_probe_hit(&ephport_probe_connect_ranged);
-	s = ephport_search_of_task();
-	if (s && s->kind == EPHPORT_WALK_CONNECT)
+	s = ephport_search_at_site(&ephport_probe_connect_ranged, EPHPORT_WALK_CONNECT);
+	if (s)
 		ranged(s);
 	return 0;
 }
@@ -321,9 +320,8 @@ static int connect_read_pre(struct kprobe *kp, struct pt_regs *regs)
 	struct ephport_search *s;
 	u32 *slot;
 
-	ephport_probe_hit(&ephport_probe_connect_read);
-	s = ephport_search_of_task();
-	if (!s || s->kind != EPHPORT_WALK_CONNECT)
+	s = ephport_search_at_site(&ephport_probe_connect_read, EPHPORT_WALK_CONNECT);
+	if (!s)
 		return 0;
 	s->slot_loading = false;
 	if (!s->begin_pending || !s->ranged || s->perturb_settled ||
@@ -362,9 +360,8 @@ static int connect_stride_pre(struct kprobe *kp, struct pt_regs *regs)
 	struct ephport_search *s;
 	u32 upper;
 
-	ephport_probe_hit(&ephport_probe_connect_stride);
-	s = ephport_search_of_task();
-	if (!s || s->kind != EPHPORT_WALK_CONNECT)
+	s = ephport_search_at_site(&ephport_probe_connect_stride, EPHPORT_WALK_CONNECT);
+	if (!s)
 		return 0;
 	walking(s);
 	/* one stride a connect(): a second draw is not the model's */
@@ -388,9 +385,9 @@ static int connect_walking_pre(struct kprobe *kp, struct pt_regs *regs)
 	bool locking = kp == &ephport_probe_connect_locked.kp;
 	struct ephport_search *s;
 
-	ephport_probe_hit(locking ? &ephport_probe_connect_locked : &ephport_probe_connect_ok);
-	s = ephport_search_of_task();
-	if (!s || s->kind != EPHPORT_WALK_CONNECT)
+	s = ephport_search_at_site(locking ? &ephport_probe_connect_locked : &ephport_probe_connect_ok,
+				   EPHPORT_WALK_CONNECT);
+	if (!s)
 		return 0;
 	if (locking)
 		about_to_lock(s, READ_ONCE(kp->nmissed) == s->locks_missed);

@@ -359,6 +359,22 @@ static bool loads_through(const u8 *insn, size_t len, u8 base, u8 *dest)
 }
 
 /*
+ * The first place from @off on where @code (@e's) adds the variable @name
+ * to a register, as takes_variable() reads it: its offset, or the code's
+ * size when there is none.
+ */
+static unsigned long next_variable_use(const u8 *code, const struct text_extent *e,
+				       unsigned long off, const char *name, u8 *reg,
+				       unsigned long *addr)
+{
+	for (; off < e->end - e->start; off++)
+		if (takes_variable(code + off, e->end - e->start - off,
+				   e->start + off + RIP_INSN_LEN, name, reg, addr))
+			break;
+	return off;
+}
+
+/*
  * Where the function probe @in's code loads through the pointer it has
  * just added the variable @p->site_load to: "add reg64, [rip + variable]"
  * followed at once by "mov reg32, [reg64]" (an array's element read, the
@@ -367,7 +383,7 @@ static bool loads_through(const u8 *insn, size_t len, u8 base, u8 *dest)
  */
 static unsigned long find_load_site(const struct ephport_probe *in, struct ephport_probe *p)
 {
-	unsigned long found = 0, off;
+	unsigned long found = 0, off, size;
 	struct text_extent e;
 	unsigned int n = 0;
 	u8 *code = code_of(in, &e), base, dest;
@@ -376,12 +392,10 @@ static unsigned long find_load_site(const struct ephport_probe *in, struct ephpo
 		found_as_wanted(in, p, -1, p->site_load);
 		return 0;
 	}
-	for (off = 0; off < e.end - e.start; off++) {
-		size_t len = e.end - e.start - off;
-
-		if (takes_variable(code + off, len, e.start + off + RIP_INSN_LEN, p->site_load,
-				   &base, NULL) &&
-		    loads_through(code + off + RIP_INSN_LEN, len - RIP_INSN_LEN, base, &dest)) {
+	size = e.end - e.start;
+	for (off = next_variable_use(code, &e, 0, p->site_load, &base, NULL); off < size;
+	     off = next_variable_use(code, &e, off + 1, p->site_load, &base, NULL)) {
+		if (loads_through(code + off + RIP_INSN_LEN, size - off - RIP_INSN_LEN, base, &dest)) {
 			found = e.start + off + RIP_INSN_LEN;
 			p->site_base = base;
 			p->site_dest = dest;
@@ -564,14 +578,12 @@ bool ephport_probe_site_arg(const struct ephport_probe *p, struct pt_regs *regs,
 
 unsigned long ephport_probe_variable(const struct ephport_probe *in, const char *name)
 {
-	unsigned long addr = 0, off;
+	unsigned long addr = 0;
 	struct text_extent e;
 	u8 *code = code_of(in, &e), reg;
 
-	for (off = 0; code && off < e.end - e.start; off++)
-		if (takes_variable(code + off, e.end - e.start - off, e.start + off + RIP_INSN_LEN,
-				   name, &reg, &addr))
-			break;
+	if (code)
+		next_variable_use(code, &e, 0, name, &reg, &addr);
 	kfree(code);
 	return addr;
 }
