@@ -365,7 +365,8 @@ static int connect_stride_pre(struct kprobe *kp, struct pt_regs *regs)
 		return 0;
 	walking(s);
 	/* one stride a connect(): a second draw is not the model's */
-	if (s->stride_upper || !ephport_probe_site_arg(&ephport_probe_connect_stride, regs, &upper)) {
+	if (s->stride_upper ||
+	    !ephport_probe_site_arg(&ephport_probe_connect_stride, regs, &upper)) {
 		s->draws_lost = true;
 		return 0;
 	}
@@ -385,8 +386,8 @@ static int connect_walking_pre(struct kprobe *kp, struct pt_regs *regs)
 	bool locking = kp == &ephport_probe_connect_locked.kp;
 	struct ephport_search *s;
 
-	s = ephport_search_at_site(locking ? &ephport_probe_connect_locked : &ephport_probe_connect_ok,
-				   EPHPORT_WALK_CONNECT);
+	s = ephport_search_at_site(locking ? &ephport_probe_connect_locked :
+					     &ephport_probe_connect_ok, EPHPORT_WALK_CONNECT);
 	if (!s)
 		return 0;
 	if (locking)

@@ -395,7 +395,8 @@ static unsigned long find_load_site(const struct ephport_probe *in, struct ephpo
 	size = e.end - e.start;
 	for (off = next_variable_use(code, &e, 0, p->site_load, &base, NULL); off < size;
 	     off = next_variable_use(code, &e, off + 1, p->site_load, &base, NULL)) {
-		if (loads_through(code + off + RIP_INSN_LEN, size - off - RIP_INSN_LEN, base, &dest)) {
+		if (loads_through(code + off + RIP_INSN_LEN, size - off - RIP_INSN_LEN, base,
+				  &dest)) {
 			found = e.start + off + RIP_INSN_LEN;
 			p->site_base = base;
 			p->site_dest = dest;
