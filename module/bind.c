@@ -75,10 +75,10 @@ static void write_dry(struct ephport_search *s)
 /*
  * @ceil is the bound of a draw made by the search's own code, so the half
  * pass before it, if any, ran dry: it is written now (at detail=candidates,
- * after the search).  The kernel has just read the range and split it, so
- * the model's next half pass must have the same width.  When the model
- * cannot follow (a draw @missed, range unreadable or changed), no further
- * pass is reconstructed and the search ends incomplete.
+ * after the search; from an NMI, at the return).  The kernel has just read
+ * the range and split it, so the model's next half pass must have the same
+ * width.  When the model cannot follow (a draw @missed, range unreadable or
+ * changed), no further pass is reconstructed and the search ends incomplete.
  */
 static bool half_pass(struct ephport_search *s, u32 ceil, bool missed)
 {
@@ -187,7 +187,7 @@ static int get_port_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	int ret = (int)regs_return_value(regs);
 
 	ephport_search_returned(s);
-	/* a lost draw may have been the search's last: its entry never ran */
+	/* a lost draw may have been the search's last: its handler never ran */
 	if (draw_missed() != s->draw_missed)
 		s->draws_lost = true;
 	/* ... and a bucket allocation lost or not watched, why it failed */
@@ -245,7 +245,7 @@ static int draw_pre(struct kprobe *kp, struct pt_regs *regs)
 		return 0;
 	if (!ephport_probe_site_arg(&ephport_probe_draw, regs, &ceil))
 		s->draws_lost = true;
-	/* a draw lost (nested in another probe) may have been this search's */
+	/* a draw the probe missed may have been this search's */
 	else if (half_pass(s, ceil, draw_missed() != s->draw_missed))
 		s->draw[s->nr_half - 1] = (u32)regs_return_value(regs);
 	return 0;

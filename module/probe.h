@@ -124,7 +124,7 @@ bool ephport_probe_site_arg(const struct ephport_probe *p, struct pt_regs *regs,
 
 /* A hit of @p, for the stats file. */
 void ephport_probe_hit(const struct ephport_probe *p);
-/* Calls @p lost, for want of an instance or nested. */
+/* Hits @p lost (no kretprobe instance free, or hit while another probe ran). */
 unsigned long ephport_probe_missed(const struct ephport_probe *p);
 
 /*

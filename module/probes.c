@@ -268,6 +268,8 @@ void ephport_probes_show(struct seq_file *m)
 			seq_printf(m, "%s %s missing (%pe%s): %s\n",
 				   p->symbols[0], kind, ERR_PTR(p->err),
 				   p->required ? ", required" :
+				   p->err == -ENOEXEC ?
+				   ", its call's argument not found in the code before it" :
 				   p->err != -ENOENT ? "" : p->site_more ?
 				   ", not found in its caller's code, or too often" :
 				   p->site_call || p->site_load ?
