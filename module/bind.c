@@ -226,10 +226,11 @@ static int find_open_port_return(struct kretprobe_instance *ri, struct pt_regs *
 }
 
 /*
- * Each half pass's draw, read where get_port's code receives it: the
- * return from its call of __get_random_u32_below(), the draw in the return
- * register and its bound (the half's width) where the code before the call
- * left it.  Only get_port's own search runs that place: no other caller of
+ * Each half pass's draw, read where find_open_port's code (get_port's,
+ * where it is inlined) receives it: the return from its call of
+ * __get_random_u32_below(), the draw in the return register and its bound
+ * (the half's width) where the code before the call left it.  Only
+ * get_port's own search runs that place: no other caller of
  * the draw (slab freelist shuffling, for one, from inside get_port too)
  * pays for the probe or is taken for the search's.  Until optimized into a
  * jump, the probe is an int3, handled as an NMI: the dry half passes are
@@ -295,8 +296,15 @@ static const char *const get_port_symbols[] = { "inet_csk_get_port", NULL };
 static const char *const find_open_port_symbols[] = { "inet_csk_find_open_port", NULL };
 static const char *const lookup_symbols[] = { "inet_bind2_bucket_find", NULL };
 
-/* not symbols: the returns from the draw and bucket creations inside inet_csk_get_port() */
-static const char *const draw_symbols[] = { "inet_csk_get_port:__get_random_u32_below", NULL };
+/*
+ * not symbols: the returns from the draw inside inet_csk_find_open_port()
+ * or, where that is inlined, inet_csk_get_port(), and from the bucket
+ * creations inside the latter
+ */
+static const char *const draw_symbols[] = {
+	"inet_csk_find_open_port:__get_random_u32_below",
+	"inet_csk_get_port:__get_random_u32_below", NULL,
+};
 
 static const char *const bucket_symbols[] = {
 	"inet_csk_get_port:inet_bind_bucket_create", NULL
@@ -333,7 +341,9 @@ struct ephport_probe ephport_probe_draw = {
 	.id = PROBE_DRAW,
 	.symbols = draw_symbols,
 	.purpose = "once per half pass: its width (checked) and random offset",
-	.site_in = PROBE_GET_PORT,
+	.site_in = PROBE_FIND_OPEN_PORT,
+	.site_has_inlined = true,
+	.site_inlined = PROBE_GET_PORT,
 	.site_call = "__get_random_u32_below",
 	.site_arg = true,
 	.kp = { .pre_handler = draw_pre },

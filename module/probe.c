@@ -133,8 +133,12 @@ static unsigned int kprobes_of(struct ephport_probe *p, struct kprobe **kps)
 	return p->nr_more + 1;
 }
 
-/* Kprobes at the @n places @addrs, which are in no symbol's name (0: none found). */
-static int register_at(struct ephport_probe *p, const unsigned long *addrs, unsigned int n)
+/*
+ * Kprobes at the @n places @addrs, which are in no symbol's name (0: none
+ * found), named @name.
+ */
+static int register_at(struct ephport_probe *p, const unsigned long *addrs, unsigned int n,
+		       const char *name)
 {
 	struct kprobe *kps[EPHPORT_SITES_MAX];
 	int err = -ENOENT;
@@ -156,7 +160,7 @@ static int register_at(struct ephport_probe *p, const unsigned long *addrs, unsi
 		if (err)
 			p->nr_more = 0;
 	}
-	p->symbol = err ? NULL : p->symbols[0];
+	p->symbol = err ? NULL : name;
 	p->err = err;
 	return err;
 }
@@ -603,25 +607,32 @@ int ephport_probe_register(struct ephport_probe *p)
 		p->rp.maxactive = p->active_searches + p->active_per_cpu * num_possible_cpus();
 	memset(&p->extent, 0, sizeof(p->extent));
 	if (p->site_call) {
+		const struct ephport_probe *in = listed[p->site_in];
+		const char *name = p->symbols[0];
+
+		if (p->site_has_inlined && !in->symbol) {
+			in = listed[p->site_inlined];
+			name = p->symbols[1];
+		}
 		/* a clone's arguments are not the function's */
-		n = find_call_sites(listed[p->site_in], p->site_call, !p->site_arg, sites);
-		if (!found_as_wanted(listed[p->site_in], p, n, p->site_call))
+		n = find_call_sites(in, p->site_call, !p->site_arg, sites);
+		if (!found_as_wanted(in, p, n, p->site_call))
 			n = 0;
 		/* at a call's return only, where its argument was left */
 		arg_unknown = n && p->site_arg &&
-			      (p->site_at_call || !find_site_arg(listed[p->site_in], p, sites[0]));
+			      (p->site_at_call || !find_site_arg(in, p, sites[0]));
 		if (arg_unknown)
 			n = 0;
 		for (i = 0; i < n && p->site_at_call; i++)
 			sites[i] -= CALL_REL32_LEN;
-		err = register_at(p, sites, n);
+		err = register_at(p, sites, n, name);
 		if (arg_unknown) {
 			p->err = -ENOEXEC;
 			err = p->err;
 		}
 	} else if (p->site_load) {
 		sites[0] = find_load_site(listed[p->site_in], p);
-		err = register_at(p, sites, !!sites[0]);
+		err = register_at(p, sites, !!sites[0], p->symbols[0]);
 	} else {
 		err = register_one(p);
 	}

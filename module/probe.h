@@ -60,6 +60,13 @@ struct ephport_probe {
 	const char *site_call;
 	bool site_at_call;
 	/*
+	 * With @site_has_inlined, where probe @site_in's function is not
+	 * attached (inlined), in probe @site_inlined's code instead: its
+	 * symbols name the place in the one, then in the other.
+	 */
+	bool site_has_inlined;
+	enum ephport_probe_id site_inlined;
+	/*
 	 * With @site_arg, at the one return of @site_call itself (not a
 	 * clone): where its first argument (32 bits) still is, read from the
 	 * code before the call when attached: the callee-saved register

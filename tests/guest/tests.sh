@@ -20,7 +20,8 @@ esac
 # where get_port receives each draw, with its bound (and 7.x's connect() its
 # stride): no probe on the random functions themselves, which the whole
 # kernel calls
-check draw-sites-learned sh -c "grep -q 'inet_csk_get_port:__get_random_u32_below kprobe attached' $D/probes &&
+grep -qw inet_csk_find_open_port /proc/kallsyms && draws_in=inet_csk_find_open_port || draws_in=inet_csk_get_port
+check draw-sites-learned sh -c "grep -q '$draws_in:__get_random_u32_below kprobe attached' $D/probes &&
 	if [ -e /proc/sys/net/ipv4/ip_local_port_step_width ]; then
 		grep -q '__inet_hash_connect:__get_random_u32_below kprobe attached' $D/probes
 	else
