@@ -531,7 +531,11 @@ struct concurrent_tally {
 	int complete;
 	int overlapped;
 	int collided;
+	int shown;	/* incomplete searches printed */
 };
+
+/* Incomplete searches a round prints, each with what it said */
+#define INCOMPLETE_SHOWN 5
 
 /*
  * The children of one round, started together on @peer into @got: how
@@ -637,6 +641,11 @@ static bool concurrent_round(int round, struct concurrent_tally *t)
 				break;
 			}
 		}
+		/* what an incomplete one did say, for the share's diagnosis */
+		if (s->end.incomplete && t->shown++ < INCOMPLETE_SHOWN)
+			printf("# incomplete: search %llu port %d perturb %lld passes %d records %d ns %lld\n",
+			       s->id, s->end.port, (long long)s->begin.perturb, s->end.passes,
+			       s->npass, (long long)s->end.ns);
 		if (s->end.incomplete)
 			continue;
 		t->complete++;
