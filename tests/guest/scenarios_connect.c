@@ -600,6 +600,7 @@ static bool concurrent_round(int round, struct concurrent_tally *t)
 	enum { WIDTH = CONCURRENT_WIDTH, TOTAL = CONNECTERS * CONNECTS_EACH };
 	int low = CONCURRENT_LOW + round * WIDTH, lfd, i, n;
 	static bool held[WIDTH];
+	long long capped;
 	struct connected got[TOTAL];
 	struct sockaddr_storage peer;
 
@@ -607,6 +608,7 @@ static bool concurrent_round(int round, struct concurrent_tally *t)
 	lfd = loopback_listener(AF_INET, SOCK_STREAM, 5004, &peer);
 	EXPECT(lfd >= 0, "listener: %s", strerror(errno));
 	control("clear detail=candidates");
+	capped = module_stat("capped");
 	n = concurrent_connects(&peer, got);
 	close(lfd);
 	EXPECT(n == TOTAL, "round %d: %d of %d connects reported", round, n, TOTAL);
@@ -671,6 +673,9 @@ static bool concurrent_round(int round, struct concurrent_tally *t)
 				       s->id, port);
 			}
 	}
+	/* written at once, without candidates, past the worker's backlog */
+	printf("# connect-concurrent-capped: %lld of the round's searches\n",
+	       module_stat("capped") - capped);
 	printf("# connect-concurrent: %d of %d searches complete, %d overlapped another, %d passed a port by, round %d (%s)\n",
 	       t->complete, t->n, t->overlapped, t->collided, round + 1,
 	       slot_load_seen() ? "slot's value from the kernel's load" : "slot read around its load");
