@@ -674,8 +674,8 @@ static bool concurrent_round(int round, struct concurrent_tally *t)
 			}
 	}
 	/* written at once, without candidates, past the worker's backlog */
-	printf("# connect-concurrent-capped: %lld of the round's searches\n",
-	       module_stat("capped") - capped);
+	capped = module_stat("capped") - capped;
+	printf("# connect-concurrent-capped: %lld of the round's searches\n", capped);
 	printf("# connect-concurrent: %d of %d searches complete, %d overlapped another, %d passed a port by, round %d (%s)\n",
 	       t->complete, t->n, t->overlapped, t->collided, round + 1,
 	       slot_load_seen() ? "slot's value from the kernel's load" : "slot read around its load");
@@ -686,9 +686,16 @@ static bool concurrent_round(int round, struct concurrent_tally *t)
 	 * where its locks cannot stand in for it (6.15+, or the lock site not
 	 * probed).  The share is printed; 99 % is the floor where the load or
 	 * the locks give the walk, 95 % elsewhere (386 to 395 of 400 on 7.3).
+	 * A search capped by the worker's backlog (the round runs at
+	 * detail=candidates) has its walk written but not its candidates, and
+	 * says incomplete for them: counted apart, as candidates-backlog tests
+	 * the cap (on a loaded 2-core host, up to 32 of 400 here, each one of
+	 * the round's incomplete searches).
 	 */
-	EXPECT(t->complete * 100 >= t->n * (slot_load_seen() || walks_from_locks() ? 99 : 95),
-	       "round %d: only %d of %d connect() searches complete", round + 1, t->complete, t->n);
+	EXPECT((t->complete + capped) * 100 >=
+	       t->n * (slot_load_seen() || walks_from_locks() ? 99 : 95),
+	       "round %d: only %d of %d connect() searches complete, %lld capped", round + 1,
+	       t->complete, t->n, capped);
 	return true;
 }
 
