@@ -643,13 +643,14 @@ static bool concurrent_round(int round, struct concurrent_tally *t)
 				break;
 			}
 		}
-		/* what an incomplete one did say, for the share's diagnosis */
-		if (s->end.incomplete && t->shown++ < INCOMPLETE_SHOWN)
-			printf("# incomplete: search %llu port %d perturb %lld passes %d records %d ns %lld\n",
-			       s->id, s->end.port, (long long)s->begin.perturb, s->end.passes,
-			       s->npass, (long long)s->end.ns);
-		if (s->end.incomplete)
+		if (s->end.incomplete) {
+			/* what it did say, for the share's diagnosis */
+			if (t->shown++ < INCOMPLETE_SHOWN)
+				printf("# incomplete: search %llu port %d perturb %lld passes %d records %d ns %lld\n",
+				       s->id, s->end.port, (long long)s->begin.perturb,
+				       s->end.passes, s->npass, (long long)s->end.ns);
 			continue;
+		}
 		t->complete++;
 		if (!connect_walk_agrees(s, got[i].port))
 			return false;

@@ -381,7 +381,6 @@ static void resume(pid_t *readers, pid_t control_writer)
 	kill(control_writer, SIGUSR2);
 }
 
-/* Every CPU but the first, off or back on (CPU hotplug). */
 static int run_cmd(const char *cmd)
 {
 	int status = system(cmd);
