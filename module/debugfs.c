@@ -171,7 +171,9 @@ static ssize_t control_write(struct file *file, const char __user *ubuf,
 		if (err)
 			break;
 	}
-	/* the one word that can still be refused goes first: all or nothing */
+	/* what can still be refused goes first: all or nothing */
+	if (!err && config.detail == EPHPORT_DETAIL_CANDIDATES)
+		err = ephport_search_want_candidates();
 	if (!err && act.set_table)
 		err = ephport_perturb_set_table(act.table);
 	/* still -EINVAL when there was no word */

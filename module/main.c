@@ -50,11 +50,16 @@ static int __init ephport_init(void)
 		       EPHPORT_RING_MIN, EPHPORT_RING_MAX);
 		return -EINVAL;
 	}
+	if (config.detail == EPHPORT_DETAIL_CANDIDATES) {
+		err = ephport_search_want_candidates();
+		if (err)
+			return err;
+	}
 	ephport_config_set(&config);
 
 	err = ephport_ring_init(ring_size);
 	if (err)
-		return err;
+		goto free_searches;
 	err = ephport_counters_init();
 	if (err)
 		goto free_ring;
@@ -79,6 +84,8 @@ counters:
 	ephport_counters_exit();
 free_ring:
 	ephport_ring_exit();
+free_searches:
+	ephport_search_exit();
 	return err;
 }
 
@@ -89,6 +96,7 @@ static void __exit ephport_exit(void)
 	ephport_search_flush();
 	ephport_counters_exit();
 	ephport_ring_exit();
+	ephport_search_exit();
 }
 
 module_init(ephport_init);

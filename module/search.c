@@ -3,12 +3,14 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/bitmap.h>
 #include <linux/ctype.h>
 #include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/hash.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
+#include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
@@ -407,8 +409,25 @@ bool ephport_search_emit_half_pass(struct ephport_search *s, unsigned int h, int
 	return exhausted;
 }
 
+/*
+ * Searches handed over and not yet written: copies, so that their slots
+ * are free at once, in a pool allocated the first time candidates are
+ * asked for.  Even a high-priority worker may wait tens of ms for its CPU
+ * on a busy box (31 ms behind three nice-0 tasks was seen on 6.12 under
+ * TCG), so the pool holds a few hundred; past that a search is written at
+ * once, without its candidates.
+ */
+static struct ephport_search *handed;
+static DECLARE_BITMAP(handed_used, EPHPORT_HANDED_OVER_MAX);
+static atomic_t handed_over = ATOMIC_INIT(0);
+
 static void release(struct ephport_search *s)
 {
+	if (s->handed) {
+		clear_bit_unlock(s - handed, handed_used);
+		atomic_dec(&handed_over);
+		return;
+	}
 	atomic_dec(&active);
 	/* the slot's contents are done with before another task claims it */
 	smp_store_release(&s->task, NULL);
@@ -463,9 +482,6 @@ void ephport_search_finish(struct ephport_search *s)
 	release(s);
 }
 
-/* A slot's task while a worker writes it: neither free nor any task's. */
-#define SLOT_WRITING ERR_PTR(-EINPROGRESS)
-
 /*
  * Each CPU's searches handed over, and the work that writes them on that
  * CPU's high-priority pool: woken there, it takes the CPU from the
@@ -479,14 +495,49 @@ struct deferred_writes {
 
 static DEFINE_PER_CPU(struct deferred_writes, deferred_writes);
 
+int ephport_search_want_candidates(void)
+{
+	struct ephport_search *pool;
+
+	if (READ_ONCE(handed))
+		return 0;
+	pool = kvcalloc(EPHPORT_HANDED_OVER_MAX, sizeof(*pool), GFP_KERNEL);
+	if (!pool)
+		return -ENOMEM;
+	/* two control writers at once: one pool */
+	if (cmpxchg_release(&handed, NULL, pool))
+		kvfree(pool);
+	return 0;
+}
+
 /*
- * Searches handed over and not yet written, at most three quarters of
- * the slots: a backlog (the workers not yet running, or making a worker)
- * leaves slots for new searches, which are then written at once, without
- * their candidates.
+ * A copy of @s in the pool, or NULL when it is full (or not allocated).
+ * Bits are set only by those counted in handed_over, and cleared before
+ * they leave it, so one counted within the bound has a clear bit to find
+ * (a scan racing others' may still miss it: taken as full).
  */
-#define HANDED_OVER_MAX (EPHPORT_MAX_SEARCHES * 3 / 4)
-static atomic_t handed_over = ATOMIC_INIT(0);
+static struct ephport_search *hand_over(const struct ephport_search *s)
+{
+	/* pairs with the cmpxchg_release() that published it: zeroed */
+	struct ephport_search *pool = smp_load_acquire(&handed);
+	unsigned int i;
+
+	if (!pool)
+		return NULL;
+	if (atomic_inc_return(&handed_over) > EPHPORT_HANDED_OVER_MAX)
+		goto full;
+	do {
+		i = find_first_zero_bit(handed_used, EPHPORT_HANDED_OVER_MAX);
+	} while (i < EPHPORT_HANDED_OVER_MAX && test_and_set_bit_lock(i, handed_used));
+	if (i == EPHPORT_HANDED_OVER_MAX)
+		goto full;
+	pool[i] = *s;
+	pool[i].handed = true;
+	return &pool[i];
+full:
+	atomic_dec(&handed_over);
+	return NULL;
+}
 
 /* Writes the searches @d holds, oldest first: the worker's, or a flusher's. */
 static void write_handed_over(struct deferred_writes *d)
@@ -495,12 +546,11 @@ static void write_handed_over(struct deferred_writes *d)
 	struct ephport_search *s, *next;
 
 	llist_for_each_entry_safe(s, next, list, deferred) {
-		/* the slot is let go, maybe claimed again, by its write */
+		/* the copy is let go, maybe taken again, by its write */
 		struct net *net = s->net;
 
 		s->write(s);
 		put_net(net);
-		atomic_dec(&handed_over);
 		cond_resched();
 	}
 }
@@ -513,6 +563,7 @@ static void write_deferred(struct work_struct *work)
 void ephport_search_write_rest(struct ephport_search *s, void (*write)(struct ephport_search *s),
 			       bool candidates)
 {
+	struct ephport_search *copy = NULL;
 	struct deferred_writes *d;
 
 	if (!candidates || !ephport_search_deferred(s)) {
@@ -523,26 +574,30 @@ void ephport_search_write_rest(struct ephport_search *s, void (*write)(struct ep
 	 * A backlog, or a netns already on its way out: its passes now, its
 	 * candidates never
 	 */
-	if (atomic_inc_return(&handed_over) > HANDED_OVER_MAX || !maybe_get_net(s->net)) {
-		atomic_dec(&handed_over);
+	if (maybe_get_net(s->net)) {
+		copy = hand_over(s);
+		if (!copy)
+			put_net(s->net);
+	}
+	if (!copy) {
 		s->detail = EPHPORT_DETAIL_PASSES;
 		s->capped = true;
 		s->probed_valid = false;
 		write(s);
 		return;
 	}
-	s->write = write;
+	/* the task's next search, which may start at once, takes a free slot */
+	release(s);
+	copy->write = write;
 	/* the socket may be gone by then: nothing written later reads it */
-	s->sk = NULL;
-	/* the task's next search, which may start at once, is another slot's */
-	WRITE_ONCE(s->task, SLOT_WRITING);
+	copy->sk = NULL;
 	/*
 	 * A return handler, with preemption off: queueing takes only raw
 	 * locks, and the probed functions, which take spinlock_t (sleeping
 	 * on PREEMPT_RT), never run under the workqueue's or scheduler's.
 	 */
 	d = this_cpu_ptr(&deferred_writes);
-	llist_add(&s->deferred, &d->searches);
+	llist_add(&copy->deferred, &d->searches);
 	queue_work_on(smp_processor_id(), system_highpri_wq, &d->work);
 }
 
@@ -572,6 +627,11 @@ void ephport_search_flush(void)
 		write_handed_over(d);
 		flush_work(&d->work);
 	}
+}
+
+void ephport_search_exit(void)
+{
+	kvfree(handed);
 }
 
 /* The port the search settled on, from get_port's or connect's @ret. */

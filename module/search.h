@@ -44,6 +44,12 @@ struct net;
  */
 #define EPHPORT_CANDIDATES_CAP 1024
 
+/*
+ * Searches handed to the worker at detail=candidates and not yet written,
+ * at most (see ephport_search_write_rest()).
+ */
+#define EPHPORT_HANDED_OVER_MAX 256
+
 /* Records handed to the ring under one lock round trip. */
 #define EPHPORT_BATCH 4
 
@@ -143,6 +149,7 @@ struct ephport_search {
 	bool probed_valid;		/* bind: its lookups counted, to check */
 	void (*write)(struct ephport_search *s);
 	struct llist_node deferred;
+	bool handed;			/* a copy handed over, not a slot */
 	/* in the slot, not on a probe handler's stack, which would zero it */
 	struct ephport_batch batch;
 	struct ephport_record begin;	/* connect: held from its range to its walk */
@@ -228,11 +235,20 @@ static inline bool ephport_search_deferred(const struct ephport_search *s)
  * The search's function has returned (ret and chosen set): @write
  * writes the rest of its records, ending with ephport_search_finish().
  * At once, or, at detail=candidates when it has @candidates to write,
- * deferred to a worker: the slot, and a reference on its netns (the
- * verdicts read its reserved ports), held until it has run.
+ * deferred to a worker: a copy of the search (its slot let go at once)
+ * and a reference on its netns (the verdicts read its reserved ports),
+ * held until it has run.  Past EPHPORT_HANDED_OVER_MAX waiting, or before
+ * ephport_search_want_candidates(), at once without its candidates
+ * (capped).
  */
 void ephport_search_write_rest(struct ephport_search *s, void (*write)(struct ephport_search *s),
 			       bool candidates);
+/*
+ * Process context, before detail=candidates is set: the hand-over pool
+ * (EPHPORT_HANDED_OVER_MAX searches), allocated once; -ENOMEM changes
+ * nothing.
+ */
+int ephport_search_want_candidates(void);
 /* Writes the end (ret, chosen, probed_valid) and lets the slot go. */
 void ephport_search_finish(struct ephport_search *s);
 /* Before any probe is attached: the workers' lists. */
@@ -244,6 +260,8 @@ void ephport_search_init(void);
  * context; at unload, once no probe handler can run.
  */
 void ephport_search_flush(void);
+/* At unload, after the last ephport_search_flush(): frees the pool. */
+void ephport_search_exit(void);
 /* Records handed to the ring in batches, from one handler or worker. */
 void ephport_batch_add(struct ephport_batch *b, const struct ephport_record *rec);
 void ephport_batch_flush(struct ephport_batch *b);

@@ -386,16 +386,17 @@ bool clear_mid_search(void)
 }
 
 /*
- * At detail=candidates at most 48 searches (three quarters of the slots)
- * wait for the worker that writes their candidates; past that a search is
- * written at once, its passes and end but no candidate, capped and
- * incomplete.  With one CPU online, a SCHED_FIFO binder and RT throttling
- * off, no worker runs until the binds are over: the first 48 keep their
- * candidates.
+ * At detail=candidates at most 256 searches (EPHPORT_HANDED_OVER_MAX)
+ * wait for the worker that writes their candidates, each a copy that
+ * leaves its slot free; past that a search is written at once, its passes
+ * and end but no candidate, capped and incomplete.  With one CPU online,
+ * a SCHED_FIFO binder and RT throttling off, no worker runs until the
+ * binds are over: the first 256 keep their candidates, and none goes
+ * untracked for want of a slot (64).
  */
 bool candidates_backlog(void)
 {
-	enum { SEARCHES = 56, WAITING_MAX = 48 };
+	enum { SEARCHES = 264, WAITING_MAX = 256 };
 	struct sched_param fifo = { .sched_priority = 1 }, normal = { 0 };
 	long long capped = module_stat("capped"), untracked = module_stat("untracked");
 	int i, whole = 0, without = 0;
