@@ -171,7 +171,10 @@ static ssize_t control_write(struct file *file, const char __user *ubuf,
 		if (err)
 			break;
 	}
-	/* what can still be refused goes first: all or nothing */
+	/*
+	 * What can still be refused goes first: all or nothing (a pool
+	 * allocated for a write refused later stays, unused, till unload).
+	 */
 	if (!err && config.detail == EPHPORT_DETAIL_CANDIDATES)
 		err = ephport_search_want_candidates();
 	if (!err && act.set_table)

@@ -52,8 +52,10 @@ static int __init ephport_init(void)
 	}
 	if (config.detail == EPHPORT_DETAIL_CANDIDATES) {
 		err = ephport_search_want_candidates();
-		if (err)
+		if (err) {
+			pr_err("detail=candidates: no memory for the searches waiting for the worker\n");
 			return err;
+		}
 	}
 	ephport_config_set(&config);
 

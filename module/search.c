@@ -10,10 +10,10 @@
 #include <linux/hash.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
-#include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
+#include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 #include <net/inet_hashtables.h>
 #include <net/inet_sock.h>
@@ -417,14 +417,14 @@ bool ephport_search_emit_half_pass(struct ephport_search *s, unsigned int h, int
  * TCG), so the pool holds a few hundred; past that a search is written at
  * once, without its candidates.
  */
-static struct ephport_search *handed;
+static struct ephport_search *handed_pool;
 static DECLARE_BITMAP(handed_used, EPHPORT_HANDED_OVER_MAX);
 static atomic_t handed_over = ATOMIC_INIT(0);
 
 static void release(struct ephport_search *s)
 {
 	if (s->handed) {
-		clear_bit_unlock(s - handed, handed_used);
+		clear_bit_unlock(s - handed_pool, handed_used);
 		atomic_dec(&handed_over);
 		return;
 	}
@@ -440,7 +440,10 @@ void ephport_search_returned(struct ephport_search *s)
 	s->return_ts = ktime_get_real_fast_ns();
 }
 
-/* Writes the end, ret and the port chosen (0 on failure or none), and lets the slot go. */
+/*
+ * Writes the end, ret and the port chosen (0 on failure or none), and lets
+ * the slot (or pool entry) go.
+ */
 void ephport_search_finish(struct ephport_search *s)
 {
 	struct ephport_record rec = {
@@ -499,41 +502,48 @@ int ephport_search_want_candidates(void)
 {
 	struct ephport_search *pool;
 
-	if (READ_ONCE(handed))
+	if (READ_ONCE(handed_pool))
 		return 0;
-	pool = kvcalloc(EPHPORT_HANDED_OVER_MAX, sizeof(*pool), GFP_KERNEL);
+	pool = vcalloc(EPHPORT_HANDED_OVER_MAX, sizeof(*pool));
 	if (!pool)
 		return -ENOMEM;
-	/* two control writers at once: one pool */
-	if (cmpxchg_release(&handed, NULL, pool))
-		kvfree(pool);
+	/* fully ordered: the pool is there before detail=candidates is set */
+	if (cmpxchg(&handed_pool, NULL, pool))
+		vfree(pool);
 	return 0;
 }
+
+/* Looks for a free entry in the pool before taking the search as capped. */
+#define HAND_OVER_TRIES 4
 
 /*
  * A copy of @s in the pool, or NULL when it is full (or not allocated).
  * Bits are set only by those counted in handed_over, and cleared before
- * they leave it, so one counted within the bound has a clear bit to find
- * (a scan racing others' may still miss it: taken as full).
+ * they leave it, so one counted within the bound has a clear bit to find;
+ * each CPU starts from a word of its own, so that they seldom race for a
+ * bit (a lost race, or a scan that others' clears and sets made miss the
+ * free bit, looks again, HAND_OVER_TRIES times in all).
  */
 static struct ephport_search *hand_over(const struct ephport_search *s)
 {
-	/* pairs with the cmpxchg_release() that published it: zeroed */
-	struct ephport_search *pool = smp_load_acquire(&handed);
-	unsigned int i;
+	struct ephport_search *pool = READ_ONCE(handed_pool);
+	unsigned int i, start, tries;
 
 	if (!pool)
 		return NULL;
 	if (atomic_inc_return(&handed_over) > EPHPORT_HANDED_OVER_MAX)
 		goto full;
-	do {
-		i = find_first_zero_bit(handed_used, EPHPORT_HANDED_OVER_MAX);
-	} while (i < EPHPORT_HANDED_OVER_MAX && test_and_set_bit_lock(i, handed_used));
-	if (i == EPHPORT_HANDED_OVER_MAX)
-		goto full;
-	pool[i] = *s;
-	pool[i].handed = true;
-	return &pool[i];
+	start = smp_processor_id() % BITS_TO_LONGS(EPHPORT_HANDED_OVER_MAX) * BITS_PER_LONG;
+	for (tries = 0; tries < HAND_OVER_TRIES; tries++) {
+		i = find_next_zero_bit(handed_used, EPHPORT_HANDED_OVER_MAX, start);
+		if (i == EPHPORT_HANDED_OVER_MAX)
+			i = find_first_zero_bit(handed_used, EPHPORT_HANDED_OVER_MAX);
+		if (i < EPHPORT_HANDED_OVER_MAX && !test_and_set_bit_lock(i, handed_used)) {
+			pool[i] = *s;
+			pool[i].handed = true;
+			return &pool[i];
+		}
+	}
 full:
 	atomic_dec(&handed_over);
 	return NULL;
@@ -563,7 +573,7 @@ static void write_deferred(struct work_struct *work)
 void ephport_search_write_rest(struct ephport_search *s, void (*write)(struct ephport_search *s),
 			       bool candidates)
 {
-	struct ephport_search *copy = NULL;
+	struct ephport_search *copy;
 	struct deferred_writes *d;
 
 	if (!candidates || !ephport_search_deferred(s)) {
@@ -574,10 +584,11 @@ void ephport_search_write_rest(struct ephport_search *s, void (*write)(struct ep
 	 * A backlog, or a netns already on its way out: its passes now, its
 	 * candidates never
 	 */
-	if (maybe_get_net(s->net)) {
-		copy = hand_over(s);
-		if (!copy)
-			put_net(s->net);
+	copy = hand_over(s);
+	/* claimed first: the handler never puts a netns reference */
+	if (copy && !maybe_get_net(s->net)) {
+		release(copy);
+		copy = NULL;
 	}
 	if (!copy) {
 		s->detail = EPHPORT_DETAIL_PASSES;
@@ -631,7 +642,7 @@ void ephport_search_flush(void)
 
 void ephport_search_exit(void)
 {
-	kvfree(handed);
+	vfree(handed_pool);
 }
 
 /* The port the search settled on, from get_port's or connect's @ret. */

@@ -249,13 +249,13 @@ void ephport_search_write_rest(struct ephport_search *s, void (*write)(struct ep
  * nothing.
  */
 int ephport_search_want_candidates(void);
-/* Writes the end (ret, chosen, probed_valid) and lets the slot go. */
+/* Writes the end (ret, chosen, probed_valid) and lets the slot (or pool entry) go. */
 void ephport_search_finish(struct ephport_search *s);
 /* Before any probe is attached: the workers' lists. */
 void ephport_search_init(void);
 /*
  * Waits for the searches that have returned to be written whole, their
- * slots let go: what a file read (or `clear` written) after a search
+ * slots and pool entries let go: what a file read (or `clear` written) after a search
  * returned shows of it does not depend on when the worker ran.  Process
  * context; at unload, once no probe handler can run.
  */
