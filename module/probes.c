@@ -196,6 +196,8 @@ int ephport_probes_register(enum ephport_detail detail, bool slot_load)
 			pr_info("%s not probed (%d): %s unavailable\n",
 				p->symbols[0], err, p->purpose);
 	}
+	/* before any search trusts the writers' counts */
+	ephport_writers_settle();
 	/*
 	 * Before any search: connect()'s table, where its own code names it
 	 * (checked by kallsyms there already: the setter cannot refuse it).
@@ -231,6 +233,7 @@ void ephport_probes_unregister(void)
 			unregister_one(probes[i]);
 	for (i = 0; i < PROBE_COUNT; i++)
 		unregister_one(probes[i]);
+	ephport_writers_stop();
 	ephport_probes_set_ready(false);
 	mutex_unlock(&probes_mutex);
 }
@@ -271,6 +274,8 @@ void ephport_probes_show(struct seq_file *m)
 				   p->purpose);
 	}
 	mutex_unlock(&probes_mutex);
+	if (!ephport_writers_settled())
+		seq_puts(m, "a net/ipv4 sysctl call running at load has not ended: searches' reserved ports and range unsure\n");
 	if (!ephport_secrets_allowed())
 		seq_puts(m, EPHPORT_WITHHELD "\n");
 }

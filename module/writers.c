@@ -2,13 +2,18 @@
 /*
  * Writes through the handlers of ip_local_reserved_ports and
  * ip_local_port_range begun and ended (reads, which leave the value as it
- * is, are not counted), for the stamps a search compares (writers.h).
+ * is, are not counted), for the stamps a search compares (writers.h), and
+ * the calls already running when their probes were attached.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/kprobes.h>
 #include <linux/printk.h>
+#include <linux/rcupdate.h>
+#include <linux/sysctl.h>
+#include <linux/workqueue.h>
+#include <net/net_namespace.h>
 
 #include "writers.h"
 
@@ -23,6 +28,109 @@ static struct writers writers[EPHPORT_SYSCTL_COUNT] = {
 	[EPHPORT_SYSCTL_RESERVED] = { .handler = "proc_do_large_bitmap" },
 	[EPHPORT_SYSCTL_RANGE] = { .handler = "ipv4_local_port_range" },
 };
+
+/*
+ * A handler already running when its probe was attached is never seen to
+ * begin.  Every call holds its netns's net/ipv4 sysctl table (the header's
+ * use count) from before its handler runs to after it returns: once each
+ * netns's table has been seen unused since the probes were attached, none
+ * is left.  Until then no stamp is given.  A netns made later has had all
+ * its calls seen.  Namespaces still to be seen unused, by cookie:
+ */
+#define SETTLE_PENDING_MAX 64
+#define SETTLE_POLL_MS 10
+
+static u64 pending[SETTLE_PENDING_MAX];
+/* pending's entries, or one more than it holds: none looked at yet */
+static unsigned int nr_pending;
+static bool settled;
+static void settle_again(struct work_struct *work);
+static DECLARE_DELAYED_WORK(settle_work, settle_again);
+
+static bool table_in_use(const struct net *net)
+{
+#ifdef CONFIG_SYSCTL
+	const struct ctl_table_header *h = READ_ONCE(net->ipv4.ipv4_hdr);
+
+	return h && READ_ONCE(h->used);
+#else
+	return false;
+#endif
+}
+
+static bool was_pending(u64 cookie)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_pending; i++)
+		if (pending[i] == cookie)
+			return true;
+	return false;
+}
+
+/*
+ * Keeps the namespaces whose table is in use now and was at every look
+ * before (all, at the first), dropping the rest; true once none is left.
+ * A list (and so RCU) keeps each one's table registered while it is read.
+ */
+static bool settle_look(void)
+{
+	bool first = nr_pending > SETTLE_PENDING_MAX;
+	unsigned int n = 0;
+	struct net *net;
+
+	rcu_read_lock();
+	for_each_net_rcu(net) {
+		if (!table_in_use(net) || (!first && !was_pending(net->net_cookie)))
+			continue;
+		/* more at once than it can keep: all are looked at again */
+		if (n == SETTLE_PENDING_MAX) {
+			n = SETTLE_PENDING_MAX + 1;
+			break;
+		}
+		pending[n++] = net->net_cookie;
+	}
+	rcu_read_unlock();
+	nr_pending = n;
+	return !n;
+}
+
+static void settle_again(struct work_struct *work)
+{
+	if (!settle_look()) {
+		schedule_delayed_work(&settle_work, msecs_to_jiffies(SETTLE_POLL_MS));
+		return;
+	}
+	/* the tables seen unused before any stamp trusts the counts */
+	smp_store_release(&settled, true);
+	pr_info("the net/ipv4 sysctl calls running at load have ended\n");
+}
+
+void ephport_writers_settle(void)
+{
+	/* the probes attached before any table is looked at */
+	smp_mb();
+	nr_pending = SETTLE_PENDING_MAX + 1;
+	if (settle_look()) {
+		/* as in settle_again() */
+		smp_store_release(&settled, true);
+		return;
+	}
+	pr_info("a net/ipv4 sysctl call was running at load: searches' reserved ports and range unsure until it ends\n");
+	schedule_delayed_work(&settle_work, msecs_to_jiffies(SETTLE_POLL_MS));
+}
+
+bool ephport_writers_settled(void)
+{
+	/* pairs with the release once the tables were seen unused */
+	return smp_load_acquire(&settled);
+}
+
+void ephport_writers_stop(void)
+{
+	cancel_delayed_work_sync(&settle_work);
+	WRITE_ONCE(settled, false);
+}
 
 void ephport_writers_watch(enum ephport_sysctl which, const struct kretprobe *rp)
 {
@@ -64,7 +172,7 @@ bool ephport_writers_stamp(enum ephport_sysctl which, u32 *stamp)
 	/* the probe last: one going away is never trusted for the counts read */
 	smp_rmb();
 	rp = READ_ONCE(w->watched);
-	if (!rp)
+	if (!rp || !ephport_writers_settled())
 		return false;
 	/* a writer missed (no instance, or nested) is never seen to end */
 	if (READ_ONCE(rp->nmissed) || READ_ONCE(rp->kp.nmissed)) {

@@ -4,7 +4,8 @@
  * on their handlers see them: ip_local_reserved_ports, and
  * ip_local_port_range (from 6.8 one word, which a write and another back
  * leave as it was).  A stamp that is equal on both sides of a read says no
- * writer ran in between.  It holds no probe and knows no search.
+ * writer ran in between, nor one that was running at load.  It holds no
+ * probe and knows no search.
  */
 #ifndef EPHPORT_WRITERS_H
 #define EPHPORT_WRITERS_H
@@ -22,6 +23,15 @@ enum ephport_sysctl {
 /* The handler's probe, once attached (NULL: none, or it is going away). */
 void ephport_writers_watch(enum ephport_sysctl which, const struct kretprobe *rp);
 bool ephport_writers_watched(enum ephport_sysctl which);
+/*
+ * Once every probe is attached (process context): looks for calls of the
+ * handlers that were already running, and refuses stamps until they have
+ * ended (a work looks again every few ms).  ephport_writers_stop() before
+ * the probes go.
+ */
+void ephport_writers_settle(void);
+bool ephport_writers_settled(void);
+void ephport_writers_stop(void);
 /* A write through the handler begins (before it touches the value), and ends. */
 void ephport_writers_begun(enum ephport_sysctl which);
 void ephport_writers_done(enum ephport_sysctl which);

@@ -61,6 +61,7 @@ static const struct scenario scenarios[] = {
 	{ "connect-ipv6", connect_ipv6 },
 	{ "connect-stride", connect_stride },
 	{ "lockdown-secrets", lockdown_secrets },
+	{ "sysctl-in-flight-at-load", sysctl_in_flight_at_load },
 	{ "counters-netns-churn", counters_churn },
 	{ "connect-socket-range", connect_socket_range },
 	{ "connect-timewait", connect_timewait },
@@ -110,7 +111,8 @@ int main(int argc, char **argv)
 				   strcmp(scenarios[i].name, "ring-overflow") &&
 				   strcmp(scenarios[i].name, "search-larger-than-ring") &&
 				   strcmp(scenarios[i].name, "end-pushes-out-begin") &&
-				   strcmp(scenarios[i].name, "connect-first-after-load"));
+				   strcmp(scenarios[i].name, "connect-first-after-load") &&
+				   strcmp(scenarios[i].name, "sysctl-in-flight-at-load"));
 		if (!wanted)
 			continue;
 		why[0] = '\0';

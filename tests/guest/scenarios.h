@@ -192,6 +192,7 @@ bool pipe_reads(void);
 bool blocked_reader(void);
 bool trace_events(void);
 bool candidates_preemptible(void);
+bool sysctl_in_flight_at_load(void);
 
 /* scenarios_reader.c */
 bool trace_connect_keeps_secrets(void);

@@ -2,6 +2,11 @@
 /* Guest scenarios of the module's interface: control, filters, the pipes, trace events. */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/ioctl.h>
+
 #include "scenarios.h"
 
 bool bad_control(void)
@@ -529,5 +534,110 @@ bool candidates_preemptible(void)
 	EXPECT(col >= 0, "no preempt-depth in the trace's legend");
 	EXPECT(begins == SEARCHES && later >= 3 * SEARCHES, "%d begins and %d other events",
 	       begins, later);
+	return true;
+}
+
+/* The module tests.sh loads, reloaded by scenarios that need its load. */
+#define MODULE_KO "/modules/ephport.ko"
+
+/* Reads ip_local_reserved_ports into @arg, a page userfaultfd holds back. */
+static void *read_reserved(void *arg)
+{
+	int fd = open(RESERVED, O_RDONLY);
+	long n = fd < 0 ? -1 : read(fd, arg, 64);
+
+	if (fd >= 0)
+		close(fd);
+	return (void *)n;
+}
+
+/* A bind(0) at detail=candidates in a cleared trace: its search, or NULL. */
+static struct search *one_traced_bind(void)
+{
+	struct bound b;
+	struct search *s;
+
+	control("clear detail=candidates");
+	b = bind_socket(AF_INET, SOCK_STREAM, 0, false, false, 0, 0);
+	load_trace();
+	s = b.err ? NULL : op_ending(EPHPORT_OP_BIND, b.port, 0);
+	close_all(&b, 1);
+	return s;
+}
+
+/* The module's probes file says a sysctl call from before its load still runs. */
+static bool load_call_running(void)
+{
+	char probes[16384];
+
+	return read_file(DEBUGFS "probes", probes, sizeof(probes)) &&
+	       strstr(probes, "sysctl call running at load has not ended");
+}
+
+/*
+ * A net/ipv4 sysctl call running when the module is loaded (here a read of
+ * ip_local_reserved_ports held in its copy to user space by a userfaultfd
+ * page, which holds the table as a write inside its handler would): its
+ * probe never saw it begin, so until it ends the reserved ports are unsure
+ * and a search at detail=candidates says incomplete=1; the next search
+ * once it has ended is complete.  Reloads the module.
+ */
+bool sysctl_in_flight_at_load(void)
+{
+	long page = sysconf(_SC_PAGESIZE), got = -1;
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_zeropage zero = { .mode = 0 };
+	bool faulted = false, loaded, running, ended = false;
+	struct search *during = NULL, *after = NULL;
+	int uffd, incomplete_during = -1;
+	struct pollfd pfd;
+	struct uffd_msg msg;
+	pthread_t reader;
+	double deadline;
+	char *buf;
+
+	EXPECT(!system("rmmod ephport"), "rmmod before the load");
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	EXPECT(uffd >= 0 && !ioctl(uffd, UFFDIO_API, &api), "userfaultfd: %s", strerror(errno));
+	buf = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	EXPECT(buf != MAP_FAILED, "mmap: %s", strerror(errno));
+	reg.range.start = (unsigned long)buf;
+	reg.range.len = page;
+	EXPECT(!ioctl(uffd, UFFDIO_REGISTER, &reg), "UFFDIO_REGISTER: %s", strerror(errno));
+	EXPECT(!pthread_create(&reader, NULL, read_reserved, buf), "pthread_create");
+	/* the reader's fault: from here it holds the table */
+	pfd.fd = uffd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 5000) == 1 && read(uffd, &msg, sizeof(msg)) == sizeof(msg))
+		faulted = msg.event == UFFD_EVENT_PAGEFAULT;
+	loaded = !system("insmod " MODULE_KO " detail=candidates");
+	running = loaded && load_call_running();
+	if (loaded)
+		during = one_traced_bind();
+	if (during)
+		incomplete_during = during->end.incomplete;
+	/* the reader goes on and ends */
+	zero.range.start = (unsigned long)buf;
+	zero.range.len = page;
+	ioctl(uffd, UFFDIO_ZEROPAGE, &zero);
+	pthread_join(reader, (void **)&got);
+	for (deadline = now_seconds() + 2; loaded && !ended && now_seconds() < deadline;
+	     usleep(10000))
+		ended = !load_call_running();
+	if (ended)
+		after = one_traced_bind();
+	control("detail=passes");
+	munmap(buf, page);
+	close(uffd);
+	EXPECT(faulted, "the reader never faulted on the held page");
+	EXPECT(loaded, "insmod with the reader held");
+	EXPECT(got > 0, "the reader's read: %ld", got);
+	EXPECT(incomplete_during == 1, "the bind while it ran: %s",
+	       during ? "complete" : "not traced");
+	EXPECT(running, "probes does not say a sysctl call is running");
+	EXPECT(ended, "probes still says a sysctl call runs, 2 s after it ended");
+	EXPECT(after && !after->end.incomplete && after->ncand,
+	       "the bind after it ended: %s", after ? "incomplete or no candidate" : "not traced");
 	return true;
 }

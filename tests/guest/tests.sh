@@ -80,6 +80,8 @@ check insmod-bad-detail not insmod /modules/ephport.ko detail=bogus
 check insmod-bad-ring not insmod /modules/ephport.ko ring_size=1
 check insmod-again insmod /modules/ephport.ko
 scenarios connect-first-after-load || failed=1
+# a sysctl call already running at load: searches unsure until it ends (reloads)
+scenarios sysctl-in-flight-at-load || failed=1
 # lockdown is one-way, so it comes last: read-only files stay open, control closes
 echo integrity > /sys/kernel/security/lockdown
 check lockdown-reads sh -c 'two-servers >/dev/null && ephport show --no-color | grep -q "=> port"'
