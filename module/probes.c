@@ -215,6 +215,7 @@ int ephport_probes_register(enum ephport_detail detail, bool slot_load)
 unwind:
 	for (i++; i < PROBE_COUNT; i++)
 		unregister_one(probes[i]);
+	ephport_writers_stop();
 	mutex_unlock(&probes_mutex);
 	return err;
 }
@@ -275,7 +276,7 @@ void ephport_probes_show(struct seq_file *m)
 	}
 	mutex_unlock(&probes_mutex);
 	if (!ephport_writers_settled())
-		seq_puts(m, "a net/ipv4 sysctl call running at load has not ended: searches' reserved ports and range unsure\n");
+		seq_puts(m, "net/ipv4 sysctl tables in use at load, not yet free: searches' reserved ports and range unsure\n");
 	if (!ephport_secrets_allowed())
 		seq_puts(m, EPHPORT_WITHHELD "\n");
 }

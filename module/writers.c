@@ -9,6 +9,8 @@
 
 #include <linux/atomic.h>
 #include <linux/kprobes.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
 #include <linux/sysctl.h>
@@ -31,18 +33,20 @@ static struct writers writers[EPHPORT_SYSCTL_COUNT] = {
 
 /*
  * A handler already running when its probe was attached is never seen to
- * begin.  Every call holds its netns's net/ipv4 sysctl table (the header's
- * use count) from before its handler runs to after it returns: once each
+ * begin.  Every call of these two sysctls holds its netns's net/ipv4
+ * sysctl table (the header's use count, which lookups, opens and stats
+ * take too) from before its handler runs to after it returns: once each
  * netns's table has been seen unused since the probes were attached, none
  * is left.  Until then no stamp is given.  A netns made later has had all
- * its calls seen.  Namespaces still to be seen unused, by cookie:
+ * its calls seen.  Namespaces still to be seen unused, by cookie (unique,
+ * never reused), in list order, in an array sized at the first look:
  */
-#define SETTLE_PENDING_MAX 64
-#define SETTLE_POLL_MS 10
+#define SETTLE_POLL_MIN_MS 10
+#define SETTLE_POLL_MAX_MS 1000
 
-static u64 pending[SETTLE_PENDING_MAX];
-/* pending's entries, or one more than it holds: none looked at yet */
-static unsigned int nr_pending;
+static u64 *pending;
+static unsigned int nr_pending, pending_size, poll_ms;
+static bool looked;	/* the first look is done */
 static bool settled;
 static void settle_again(struct work_struct *work);
 static DECLARE_DELAYED_WORK(settle_work, settle_again);
@@ -58,11 +62,12 @@ static bool table_in_use(const struct net *net)
 #endif
 }
 
-static bool was_pending(u64 cookie)
+/* From @from on: kept entries go before it, the list's order being kept. */
+static bool was_pending(u64 cookie, unsigned int from)
 {
 	unsigned int i;
 
-	for (i = 0; i < nr_pending; i++)
+	for (i = from; i < nr_pending; i++)
 		if (pending[i] == cookie)
 			return true;
 	return false;
@@ -70,54 +75,79 @@ static bool was_pending(u64 cookie)
 
 /*
  * Keeps the namespaces whose table is in use now and was at every look
- * before (all, at the first), dropping the rest; true once none is left.
- * A list (and so RCU) keeps each one's table registered while it is read.
+ * before (at the first, all in use): how many, which is more than
+ * pending_size when they did not fit (only at the first).  Listed (under
+ * RCU), a netns's table is registered while it is read.
  */
-static bool settle_look(void)
+static unsigned int look(void)
 {
-	bool first = nr_pending > SETTLE_PENDING_MAX;
 	unsigned int n = 0;
 	struct net *net;
 
 	rcu_read_lock();
 	for_each_net_rcu(net) {
-		if (!table_in_use(net) || (!first && !was_pending(net->net_cookie)))
+		if (!table_in_use(net) || (looked && !was_pending(net->net_cookie, n)))
 			continue;
-		/* more at once than it can keep: all are looked at again */
-		if (n == SETTLE_PENDING_MAX) {
-			n = SETTLE_PENDING_MAX + 1;
-			break;
-		}
-		pending[n++] = net->net_cookie;
+		if (n < pending_size)
+			pending[n] = net->net_cookie;
+		n++;
 	}
 	rcu_read_unlock();
+	return n;
+}
+
+/* True once no netns in use at the first look still is. */
+static bool settle_look(void)
+{
+	unsigned int n = look();
+
+	if (n > pending_size) {
+		/* room for them and a few more, for the next first look */
+		kvfree(pending);
+		pending_size = 2 * n;
+		pending = kvmalloc_array(pending_size, sizeof(*pending), GFP_KERNEL);
+		if (!pending)
+			pending_size = 0;
+		return false;
+	}
+	looked = true;
 	nr_pending = n;
-	return !n;
+	if (n)
+		return false;
+	kvfree(pending);
+	pending = NULL;
+	pending_size = 0;
+	/*
+	 * The tables seen unused before any stamp trusts the counts (the
+	 * writer's stores come before its table's release on x86-64, the
+	 * one architecture Kbuild builds for)
+	 */
+	smp_store_release(&settled, true);
+	return true;
 }
 
 static void settle_again(struct work_struct *work)
 {
-	if (!settle_look()) {
-		schedule_delayed_work(&settle_work, msecs_to_jiffies(SETTLE_POLL_MS));
+	if (settle_look()) {
+		pr_info("the net/ipv4 sysctl tables in use at load are free again\n");
 		return;
 	}
-	/* the tables seen unused before any stamp trusts the counts */
-	smp_store_release(&settled, true);
-	pr_info("the net/ipv4 sysctl calls running at load have ended\n");
+	poll_ms = min_t(unsigned int, 2 * poll_ms, SETTLE_POLL_MAX_MS);
+	schedule_delayed_work(&settle_work, msecs_to_jiffies(poll_ms));
 }
 
 void ephport_writers_settle(void)
 {
-	/* the probes attached before any table is looked at */
+	/*
+	 * Attaching waited for every CPU to see the probes: a handler that
+	 * ran unprobed took its table before.  The looks come after.
+	 */
 	smp_mb();
-	nr_pending = SETTLE_PENDING_MAX + 1;
-	if (settle_look()) {
-		/* as in settle_again() */
-		smp_store_release(&settled, true);
+	if (settle_look())
 		return;
-	}
-	pr_info("a net/ipv4 sysctl call was running at load: searches' reserved ports and range unsure until it ends\n");
-	schedule_delayed_work(&settle_work, msecs_to_jiffies(SETTLE_POLL_MS));
+	pr_info("net/ipv4 sysctl tables in use at load: searches' reserved ports and range unsure until they are free\n");
+	poll_ms = SETTLE_POLL_MIN_MS;
+	schedule_delayed_work(&settle_work, msecs_to_jiffies(poll_ms));
 }
 
 bool ephport_writers_settled(void)
@@ -130,6 +160,10 @@ void ephport_writers_stop(void)
 {
 	cancel_delayed_work_sync(&settle_work);
 	WRITE_ONCE(settled, false);
+	kvfree(pending);
+	pending = NULL;
+	pending_size = 0;
+	looked = false;
 }
 
 void ephport_writers_watch(enum ephport_sysctl which, const struct kretprobe *rp)

@@ -25,9 +25,9 @@ void ephport_writers_watch(enum ephport_sysctl which, const struct kretprobe *rp
 bool ephport_writers_watched(enum ephport_sysctl which);
 /*
  * Once every probe is attached (process context): looks for calls of the
- * handlers that were already running, and refuses stamps until they have
- * ended (a work looks again every few ms).  ephport_writers_stop() before
- * the probes go.
+ * handlers that may have been running already, and refuses stamps until
+ * they have ended (a work looks again, every 10 ms to 1 s).
+ * ephport_writers_stop() once the probes are gone.
  */
 void ephport_writers_settle(void);
 bool ephport_writers_settled(void);

@@ -543,7 +543,7 @@ bool candidates_preemptible(void)
 /* Reads ip_local_reserved_ports into @arg, a page userfaultfd holds back. */
 static void *read_reserved(void *arg)
 {
-	int fd = open(RESERVED, O_RDONLY);
+	int fd = open(RESERVED, O_RDONLY | O_CLOEXEC);
 	long n = fd < 0 ? -1 : read(fd, arg, 64);
 
 	if (fd >= 0)
@@ -565,13 +565,13 @@ static struct search *one_traced_bind(void)
 	return s;
 }
 
-/* The module's probes file says a sysctl call from before its load still runs. */
-static bool load_call_running(void)
+/* The module's probes file says a sysctl table in use at load still is. */
+static bool table_held_since_load(void)
 {
 	char probes[16384];
 
 	return read_file(DEBUGFS "probes", probes, sizeof(probes)) &&
-	       strstr(probes, "sysctl call running at load has not ended");
+	       strstr(probes, "sysctl tables in use at load, not yet free");
 }
 
 /*
@@ -580,7 +580,8 @@ static bool load_call_running(void)
  * page, which holds the table as a write inside its handler would): its
  * probe never saw it begin, so until it ends the reserved ports are unsure
  * and a search at detail=candidates says incomplete=1; the next search
- * once it has ended is complete.  Reloads the module.
+ * once it has ended is complete.  Reloads the module, and loads it again
+ * whatever failed.
  */
 bool sysctl_in_flight_at_load(void)
 {
@@ -588,7 +589,7 @@ bool sysctl_in_flight_at_load(void)
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
 	struct uffdio_zeropage zero = { .mode = 0 };
-	bool faulted = false, loaded, running, ended = false;
+	bool faulted = false, unloaded, loaded, held, ended = false;
 	struct search *during = NULL, *after = NULL;
 	int uffd, incomplete_during = -1;
 	struct pollfd pfd;
@@ -597,46 +598,54 @@ bool sysctl_in_flight_at_load(void)
 	double deadline;
 	char *buf;
 
-	EXPECT(!system("rmmod ephport"), "rmmod before the load");
 	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
 	EXPECT(uffd >= 0 && !ioctl(uffd, UFFDIO_API, &api), "userfaultfd: %s", strerror(errno));
 	buf = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	EXPECT(buf != MAP_FAILED, "mmap: %s", strerror(errno));
 	reg.range.start = (unsigned long)buf;
 	reg.range.len = page;
-	EXPECT(!ioctl(uffd, UFFDIO_REGISTER, &reg), "UFFDIO_REGISTER: %s", strerror(errno));
-	EXPECT(!pthread_create(&reader, NULL, read_reserved, buf), "pthread_create");
+	if (buf == MAP_FAILED || ioctl(uffd, UFFDIO_REGISTER, &reg) ||
+	    pthread_create(&reader, NULL, read_reserved, buf)) {
+		close(uffd);
+		EXPECT(false, "mmap, UFFDIO_REGISTER or pthread_create: %s", strerror(errno));
+	}
 	/* the reader's fault: from here it holds the table */
 	pfd.fd = uffd;
 	pfd.events = POLLIN;
 	if (poll(&pfd, 1, 5000) == 1 && read(uffd, &msg, sizeof(msg)) == sizeof(msg))
 		faulted = msg.event == UFFD_EVENT_PAGEFAULT;
-	loaded = !system("insmod " MODULE_KO " detail=candidates");
-	running = loaded && load_call_running();
+	unloaded = !system("rmmod ephport");
+	loaded = unloaded && !system("insmod " MODULE_KO " detail=candidates");
+	held = loaded && table_held_since_load();
 	if (loaded)
 		during = one_traced_bind();
 	if (during)
 		incomplete_during = during->end.incomplete;
-	/* the reader goes on and ends */
+	/* the reader goes on and ends (closing the fd wakes it with EFAULT) */
 	zero.range.start = (unsigned long)buf;
 	zero.range.len = page;
-	ioctl(uffd, UFFDIO_ZEROPAGE, &zero);
+	if (ioctl(uffd, UFFDIO_ZEROPAGE, &zero)) {
+		close(uffd);
+		uffd = -1;
+	}
 	pthread_join(reader, (void **)&got);
 	for (deadline = now_seconds() + 2; loaded && !ended && now_seconds() < deadline;
 	     usleep(10000))
-		ended = !load_call_running();
+		ended = !table_held_since_load();
 	if (ended)
 		after = one_traced_bind();
+	if (!loaded && access("/sys/module/ephport", F_OK))
+		system("insmod " MODULE_KO);
 	control("detail=passes");
 	munmap(buf, page);
-	close(uffd);
+	if (uffd >= 0)
+		close(uffd);
 	EXPECT(faulted, "the reader never faulted on the held page");
-	EXPECT(loaded, "insmod with the reader held");
+	EXPECT(unloaded && loaded, "rmmod, then insmod with the reader held");
 	EXPECT(got > 0, "the reader's read: %ld", got);
 	EXPECT(incomplete_during == 1, "the bind while it ran: %s",
 	       during ? "complete" : "not traced");
-	EXPECT(running, "probes does not say a sysctl call is running");
-	EXPECT(ended, "probes still says a sysctl call runs, 2 s after it ended");
+	EXPECT(held, "probes does not say a sysctl table is in use since load");
+	EXPECT(ended, "probes still says a sysctl table is in use, 2 s after the read ended");
 	EXPECT(after && !after->end.incomplete && after->ncand,
 	       "the bind after it ended: %s", after ? "incomplete or no candidate" : "not traced");
 	return true;
