@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * bind()'s and listen()'s search (bind.h): inet_csk_get_port() starts and
- * ends it; each half pass is known from its own draw, made by get_port's
- * code (its caller is checked), and written once it has run dry or, the
- * last, at the end (at detail=candidates, all of them after the search).
+ * ends it; each half pass is known from its own draw, read where get_port's
+ * code receives it, and written once it has run dry or, the last, at the
+ * end (at detail=candidates, all of them after the search).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -18,7 +18,6 @@
 
 #include "bind.h"
 #include "compat.h"
-#include "connect.h"
 #include "writers.h"
 #include "ring.h"
 #include "search.h"
@@ -30,21 +29,11 @@
  */
 #define ARG_SK		0
 #define ARG_SNUM	1
-#define ARG_DRAW_CEIL	0
 #define ARG_PORT_RET	4
 
 /* The layouts read above, as this build's headers declare them. */
 static_assert(__same_type(&__get_random_u32_below, u32 (*)(u32)));
 static_assert(__same_type(&inet_csk_get_port, int (*)(struct sock *, unsigned short)));
-
-/*
- * An instance of the draw probe is held across the call only for a
- * search's own call (one per search in flight); any other call takes one
- * just long enough to be turned down, one per CPU at a time (a nested
- * kprobe hit is only counted as missed), with a margin for 6.1's freelist
- * nodes briefly off the list.
- */
-#define TRANSIENT_PER_CPU 2
 
 struct get_port_data {
 	struct ephport_search *search;
@@ -53,10 +42,6 @@ struct get_port_data {
 struct find_open_port_data {
 	struct ephport_search *search;
 	int *port_ret;
-};
-
-struct draw_data {
-	struct ephport_search *search;
 };
 
 static unsigned long draw_missed(void)
@@ -90,10 +75,10 @@ static void write_dry(struct ephport_search *s)
 /*
  * @ceil is the bound of a draw made by the search's own code, so the half
  * pass before it, if any, ran dry: it is written now (at detail=candidates,
- * after the search).  The kernel has just read the range and split it, so
- * the model's next half pass must have the same width.  When the model
- * cannot follow (a draw @missed, range unreadable or changed), no further
- * pass is reconstructed and the search ends incomplete.
+ * after the search; from an NMI, at the return).  The kernel has just read
+ * the range and split it, so the model's next half pass must have the same
+ * width.  When the model cannot follow (a draw @missed, range unreadable or
+ * changed), no further pass is reconstructed and the search ends incomplete.
  */
 static bool half_pass(struct ephport_search *s, u32 ceil, bool missed)
 {
@@ -103,11 +88,11 @@ static bool half_pass(struct ephport_search *s, u32 ceil, bool missed)
 	int low, high, sock_low, sock_high;
 	u64 stamp;
 
-	/* a kprobe that traps rather than going through ftrace runs as an NMI */
-	if (s->draws_lost || in_nmi())
+	if (s->draws_lost)
 		goto lost;
 	s->nr_dry = n;
-	if (!ephport_search_deferred(s))
+	/* no record from an NMI (the ring's lock): those wait for the return */
+	if (!ephport_search_deferred(s) && !in_nmi())
 		write_dry(s);
 	/*
 	 * The kernel read the range between the module's read at the
@@ -202,7 +187,7 @@ static int get_port_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	int ret = (int)regs_return_value(regs);
 
 	ephport_search_returned(s);
-	/* a lost draw may have been the search's last: its entry never ran */
+	/* a lost draw may have been the search's last: its handler never ran */
 	if (draw_missed() != s->draw_missed)
 		s->draws_lost = true;
 	/* ... and a bucket allocation lost or not watched, why it failed */
@@ -241,45 +226,29 @@ static int find_open_port_return(struct kretprobe_instance *ri, struct pt_regs *
 }
 
 /*
- * A draw is the search's own only when the search's code made it: slab
- * freelist shuffling, for one, draws below its objects per slab from
- * inside get_port when a bind bucket needs a new slab.  @caller is the
- * draw's return address.
+ * Each half pass's draw, read where find_open_port's code (get_port's,
+ * where it is inlined) receives it: the return from its call of
+ * __get_random_u32_below(), the draw in the return register and its bound
+ * (the half's width) where the code before the call left it.  Only
+ * get_port's own search runs that place: no other caller of
+ * the draw (slab freelist shuffling, for one, from inside get_port too)
+ * pays for the probe or is taken for the search's.  Until optimized into a
+ * jump, the probe is an int3, handled as an NMI: the dry half passes are
+ * then written at the search's return.
  */
-static bool called_by_get_port(unsigned long caller)
+static int draw_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	return ephport_in_extent(&ephport_probe_get_port.extent, caller) ||
-	       ephport_in_extent(&ephport_probe_find_open_port.extent, caller);
-}
+	struct ephport_search *s;
+	u32 ceil;
 
-/* At a kprobe on the entry of a function, its return address tops the stack. */
-static int draw_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct draw_data *data = (void *)ri->data;
-	unsigned long caller = regs_get_kernel_stack_nth(regs, 0);
-	u32 ceil = regs_get_kernel_argument(regs, ARG_DRAW_CEIL);
-
-	ephport_probe_hit(&ephport_probe_draw);
-	data->search = ephport_search_current();
-	if (!data->search)
-		return 1;
-	if (data->search->kind == EPHPORT_WALK_CONNECT)
-		return ephport_connect_stride_drawing(data->search, ceil, caller) ? 0 : 1;
-	if (data->search->kind != EPHPORT_WALK_BIND || !called_by_get_port(caller))
-		return 1;
-	/* a draw lost to a full instance pool may have been this search's */
-	return half_pass(data->search, ceil, draw_missed() != data->search->draw_missed) ? 0 : 1;
-}
-
-static int draw_return(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct ephport_search *s = ((struct draw_data *)ri->data)->search;
-	u32 draw = (u32)regs_return_value(regs);
-
-	if (s->kind == EPHPORT_WALK_CONNECT)
-		ephport_connect_stride_drawn(s, draw);
-	else
-		s->draw[s->nr_half - 1] = draw;
+	s = ephport_search_at_site(&ephport_probe_draw, EPHPORT_WALK_BIND);
+	if (!s)
+		return 0;
+	if (!ephport_probe_site_arg(&ephport_probe_draw, regs, &ceil))
+		s->draws_lost = true;
+	/* a draw the probe missed may have been this search's */
+	else if (half_pass(s, ceil, draw_missed() != s->draw_missed))
+		s->draw[s->nr_half - 1] = (u32)regs_return_value(regs);
 	return 0;
 }
 
@@ -295,10 +264,9 @@ static void bucket_created(const struct ephport_probe *p, struct pt_regs *regs)
 {
 	struct ephport_search *s;
 
-	ephport_probe_hit(p);
 	/* an int3 (until optimized, or never) is handled as an NMI: not in_task() */
-	s = ephport_search_of_task();
-	if (s && s->kind == EPHPORT_WALK_BIND && !regs_return_value(regs))
+	s = ephport_search_at_site(p, EPHPORT_WALK_BIND);
+	if (s && !regs_return_value(regs))
 		s->alloc_failed = true;
 }
 
@@ -326,10 +294,18 @@ static int lookup_pre(struct kprobe *kp, struct pt_regs *regs)
 
 static const char *const get_port_symbols[] = { "inet_csk_get_port", NULL };
 static const char *const find_open_port_symbols[] = { "inet_csk_find_open_port", NULL };
-static const char *const draw_symbols[] = { "__get_random_u32_below", NULL };
 static const char *const lookup_symbols[] = { "inet_bind2_bucket_find", NULL };
 
-/* not symbols: the returns from the bucket creations inside inet_csk_get_port() */
+/*
+ * not symbols: the returns from the draw inside inet_csk_find_open_port()
+ * or, where that is inlined, inet_csk_get_port(), and from the bucket
+ * creations inside the latter
+ */
+static const char *const draw_symbols[] = {
+	"inet_csk_find_open_port:__get_random_u32_below",
+	"inet_csk_get_port:__get_random_u32_below", NULL,
+};
+
 static const char *const bucket_symbols[] = {
 	"inet_csk_get_port:inet_bind_bucket_create", NULL
 };
@@ -348,7 +324,6 @@ struct ephport_probe ephport_probe_get_port = {
 	.purpose = "search start (snum == 0) and result (return value, inet_num)",
 	.required = true,
 	.is_kretprobe = true,
-	.wants_extent = true,
 	.rp = EPHPORT_KRETPROBE(get_port_entry, get_port_return,
 				struct get_port_data, EPHPORT_MAX_SEARCHES),
 };
@@ -358,7 +333,6 @@ struct ephport_probe ephport_probe_find_open_port = {
 	.symbols = find_open_port_symbols,
 	.purpose = "port found by the scan, before get_port creates its buckets",
 	.is_kretprobe = true,
-	.wants_extent = true,
 	.rp = EPHPORT_KRETPROBE(find_open_port_entry, find_open_port_return,
 				struct find_open_port_data, EPHPORT_MAX_SEARCHES),
 };
@@ -367,11 +341,12 @@ struct ephport_probe ephport_probe_draw = {
 	.id = PROBE_DRAW,
 	.symbols = draw_symbols,
 	.purpose = "once per half pass: its width (checked) and random offset",
-	.is_kretprobe = true,
-	/* the draw is called from everywhere */
-	.active_searches = EPHPORT_MAX_SEARCHES,
-	.active_per_cpu = TRANSIENT_PER_CPU,
-	.rp = EPHPORT_KRETPROBE(draw_entry, draw_return, struct draw_data, 0),
+	.site_in = PROBE_FIND_OPEN_PORT,
+	.site_has_inlined = true,
+	.site_inlined = PROBE_GET_PORT,
+	.site_call = "__get_random_u32_below",
+	.site_arg = true,
+	.kp = { .pre_handler = draw_pre },
 };
 
 struct ephport_probe ephport_probe_bucket = {

@@ -3,7 +3,6 @@
  * bind()'s and listen()'s search, inet_csk_get_port(sk, 0): its probes
  * (get_port, find_open_port, the draw of each half pass, the buckets'
  * allocations, the bucket lookups) and the half passes derived from them.
- * The draw probe also hands connect()'s 7.x stride to connect.c.
  */
 #ifndef EPHPORT_BIND_H
 #define EPHPORT_BIND_H

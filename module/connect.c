@@ -68,7 +68,7 @@ struct check_data {
 
 static unsigned long draw_missed(void)
 {
-	return ephport_probe_missed(ephport_probe_of(PROBE_DRAW));
+	return ephport_probe_missed(&ephport_probe_connect_stride);
 }
 
 /*
@@ -195,27 +195,6 @@ static void checked(struct ephport_search *s, u16 port, int ret, bool tw, bool s
 		s->reasons_known = false;
 }
 
-bool ephport_connect_stride_drawing(struct ephport_search *s, u32 upper, unsigned long caller)
-{
-	if (!EPHPORT_CONNECT_STRIDE ||
-	    !ephport_in_extent(&ephport_probe_connect.extent, caller))
-		return false;
-	walking(s);
-	/* one stride a connect(): a second draw is not the model's */
-	if (s->stride_upper) {
-		s->draws_lost = true;
-		return false;
-	}
-	s->stride_upper = upper;
-	return true;
-}
-
-void ephport_connect_stride_drawn(struct ephport_search *s, u32 draw)
-{
-	s->stride_draw = draw;
-	s->stride_drawn = true;
-}
-
 /* The walk, if the model has it (one half pass), then the end. */
 static void write_rest(struct ephport_search *s)
 {
@@ -321,9 +300,8 @@ static int connect_ranged_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct ephport_search *s;
 
-	ephport_probe_hit(&ephport_probe_connect_ranged);
-	s = ephport_search_of_task();
-	if (s && s->kind == EPHPORT_WALK_CONNECT)
+	s = ephport_search_at_site(&ephport_probe_connect_ranged, EPHPORT_WALK_CONNECT);
+	if (s)
 		ranged(s);
 	return 0;
 }
@@ -342,9 +320,8 @@ static int connect_read_pre(struct kprobe *kp, struct pt_regs *regs)
 	struct ephport_search *s;
 	u32 *slot;
 
-	ephport_probe_hit(&ephport_probe_connect_read);
-	s = ephport_search_of_task();
-	if (!s || s->kind != EPHPORT_WALK_CONNECT)
+	s = ephport_search_at_site(&ephport_probe_connect_read, EPHPORT_WALK_CONNECT);
+	if (!s)
 		return 0;
 	s->slot_loading = false;
 	if (!s->begin_pending || !s->ranged || s->perturb_settled ||
@@ -373,6 +350,33 @@ static void connect_read_post(struct kprobe *kp, struct pt_regs *regs, unsigned 
 }
 
 /*
+ * 7.x's random stride, read where __inet_hash_connect() receives it: the
+ * return from its call of __get_random_u32_below(), the draw in the return
+ * register and its bound where the code before the call left it.  Only
+ * connect()'s own search runs that place.
+ */
+static int connect_stride_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct ephport_search *s;
+	u32 upper;
+
+	s = ephport_search_at_site(&ephport_probe_connect_stride, EPHPORT_WALK_CONNECT);
+	if (!s)
+		return 0;
+	walking(s);
+	/* one stride a connect(): a second draw is not the model's */
+	if (s->stride_upper ||
+	    !ephport_probe_site_arg(&ephport_probe_connect_stride, regs, &upper)) {
+		s->draws_lost = true;
+		return 0;
+	}
+	s->stride_upper = upper;
+	s->stride_draw = (u32)regs_return_value(regs);
+	s->stride_drawn = true;
+	return 0;
+}
+
+/*
  * Inside __inet_hash_connect(), about to lock a port's bucket, or back from
  * looking up the bind2 bucket of the port it found: this runs only in
  * connect()'s own search, after its read of the slot and before its update.
@@ -382,9 +386,9 @@ static int connect_walking_pre(struct kprobe *kp, struct pt_regs *regs)
 	bool locking = kp == &ephport_probe_connect_locked.kp;
 	struct ephport_search *s;
 
-	ephport_probe_hit(locking ? &ephport_probe_connect_locked : &ephport_probe_connect_ok);
-	s = ephport_search_of_task();
-	if (!s || s->kind != EPHPORT_WALK_CONNECT)
+	s = ephport_search_at_site(locking ? &ephport_probe_connect_locked :
+					     &ephport_probe_connect_ok, EPHPORT_WALK_CONNECT);
+	if (!s)
 		return 0;
 	if (locking)
 		about_to_lock(s, READ_ONCE(kp->nmissed) == s->locks_missed);
@@ -458,12 +462,16 @@ static const char *const connect_ok_symbols[] = {
 	"__inet_hash_connect:inet_bind2_bucket_find", NULL,
 };
 
+static const char *const connect_stride_symbols[] = {
+	"__inet_hash_connect:__get_random_u32_below", NULL,
+};
+
 struct ephport_probe ephport_probe_connect = {
 	.id = PROBE_CONNECT,
 	.symbols = connect_symbols,
 	.purpose = "connect() search start (no port yet), its hash, and result",
 	.is_kretprobe = true,
-	/* its 4-tuple checks, and its stride's draw (7.x) */
+	/* its 4-tuple checks */
 	.wants_extent = true,
 	.active_searches = EPHPORT_MAX_SEARCHES,
 	.active_per_cpu = TRANSIENT_PER_CPU,
@@ -526,6 +534,17 @@ struct ephport_probe ephport_probe_connect_ok = {
 	.site_in = PROBE_CONNECT,
 	.site_call = "inet_bind2_bucket_find",
 	.kp = { .pre_handler = connect_walking_pre },
+};
+
+/* 7.x: connect()'s stride (net.ipv4.ip_local_port_step_width) drawn */
+struct ephport_probe ephport_probe_connect_stride = {
+	.id = PROBE_CONNECT_STRIDE,
+	.symbols = connect_stride_symbols,
+	.purpose = "connect(): 7.x's random stride, with its bound (checked)",
+	.site_in = PROBE_CONNECT,
+	.site_call = "__get_random_u32_below",
+	.site_arg = true,
+	.kp = { .pre_handler = connect_stride_pre },
 };
 
 struct ephport_probe ephport_probe_check = {

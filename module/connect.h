@@ -19,15 +19,8 @@ extern struct ephport_probe ephport_probe_connect_ranged;
 extern struct ephport_probe ephport_probe_connect_read;
 extern struct ephport_probe ephport_probe_connect_locked;
 extern struct ephport_probe ephport_probe_connect_ok;
+extern struct ephport_probe ephport_probe_connect_stride;
 extern struct ephport_probe ephport_probe_check;
 extern struct ephport_probe ephport_probe_check6;
-
-/*
- * A __get_random_u32_below(@upper) returning to @caller: 7.x's random
- * stride when __inet_hash_connect() drew it.  True when it is followed;
- * its value then comes to ephport_connect_stride_drawn().
- */
-bool ephport_connect_stride_drawing(struct ephport_search *s, u32 upper, unsigned long caller);
-void ephport_connect_stride_drawn(struct ephport_search *s, u32 draw);
 
 #endif /* EPHPORT_CONNECT_H */

@@ -133,8 +133,12 @@ static unsigned int kprobes_of(struct ephport_probe *p, struct kprobe **kps)
 	return p->nr_more + 1;
 }
 
-/* Kprobes at the @n places @addrs, which are in no symbol's name (0: none found). */
-static int register_at(struct ephport_probe *p, const unsigned long *addrs, unsigned int n)
+/*
+ * Kprobes at the @n places @addrs, which are in no symbol's name (0: none
+ * found), named @name.
+ */
+static int register_at(struct ephport_probe *p, const unsigned long *addrs, unsigned int n,
+		       const char *name)
 {
 	struct kprobe *kps[EPHPORT_SITES_MAX];
 	int err = -ENOENT;
@@ -156,7 +160,7 @@ static int register_at(struct ephport_probe *p, const unsigned long *addrs, unsi
 		if (err)
 			p->nr_more = 0;
 	}
-	p->symbol = err ? NULL : p->symbols[0];
+	p->symbol = err ? NULL : name;
 	p->err = err;
 	return err;
 }
@@ -192,10 +196,10 @@ static int text_extent_of(unsigned long addr, struct text_extent *e)
 
 /*
  * The call at @insn (CALL_REL32_LEN bytes, returning to @site) is a direct
- * call of the function @name (kallsyms names its start) or of a clone of
- * it, or of its call-depth thunk in the padding before it.
+ * call of the function @name (kallsyms names its start), or of a clone of
+ * it with @clones, or of its call-depth thunk in the padding before it.
  */
-static bool calls(const u8 *insn, unsigned long site, const char *name)
+static bool calls(const u8 *insn, unsigned long site, const char *name, bool clones)
 {
 	static const char pfx[] = "__pfx_", start[] = "+0x0/";
 	char sym[KSYM_SYMBOL_LEN];
@@ -213,7 +217,7 @@ static bool calls(const u8 *insn, unsigned long site, const char *name)
 		return false;
 	at += len;
 	/* GCC's clones of it with fewer arguments keep its place */
-	if (str_has_prefix(at, ".constprop.") || str_has_prefix(at, ".isra."))
+	if (clones && (str_has_prefix(at, ".constprop.") || str_has_prefix(at, ".isra.")))
 		at = strchrnul(at, '+');
 	/* the thunk is anywhere in the padding; the function, at its start */
 	return str_has_prefix(sym, pfx) ? *at == '+' : str_has_prefix(at, start);
@@ -260,12 +264,13 @@ static bool found_as_wanted(const struct ephport_probe *in, const struct ephport
 
 /*
  * Where the function probe @in is attached at (attached just before)
- * gets back from its direct calls of @name, read from its code: up to
+ * gets back from its direct calls of @name (or of its clones, with
+ * @clones), read from its code: up to
  * EPHPORT_SITES_MAX return addresses into @sites.  Returns how many there
  * are, or -1 when its code could not be read.  Registering a kprobe there
  * then checks that it is an instruction boundary.
  */
-static int find_call_sites(const struct ephport_probe *in, const char *name,
+static int find_call_sites(const struct ephport_probe *in, const char *name, bool clones,
 			   unsigned long *sites)
 {
 	struct text_extent e;
@@ -276,7 +281,7 @@ static int find_call_sites(const struct ephport_probe *in, const char *name,
 	if (!code)
 		return -1;
 	for (off = 0; off + CALL_REL32_LEN <= e.end - e.start; off++) {
-		if (calls(code + off, e.start + off + CALL_REL32_LEN, name)) {
+		if (calls(code + off, e.start + off + CALL_REL32_LEN, name, clones)) {
 			if (n < EPHPORT_SITES_MAX)
 				sites[n] = e.start + off + CALL_REL32_LEN;
 			n++;
@@ -358,6 +363,22 @@ static bool loads_through(const u8 *insn, size_t len, u8 base, u8 *dest)
 }
 
 /*
+ * The first place from @off on where @code (@e's) adds the variable @name
+ * to a register, as takes_variable() reads it: its offset, or the code's
+ * size when there is none.
+ */
+static unsigned long next_variable_use(const u8 *code, const struct text_extent *e,
+				       unsigned long off, const char *name, u8 *reg,
+				       unsigned long *addr)
+{
+	for (; off < e->end - e->start; off++)
+		if (takes_variable(code + off, e->end - e->start - off,
+				   e->start + off + RIP_INSN_LEN, name, reg, addr))
+			break;
+	return off;
+}
+
+/*
  * Where the function probe @in's code loads through the pointer it has
  * just added the variable @p->site_load to: "add reg64, [rip + variable]"
  * followed at once by "mov reg32, [reg64]" (an array's element read, the
@@ -366,7 +387,7 @@ static bool loads_through(const u8 *insn, size_t len, u8 base, u8 *dest)
  */
 static unsigned long find_load_site(const struct ephport_probe *in, struct ephport_probe *p)
 {
-	unsigned long found = 0, off;
+	unsigned long found = 0, off, size;
 	struct text_extent e;
 	unsigned int n = 0;
 	u8 *code = code_of(in, &e), base, dest;
@@ -375,12 +396,11 @@ static unsigned long find_load_site(const struct ephport_probe *in, struct ephpo
 		found_as_wanted(in, p, -1, p->site_load);
 		return 0;
 	}
-	for (off = 0; off < e.end - e.start; off++) {
-		size_t len = e.end - e.start - off;
-
-		if (takes_variable(code + off, len, e.start + off + RIP_INSN_LEN, p->site_load,
-				   &base, NULL) &&
-		    loads_through(code + off + RIP_INSN_LEN, len - RIP_INSN_LEN, base, &dest)) {
+	size = e.end - e.start;
+	for (off = next_variable_use(code, &e, 0, p->site_load, &base, NULL); off < size;
+	     off = next_variable_use(code, &e, off + 1, p->site_load, &base, NULL)) {
+		if (loads_through(code + off + RIP_INSN_LEN, size - off - RIP_INSN_LEN, base,
+				  &dest)) {
 			found = e.start + off + RIP_INSN_LEN;
 			p->site_base = base;
 			p->site_dest = dest;
@@ -391,16 +411,188 @@ static unsigned long find_load_site(const struct ephport_probe *in, struct ephpo
 	return found_as_wanted(in, p, n, p->site_load) ? found : 0;
 }
 
+/* more x86-64 encodings, for a call's first argument */
+#define REX_X		0x02
+#define OP_MOV_RM_REG	0x89
+#define MODRM_DISP8	0x40
+#define SIB_RSP		0x24	/* base %rsp, no index */
+#define REG_BX		3
+#define REG_BP		5
+#define REG_DI		7
+#define REG_R12		12
+#define STORE_DISP8_LEN	4	/* mov reg, disp8(%rsp), without REX */
+/* Bytes before a call looked through for the setting of its argument. */
+#define ARG_CODE_BACK	32
+
+/* The REX prefix at @insn, 0 when there is none; *@n counts it. */
+static u8 rex_of(const u8 *insn, size_t len, unsigned int *n)
+{
+	*n = len && (insn[0] & 0xf0) == REX;
+	return *n ? insn[0] : 0;
+}
+
+/* At @insn: "mov reg, %edi" (or %rdi, either encoding): its length, 0 if not. */
+static unsigned int moves_to_di(const u8 *insn, size_t len, u8 *src)
+{
+	unsigned int n;
+	u8 rex = rex_of(insn, len, &n), modrm;
+
+	if (len < n + 2)
+		return 0;
+	modrm = insn[n + 1];
+	if ((modrm & MODRM_MOD) != MODRM_MOD)
+		return 0;
+	if (insn[n] == OP_MOV_RM_REG && (modrm & MODRM_RM) == REG_DI && !(rex & REX_B)) {
+		*src = MODRM_REG(modrm) | (rex & REX_R ? 8 : 0);
+		return n + 2;
+	}
+	if (insn[n] == OP_MOV_REG_RM && MODRM_REG(modrm) == REG_DI && !(rex & REX_R)) {
+		*src = (modrm & MODRM_RM) | (rex & REX_B ? 8 : 0);
+		return n + 2;
+	}
+	return 0;
+}
+
+/*
+ * At @insn: "mov reg, disp8(%rsp)" of 32 or 64 bits (*@width bytes), the
+ * displacement signed: its length, 0 if not.
+ */
+static unsigned int stores_to_stack(const u8 *insn, size_t len, u8 *reg, int *disp, int *width)
+{
+	unsigned int n;
+	u8 rex = rex_of(insn, len, &n);
+
+	if (len < n + STORE_DISP8_LEN || insn[n] != OP_MOV_RM_REG ||
+	    (insn[n + 1] & (MODRM_MOD | MODRM_RM)) != (MODRM_DISP8 | RM_SIB) ||
+	    insn[n + 2] != SIB_RSP || (rex & (REX_B | REX_X)))
+		return 0;
+	*reg = MODRM_REG(insn[n + 1]) | (rex & REX_R ? 8 : 0);
+	*disp = (s8)insn[n + 3];
+	*width = rex & REX_W ? sizeof(u64) : sizeof(u32);
+	return n + STORE_DISP8_LEN;
+}
+
+/* x86-64's callee-saved registers: %rbx, %rbp, %r12-%r15 */
+static bool callee_saved(u8 reg)
+{
+	return reg == REG_BX || reg == REG_BP || reg >= REG_R12;
+}
+
+/* Where a call's argument is at its return: as in struct ephport_probe. */
+struct arg_place {
+	bool in_slot;
+	u8 reg;
+	u8 slot;
+};
+
+/*
+ * The code from @code[@k] to the call at @code[@call] is "mov reg, %edi"
+ * then only stores to the stack: where that register's value is at the
+ * call's return, into @a.
+ */
+static bool arg_from(const u8 *code, unsigned long k, unsigned long call, struct arg_place *a)
+{
+	unsigned int n = moves_to_di(code + k, call - k, &a->reg);
+	int disp, width, slot = -1;
+	u8 reg;
+
+	if (!n)
+		return false;
+	for (k += n; k < call; k += n) {
+		n = stores_to_stack(code + k, call - k, &reg, &disp, &width);
+		if (!n)
+			return false;
+		/* a later store over the slot takes it */
+		if (slot >= 0 && disp < slot + (int)sizeof(u32) && slot < disp + width)
+			slot = -1;
+		if (reg == a->reg && disp >= 0)
+			slot = disp;
+	}
+	if (k != call)
+		return false;
+	a->in_slot = !callee_saved(a->reg);
+	a->slot = slot;
+	return !a->in_slot || slot >= 0;
+}
+
+/*
+ * An instruction starts at @addr, as the kprobes core decodes @addr's
+ * function from its start: a kprobe registered disabled is not armed, so
+ * no code changes.  Process context (it waits for RCU).
+ */
+static bool insn_starts_at(unsigned long addr)
+{
+	struct kprobe kp = {
+		.addr = (kprobe_opcode_t *)addr,
+		.flags = KPROBE_FLAG_DISABLED,
+	};
+
+	if (register_kprobe(&kp))
+		return false;
+	unregister_kprobe(&kp);
+	return true;
+}
+
+/*
+ * Where the argument of the call at @site - CALL_REL32_LEN in the code of
+ * function probe @in is at @site, into @p: read from the bytes before the
+ * call, where an instruction starts (a byte read alone could be a REX
+ * prefix or the end of the instruction before).  It assumes no jump lands
+ * between that instruction and the call, as none does in Debian's builds
+ * of the three lines; one that did would bring another %edi, which the
+ * searches' own checks of the bound (a half's width, a stride's bound)
+ * would most likely refuse.
+ */
+static bool find_site_arg(const struct ephport_probe *in, struct ephport_probe *p,
+			  unsigned long site)
+{
+	unsigned long call, k;
+	struct text_extent e;
+	struct arg_place a;
+	u8 *code = code_of(in, &e);
+	bool found = false;
+
+	if (!code)
+		return false;
+	call = site - CALL_REL32_LEN - e.start;
+	/* one reading at most starts at an instruction: the others are inside it */
+	for (k = call > ARG_CODE_BACK ? call - ARG_CODE_BACK : 0; !found && k < call; k++)
+		found = arg_from(code, k, call, &a) && insn_starts_at(e.start + k);
+	kfree(code);
+	if (!found) {
+		pr_info("%s: where %s's argument is at its return is not known: not attached\n",
+			in->symbol, p->site_call);
+		return false;
+	}
+	p->site_arg_in_slot = a.in_slot;
+	p->site_arg_reg = a.reg;
+	p->site_arg_slot = a.slot;
+	return true;
+}
+
+bool ephport_probe_site_arg(const struct ephport_probe *p, struct pt_regs *regs, u32 *arg)
+{
+	unsigned long at = kernel_stack_pointer(regs) + p->site_arg_slot;
+
+	if (!p->site_arg_in_slot) {
+		*arg = ephport_probe_reg(regs, p->site_arg_reg);
+		return true;
+	}
+	if (!regs_within_kernel_stack(regs, at) ||
+	    !regs_within_kernel_stack(regs, at + sizeof(*arg) - 1))
+		return false;
+	*arg = READ_ONCE(*(u32 *)at);
+	return true;
+}
+
 unsigned long ephport_probe_variable(const struct ephport_probe *in, const char *name)
 {
-	unsigned long addr = 0, off;
+	unsigned long addr = 0;
 	struct text_extent e;
 	u8 *code = code_of(in, &e), reg;
 
-	for (off = 0; code && off < e.end - e.start; off++)
-		if (takes_variable(code + off, e.end - e.start - off, e.start + off + RIP_INSN_LEN,
-				   name, &reg, &addr))
-			break;
+	if (code)
+		next_variable_use(code, &e, 0, name, &reg, &addr);
 	kfree(code);
 	return addr;
 }
@@ -408,21 +600,39 @@ unsigned long ephport_probe_variable(const struct ephport_probe *in, const char 
 int ephport_probe_register(struct ephport_probe *p)
 {
 	unsigned long sites[EPHPORT_SITES_MAX];
+	bool arg_unknown = false;
 	int i, n, err;
 
 	if (p->active_per_cpu)
 		p->rp.maxactive = p->active_searches + p->active_per_cpu * num_possible_cpus();
 	memset(&p->extent, 0, sizeof(p->extent));
 	if (p->site_call) {
-		n = find_call_sites(listed[p->site_in], p->site_call, sites);
-		if (!found_as_wanted(listed[p->site_in], p, n, p->site_call))
+		const struct ephport_probe *in = listed[p->site_in];
+		const char *name = p->symbols[0];
+
+		if (p->site_has_inlined && !in->symbol) {
+			in = listed[p->site_inlined];
+			name = p->symbols[1];
+		}
+		/* a clone's arguments are not the function's */
+		n = find_call_sites(in, p->site_call, !p->site_arg, sites);
+		if (!found_as_wanted(in, p, n, p->site_call))
+			n = 0;
+		/* at a call's return only, where its argument was left */
+		arg_unknown = n && p->site_arg &&
+			      (p->site_at_call || !find_site_arg(in, p, sites[0]));
+		if (arg_unknown)
 			n = 0;
 		for (i = 0; i < n && p->site_at_call; i++)
 			sites[i] -= CALL_REL32_LEN;
-		err = register_at(p, sites, n);
+		err = register_at(p, sites, n, name);
+		if (arg_unknown) {
+			p->err = -ENOEXEC;
+			err = p->err;
+		}
 	} else if (p->site_load) {
 		sites[0] = find_load_site(listed[p->site_in], p);
-		err = register_at(p, sites, !!sites[0]);
+		err = register_at(p, sites, !!sites[0], p->symbols[0]);
 	} else {
 		err = register_one(p);
 	}

@@ -16,6 +16,7 @@
 enum ephport_probe_id {
 	PROBE_BUCKET,
 	PROBE_BUCKET2,
+	PROBE_DRAW,
 	PROBE_GET_PORT,
 	PROBE_UDP_DRAW,
 	PROBE_UDP_GET_PORT,
@@ -23,11 +24,11 @@ enum ephport_probe_id {
 	PROBE_CONNECT_READ,
 	PROBE_CONNECT_LOCKED,
 	PROBE_CONNECT_OK,
+	PROBE_CONNECT_STRIDE,
 	PROBE_CONNECT,
 	PROBE_CHECK,
 	PROBE_CHECK6,
 	PROBE_FIND_OPEN_PORT,
-	PROBE_DRAW,
 	PROBE_LOOKUP,
 	PROBE_RESERVED,
 	PROBE_RANGE,
@@ -58,6 +59,24 @@ struct ephport_probe {
 	enum ephport_probe_id site_in;
 	const char *site_call;
 	bool site_at_call;
+	/*
+	 * With @site_has_inlined, where probe @site_in's function is not
+	 * attached (inlined), in probe @site_inlined's code instead: its
+	 * symbols name the place in the one, then in the other.
+	 */
+	bool site_has_inlined;
+	enum ephport_probe_id site_inlined;
+	/*
+	 * With @site_arg, at the one return of @site_call itself (not a
+	 * clone): where its first argument (32 bits) still is, read from the
+	 * code before the call when attached: the callee-saved register
+	 * @site_arg_reg, or else the caller's stack slot the argument's
+	 * register was stored to, @site_arg_slot bytes above the stack pointer.
+	 */
+	bool site_arg;
+	bool site_arg_in_slot;
+	u8 site_arg_reg;
+	u8 site_arg_slot;
 	/*
 	 * ... or, with @site_more set, where each of its direct calls
 	 * returns, up to EPHPORT_SITES_MAX (GCC duplicates a call on the
@@ -107,9 +126,12 @@ static inline bool ephport_in_extent(const struct text_extent *e, unsigned long 
 /* A register of @regs, in the instruction set's own numbering (0-15). */
 unsigned long ephport_probe_reg(struct pt_regs *regs, u8 reg);
 
+/* At a site_arg probe @p: the call's first argument, false when unreadable. */
+bool ephport_probe_site_arg(const struct ephport_probe *p, struct pt_regs *regs, u32 *arg);
+
 /* A hit of @p, for the stats file. */
 void ephport_probe_hit(const struct ephport_probe *p);
-/* Calls @p lost, for want of an instance or nested. */
+/* Hits @p lost (no kretprobe instance free, or hit while another probe ran). */
 unsigned long ephport_probe_missed(const struct ephport_probe *p);
 
 /*

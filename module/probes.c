@@ -15,6 +15,7 @@
 #include <linux/sysctl.h>
 
 #include "bind.h"
+#include "compat.h"
 #include "connect.h"
 #include "perturb.h"
 #include "probe.h"
@@ -97,9 +98,9 @@ static struct ephport_probe range_probe = {
 
 /*
  * Registered last to first: a search's helpers are watched before it
- * starts, but for the places inside inet_csk_get_port() (its buckets
- * created), udp_lib_get_port() (its draw) and __inet_hash_connect() (its
- * range, slot's load, lock and port found),
+ * starts, but for the places inside inet_csk_get_port() (its draw and
+ * buckets created), udp_lib_get_port() (its draw) and __inet_hash_connect()
+ * (its range, slot's load, stride, lock and port found),
  * found in their code once those are attached (no search starts before
  * all are: ephport_probes_ready()).
  *
@@ -112,6 +113,7 @@ static struct ephport_probe range_probe = {
 static struct ephport_probe *const probes[PROBE_COUNT] = {
 	[PROBE_BUCKET] = &ephport_probe_bucket,
 	[PROBE_BUCKET2] = &ephport_probe_bucket2,
+	[PROBE_DRAW] = &ephport_probe_draw,
 	[PROBE_GET_PORT] = &ephport_probe_get_port,
 	[PROBE_UDP_DRAW] = &ephport_probe_udp_draw,
 	[PROBE_UDP_GET_PORT] = &ephport_probe_udp_get_port,
@@ -119,11 +121,11 @@ static struct ephport_probe *const probes[PROBE_COUNT] = {
 	[PROBE_CONNECT_READ] = &ephport_probe_connect_read,
 	[PROBE_CONNECT_LOCKED] = &ephport_probe_connect_locked,
 	[PROBE_CONNECT_OK] = &ephport_probe_connect_ok,
+	[PROBE_CONNECT_STRIDE] = &ephport_probe_connect_stride,
 	[PROBE_CONNECT] = &ephport_probe_connect,
 	[PROBE_CHECK] = &ephport_probe_check,
 	[PROBE_CHECK6] = &ephport_probe_check6,
 	[PROBE_FIND_OPEN_PORT] = &ephport_probe_find_open_port,
-	[PROBE_DRAW] = &ephport_probe_draw,
 	[PROBE_LOOKUP] = &ephport_probe_lookup,
 	[PROBE_RESERVED] = &reserved_probe,
 	[PROBE_RANGE] = &range_probe,
@@ -143,16 +145,19 @@ static bool starts_searches(const struct ephport_probe *p)
 }
 
 /*
- * @p is of no use on this kernel: 6.1's range has a seqcount that counts
- * its writes, and its writer takes a lock that sleeps on PREEMPT_RT.
+ * Why @p is of no use on this kernel, or NULL: connect() draws a stride
+ * from 7.x on; 6.1's range has a seqcount that counts its writes, and its
+ * writer takes a lock that sleeps on PREEMPT_RT.
  */
-static bool unneeded(const struct ephport_probe *p)
+static const char *unneeded(const struct ephport_probe *p)
 {
-#ifdef EPHPORT_NET_RANGE_PACKED
-	return false;
-#else
-	return p == &range_probe;
+	if (p == &ephport_probe_connect_stride && !EPHPORT_CONNECT_STRIDE)
+		return "connect() draws no stride here";
+#ifndef EPHPORT_NET_RANGE_PACKED
+	if (p == &range_probe)
+		return "the range's seqcount counts its writes here";
 #endif
+	return NULL;
 }
 
 static void unregister_one(struct ephport_probe *p)
@@ -261,12 +266,14 @@ void ephport_probes_show(struct seq_file *m)
 			seq_printf(m, "%s %s not attached (loaded with slot_load=0): %s\n",
 				   p->symbols[0], kind, p->purpose);
 		else if (unneeded(p))
-			seq_printf(m, "%s %s not attached (the range's seqcount counts its writes here): %s\n",
-				   p->symbols[0], kind, p->purpose);
+			seq_printf(m, "%s %s not attached (%s): %s\n",
+				   p->symbols[0], kind, unneeded(p), p->purpose);
 		else
 			seq_printf(m, "%s %s missing (%pe%s): %s\n",
 				   p->symbols[0], kind, ERR_PTR(p->err),
 				   p->required ? ", required" :
+				   p->err == -ENOEXEC ?
+				   ", its call's argument not found in the code before it" :
 				   p->err != -ENOENT ? "" : p->site_more ?
 				   ", not found in its caller's code, or too often" :
 				   p->site_call || p->site_load ?

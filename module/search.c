@@ -279,6 +279,16 @@ struct ephport_search *ephport_search_of_task(void)
 	return NULL;
 }
 
+struct ephport_search *ephport_search_at_site(const struct ephport_probe *p,
+					      enum ephport_walk_kind kind)
+{
+	struct ephport_search *s;
+
+	ephport_probe_hit(p);
+	s = ephport_search_of_task();
+	return s && s->kind == kind ? s : NULL;
+}
+
 static bool check_failed(const struct ephport_search *s, int port)
 {
 	unsigned int i;

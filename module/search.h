@@ -17,6 +17,8 @@
 #include "ephport_model.h"
 #include "record.h"
 
+struct ephport_probe;
+
 /* connect()'s failed 4-tuple checks a search remembers, for its verdicts. */
 #define EPHPORT_CONNECT_CHECKS 64
 
@@ -200,6 +202,9 @@ struct ephport_search *ephport_search_current(void);
  * is the task it trapped.
  */
 struct ephport_search *ephport_search_of_task(void);
+/* At such a probe @p: its hit counted, and the task's search if of @kind. */
+struct ephport_search *ephport_search_at_site(const struct ephport_probe *p,
+					      enum ephport_walk_kind kind);
 /*
  * The range the search's walk read is still the one read at entry, the
  * netns's and the socket's own.

@@ -177,9 +177,8 @@ static int draw_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct ephport_search *s;
 
-	ephport_probe_hit(&ephport_probe_udp_draw);
-	s = ephport_search_of_task();
-	if (s && s->kind == EPHPORT_WALK_UDP && !s->udp_drawn)
+	s = ephport_search_at_site(&ephport_probe_udp_draw, EPHPORT_WALK_UDP);
+	if (s && !s->udp_drawn)
 		drawn(s, (u32)regs_return_value(regs));
 	return 0;
 }

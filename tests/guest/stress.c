@@ -565,9 +565,8 @@ int main(int argc, char **argv)
 		 * Adding or removing kprobes on these functions while other
 		 * CPUs call them crashes Debian's 6.1 and 6.12 under qemu TCG
 		 * even without ephport (tests/guest/kprobe-events.sh shows it
-		 * with kprobe_events alone), and __get_random_u32_below is
-		 * called by any slab allocation: the binders wait out the
-		 * reload, and it runs with one CPU online.
+		 * with kprobe_events alone): the binders wait out the reload,
+		 * and it runs with one CPU online.
 		 */
 		for (i = 0; i < BINDERS; i++)
 			kill(binders[i], SIGSTOP);

@@ -17,6 +17,17 @@ check connect-probes-attached sh -c "grep -q '__inet_hash_connect kretprobe atta
 case $(uname -r) in
 *-amd64) check connect-slot-load-found grep -q "__inet_hash_connect:table_perturb kprobe attached" $D/probes ;;
 esac
+# where get_port receives each draw, with its bound (and 7.x's connect() its
+# stride): no probe on the random functions themselves, which the whole
+# kernel calls
+grep -qw inet_csk_find_open_port /proc/kallsyms && draws_in=inet_csk_find_open_port || draws_in=inet_csk_get_port
+check draw-sites-learned sh -c "grep -q '$draws_in:__get_random_u32_below kprobe attached' $D/probes &&
+	if [ -e /proc/sys/net/ipv4/ip_local_port_step_width ]; then
+		grep -q '__inet_hash_connect:__get_random_u32_below kprobe attached' $D/probes
+	else
+		grep -q '__inet_hash_connect:__get_random_u32_below kprobe not attached (connect() draws no stride here)' $D/probes
+	fi"
+check no-probe-on-random-functions sh -c '! grep -E " (__get_random_u32_below|get_random_u32)\+" /sys/kernel/debug/kprobes/list'
 # where get_port receives its buckets: a failed allocation is not a range run dry
 check bucket-sites-found sh -c "grep -q 'inet_csk_get_port:inet_bind_bucket_create kprobe attached' $D/probes &&
 	grep -q 'inet_csk_get_port:inet_bind2_bucket_create kprobe attached' $D/probes"
