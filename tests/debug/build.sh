@@ -4,8 +4,10 @@
 # linux-source-LINE, once, into $EPHPORT_CACHE/debug-LINE: a small config
 # for the test VM plus KASAN, lockdep (PROVE_LOCKING, PROVE_RCU),
 # DEBUG_ATOMIC_SLEEP, kmemleak, DEBUG_OBJECTS and DEBUG_LIST, with full
-# preemption, and failslab for the allocation failures a search can meet.  inet_csk_find_open_port() is made noinline (this kernel only),
-# so that the module's direct probe on it runs too.  Prints the build
+# preemption, failslab for the allocation failures a search can meet, and
+# userfaultfd, which holds a sysctl call across a load.
+# inet_csk_find_open_port() is made noinline (this kernel only), so that
+# the module's direct probe on it runs too.  Prints the build
 # folder (its arch/x86/boot/bzImage is the kernel, and it is the KDIR).
 set -euo pipefail
 line=${1:?usage: build.sh 6.1|6.12}
@@ -53,7 +55,7 @@ options=(
 	KASAN KASAN_GENERIC KASAN_INLINE PROVE_LOCKING PROVE_RCU
 	DEBUG_ATOMIC_SLEEP DEBUG_KMEMLEAK DEBUG_OBJECTS DEBUG_LIST
 	DEBUG_KERNEL DEBUG_INFO_NONE
-	FAULT_INJECTION FAILSLAB FAULT_INJECTION_DEBUG_FS
+	FAULT_INJECTION FAILSLAB FAULT_INJECTION_DEBUG_FS USERFAULTFD
 )
 for o in "${options[@]}"; do scripts/config --enable "$o"; done
 scripts/config --disable SLUB_TINY --disable SLOB --disable CC_OPTIMIZE_FOR_SIZE \
@@ -62,7 +64,8 @@ scripts/config --disable SLUB_TINY --disable SLOB --disable CC_OPTIMIZE_FOR_SIZE
 make -s olddefconfig >/dev/null
 for o in KASAN PROVE_LOCKING PROVE_RCU DEBUG_ATOMIC_SLEEP DEBUG_KMEMLEAK DEBUG_OBJECTS \
 	 DEBUG_LIST KPROBES KRETPROBES FTRACE DEBUG_FS PREEMPT NET_NS MODULE_UNLOAD \
-	 SLAB_FREELIST_RANDOM SECURITY_LOCKDOWN_LSM FAILSLAB FAULT_INJECTION_DEBUG_FS; do
+	 SLAB_FREELIST_RANDOM SECURITY_LOCKDOWN_LSM FAILSLAB FAULT_INJECTION_DEBUG_FS \
+	 USERFAULTFD; do
 	grep -q "^CONFIG_$o=y" .config || { echo "build.sh: CONFIG_$o did not stick" >&2; exit 1; }
 done
 make -s -j"$(nproc)" >/dev/null 2> build.err || { tail -n 30 build.err >&2; exit 1; }
