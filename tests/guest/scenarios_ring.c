@@ -110,6 +110,9 @@ static void hog_policy(const struct progress *p, int policy)
 	sched_setscheduler(p->hog, policy, &param);
 }
 
+/* Seconds a reader waits for an end written by the candidates' worker. */
+#define END_GRACE 1.0
+
 /* Polls events_pipe (no wake-up delay) until the binder's search ends. */
 static void read_progress(struct progress *p, pid_t binder)
 {
@@ -117,6 +120,7 @@ static void read_progress(struct progress *p, pid_t binder)
 	unsigned long long id = 0;
 	int fd = open(DEBUGFS "events_pipe", O_RDONLY | O_NONBLOCK);
 	size_t have = 0;	/* a line's start, left by the last read */
+	double done_at = 0;	/* when bind() was first seen returned */
 	ssize_t n;
 
 	while (fd >= 0 && !p->end_read) {
@@ -145,9 +149,12 @@ static void read_progress(struct progress *p, pid_t binder)
 		/*
 		 * bind() returned after its end was written: an empty read
 		 * begun after that has nothing more to come (one begun before
-		 * may have missed the end)
+		 * may have missed the end).  At detail=candidates the worker
+		 * writes it within a tick of the return: a second's grace.
 		 */
-		done = p->bind_done;
+		if (p->bind_done && !done_at)
+			done_at = now_seconds();
+		done = done_at && (!p->reserve_mid || now_seconds() - done_at > END_GRACE);
 		/*
 		 * a line at a time when clearing, so the rest stays in the
 		 * ring, and until the begin, so that the write follows it at once
