@@ -497,14 +497,16 @@ void ephport_search_finish(struct ephport_search *s)
 
 /*
  * Each CPU's searches handed over, and the work that writes them on that
- * CPU's high-priority pool: woken there, it takes the CPU from the
- * searching task (an unbound worker, woken wherever, let connect()s on
- * two busy CPUs get dozens of searches ahead of it).  It is woken a tick
- * after the first search it waits for, so that it writes all the tick's in
- * one run: woken for each, it cost every search two context switches,
- * which made detail=candidates far dearer than passes (make bench).
+ * CPU's high-priority pool.  It is queued for the next tick, so that it
+ * writes a tick's searches in one run (queued at once for each, it cost
+ * every search two context switches, which made detail=candidates far
+ * dearer than passes: make bench), unless a quarter of the pool is
+ * already waiting: then it is queued at once and, woken on this CPU,
+ * takes it from the searching task (an unbound worker, woken wherever,
+ * let connect()s on two busy CPUs get dozens of searches ahead of it).
  */
 #define DEFERRED_WRITE_DELAY 1	/* jiffies */
+#define DEFERRED_WRITE_NOW (EPHPORT_HANDED_OVER_MAX / 4)
 
 struct deferred_writes {
 	struct llist_head searches;
@@ -564,7 +566,7 @@ full:
 	return NULL;
 }
 
-/* Writes the searches @d holds, oldest first: the worker's, or a flusher's. */
+/* Writes the searches @d holds, oldest first within the batch: the worker's, or a flusher's. */
 static void write_handed_over(struct deferred_writes *d)
 {
 	struct llist_node *list = llist_reverse_order(llist_del_all(&d->searches));
@@ -621,12 +623,16 @@ void ephport_search_write_rest(struct ephport_search *s, void (*write)(struct ep
 	 * A return handler, with preemption off: queueing takes only raw
 	 * locks (the workqueue's, the timer base's), and the probed
 	 * functions, which take spinlock_t (sleeping on PREEMPT_RT), never
-	 * run under them.  Already pending, it is left as it is.
+	 * run under them.  Already pending for the next tick, it is left
+	 * as it is, or brought forward.
 	 */
 	d = this_cpu_ptr(&deferred_writes);
 	llist_add(&copy->deferred, &d->searches);
-	queue_delayed_work_on(smp_processor_id(), system_highpri_wq, &d->work,
-			      DEFERRED_WRITE_DELAY);
+	if (atomic_read(&handed_over) >= DEFERRED_WRITE_NOW)
+		mod_delayed_work_on(smp_processor_id(), system_highpri_wq, &d->work, 0);
+	else
+		queue_delayed_work_on(smp_processor_id(), system_highpri_wq, &d->work,
+				      DEFERRED_WRITE_DELAY);
 }
 
 void ephport_search_init(void)
