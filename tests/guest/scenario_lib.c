@@ -77,6 +77,13 @@ static bool keep_search(struct ep_search *found, void *ctx)
 	return false;
 }
 
+bool probes_say(const char *text)
+{
+	static char probes[16384];
+
+	return read_file(DEBUGFS "probes", probes, sizeof(probes)) && strstr(probes, text);
+}
+
 /* Reads the whole buffered trace (events does not consume it). */
 bool load_trace(void)
 {

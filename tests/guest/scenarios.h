@@ -94,6 +94,9 @@ void set_range(int low, int high);
 
 bool load_trace(void);
 
+/* The module's probes file has @text in it. */
+bool probes_say(const char *text);
+
 /* tracefs mounted, its trace empty, comms not recorded; false (why set) if not. */
 bool tracefs_ready(void);
 

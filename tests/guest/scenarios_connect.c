@@ -90,11 +90,10 @@ static bool connect_prechecks(void)
 /* The probes file names @site attached. */
 static bool probe_attached(const char *site)
 {
-	static char probes[8192];
 	char line[128];
 
 	snprintf(line, sizeof(line), "%s kprobe attached", site);
-	return read_file(DEBUGFS "probes", probes, sizeof(probes)) && strstr(probes, line);
+	return probes_say(line);
 }
 
 /*

@@ -568,10 +568,7 @@ static struct search *one_traced_bind(void)
 /* The module's probes file says a sysctl table in use at load still is. */
 static bool table_held_since_load(void)
 {
-	char probes[16384];
-
-	return read_file(DEBUGFS "probes", probes, sizeof(probes)) &&
-	       strstr(probes, "sysctl tables in use at load, not yet free");
+	return probes_say("sysctl tables in use at load, not yet free");
 }
 
 /*
