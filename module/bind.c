@@ -55,13 +55,6 @@ static bool buckets_watched(void)
 	return ephport_probe_attached(PROBE_BUCKET) && ephport_probe_attached(PROBE_BUCKET2);
 }
 
-/* Bucket creations the bucket probes lost (nested in another probe). */
-static unsigned long bucket_missed(void)
-{
-	return ephport_probe_missed(&ephport_probe_bucket) +
-	       ephport_probe_missed(&ephport_probe_bucket2);
-}
-
 /* The half passes that ran dry and are not written yet: written now. */
 static void write_dry(struct ephport_search *s)
 {
@@ -177,7 +170,6 @@ static int get_port_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (!data->search)
 		return 1;
 	data->search->draw_missed = draw_missed();
-	data->search->bucket_missed = bucket_missed();
 	return 0;
 }
 
@@ -190,8 +182,12 @@ static int get_port_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	/* a lost draw may have been the search's last: its handler never ran */
 	if (draw_missed() != s->draw_missed)
 		s->draws_lost = true;
-	/* ... and a bucket allocation lost or not watched, why it failed */
-	if (ret && (bucket_missed() != s->bucket_missed || !buckets_watched()))
+	/*
+	 * A bucket created for the port found, or creations not watched: an
+	 * allocation failed, or may have (for port 0 nothing else fails
+	 * get_port once its scan found a port).
+	 */
+	if (ret && (s->bucket_created || !buckets_watched()))
 		s->alloc_failed = true;
 	end(s, ret);
 	return 0;
@@ -253,33 +249,20 @@ static int draw_pre(struct kprobe *kp, struct pt_regs *regs)
 }
 
 /*
- * Where get_port receives the bucket (bind2's: the bind2 bucket) it
- * created for the port found, at each of its calls (GCC duplicates them
- * on the paths it splits): NULL, its GFP_ATOMIC allocation failed,
- * which fails bind() as a range that ran dry would.  The place is in
- * get_port's own code, so the call is its search's, if any: no return
- * probe, and none of connect()'s own bucket creations, pay for it.
+ * get_port creating a bucket (bind2's: a bind2 bucket) for the port its
+ * scan found, from one of its calls (GCC duplicates them on the paths it
+ * splits): the call is get_port's own, so its search's, if any.  Should
+ * the search fail, the port was not exhausted: the GFP_ATOMIC allocation
+ * failed, which fails bind() as a range run dry would.  connect()'s own
+ * bucket creations pay only ftrace's entry.
  */
-static void bucket_created(const struct ephport_probe *p, struct pt_regs *regs)
+static void bucket_creating(const struct ephport_probe *p)
 {
-	struct ephport_search *s;
+	/* get_port runs in task context only: current's search is the call's */
+	struct ephport_search *s = ephport_search_at_site(p, EPHPORT_WALK_BIND);
 
-	/* an int3 (until optimized, or never) is handled as an NMI: not in_task() */
-	s = ephport_search_at_site(p, EPHPORT_WALK_BIND);
-	if (s && !regs_return_value(regs))
-		s->alloc_failed = true;
-}
-
-static int bucket_pre(struct kprobe *kp, struct pt_regs *regs)
-{
-	bucket_created(&ephport_probe_bucket, regs);
-	return 0;
-}
-
-static int bucket2_pre(struct kprobe *kp, struct pt_regs *regs)
-{
-	bucket_created(&ephport_probe_bucket2, regs);
-	return 0;
+	if (s)
+		s->bucket_created = true;
 }
 
 static int lookup_pre(struct kprobe *kp, struct pt_regs *regs)
@@ -298,8 +281,8 @@ static const char *const lookup_symbols[] = { "inet_bind2_bucket_find", NULL };
 
 /*
  * not symbols: the returns from the draw inside inet_csk_find_open_port()
- * or, where that is inlined, inet_csk_get_port(), and from the bucket
- * creations inside the latter
+ * or, where that is inlined, inet_csk_get_port(), and the bucket
+ * creations the latter calls
  */
 static const char *const draw_symbols[] = {
 	"inet_csk_find_open_port:__get_random_u32_below",
@@ -313,10 +296,6 @@ static const char *const bucket_symbols[] = {
 static const char *const bucket2_symbols[] = {
 	"inet_csk_get_port:inet_bind2_bucket_create", NULL
 };
-
-/* their places after the first: three on 7.3 for bind2's, two elsewhere */
-static struct kprobe bucket_more[EPHPORT_SITES_MAX - 1];
-static struct kprobe bucket2_more[EPHPORT_SITES_MAX - 1];
 
 struct ephport_probe ephport_probe_get_port = {
 	.id = PROBE_GET_PORT,
@@ -355,8 +334,8 @@ struct ephport_probe ephport_probe_bucket = {
 	.purpose = "bind(): its bucket's allocation failing, not a range run dry",
 	.site_in = PROBE_GET_PORT,
 	.site_call = "inet_bind_bucket_create",
-	.site_more = bucket_more,
-	.kp = { .pre_handler = bucket_pre },
+	.site_calls = true,
+	.called = bucket_creating,
 };
 
 struct ephport_probe ephport_probe_bucket2 = {
@@ -365,8 +344,8 @@ struct ephport_probe ephport_probe_bucket2 = {
 	.purpose = "bind(): its bind2 bucket's allocation failing, not a range run dry",
 	.site_in = PROBE_GET_PORT,
 	.site_call = "inet_bind2_bucket_create",
-	.site_more = bucket2_more,
-	.kp = { .pre_handler = bucket2_pre },
+	.site_calls = true,
+	.called = bucket_creating,
 };
 
 struct ephport_probe ephport_probe_lookup = {

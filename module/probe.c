@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpumask.h>
+#include <linux/ftrace.h>
 #include <linux/kallsyms.h>
 #include <linux/kernel.h>
 #include <linux/percpu.h>
@@ -40,15 +41,10 @@ u64 ephport_probe_hits(const struct ephport_probe *p)
 
 unsigned long ephport_probe_missed(const struct ephport_probe *p)
 {
-	unsigned long missed;
-	unsigned int i;
-
 	if (p->is_kretprobe)
 		return READ_ONCE(p->rp.nmissed) + READ_ONCE(p->rp.kp.nmissed);
-	missed = READ_ONCE(p->kp.nmissed);
-	for (i = 0; i < p->nr_more; i++)
-		missed += READ_ONCE(p->site_more[i].nmissed);
-	return missed;
+	/* site_calls' ftrace calls each one it is on */
+	return READ_ONCE(p->kp.nmissed);
 }
 
 void ephport_probe_list(struct ephport_probe *const *list)
@@ -122,43 +118,16 @@ unsigned long ephport_probe_reg(struct pt_regs *regs, u8 reg)
 	return regs_get_register(regs, reg_offsets[reg & (ARRAY_SIZE(reg_offsets) - 1)]);
 }
 
-/* @p's kprobes: kp, then those of its site_more attached. */
-static unsigned int kprobes_of(struct ephport_probe *p, struct kprobe **kps)
+/* A kprobe at @addr, which is in no symbol's name (0: none found), named @name. */
+static int register_at(struct ephport_probe *p, unsigned long addr, const char *name)
 {
-	unsigned int i;
-
-	kps[0] = &p->kp;
-	for (i = 0; i < p->nr_more; i++)
-		kps[i + 1] = &p->site_more[i];
-	return p->nr_more + 1;
-}
-
-/*
- * Kprobes at the @n places @addrs, which are in no symbol's name (0: none
- * found), named @name.
- */
-static int register_at(struct ephport_probe *p, const unsigned long *addrs, unsigned int n,
-		       const char *name)
-{
-	struct kprobe *kps[EPHPORT_SITES_MAX];
 	int err = -ENOENT;
-	unsigned int i;
 
-	p->nr_more = 0;
-	if (n && n <= EPHPORT_SITES_MAX) {
-		p->nr_more = n - 1;
-		kprobes_of(p, kps);
-		for (i = 0; i < n; i++) {
-			kps[i]->symbol_name = NULL;
-			kps[i]->addr = (kprobe_opcode_t *)addrs[i];
-			kps[i]->flags = 0;
-			kps[i]->pre_handler = p->kp.pre_handler;
-			kps[i]->post_handler = p->kp.post_handler;
-		}
-		/* all or none */
-		err = register_kprobes(kps, n);
-		if (err)
-			p->nr_more = 0;
+	if (addr) {
+		p->kp.symbol_name = NULL;
+		p->kp.addr = (kprobe_opcode_t *)addr;
+		p->kp.flags = 0;
+		err = register_kprobe(&p->kp);
 	}
 	p->symbol = err ? NULL : name;
 	p->err = err;
@@ -250,8 +219,8 @@ static u8 *code_of(const struct ephport_probe *in, struct text_extent *e)
 static bool found_as_wanted(const struct ephport_probe *in, const struct ephport_probe *p,
 			    int n, const char *what)
 {
-	bool wanted = p->site_more ? n > 0 && n <= EPHPORT_SITES_MAX : n == 1;
-	const char *want = p->site_more ? "1 to " __stringify(EPHPORT_SITES_MAX) : "one";
+	bool wanted = p->site_calls ? n > 0 && n <= EPHPORT_SITES_MAX : n == 1;
+	const char *want = p->site_calls ? "1 to " __stringify(EPHPORT_SITES_MAX) : "one";
 
 	if (n < 0)
 		pr_info("%s: its code could not be read (not attached, or over %d bytes): no %s looked for\n",
@@ -597,6 +566,99 @@ unsigned long ephport_probe_variable(const struct ephport_probe *in, const char 
 	return addr;
 }
 
+#ifdef CONFIG_DYNAMIC_FTRACE
+/* The function the call returning to @site goes to: its start, past a call-depth thunk. */
+static unsigned long callee_of(unsigned long site)
+{
+	char sym[KSYM_SYMBOL_LEN];
+	struct text_extent e;
+	unsigned long target;
+	s32 rel;
+
+	if (copy_from_kernel_nofault(&rel, (void *)(site - sizeof(rel)), sizeof(rel)))
+		return 0;
+	target = site + rel;
+	sprint_symbol(sym, target);
+	/* the thunk is in the padding symbol just before the function */
+	if (str_has_prefix(sym, "__pfx_"))
+		target = text_extent_of(target, &e) ? 0 : e.end;
+	return target;
+}
+
+/* ftrace's entry of a site_calls probe's function: its sites' calls only. */
+static void notrace site_called(unsigned long ip, unsigned long parent_ip,
+				struct ftrace_ops *ops, struct ftrace_regs *fregs)
+{
+	const struct ephport_probe *p = container_of(ops, struct ephport_probe, ops);
+	unsigned int i;
+
+	for (i = 0; i < p->nr_sites; i++)
+		if (parent_ip == p->sites[i])
+			p->called(p);
+}
+
+/* @p's ftrace entries of the functions its @n @sites (0: none found) call. */
+static int register_calls(struct ephport_probe *p, const unsigned long *sites, unsigned int n,
+			  const char *name)
+{
+	unsigned long callees[EPHPORT_SITES_MAX];
+	int err = -ENOENT;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		callees[i] = callee_of(sites[i]);
+		if (!callees[i])
+			goto out;
+	}
+	if (n) {
+		memcpy(p->sites, sites, n * sizeof(*sites));
+		p->nr_sites = n;
+		/*
+		 * Without FTRACE_OPS_FL_RECURSION (flags left 0), called
+		 * straight from the trampoline: nothing it calls is one of its
+		 * functions.
+		 */
+		p->ops.func = site_called;
+		err = ftrace_set_filter_ips(&p->ops, callees, n, 0, 1);
+		if (!err)
+			err = register_ftrace_function(&p->ops);
+		if (err) {
+			ftrace_free_filter(&p->ops);
+			p->nr_sites = 0;
+		}
+	}
+out:
+	p->symbol = err ? NULL : name;
+	p->err = err;
+	return err;
+}
+
+static void unregister_calls(struct ephport_probe *p)
+{
+	/* waits until no task is in site_called() */
+	int err = unregister_ftrace_function(&p->ops);
+
+	/* only a dead ftrace refuses: its hash is still read, and our text goes */
+	if (err)
+		pr_crit("%s: ftrace would not unregister (%d): its next calls may oops\n",
+			p->symbol, err);
+	else
+		ftrace_free_filter(&p->ops);
+	p->nr_sites = 0;
+}
+#else
+static int register_calls(struct ephport_probe *p, const unsigned long *sites, unsigned int n,
+			  const char *name)
+{
+	p->err = -EOPNOTSUPP;
+	return p->err;
+}
+
+static void unregister_calls(struct ephport_probe *p)
+{
+}
+#endif
+
 int ephport_probe_register(struct ephport_probe *p)
 {
 	unsigned long sites[EPHPORT_SITES_MAX];
@@ -625,14 +687,15 @@ int ephport_probe_register(struct ephport_probe *p)
 			n = 0;
 		for (i = 0; i < n && p->site_at_call; i++)
 			sites[i] -= CALL_REL32_LEN;
-		err = register_at(p, sites, n, name);
+		err = p->site_calls ? register_calls(p, sites, n, name) :
+				      register_at(p, n ? sites[0] : 0, name);
 		if (arg_unknown) {
 			p->err = -ENOEXEC;
 			err = p->err;
 		}
 	} else if (p->site_load) {
 		sites[0] = find_load_site(listed[p->site_in], p);
-		err = register_at(p, sites, !!sites[0], p->symbols[0]);
+		err = register_at(p, sites[0], p->symbols[0]);
 	} else {
 		err = register_one(p);
 	}
@@ -645,12 +708,11 @@ void ephport_probe_unregister(struct ephport_probe *p)
 {
 	if (!p->symbol)
 		return;
-	if (p->is_kretprobe) {
+	if (p->is_kretprobe)
 		unregister_kretprobe(&p->rp);
-	} else {
-		struct kprobe *kps[EPHPORT_SITES_MAX];
-
-		unregister_kprobes(kps, kprobes_of(p, kps));
-	}
+	else if (p->site_calls)
+		unregister_calls(p);
+	else
+		unregister_kprobe(&p->kp);
 	p->symbol = NULL;
 }

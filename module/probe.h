@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The probe kit: what a probe point is (a kprobe, a kretprobe, or a kprobe
+ * The probe kit: what a probe point is (a kprobe, a kretprobe, a kprobe
  * on an instruction found in its caller's code: a call's return or a
- * load from a kernel variable's table), its counters, and the
+ * load from a kernel variable's table, or ftrace's entry of a function
+ * for its calls from one caller's code), its counters, and the
  * text of the function it is on.  The searches' units define their probes
  * with it; probes.c lists and registers them.  It knows no search.
  */
 #ifndef EPHPORT_PROBE_H
 #define EPHPORT_PROBE_H
 
+#include <linux/ftrace.h>
 #include <linux/kprobes.h>
 #include <linux/types.h>
 
@@ -41,7 +43,7 @@ struct text_extent {
 	unsigned long end;
 };
 
-/* The places a probe with site_more may have */
+/* The places a probe with site_calls may have */
 #define EPHPORT_SITES_MAX 4
 
 struct ephport_probe {
@@ -78,12 +80,15 @@ struct ephport_probe {
 	u8 site_arg_reg;
 	u8 site_arg_slot;
 	/*
-	 * ... or, with @site_more set, where each of its direct calls
-	 * returns, up to EPHPORT_SITES_MAX (GCC duplicates a call on the
-	 * paths it splits): kp at the first, @site_more's kprobes (there
-	 * are EPHPORT_SITES_MAX - 1) at the others, with kp's handlers
+	 * ... or, with @site_calls, not a kprobe but ftrace's entry of the
+	 * function each of @site_in's direct calls of @site_call goes to (a
+	 * quarter of a kprobe's cost), its @called handler run for those
+	 * calls only: ftrace gives the return address, which is one of the
+	 * calls' own (up to EPHPORT_SITES_MAX: GCC duplicates a call on the
+	 * paths it splits).  Process context; preemption may be on.
 	 */
-	struct kprobe *site_more;
+	bool site_calls;
+	void (*called)(const struct ephport_probe *p);
 	/*
 	 * Or where @site_in's code loads 32 bits through the pointer it has
 	 * just added the kernel variable @site_load to (the variable's own
@@ -104,7 +109,11 @@ struct ephport_probe {
 	struct text_extent extent;
 	struct kretprobe rp;
 	struct kprobe kp;
-	unsigned int nr_more;	/* site_more's kprobes attached */
+#ifdef CONFIG_DYNAMIC_FTRACE
+	struct ftrace_ops ops;
+#endif
+	unsigned long sites[EPHPORT_SITES_MAX];
+	unsigned int nr_sites;	/* site_calls' sites watched */
 	const char *symbol;	/* the one attached, or NULL */
 	int err;		/* why none attached */
 };

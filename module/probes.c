@@ -251,11 +251,12 @@ void ephport_probes_show(struct seq_file *m)
 	mutex_lock(&probes_mutex);
 	for (i = 0; i < PROBE_COUNT; i++) {
 		const struct ephport_probe *p = probes[i];
-		const char *kind = p->is_kretprobe ? "kretprobe" : "kprobe";
+		const char *kind = p->is_kretprobe ? "kretprobe" :
+				   p->site_calls ? "ftrace" : "kprobe";
 
-		if (p->symbol && p->nr_more)
-			seq_printf(m, "%s %s attached (%u places): %s\n", p->symbol, kind,
-				   p->nr_more + 1, p->purpose);
+		if (p->symbol && p->site_calls)
+			seq_printf(m, "%s %s attached (%u calls): %s\n", p->symbol, kind,
+				   p->nr_sites, p->purpose);
 		else if (p->symbol)
 			seq_printf(m, "%s %s attached: %s\n", p->symbol, kind,
 				   p->purpose);
@@ -274,7 +275,7 @@ void ephport_probes_show(struct seq_file *m)
 				   p->required ? ", required" :
 				   p->err == -ENOEXEC ?
 				   ", its call's argument not found in the code before it" :
-				   p->err != -ENOENT ? "" : p->site_more ?
+				   p->err != -ENOENT ? "" : p->site_calls ?
 				   ", not found in its caller's code, or too often" :
 				   p->site_call || p->site_load ?
 				   ", not found once in its caller's code" :

@@ -219,6 +219,7 @@ struct ephport_search *ephport_search_claim(struct sock *sk, enum ephport_walk_k
 	s->probed = 0;
 	s->incomplete = false;
 	s->alloc_failed = false;
+	s->bucket_created = false;
 	s->capped = false;
 	s->draws_lost = false;
 	s->kind = kind;

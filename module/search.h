@@ -89,7 +89,7 @@ struct ephport_search {
 	u32 probed;			/* candidate lookups seen */
 	bool incomplete;
 	bool alloc_failed;		/* bind: a bucket for the port found failed (or may have) */
-	unsigned long bucket_missed;	/* ... the bucket probes' misses at the start */
+	bool bucket_created;		/* bind: get_port created one for the port found */
 	bool capped;			/* candidates left unwritten */
 	bool draws_lost;		/* later passes cannot be reconstructed */
 	unsigned long draw_missed;	/* the draw probe's misses at the start */

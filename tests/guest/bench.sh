@@ -12,7 +12,7 @@ ROUNDS=${EPHPORT_BENCH_ROUNDS:-7}
 N=1000
 SWEEP_N=300
 SWEEP_ROUNDS=5
-configs="none filtered searches passes passes+reader passes+record passes+watch candidates candidates+reader candidates+record ftrace-searches ftrace-passes ftrace-candidates bindsnoop bpftrace"
+configs="none floor filtered searches passes passes+reader passes+record passes+watch candidates candidates+reader candidates+record ftrace-searches ftrace-passes ftrace-candidates bindsnoop bpftrace"
 sweep_configs="none passes passes+reader passes+record candidates+reader candidates+record ftrace-passes bindsnoop"
 # The workload runs on CPU 0; a reader on the other CPU when there is one
 # (TCG -smp 2), else beside it (icount -smp 1), where it shares its cost.
@@ -83,6 +83,9 @@ setup() {
 		taskset -c $READER_CPU bpftrace -e "$BPFTRACE" > $OUT 2>&1 &
 		reader=$!
 		attached ;;
+	floor)
+		# an empty kretprobe on the walk's function: no tracer costs less
+		insmod /modules/floor.ko symbol=inet_csk_get_port ;;
 	filtered)
 		# loaded, tracing another process: what its probes cost outside a search
 		insmod /modules/ephport.ko
@@ -109,6 +112,7 @@ teardown() {
 	case $1 in
 	none) ;;
 	ftrace-*) echo 0 > $T/events/eb/enable; echo > $T/kprobe_events ;;
+	floor) rmmod floor ;;
 	*) rmmod ephport ;;
 	esac
 }
@@ -171,23 +175,32 @@ while [ $round -lt $ROUNDS ]; do
 	round=$((round + 1))
 done
 
-# connect() and UDP, untraced, traced at detail=passes, and with the module
+# connect() and UDP, untraced, traced at detail=passes, with the module
 # loaded but tracing another process (pid=1): what its probes cost outside
-# a search, get_random_u32()'s included.
+# a search, and with the floor module's empty kretprobe on the walk's
+# function instead.
+walk_function() { # udp|connect: the function its walk starts in
+	case $1 in udp) echo udp_lib_get_port ;; connect) echo __inet_hash_connect ;; esac
+}
+
 walks() {
 	local round=0 c kind
 	while [ $round -lt $ROUNDS ]; do
-		order="none filtered passes"
+		order="none floor filtered passes"
 		[ $((round % 2)) -eq 1 ] && order=$(reverse $order)
 		for c in $order; do
 			case $c in
-			none) ;;
+			none | floor) ;;
 			*)
 				insmod /modules/ephport.ko detail=passes
 				[ $c = filtered ] && echo pid=1 > $D/control ;;
 			esac
-			for kind in udp connect; do taskset -c 0 bench walk $kind $c $round $N; done
-			[ $c = none ] || rmmod ephport
+			for kind in udp connect; do
+				[ $c = floor ] && insmod /modules/floor.ko symbol=$(walk_function $kind)
+				taskset -c 0 bench walk $kind $c $round $N
+				[ $c = floor ] && rmmod floor
+			done
+			case $c in none | floor) ;; *) rmmod ephport ;; esac
 		done
 		round=$((round + 1))
 	done

@@ -69,6 +69,7 @@ static const struct scenario scenarios[] = {
 	{ "connect-concurrent", connect_concurrent },
 	{ "bind-range-same-width", bind_range_same_width },
 	{ "bind-alloc-failure", bind_alloc_failure },
+	{ "bucket-calls-attributed", bucket_calls_attributed },
 	{ "connect-first-after-load", connect_first_after_load },
 	{ "udp-ipv4", udp_ipv4 },
 	{ "udp-ipv6", udp_ipv6 },

@@ -157,6 +157,7 @@ bool foreign_draws(void);
 bool preempted_writer(void);
 bool concurrent(void);
 bool bind_alloc_failure(void);
+bool bucket_calls_attributed(void);
 bool bind_range_same_width(void);
 
 /* scenarios_connect.c */

@@ -545,8 +545,8 @@ static int failslab_setup(int probability)
  * bind(0) whose port's bind bucket cannot be allocated (GFP_ATOMIC, under
  * failslab): get_port fails with EADDRINUSE as if the range had run dry,
  * over an empty range.  The search must say incomplete=1 (or find the
- * port), never that every port was in use.  @how: the bucket places'
- * probes, jump-optimized or int3s.
+ * port), never that every port was in use.  @how: the draw's probe,
+ * jump-optimized or an int3 (the bucket creations are ftrace's).
  */
 static bool alloc_failure_once(const char *how)
 {
@@ -601,6 +601,53 @@ bool bind_alloc_failure(void)
 	ok = alloc_failure_once("probes as int3s");
 	write_file(KPROBES_OPTIMIZATION, "1");
 	return ok;
+}
+
+/*
+ * get_port's bucket creations are watched from its own calls only (ftrace
+ * gives each call's return address): every bind() of a free port creates
+ * one bucket of each kind there, and connect()s, which create theirs in
+ * their own code, add none.  Counted by the probes' hits in stats.
+ */
+bool bucket_calls_attributed(void)
+{
+	enum { BINDS = 10, CONNECTS = 10 };
+	static const char *const keys[] = {
+		"probe inet_csk_get_port:inet_bind_bucket_create hits",
+		"probe inet_csk_get_port:inet_bind2_bucket_create hits",
+	};
+	struct sockaddr_storage peer;
+	struct bound b[BINDS], c[CONNECTS];
+	long long before[2], after[2];
+	int i, k, lfd;
+
+	lfd = loopback_listener(AF_INET, SOCK_STREAM, 5002, &peer);
+	EXPECT(lfd >= 0, "listener: %s", strerror(errno));
+	for (k = 0; k < 2; k++)
+		before[k] = module_stat(keys[k]);
+	for (i = 0; i < CONNECTS; i++)
+		c[i] = connect_socket(&peer, SOCK_STREAM, 0, 0);
+	for (k = 0; k < 2; k++)
+		after[k] = module_stat(keys[k]);
+	close_all(c, CONNECTS);
+	for (i = 0; i < CONNECTS; i++)
+		EXPECT(!c[i].err, "connect(): %s", strerror(c[i].err));
+	for (k = 0; k < 2; k++)
+		EXPECT(before[k] >= 0 && after[k] == before[k],
+		       "%s: %lld before %d connect()s, %lld after", keys[k], before[k], CONNECTS,
+		       after[k]);
+	for (i = 0; i < BINDS; i++)
+		b[i] = bind_socket(AF_INET, SOCK_STREAM, 0, false, false, 0, 0);
+	for (k = 0; k < 2; k++)
+		after[k] = module_stat(keys[k]);
+	close_all(b, BINDS);
+	close(lfd);
+	for (i = 0; i < BINDS; i++)
+		EXPECT(!b[i].err && b[i].port, "bind(0): %s", strerror(b[i].err));
+	for (k = 0; k < 2; k++)
+		EXPECT(after[k] - before[k] == BINDS, "%s: %lld more after %d bind(0)s", keys[k],
+		       after[k] - before[k], BINDS);
+	return true;
 }
 
 /*

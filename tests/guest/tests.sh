@@ -28,9 +28,9 @@ check draw-sites-learned sh -c "grep -q '$draws_in:__get_random_u32_below kprobe
 		grep -q '__inet_hash_connect:__get_random_u32_below kprobe not attached (connect() draws no stride here)' $D/probes
 	fi"
 check no-probe-on-random-functions sh -c '! grep -E " (__get_random_u32_below|get_random_u32)\+" /sys/kernel/debug/kprobes/list'
-# where get_port receives its buckets: a failed allocation is not a range run dry
-check bucket-sites-found sh -c "grep -q 'inet_csk_get_port:inet_bind_bucket_create kprobe attached' $D/probes &&
-	grep -q 'inet_csk_get_port:inet_bind2_bucket_create kprobe attached' $D/probes"
+# get_port's calls creating its buckets: a failed allocation is not a range run dry
+check bucket-sites-found sh -c "grep -q 'inet_csk_get_port:inet_bind_bucket_create ftrace attached' $D/probes &&
+	grep -q 'inet_csk_get_port:inet_bind2_bucket_create ftrace attached' $D/probes"
 if grep -qw inet_csk_find_open_port /proc/kallsyms; then
 	check find-open-port-probed grep -q "inet_csk_find_open_port kretprobe attached" $D/probes
 else
