@@ -166,7 +166,7 @@ def walk_table(walks):
     for kind in ("udp", "connect"):
         base = walks.get((kind, "none"))
         base_median = statistics.median(m for m, _, _ in base) if base else None
-        for config in ("none", "filtered", "passes"):
+        for config in ("none", "floor", "filtered", "passes"):
             runs = walks.get((kind, config))
             if not runs:
                 continue
@@ -182,7 +182,7 @@ def costs(table, walks, full, judged):
     against the targets when @judged (they are -icount figures)."""
     lines = []
     medians = {("bind", c): table[(c, full, 0)]["median_ns"]
-               for c in ("none", "filtered", "passes") if (c, full, 0) in table}
+               for c in ("none", "floor", "filtered", "passes") if (c, full, 0) in table}
     for (kind, config), runs in walks.items():
         medians[(kind, config)] = statistics.median(m for m, _, _ in runs)
     for kind, call in (("bind", "TCP bind(0)"), ("udp", "UDP bind(0)"),
@@ -190,7 +190,8 @@ def costs(table, walks, full, judged):
         none = medians.get((kind, "none"))
         if not none:
             continue
-        for config, what in (("filtered", "loaded, tracing another process (pid=1)"),
+        for config, what in (("floor", "an empty kretprobe on its function"),
+                             ("filtered", "loaded, tracing another process (pid=1)"),
                              ("passes", "traced at detail=passes, no reader")):
             ns = medians.get((kind, config))
             if ns is None:

@@ -36,6 +36,15 @@ if [ -n "${BASELINE:-}" ]; then
 	export EPHPORT_EXTRA_MODULES=$base/baseline.ko
 fi
 
+# The floor: an empty kretprobe on each walk's function (tests/bench/floor),
+# what any kprobe tracer adds to a call before its handlers do anything.
+floor=$tmp/floor && mkdir -p "$floor"
+cp "$top/tests/bench/floor/floor.c" "$top/tests/bench/floor/Kbuild" "$floor/"
+make -s -C "/usr/src/linux-headers-$("$top/tests/vm/vm.sh" abi)-amd64" M="$floor" modules \
+	> "$log/floor-build.out" 2>&1 ||
+	{ echo "bench: the floor module does not build: $log/floor-build.out"; exit 2; }
+export EPHPORT_EXTRA_MODULES="${EPHPORT_EXTRA_MODULES:-} $floor/floor.ko"
+
 # bench_run NAME TITLE: the bench job, with the caller's environment, into
 # console-NAME.log; its tables into NAME.txt and NAME.csv (and NAME.svg).
 bench_run() {
