@@ -20,14 +20,9 @@
 #include "probe.h"
 
 static struct ephport_probe *const *listed;
-static DEFINE_PER_CPU(u64[PROBE_COUNT], probe_hits);
+DEFINE_PER_CPU(u64[PROBE_COUNT], ephport_probe_hits_pcpu);
 /* every probe attached and every extent known: searches may start */
 static bool ready;
-
-void ephport_probe_hit(const struct ephport_probe *p)
-{
-	this_cpu_inc(probe_hits[p->id]);
-}
 
 u64 ephport_probe_hits(const struct ephport_probe *p)
 {
@@ -35,7 +30,7 @@ u64 ephport_probe_hits(const struct ephport_probe *p)
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		hits += per_cpu(probe_hits, cpu)[p->id];
+		hits += per_cpu(ephport_probe_hits_pcpu, cpu)[p->id];
 	return hits;
 }
 

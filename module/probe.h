@@ -12,6 +12,7 @@
 
 #include <linux/ftrace.h>
 #include <linux/kprobes.h>
+#include <linux/percpu.h>
 #include <linux/types.h>
 
 /* Every probe point, in the order probes.c registers them last to first. */
@@ -138,8 +139,14 @@ unsigned long ephport_probe_reg(struct pt_regs *regs, u8 reg);
 /* At a site_arg probe @p: the call's first argument, false when unreadable. */
 bool ephport_probe_site_arg(const struct ephport_probe *p, struct pt_regs *regs, u32 *arg);
 
-/* A hit of @p, for the stats file. */
-void ephport_probe_hit(const struct ephport_probe *p);
+DECLARE_PER_CPU(u64[PROBE_COUNT], ephport_probe_hits_pcpu);
+
+/* A hit of @p, for the stats file: inline, every probe counts one. */
+static inline void ephport_probe_hit(const struct ephport_probe *p)
+{
+	this_cpu_inc(ephport_probe_hits_pcpu[p->id]);
+}
+
 /* Hits @p lost (no kretprobe instance free, or hit while another probe ran). */
 unsigned long ephport_probe_missed(const struct ephport_probe *p);
 

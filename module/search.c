@@ -40,8 +40,7 @@ const char *const ephport_detail_names[EPHPORT_DETAIL_COUNT] = {
 };
 
 static struct ephport_search slots[EPHPORT_MAX_SEARCHES];
-/* Slots in use: lets helper probes bail out without scanning. */
-static atomic_t active = ATOMIC_INIT(0);
+atomic_t ephport_searches_active = ATOMIC_INIT(0);
 static atomic64_t next_search_id = ATOMIC64_INIT(0);
 static DEFINE_PER_CPU(struct ephport_search_stats, search_stats);
 
@@ -243,7 +242,7 @@ struct ephport_search *ephport_search_track(struct ephport_search *s, bool write
 	if (write_begin)
 		emit_begin(s);
 	count(searches);
-	atomic_inc(&active);
+	atomic_inc(&ephport_searches_active);
 	return s;
 }
 
@@ -260,17 +259,11 @@ struct ephport_search *ephport_search_begin(struct sock *sk, unsigned short snum
 	return s ? ephport_search_track(s, true) : NULL;
 }
 
-struct ephport_search *ephport_search_current(void)
-{
-	return in_task() ? ephport_search_of_task() : NULL;
-}
-
-struct ephport_search *ephport_search_of_task(void)
+/* Past the inline check: some search is in flight, maybe the task's. */
+struct ephport_search *ephport_search_lookup(void)
 {
 	int i;
 
-	if (likely(!atomic_read(&active)))
-		return NULL;
 	for (i = 0; i < EPHPORT_MAX_SEARCHES; i++) {
 		struct ephport_search *s = &slots[slot_of(current, i)];
 
@@ -278,16 +271,6 @@ struct ephport_search *ephport_search_of_task(void)
 			return s;
 	}
 	return NULL;
-}
-
-struct ephport_search *ephport_search_at_site(const struct ephport_probe *p,
-					      enum ephport_walk_kind kind)
-{
-	struct ephport_search *s;
-
-	ephport_probe_hit(p);
-	s = ephport_search_of_task();
-	return s && s->kind == kind ? s : NULL;
 }
 
 static bool check_failed(const struct ephport_search *s, int port)
@@ -439,7 +422,7 @@ static void release(struct ephport_search *s)
 		atomic_dec(&handed_over);
 		return;
 	}
-	atomic_dec(&active);
+	atomic_dec(&ephport_searches_active);
 	/* the slot's contents are done with before another task claims it */
 	smp_store_release(&s->task, NULL);
 }

@@ -10,14 +10,16 @@
 #ifndef EPHPORT_SEARCH_H
 #define EPHPORT_SEARCH_H
 
+#include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/llist.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
 #include <linux/types.h>
 
 #include "ephport_model.h"
+#include "probe.h"
 #include "record.h"
-
-struct ephport_probe;
 
 /* connect()'s failed 4-tuple checks a search remembers, for its verdicts. */
 #define EPHPORT_CONNECT_CHECKS 64
@@ -194,17 +196,39 @@ struct ephport_search *ephport_search_begin(struct sock *sk, unsigned short snum
 /* The begin as the search stands (its range read now, as the kernel's is), and writing it. */
 void ephport_search_build_begin(struct ephport_search *s, struct ephport_record *rec);
 void ephport_search_write_begin(struct ephport_search *s, struct ephport_record *rec);
-/* The owning task's search in flight, or NULL: the helpers' cheap check. */
-struct ephport_search *ephport_search_current(void);
+/* Slots in use: every helper probe asks first, inline. */
+extern atomic_t ephport_searches_active;
+struct ephport_search *ephport_search_lookup(void);
+
 /*
  * The same without the interrupt check, for a probe on an instruction of
  * the search's own code: a kernel int3 is handled as an NMI, but current
  * is the task it trapped.
  */
-struct ephport_search *ephport_search_of_task(void);
+static inline struct ephport_search *ephport_search_of_task(void)
+{
+	if (likely(!atomic_read(&ephport_searches_active)))
+		return NULL;
+	return ephport_search_lookup();
+}
+
+/* The owning task's search in flight, or NULL: the helpers' cheap check. */
+static inline struct ephport_search *ephport_search_current(void)
+{
+	return in_task() ? ephport_search_of_task() : NULL;
+}
+
 /* At such a probe @p: its hit counted, and the task's search if of @kind. */
-struct ephport_search *ephport_search_at_site(const struct ephport_probe *p,
-					      enum ephport_walk_kind kind);
+static inline struct ephport_search *ephport_search_at_site(const struct ephport_probe *p,
+							    enum ephport_walk_kind kind)
+{
+	struct ephport_search *s;
+
+	ephport_probe_hit(p);
+	s = ephport_search_of_task();
+	return s && s->kind == kind ? s : NULL;
+}
+
 /*
  * The range the search's walk read is still the one read at entry, the
  * netns's and the socket's own.
