@@ -540,7 +540,8 @@ static struct ephport_search *hand_over(const struct ephport_search *s)
 		if (i == EPHPORT_HANDED_OVER_MAX)
 			i = find_first_zero_bit(handed_used, EPHPORT_HANDED_OVER_MAX);
 		if (i < EPHPORT_HANDED_OVER_MAX && !test_and_set_bit_lock(i, handed_used)) {
-			pool[i] = *s;
+			/* half the struct, with preemption off; the entry's batch is empty */
+			memcpy(&pool[i], s, offsetof(struct ephport_search, batch));
 			pool[i].handed = true;
 			return &pool[i];
 		}

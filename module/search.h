@@ -154,6 +154,10 @@ struct ephport_search {
 	void (*write)(struct ephport_search *s);
 	struct llist_node deferred;
 	bool handed;			/* a copy handed over, not a slot */
+	/*
+	 * Not copied when handed over (ephport_search_write_rest()): empty
+	 * between writes, and the begin written by then.
+	 */
 	/* in the slot, not on a probe handler's stack, which would zero it */
 	struct ephport_batch batch;
 	struct ephport_record begin;	/* connect: held from its range to its walk */
