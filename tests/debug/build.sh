@@ -3,7 +3,8 @@
 # Builds the debug kernel of a line (6.1 or 6.12) from Debian's
 # linux-source-LINE, once, into $EPHPORT_CACHE/debug-LINE: a small config
 # for the test VM plus KASAN, lockdep (PROVE_LOCKING, PROVE_RCU),
-# DEBUG_ATOMIC_SLEEP, kmemleak, DEBUG_OBJECTS and DEBUG_LIST, with full
+# DEBUG_ATOMIC_SLEEP, kmemleak, DEBUG_OBJECTS (timers, work items, and
+# objects freed while active) and DEBUG_LIST, with full
 # preemption, failslab for the allocation failures a search can meet, and
 # userfaultfd, which holds a sysctl call across a load.
 # inet_csk_find_open_port() is made noinline (this kernel only), so that
@@ -54,6 +55,7 @@ options=(
 	CC_OPTIMIZE_FOR_PERFORMANCE STACKTRACE
 	KASAN KASAN_GENERIC KASAN_INLINE PROVE_LOCKING PROVE_RCU
 	DEBUG_ATOMIC_SLEEP DEBUG_KMEMLEAK DEBUG_OBJECTS DEBUG_LIST
+	DEBUG_OBJECTS_TIMERS DEBUG_OBJECTS_WORK DEBUG_OBJECTS_FREE
 	DEBUG_KERNEL DEBUG_INFO_NONE
 	FAULT_INJECTION FAILSLAB FAULT_INJECTION_DEBUG_FS USERFAULTFD
 )
@@ -63,6 +65,7 @@ scripts/config --disable SLUB_TINY --disable SLOB --disable CC_OPTIMIZE_FOR_SIZE
 	--set-str LSM "lockdown"
 make -s olddefconfig >/dev/null
 for o in KASAN PROVE_LOCKING PROVE_RCU DEBUG_ATOMIC_SLEEP DEBUG_KMEMLEAK DEBUG_OBJECTS \
+	 DEBUG_OBJECTS_TIMERS DEBUG_OBJECTS_WORK DEBUG_OBJECTS_FREE \
 	 DEBUG_LIST KPROBES KRETPROBES FTRACE DEBUG_FS PREEMPT NET_NS MODULE_UNLOAD \
 	 SLAB_FREELIST_RANDOM SECURITY_LOCKDOWN_LSM FAILSLAB FAULT_INJECTION_DEBUG_FS \
 	 USERFAULTFD; do
