@@ -38,7 +38,7 @@ unsigned long ephport_probe_missed(const struct ephport_probe *p)
 {
 	if (p->is_kretprobe)
 		return READ_ONCE(p->rp.nmissed) + READ_ONCE(p->rp.kp.nmissed);
-	/* site_calls' ftrace calls each one it is on */
+	/* a site_calls probe misses none: ftrace calls it for each call */
 	return READ_ONCE(p->kp.nmissed);
 }
 
@@ -158,6 +158,18 @@ static int text_extent_of(unsigned long addr, struct text_extent *e)
 /* More code than the functions searched have (inet_csk_get_port(), 3 KiB at most) */
 #define CALLER_CODE_MAX SZ_16K
 
+/* A call-depth thunk's padding symbol, just before its function. */
+static const char thunk_pfx[] = "__pfx_";
+
+/* Where the direct call at @insn (CALL_REL32_LEN bytes, returning to @site) goes. */
+static unsigned long call_target(const u8 *insn, unsigned long site)
+{
+	s32 rel;
+
+	memcpy(&rel, insn + 1, sizeof(rel));
+	return site + rel;
+}
+
 /*
  * The call at @insn (CALL_REL32_LEN bytes, returning to @site) is a direct
  * call of the function @name (kallsyms names its start), or of a clone of
@@ -165,18 +177,16 @@ static int text_extent_of(unsigned long addr, struct text_extent *e)
  */
 static bool calls(const u8 *insn, unsigned long site, const char *name, bool clones)
 {
-	static const char pfx[] = "__pfx_", start[] = "+0x0/";
+	static const char start[] = "+0x0/";
 	char sym[KSYM_SYMBOL_LEN];
 	size_t len = strlen(name);
 	const char *at = sym;
-	s32 rel;
 
 	if (insn[0] != CALL_REL32_OPCODE)
 		return false;
-	memcpy(&rel, insn + 1, sizeof(rel));
-	sprint_symbol(sym, site + rel);
-	if (str_has_prefix(sym, pfx))
-		at += strlen(pfx);
+	sprint_symbol(sym, call_target(insn, site));
+	if (str_has_prefix(sym, thunk_pfx))
+		at += strlen(thunk_pfx);
 	if (strncmp(at, name, len))
 		return false;
 	at += len;
@@ -184,7 +194,7 @@ static bool calls(const u8 *insn, unsigned long site, const char *name, bool clo
 	if (clones && (str_has_prefix(at, ".constprop.") || str_has_prefix(at, ".isra.")))
 		at = strchrnul(at, '+');
 	/* the thunk is anywhere in the padding; the function, at its start */
-	return str_has_prefix(sym, pfx) ? *at == '+' : str_has_prefix(at, start);
+	return str_has_prefix(sym, thunk_pfx) ? *at == '+' : str_has_prefix(at, start);
 }
 
 /*
@@ -566,16 +576,15 @@ unsigned long ephport_probe_variable(const struct ephport_probe *in, const char 
 static unsigned long callee_of(unsigned long site)
 {
 	char sym[KSYM_SYMBOL_LEN];
+	u8 insn[CALL_REL32_LEN];
 	struct text_extent e;
 	unsigned long target;
-	s32 rel;
 
-	if (copy_from_kernel_nofault(&rel, (void *)(site - sizeof(rel)), sizeof(rel)))
+	if (copy_from_kernel_nofault(insn, (void *)(site - CALL_REL32_LEN), sizeof(insn)))
 		return 0;
-	target = site + rel;
+	target = call_target(insn, site);
 	sprint_symbol(sym, target);
-	/* the thunk is in the padding symbol just before the function */
-	if (str_has_prefix(sym, "__pfx_"))
+	if (str_has_prefix(sym, thunk_pfx))
 		target = text_extent_of(target, &e) ? 0 : e.end;
 	return target;
 }
